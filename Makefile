@@ -1,0 +1,25 @@
+GO ?= go
+# CI sets TESTFLAGS=-race; the race detector needs cgo, which a machine with
+# only Go installed may lack.
+TESTFLAGS ?=
+BENCHTIME ?= 1s
+
+.PHONY: run test vet build bench clean
+
+run:
+	$(GO) run ./cmd/parley serve --demo
+
+test: vet
+	$(GO) test $(TESTFLAGS) ./...
+
+vet:
+	$(GO) vet ./...
+
+build:
+	$(GO) build -o bin/parley ./cmd/parley
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+clean:
+	rm -rf bin

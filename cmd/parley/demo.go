@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/server/auth"
+)
+
+const demoRoom = "demo"
+
+// demoPeople are the demo's token holders: a chair, an observer for screens,
+// and participants across groups, regions, genders and modes.
+var demoPeople = []auth.Claims{
+	{Name: "Chair", Role: rooms.RoleChair, Group: "government", Region: "latin-america-caribbean", Mode: rooms.ModeInRoom},
+	{Name: "Amina Diallo", Role: rooms.RoleParticipant, Group: "civil-society", Region: "africa", Gender: "woman", Country: "SN"},
+	{Name: "Carlos Souza", Role: rooms.RoleParticipant, Group: "government", Region: "latin-america-caribbean", Gender: "man", Country: "BR", Mode: rooms.ModeInRoom},
+	{Name: "Mei Tanaka", Role: rooms.RoleParticipant, Group: "academia", Region: "asia-pacific", Gender: "woman", Country: "JP"},
+	{Name: "Jonas Weber", Role: rooms.RoleParticipant, Group: "private-sector", Region: "western-europe-others", Gender: "man", Country: "DE", Mode: rooms.ModeInRoom},
+	{Name: "Dhaka hub", Role: rooms.RoleHub, Group: "technical-community", Region: "asia-pacific", Hub: "dhaka"},
+	{Name: "Hall screen", Role: rooms.RoleObserver},
+}
+
+// openDemo opens the demo room (keeping it if a previous run opened it) and
+// prints a token for each demo person with a curl line to try.
+func openDemo(ctx context.Context, svc *rooms.Service, secret []byte, base string, out io.Writer) error {
+	if len(secret) == 0 {
+		return errors.New("serve: --demo issues HS256 tokens and needs --secret (or none at all, for a development secret)")
+	}
+	chair := demoPeople[0]
+	chair.Subject, chair.Room = "chair", demoRoom
+	_, err := svc.Create(ctx, chair.Participant(), rooms.RoomSpec{ID: demoRoom, Title: "Demo plenary: the future of Internet governance"})
+	if err != nil && !errors.Is(err, rooms.ErrExists) {
+		return fmt.Errorf("serve: open demo room: %w", err)
+	}
+	fmt.Fprintf(out, "\nDemo room %q is open at %s/api/v1/rooms/%s\nTokens (valid 12h):\n\n", demoRoom, base, demoRoom)
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	var chairToken, firstParticipant string
+	for i, p := range demoPeople {
+		p.Room = demoRoom
+		p.Subject = fmt.Sprintf("demo-%d", i)
+		if i == 0 {
+			p.Subject = "chair"
+		}
+		tok, err := auth.Issue(secret, p, 12*time.Hour)
+		if err != nil {
+			return fmt.Errorf("serve: demo token for %s: %w", p.Name, err)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Role, p.Name, tok)
+		switch {
+		case i == 0:
+			chairToken = tok
+		case firstParticipant == "" && p.Role == rooms.RoleParticipant:
+			firstParticipant = tok
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(out, `
+Try it:
+  P=%s
+  C=%s
+  curl -s -H "Authorization: Bearer $P" -d '{"type":"raise_hand"}' %[3]s/api/v1/rooms/demo/commands
+  curl -s -H "Authorization: Bearer $C" -d '{"type":"call_next"}' %[3]s/api/v1/rooms/demo/commands
+  curl -s -H "Authorization: Bearer $C" %[3]s/api/v1/rooms/demo
+  curl -s -H "Authorization: Bearer $C" %[3]s/api/v1/rooms/demo/interventions.csv
+
+`, firstParticipant, chairToken, base)
+	return nil
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/rooms/filestore"
+	"github.com/parley-hub/parley/rooms/redisstore"
+	"github.com/parley-hub/parley/server"
+	"github.com/parley-hub/parley/server/auth"
+)
+
+// serveConfig is everything `parley serve` needs, from flags and environment.
+type serveConfig struct {
+	Addr         string
+	DataDir      string
+	RedisURL     string
+	RedisPrefix  string
+	Secret       string
+	PublicKey    string
+	Demo         bool
+	LogLevel     slog.Level
+	ShutdownWait time.Duration
+}
+
+func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
+	fs := flag.NewFlagSet("parley serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg serveConfig
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&cfg.DataDir, "data", "./data", "directory of the embedded store's journals")
+	fs.StringVar(&cfg.RedisURL, "redis", getenv("PARLEY_REDIS_URL"), "use Redis at this URL instead of the embedded store (env PARLEY_REDIS_URL)")
+	fs.StringVar(&cfg.RedisPrefix, "redis-prefix", "parley", "prefix of Parley's Redis keys")
+	fs.StringVar(&cfg.Secret, "secret", getenv("PARLEY_JWT_SECRET"), "HS256 token secret (env PARLEY_JWT_SECRET); a development secret is generated when none is given")
+	fs.StringVar(&cfg.PublicKey, "jwt-public-key", "", "PEM file of an Ed25519 or RSA public key that verifies EdDSA or RS256 tokens")
+	fs.BoolVar(&cfg.Demo, "demo", false, "open a demo room and print tokens and links for each role")
+	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
+	fs.DurationVar(&cfg.ShutdownWait, "shutdown-wait", 10*time.Second, "how long to let requests finish on shutdown")
+	if err := fs.Parse(args); err != nil {
+		return serveConfig{}, err
+	}
+	if fs.NArg() > 0 {
+		return serveConfig{}, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	return cfg, nil
+}
+
+// serve runs the server until ctx is cancelled, then shuts down cleanly.
+func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	store, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	secret := []byte(cfg.Secret)
+	if len(secret) == 0 && cfg.PublicKey == "" {
+		secret = devSecret()
+		log.Warn("no --secret given: using a development secret that dies with this process; tokens from `parley token` will not verify", "hint", "set PARLEY_JWT_SECRET for tokens that outlive a restart")
+	}
+	var pub any
+	if cfg.PublicKey != "" {
+		if pub, err = auth.LoadPublicKey(cfg.PublicKey); err != nil {
+			return err
+		}
+	}
+	verifier, err := auth.NewVerifier(secret, pub)
+	if err != nil {
+		return err
+	}
+	svc := rooms.NewService(store, log, nil)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	base := "http://" + ln.Addr().String()
+	log.Info("parley listening", "addr", ln.Addr().String(), "store", storeName(cfg))
+	if cfg.Demo {
+		if err := openDemo(ctx, svc, secret, base, stdout); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+
+	srv := &http.Server{
+		Handler:           server.New(svc, verifier, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("serve: shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger) (rooms.Store, error) {
+	if cfg.RedisURL == "" {
+		store, err := filestore.Open(cfg.DataDir, log)
+		if err != nil {
+			return nil, fmt.Errorf("serve: open embedded store in %s: %w", cfg.DataDir, err)
+		}
+		return store, nil
+	}
+	opts, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("serve: --redis: %w", err)
+	}
+	store := redisstore.New(redis.NewClient(opts), cfg.RedisPrefix)
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := store.Ping(pingCtx); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("serve: Redis at %s does not answer: %w", opts.Addr, err)
+	}
+	return store, nil
+}
+
+func storeName(cfg serveConfig) string {
+	if cfg.RedisURL != "" {
+		return "redis"
+	}
+	return "embedded:" + cfg.DataDir
+}
+
+func devSecret() []byte {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return []byte(hex.EncodeToString(b))
+}

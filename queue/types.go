@@ -1,0 +1,63 @@
+package queue
+
+import "time"
+
+// Dimensions the default policy balances on. A request's Categories maps a
+// dimension to the category the speaker belongs to in it.
+const (
+	DimGroup  = "group"
+	DimRegion = "region"
+	DimGender = "gender"
+	DimMode   = "mode"
+)
+
+// RequestKind is what a raised hand asks for.
+type RequestKind string
+
+const (
+	KindSpeak        RequestKind = "speak"
+	KindPointOfOrder RequestKind = "point_of_order"
+	KindReply        RequestKind = "reply"
+)
+
+// Request is one pending request for the floor.
+type Request struct {
+	ID         string
+	Sub        string
+	Categories map[string]string // dimension -> category, e.g. "group" -> "civil-society"
+	Kind       RequestKind
+	RaisedAt   time.Time
+	// Passes counts how many requests raised after this one have been given
+	// the floor while this one waited.
+	Passes int
+}
+
+// Tally is what one category has had so far.
+type Tally struct {
+	Requests int     `json:"requests"`
+	Turns    int     `json:"turns"`
+	Seconds  float64 `json:"seconds"`
+}
+
+// Record is the room's balance so far: dimension -> category -> tally.
+type Record map[string]map[string]Tally
+
+// Input is everything Order needs.
+type Input struct {
+	Pending []Request
+	Record  Record
+	Policy  Policy
+	// Cursor is the index in Policy.Pattern of the next rotation slot to fill
+	// (used by the rotate policy only; taken modulo the pattern length).
+	Cursor int
+}
+
+// Entry is one position in the ordered queue.
+type Entry struct {
+	Request Request
+	// Reason says in one line, for a person, why the request stands here.
+	Reason string
+	// Slot is the index in Policy.Pattern of the rotation slot this request
+	// fills, or -1 when the policy is not rotate or no slot applies.
+	Slot int
+}

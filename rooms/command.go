@@ -1,0 +1,173 @@
+package rooms
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/parley-hub/parley/queue"
+)
+
+// Command types.
+const (
+	CmdRaiseHand     = "raise_hand"
+	CmdWithdraw      = "withdraw"
+	CmdCallNext      = "call_next"
+	CmdCall          = "call"
+	CmdMove          = "move"
+	CmdSkip          = "skip"
+	CmdRelease       = "release"
+	CmdPause         = "pause"
+	CmdResume        = "resume"
+	CmdExtend        = "extend"
+	CmdSetTimeLimit  = "set_time_limit"
+	CmdSetPolicy     = "set_policy"
+	CmdCloseList     = "close_list"
+	CmdOpenList      = "open_list"
+	CmdSetAgendaItem = "set_agenda_item"
+	CmdCloseRoom     = "close_room"
+)
+
+// Limits on what a command may carry.
+const (
+	MaxNoteLen   = 280
+	MaxReasonLen = 280
+	MaxTitleLen  = 200
+	// MaxTimeLimit bounds set_time_limit and extend so a typo cannot hand
+	// someone the floor for a day.
+	MaxTimeLimit = 3600
+)
+
+// DefaultExtendSeconds is what "extend" adds when the chair gives no figure.
+const DefaultExtendSeconds = 30
+
+// Command is one request to change a room, as clients send it. Which fields
+// matter depends on Type.
+type Command struct {
+	Type     string        `json:"type"`
+	Kind     string        `json:"kind,omitempty"`
+	Note     string        `json:"note,omitempty"`
+	Request  string        `json:"request,omitempty"`
+	Position int           `json:"position,omitempty"`
+	Reason   string        `json:"reason,omitempty"`
+	Seconds  float64       `json:"seconds,omitempty"`
+	Policy   *queue.Policy `json:"policy,omitempty"`
+	Title    string        `json:"title,omitempty"`
+}
+
+// DecodeCommand parses one JSON command strictly: unknown fields, wrong field
+// types and trailing data are errors wrapping ErrInvalid that name the problem.
+func DecodeCommand(data []byte) (Command, error) {
+	var c Command
+	if err := decodeStrict(data, &c); err != nil {
+		return Command{}, err
+	}
+	return c, c.validate()
+}
+
+// decodeStrict unmarshals one JSON value into v, rejecting unknown fields and
+// trailing data, with errors a person can act on.
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: %s", ErrInvalid, describeJSONError(err))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%w: unexpected data after the JSON object", ErrInvalid)
+	}
+	return nil
+}
+
+func describeJSONError(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		return fmt.Sprintf("field %q must be a %s, not a %s", typeErr.Field, typeErr.Type, typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return fmt.Sprintf("malformed JSON at byte %d: %v", syntaxErr.Offset, syntaxErr)
+	case errors.Is(err, io.EOF):
+		return "empty body: send one JSON object"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "malformed JSON: the object is cut short"
+	case strings.HasPrefix(err.Error(), "json: unknown field"):
+		return strings.TrimPrefix(err.Error(), "json: ")
+	}
+	return "malformed JSON: " + err.Error()
+}
+
+// validate checks the fields each command needs, independent of room state.
+func (c Command) validate() error {
+	invalid := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s: %s", ErrInvalid, c.Type, fmt.Sprintf(format, args...))
+	}
+	for name, s := range map[string]string{"note": c.Note, "reason": c.Reason, "title": c.Title, "request": c.Request} {
+		if !utf8.ValidString(s) {
+			return invalid("%s is not valid UTF-8", name)
+		}
+	}
+	if utf8.RuneCountInString(c.Note) > MaxNoteLen {
+		return invalid("note is longer than %d characters", MaxNoteLen)
+	}
+	if utf8.RuneCountInString(c.Reason) > MaxReasonLen {
+		return invalid("reason is longer than %d characters", MaxReasonLen)
+	}
+	if utf8.RuneCountInString(c.Title) > MaxTitleLen {
+		return invalid("title is longer than %d characters", MaxTitleLen)
+	}
+	switch c.Type {
+	case CmdRaiseHand:
+		switch queue.RequestKind(c.Kind) {
+		case "", queue.KindSpeak, queue.KindPointOfOrder, queue.KindReply:
+		default:
+			return invalid("kind %q is not speak, point_of_order or reply", c.Kind)
+		}
+	case CmdWithdraw, CmdCallNext, CmdRelease, CmdPause, CmdResume, CmdCloseList, CmdOpenList, CmdCloseRoom:
+	case CmdCall, CmdSkip:
+		if c.Request == "" {
+			return invalid("request is required")
+		}
+		if strings.TrimSpace(c.Reason) == "" {
+			return invalid("reason is required: say why, it goes in the record")
+		}
+	case CmdMove:
+		if c.Request == "" {
+			return invalid("request is required")
+		}
+		if c.Position < 1 {
+			return invalid("position must be 1 or more (1 is the head of the queue)")
+		}
+		if strings.TrimSpace(c.Reason) == "" {
+			return invalid("reason is required: say why, it goes in the record")
+		}
+	case CmdExtend:
+		if c.Seconds < 0 || c.Seconds > MaxTimeLimit {
+			return invalid("seconds must be between 1 and %d", MaxTimeLimit)
+		}
+	case CmdSetTimeLimit:
+		if c.Seconds < 1 || c.Seconds > MaxTimeLimit {
+			return invalid("seconds must be between 1 and %d", MaxTimeLimit)
+		}
+	case CmdSetPolicy:
+		if c.Policy == nil {
+			return invalid("policy is required")
+		}
+		if _, err := c.Policy.Normalize(); err != nil {
+			return fmt.Errorf("%w: %s: %v", ErrInvalid, c.Type, err)
+		}
+	case CmdSetAgendaItem:
+		if strings.TrimSpace(c.Title) == "" {
+			return invalid("title is required")
+		}
+	case "":
+		return fmt.Errorf("%w: command has no type", ErrInvalid)
+	default:
+		return fmt.Errorf("%w: unknown command type %q", ErrInvalid, c.Type)
+	}
+	return nil
+}

@@ -1,0 +1,241 @@
+package rooms
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/parley-hub/parley/queue"
+)
+
+// Decide checks cmd from actor against the current state and returns the
+// events it causes, not yet numbered. It changes nothing: the caller appends
+// the events to the log and folds them back in.
+func (s *State) Decide(now time.Time, actor Participant, cmd Command) ([]Event, error) {
+	if !s.exists() {
+		return nil, fmt.Errorf("room %q: %w", s.ID, ErrNotFound)
+	}
+	if s.Closed {
+		return nil, fmt.Errorf("%w: the room is closed", ErrState)
+	}
+	if err := cmd.validate(); err != nil {
+		return nil, err
+	}
+	if chairOnly[cmd.Type] && !actor.chairs() {
+		return nil, fmt.Errorf("%w: only the chair may %s", ErrForbidden, humanCommand[cmd.Type])
+	}
+	d := decision{State: s, now: now, actor: actor, by: actor.Actor()}
+	switch cmd.Type {
+	case CmdRaiseHand:
+		return d.raiseHand(cmd)
+	case CmdWithdraw:
+		return d.withdraw(cmd)
+	case CmdCallNext:
+		return d.callNext()
+	case CmdCall:
+		return d.call(cmd)
+	case CmdMove:
+		if _, err := d.pendingRequest(cmd.Request); err != nil {
+			return nil, err
+		}
+		return d.events(EvRequestMoved, RequestMoved{Request: cmd.Request, Position: cmd.Position, Reason: cmd.Reason}), nil
+	case CmdSkip:
+		if _, err := d.pendingRequest(cmd.Request); err != nil {
+			return nil, err
+		}
+		return d.events(EvRequestSkipped, RequestRef{Request: cmd.Request, Reason: cmd.Reason}), nil
+	case CmdRelease:
+		return d.release()
+	case CmdPause:
+		if s.floor == nil || s.floor.Paused {
+			return nil, fmt.Errorf("%w: nobody is speaking, or the turn is already paused", ErrState)
+		}
+		return d.events(EvFloorPaused, nil), nil
+	case CmdResume:
+		if s.floor == nil || !s.floor.Paused {
+			return nil, fmt.Errorf("%w: the turn is not paused", ErrState)
+		}
+		return d.events(EvFloorResumed, nil), nil
+	case CmdExtend:
+		if s.floor == nil {
+			return nil, fmt.Errorf("%w: nobody holds the floor", ErrState)
+		}
+		secs := cmd.Seconds
+		if secs == 0 {
+			secs = DefaultExtendSeconds
+		}
+		return d.events(EvFloorExtended, Seconds{Seconds: secs}), nil
+	case CmdSetTimeLimit:
+		return d.events(EvTimeLimitSet, Seconds{Seconds: cmd.Seconds}), nil
+	case CmdSetPolicy:
+		p, err := cmd.Policy.Normalize()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+		return d.events(EvPolicySet, PolicySet{Policy: p}), nil
+	case CmdCloseList:
+		if !s.ListOpen {
+			return nil, fmt.Errorf("%w: the list of speakers is already closed", ErrState)
+		}
+		return d.events(EvListClosed, nil), nil
+	case CmdOpenList:
+		if s.ListOpen {
+			return nil, fmt.Errorf("%w: the list of speakers is already open", ErrState)
+		}
+		return d.events(EvListOpened, nil), nil
+	case CmdSetAgendaItem:
+		return d.events(EvAgendaItemSet, Title{Title: cmd.Title}), nil
+	case CmdCloseRoom:
+		evs := d.endTurn(ByChair)
+		return append(evs, draft(now, d.by, EvRoomClosed, nil)), nil
+	}
+	return nil, fmt.Errorf("%w: unknown command type %q", ErrInvalid, cmd.Type)
+}
+
+var chairOnly = map[string]bool{
+	CmdCallNext: true, CmdCall: true, CmdMove: true, CmdSkip: true,
+	CmdPause: true, CmdResume: true, CmdExtend: true, CmdSetTimeLimit: true,
+	CmdSetPolicy: true, CmdCloseList: true, CmdOpenList: true,
+	CmdSetAgendaItem: true, CmdCloseRoom: true,
+}
+
+var humanCommand = map[string]string{
+	CmdCallNext: "call the next speaker", CmdCall: "call a speaker out of order",
+	CmdMove: "move a request", CmdSkip: "skip a request", CmdPause: "pause the floor",
+	CmdResume: "resume the floor", CmdExtend: "extend a turn", CmdSetTimeLimit: "set the time limit",
+	CmdSetPolicy: "set the queue policy", CmdCloseList: "close the list of speakers",
+	CmdOpenList: "open the list of speakers", CmdSetAgendaItem: "set the agenda item",
+	CmdCloseRoom: "close the room",
+}
+
+// decision carries what every command handler needs.
+type decision struct {
+	*State
+	now   time.Time
+	actor Participant
+	by    Actor
+}
+
+func (d decision) events(typ string, data any) []Event {
+	return []Event{draft(d.now, d.by, typ, data)}
+}
+
+func (d decision) raiseHand(cmd Command) ([]Event, error) {
+	if !d.actor.speaks() {
+		return nil, fmt.Errorf("%w: a %s cannot ask for the floor", ErrForbidden, d.actor.Role)
+	}
+	kind := queue.RequestKind(cmd.Kind)
+	if kind == "" {
+		kind = queue.KindSpeak
+	}
+	// A point of order interrupts; it is the one request a closed list
+	// still takes, as in any rules of procedure.
+	if !d.ListOpen && kind != queue.KindPointOfOrder {
+		return nil, fmt.Errorf("%w: the list of speakers is closed", ErrState)
+	}
+	for _, p := range d.pending {
+		if p.Sub == d.actor.Sub && p.Kind == kind {
+			return nil, fmt.Errorf("%w: you already have a %s request in the queue (%s)", ErrState, humanKind(kind), p.ID)
+		}
+	}
+	if d.floor != nil && d.floor.Speaker.Sub == d.actor.Sub && kind == queue.KindSpeak {
+		return nil, fmt.Errorf("%w: you hold the floor now", ErrState)
+	}
+	// The request id comes from the event's own sequence number, which the
+	// append will assign only if the log is still at d.Seq.
+	id := fmt.Sprintf("r%d", d.Seq+1)
+	return d.events(EvHandRaised, HandRaised{Request: id, Speaker: d.actor.Speaker(), Kind: kind, Note: cmd.Note}), nil
+}
+
+func (d decision) withdraw(cmd Command) ([]Event, error) {
+	id := cmd.Request
+	if id == "" {
+		for _, p := range d.pending {
+			if p.Sub == d.actor.Sub {
+				id = p.ID
+				break
+			}
+		}
+		if id == "" {
+			return nil, fmt.Errorf("%w: you have no request in the queue", ErrState)
+		}
+	}
+	p, err := d.pendingRequest(id)
+	if err != nil {
+		return nil, err
+	}
+	if p.Sub != d.actor.Sub && !d.actor.chairs() {
+		return nil, fmt.Errorf("%w: you may withdraw only your own request", ErrForbidden)
+	}
+	return d.events(EvHandWithdrawn, RequestRef{Request: id, Reason: cmd.Reason}), nil
+}
+
+func (d decision) callNext() ([]Event, error) {
+	q := d.Queue()
+	if len(q) == 0 {
+		return nil, fmt.Errorf("%w: the queue is empty", ErrState)
+	}
+	head := q[0]
+	return append(d.endTurn(ByChair), d.grant(head, ByQueue, head.Reason, head.slot)), nil
+}
+
+func (d decision) call(cmd Command) ([]Event, error) {
+	if _, err := d.pendingRequest(cmd.Request); err != nil {
+		return nil, err
+	}
+	for _, e := range d.Queue() {
+		if e.ID == cmd.Request {
+			return append(d.endTurn(ByChair), d.grant(e, ByChair, "called by the chair: "+cmd.Reason, -1)), nil
+		}
+	}
+	return nil, fmt.Errorf("request %q: %w", cmd.Request, ErrNotFound)
+}
+
+func (d decision) grant(e QueueEntry, by, reason string, slot int) Event {
+	return draft(d.now, d.by, EvFloorGranted, FloorGranted{
+		Request: e.ID, Speaker: e.Speaker, Kind: e.Kind, By: by, Reason: reason,
+		Slot: slot, TimeLimitS: d.TimeLimit.Seconds(),
+	})
+}
+
+func (d decision) release() ([]Event, error) {
+	if d.floor == nil {
+		return nil, fmt.Errorf("%w: nobody holds the floor", ErrState)
+	}
+	by := ByChair
+	if d.floor.Speaker.Sub == d.actor.Sub {
+		by = BySpeaker
+	} else if !d.actor.chairs() {
+		return nil, fmt.Errorf("%w: only the speaker or the chair may end this turn", ErrForbidden)
+	}
+	return d.endTurn(by), nil
+}
+
+// endTurn closes the current turn, if any, with its figures fixed now.
+func (d decision) endTurn(by string) []Event {
+	f := d.floor
+	if f == nil {
+		return nil
+	}
+	elapsed := f.elapsed(d.now)
+	overrun := max(elapsed-f.allowed(), 0)
+	return d.events(EvFloorReleased, FloorReleased{
+		Request: f.Request, By: by, DurationS: elapsed.Seconds(), OverrunS: overrun.Seconds(),
+	})
+}
+
+func (d decision) pendingRequest(id string) (*pendingRequest, error) {
+	if p := d.findPending(id); p != nil {
+		return p, nil
+	}
+	return nil, fmt.Errorf("request %q is not in the queue: %w", id, ErrNotFound)
+}
+
+func humanKind(k queue.RequestKind) string {
+	switch k {
+	case queue.KindPointOfOrder:
+		return "point of order"
+	case queue.KindReply:
+		return "reply"
+	}
+	return "speaking"
+}

@@ -1,0 +1,110 @@
+package rooms
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/parley-hub/parley/queue"
+)
+
+// Event types. Each names a fact that happened; its data is the struct below
+// of the same name.
+const (
+	EvRoomCreated    = "room_created"
+	EvHandRaised     = "hand_raised"
+	EvHandWithdrawn  = "hand_withdrawn"
+	EvRequestMoved   = "request_moved"
+	EvRequestSkipped = "request_skipped"
+	EvFloorGranted   = "floor_granted"
+	EvFloorReleased  = "floor_released"
+	EvFloorPaused    = "floor_paused"
+	EvFloorResumed   = "floor_resumed"
+	EvFloorExtended  = "floor_extended"
+	EvTimeLimitSet   = "time_limit_set"
+	EvPolicySet      = "policy_set"
+	EvListClosed     = "list_closed"
+	EvListOpened     = "list_opened"
+	EvAgendaItemSet  = "agenda_item_set"
+	EvRoomClosed     = "room_closed"
+)
+
+// RoomCreated opens a room.
+type RoomCreated struct {
+	Title      string       `json:"title"`
+	Policy     queue.Policy `json:"policy"`
+	TimeLimitS float64      `json:"time_limit_s"`
+}
+
+// HandRaised adds a request to the queue. The request's id is "r" followed by
+// the sequence number of this event, so it is the same on every node.
+type HandRaised struct {
+	Request string            `json:"request"`
+	Speaker Speaker           `json:"speaker"`
+	Kind    queue.RequestKind `json:"kind"`
+	Note    string            `json:"note,omitempty"`
+}
+
+// RequestRef names a request and, for chair actions, why.
+type RequestRef struct {
+	Request string `json:"request"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// RequestMoved pins a request at a 1-based position of the queue.
+type RequestMoved struct {
+	Request  string `json:"request"`
+	Position int    `json:"position"`
+	Reason   string `json:"reason"`
+}
+
+// Who ended or granted a turn.
+const (
+	ByQueue   = "queue"   // call_next: the head of the queue
+	ByChair   = "chair"   // call out of order, or the chair ended the turn
+	BySpeaker = "speaker" // the floor holder yielded
+)
+
+// FloorGranted gives the floor to a request's speaker.
+type FloorGranted struct {
+	Request    string            `json:"request"`
+	Speaker    Speaker           `json:"speaker"`
+	Kind       queue.RequestKind `json:"kind"`
+	By         string            `json:"by"`
+	Reason     string            `json:"reason"`
+	Slot       int               `json:"slot"`
+	TimeLimitS float64           `json:"time_limit_s"`
+}
+
+// FloorReleased ends the current turn; the figures are computed when the
+// event is made, so the record never depends on when it is read.
+type FloorReleased struct {
+	Request   string  `json:"request"`
+	By        string  `json:"by"`
+	DurationS float64 `json:"duration_s"`
+	OverrunS  float64 `json:"overrun_s"`
+}
+
+// Seconds carries a duration for extend and set_time_limit.
+type Seconds struct {
+	Seconds float64 `json:"seconds"`
+}
+
+// PolicySet changes the queue policy.
+type PolicySet struct {
+	Policy queue.Policy `json:"policy"`
+}
+
+// Title carries the agenda item.
+type Title struct {
+	Title string `json:"title"`
+}
+
+// draft is an event before the store numbers it.
+func draft(now time.Time, actor Actor, typ string, data any) Event {
+	e := Event{Time: now, Actor: actor, Type: typ}
+	if data != nil {
+		// The data types above always marshal.
+		e.Data, _ = json.Marshal(data)
+	}
+	return e
+}

@@ -1,0 +1,76 @@
+package rooms
+
+import (
+	"time"
+
+	"github.com/parley-hub/parley/queue"
+)
+
+// WarningBefore is how long before the end of a turn screens warn the speaker.
+const WarningBefore = 30 * time.Second
+
+type floorState struct {
+	Request     string
+	Speaker     Speaker
+	Kind        queue.RequestKind
+	AgendaItem  string
+	StartedAt   time.Time
+	Limit       time.Duration
+	Extended    time.Duration
+	Paused      bool
+	PausedAt    time.Time
+	PausedTotal time.Duration
+}
+
+// elapsed is the speaking time so far, pauses excluded.
+func (f *floorState) elapsed(now time.Time) time.Duration {
+	d := now.Sub(f.StartedAt) - f.PausedTotal
+	if f.Paused {
+		d -= now.Sub(f.PausedAt)
+	}
+	return max(d, 0)
+}
+
+func (f *floorState) allowed() time.Duration { return f.Limit + f.Extended }
+
+// Floor is who holds the floor and the turn's clock, as screens show it.
+// EndsAt assumes the turn runs on; while paused it moves with the pause, so
+// screens show RemainingS instead.
+type Floor struct {
+	Speaker
+	Request    string            `json:"request"`
+	Kind       queue.RequestKind `json:"kind"`
+	AgendaItem string            `json:"agenda_item,omitempty"`
+	StartedAt  time.Time         `json:"started_at"`
+	EndsAt     time.Time         `json:"ends_at"`
+	WarnAt     time.Time         `json:"warn_at"`
+	LimitS     float64           `json:"limit_s"`
+	ElapsedS   float64           `json:"elapsed_s"`
+	RemainingS float64           `json:"remaining_s"`
+	Paused     bool              `json:"paused"`
+}
+
+func (f *floorState) view(now time.Time) *Floor {
+	elapsed := f.elapsed(now)
+	remaining := f.allowed() - elapsed
+	ends := now.Add(remaining)
+	return &Floor{
+		Speaker: f.Speaker, Request: f.Request, Kind: f.Kind, AgendaItem: f.AgendaItem,
+		StartedAt: f.StartedAt, EndsAt: ends, WarnAt: ends.Add(-WarningBefore),
+		LimitS: f.allowed().Seconds(), ElapsedS: elapsed.Seconds(), RemainingS: remaining.Seconds(),
+		Paused: f.Paused,
+	}
+}
+
+// Intervention is one turn at the floor, as the record keeps it.
+type Intervention struct {
+	Speaker
+	Request    string            `json:"request"`
+	Kind       queue.RequestKind `json:"kind"`
+	AgendaItem string            `json:"agenda_item"`
+	Start      time.Time         `json:"start"`
+	End        time.Time         `json:"end"`
+	DurationS  float64           `json:"duration_s"`
+	OverrunS   float64           `json:"overrun_s"`
+	EndedBy    string            `json:"ended_by"`
+}

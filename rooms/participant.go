@@ -1,0 +1,102 @@
+package rooms
+
+import "github.com/parley-hub/parley/queue"
+
+// Roles a token can carry.
+const (
+	RoleParticipant = "participant"
+	RoleChair       = "chair"
+	RoleHub         = "hub"
+	RoleCaptioner   = "captioner"
+	RoleObserver    = "observer"
+	RoleAdmin       = "admin"
+)
+
+// Modes of taking part.
+const (
+	ModeInRoom = "in-room"
+	ModeRemote = "remote"
+	ModeHub    = "hub"
+)
+
+// ValidRole reports whether role is one Parley knows.
+func ValidRole(role string) bool {
+	switch role {
+	case RoleParticipant, RoleChair, RoleHub, RoleCaptioner, RoleObserver, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// ValidMode reports whether mode is one Parley knows.
+func ValidMode(mode string) bool {
+	return mode == ModeInRoom || mode == ModeRemote || mode == ModeHub
+}
+
+// Participant is who is acting, exactly as their token says. Categories come
+// only from here, never from what a client puts in a command.
+type Participant struct {
+	Sub     string
+	Name    string
+	Role    string
+	Group   string
+	Region  string
+	Gender  string
+	Country string
+	Mode    string
+	Hub     string
+}
+
+// Actor is how the participant appears as the cause of an event.
+func (p Participant) Actor() Actor {
+	return Actor{Sub: p.Sub, Name: p.Name, Role: p.Role}
+}
+
+// Speaker is the public face of the participant in queues, the floor and the
+// record: name and the categories the balance counts, nothing more.
+func (p Participant) Speaker() Speaker {
+	return Speaker{Sub: p.Sub, Name: p.Name, Group: p.Group, Region: p.Region, Gender: p.Gender, Mode: p.Mode, Hub: p.Hub}
+}
+
+// chairs reports whether the participant may run the room's queue.
+func (p Participant) chairs() bool {
+	return p.Role == RoleChair || p.Role == RoleAdmin
+}
+
+// speaks reports whether the participant may ask for the floor.
+func (p Participant) speaks() bool {
+	switch p.Role {
+	case RoleParticipant, RoleChair, RoleHub, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// Speaker is a person (or hub) as shown in the queue, on the floor and in the
+// intervention record.
+type Speaker struct {
+	Sub    string `json:"sub"`
+	Name   string `json:"name"`
+	Group  string `json:"group,omitempty"`
+	Region string `json:"region,omitempty"`
+	Gender string `json:"gender,omitempty"`
+	Mode   string `json:"mode,omitempty"`
+	Hub    string `json:"hub,omitempty"`
+}
+
+// Categories maps each balance dimension to the speaker's category in it,
+// leaving out dimensions the speaker did not declare.
+func (s Speaker) Categories() map[string]string {
+	c := make(map[string]string, 4)
+	for dim, cat := range map[string]string{
+		queue.DimGroup:  s.Group,
+		queue.DimRegion: s.Region,
+		queue.DimGender: s.Gender,
+		queue.DimMode:   s.Mode,
+	} {
+		if cat != "" {
+			c[dim] = cat
+		}
+	}
+	return c
+}

@@ -1,0 +1,199 @@
+package rooms
+
+import (
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/parley-hub/parley/queue"
+)
+
+// DefaultTimeLimit is a turn's length when the room sets none.
+const DefaultTimeLimit = 120 * time.Second
+
+// State is a room as the fold of its log. It is not safe for concurrent use;
+// the Service guards each room's state with a lock.
+type State struct {
+	ID         string
+	Seq        uint64
+	Created    time.Time
+	Title      string
+	AgendaItem string
+	ListOpen   bool
+	Closed     bool
+	Policy     queue.Policy
+	TimeLimit  time.Duration
+
+	// pending requests in the order they were raised.
+	pending []*pendingRequest
+	// pins are the chair's moves, applied in order over the policy's order.
+	pins          []RequestMoved
+	floor         *floorState
+	record        queue.Record
+	cursor        int
+	interventions []Intervention
+
+	// order caches the ordered queue until the next event changes it.
+	order []QueueEntry
+}
+
+type pendingRequest struct {
+	queue.Request
+	Speaker Speaker
+	Note    string
+}
+
+// NewState returns the state of a room with no events.
+func NewState(id string) *State {
+	return &State{ID: id, record: queue.Record{}}
+}
+
+// exists reports whether the room has been created.
+func (s *State) exists() bool { return s.Seq > 0 }
+
+// Apply folds one event into the state. Events come from the log and are
+// trusted; an event of a type this version does not know is skipped so that
+// older nodes can read logs written by newer ones.
+func (s *State) Apply(e Event) {
+	s.Seq = e.Seq
+	s.order = nil
+	switch e.Type {
+	case EvRoomCreated:
+		var d RoomCreated
+		unmarshal(e, &d)
+		s.Created, s.Title, s.Policy, s.ListOpen = e.Time, d.Title, d.Policy, true
+		s.TimeLimit = seconds(d.TimeLimitS)
+	case EvHandRaised:
+		var d HandRaised
+		unmarshal(e, &d)
+		s.pending = append(s.pending, &pendingRequest{
+			Request: queue.Request{ID: d.Request, Sub: d.Speaker.Sub, Categories: d.Speaker.Categories(), Kind: d.Kind, RaisedAt: e.Time},
+			Speaker: d.Speaker,
+			Note:    d.Note,
+		})
+		s.tally(d.Speaker, func(t *queue.Tally) { t.Requests++ })
+	case EvHandWithdrawn, EvRequestSkipped:
+		var d RequestRef
+		unmarshal(e, &d)
+		s.removePending(d.Request)
+	case EvRequestMoved:
+		var d RequestMoved
+		unmarshal(e, &d)
+		s.pins = append(s.pins, d)
+	case EvFloorGranted:
+		var d FloorGranted
+		unmarshal(e, &d)
+		s.grant(e.Time, d)
+	case EvFloorReleased:
+		var d FloorReleased
+		unmarshal(e, &d)
+		s.release(e.Time, d)
+	case EvFloorPaused:
+		if s.floor != nil && !s.floor.Paused {
+			s.floor.Paused, s.floor.PausedAt = true, e.Time
+		}
+	case EvFloorResumed:
+		if s.floor != nil && s.floor.Paused {
+			s.floor.PausedTotal += e.Time.Sub(s.floor.PausedAt)
+			s.floor.Paused = false
+		}
+	case EvFloorExtended:
+		var d Seconds
+		unmarshal(e, &d)
+		if s.floor != nil {
+			s.floor.Extended += seconds(d.Seconds)
+		}
+	case EvTimeLimitSet:
+		var d Seconds
+		unmarshal(e, &d)
+		s.TimeLimit = seconds(d.Seconds)
+	case EvPolicySet:
+		var d PolicySet
+		unmarshal(e, &d)
+		s.Policy, s.cursor = d.Policy, 0
+	case EvListClosed:
+		s.ListOpen = false
+	case EvListOpened:
+		s.ListOpen = true
+	case EvAgendaItemSet:
+		var d Title
+		unmarshal(e, &d)
+		s.AgendaItem = d.Title
+	case EvRoomClosed:
+		s.Closed, s.ListOpen = true, false
+	}
+}
+
+func (s *State) grant(at time.Time, d FloorGranted) {
+	granted := s.findPending(d.Request)
+	if granted != nil && granted.Kind == queue.KindSpeak {
+		// Everyone who asked earlier and is still waiting has been passed
+		// over once more; the balanced policy bounds how often.
+		for _, p := range s.pending {
+			if p.Kind == queue.KindSpeak && p.RaisedAt.Before(granted.RaisedAt) {
+				p.Passes++
+			}
+		}
+	}
+	s.removePending(d.Request)
+	if d.Slot >= 0 {
+		s.cursor = d.Slot + 1
+	}
+	s.floor = &floorState{
+		Request: d.Request, Speaker: d.Speaker, Kind: d.Kind, StartedAt: at,
+		Limit: seconds(d.TimeLimitS), AgendaItem: s.AgendaItem,
+	}
+	s.tally(d.Speaker, func(t *queue.Tally) { t.Turns++ })
+}
+
+func (s *State) release(at time.Time, d FloorReleased) {
+	f := s.floor
+	if f == nil {
+		return
+	}
+	s.floor = nil
+	s.tally(f.Speaker, func(t *queue.Tally) { t.Seconds += d.DurationS })
+	s.interventions = append(s.interventions, Intervention{
+		Speaker: f.Speaker, Request: f.Request, Kind: f.Kind, AgendaItem: f.AgendaItem,
+		Start: f.StartedAt, End: at, DurationS: d.DurationS, OverrunS: d.OverrunS, EndedBy: d.By,
+	})
+}
+
+func (s *State) tally(sp Speaker, change func(*queue.Tally)) {
+	for dim, cat := range sp.Categories() {
+		cats := s.record[dim]
+		if cats == nil {
+			cats = map[string]queue.Tally{}
+			s.record[dim] = cats
+		}
+		t := cats[cat]
+		change(&t)
+		cats[cat] = t
+	}
+}
+
+func (s *State) findPending(id string) *pendingRequest {
+	for _, p := range s.pending {
+		if p.ID == id {
+			return p
+		}
+	}
+	return nil
+}
+
+func (s *State) removePending(id string) {
+	s.pending = slices.DeleteFunc(s.pending, func(p *pendingRequest) bool { return p.ID == id })
+	s.pins = slices.DeleteFunc(s.pins, func(m RequestMoved) bool { return m.Request == id })
+}
+
+func unmarshal(e Event, v any) {
+	if len(e.Data) > 0 {
+		// A malformed payload leaves v at its zero value: the log is trusted
+		// and a zero value folds harmlessly.
+		_ = json.Unmarshal(e.Data, v)
+	}
+}
+
+func seconds(s float64) time.Duration {
+	return time.Duration(s * float64(time.Second))
+}

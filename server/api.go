@@ -1,0 +1,156 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/parley-hub/parley/rooms"
+)
+
+// Paging of the event log.
+const (
+	defaultEventPage = 1000
+	maxEventPage     = 10000
+)
+
+func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
+	claims, err := s.verifier.Verify(bearer(r))
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	spec, err := rooms.DecodeRoomSpec(body)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	if !claims.Allows(spec.ID) {
+		writeError(w, r, s.log, fmt.Errorf("%w: your token is for room %q", rooms.ErrForbidden, claims.Room))
+		return
+	}
+	snap, err := s.rooms.Create(r.Context(), claims.Participant(), spec)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/rooms/"+spec.ID)
+	writeJSON(w, http.StatusCreated, snap)
+}
+
+func (s *Server) snapshot(w http.ResponseWriter, r request) error {
+	snap, err := s.rooms.Snapshot(r.Context(), r.room)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, snap)
+	return nil
+}
+
+func (s *Server) command(w http.ResponseWriter, r request) error {
+	body, err := readBody(w, r.Request)
+	if err != nil {
+		return err
+	}
+	cmd, err := rooms.DecodeCommand(body)
+	if err != nil {
+		return err
+	}
+	res, err := s.rooms.Execute(r.Context(), r.room, r.who, cmd)
+	if err != nil {
+		return err
+	}
+	r.log.InfoContext(r.Context(), "command", "type", cmd.Type, "seq", res.Seq)
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// eventPage is one page of the log; More says another page follows.
+type eventPage struct {
+	Room   string        `json:"room"`
+	After  uint64        `json:"after"`
+	Events []rooms.Event `json:"events"`
+	More   bool          `json:"more"`
+}
+
+func (s *Server) events(w http.ResponseWriter, r request) error {
+	q := r.URL.Query()
+	after, err := uintParam(q.Get("after"), 0, "after")
+	if err != nil {
+		return err
+	}
+	limit, err := uintParam(q.Get("limit"), defaultEventPage, "limit")
+	if err != nil {
+		return err
+	}
+	limit = min(max(limit, 1), maxEventPage)
+	evs, err := s.rooms.Events(r.Context(), r.room, after, int(limit)+1)
+	if err != nil {
+		return err
+	}
+	page := eventPage{Room: r.room, After: after, Events: evs, More: len(evs) > int(limit)}
+	if page.More {
+		page.Events = evs[:limit]
+	}
+	if page.Events == nil {
+		page.Events = []rooms.Event{}
+	}
+	writeJSON(w, http.StatusOK, page)
+	return nil
+}
+
+func uintParam(v string, def uint64, name string) (uint64, error) {
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s must be a whole number, not %q", rooms.ErrInvalid, name, v)
+	}
+	return n, nil
+}
+
+func (s *Server) interventions(w http.ResponseWriter, r request) error {
+	if acceptsCSV(r.Request) {
+		return s.interventionsCSV(w, r)
+	}
+	list, err := s.interventionList(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, list)
+	return nil
+}
+
+func (s *Server) interventionsCSV(w http.ResponseWriter, r request) error {
+	list, err := s.interventionList(r)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-interventions.csv"`, r.room))
+	return writeInterventionsCSV(w, list)
+}
+
+func (s *Server) interventionList(r request) ([]rooms.Intervention, error) {
+	var list []rooms.Intervention
+	err := s.rooms.View(r.Context(), r.room, func(st *rooms.State) { list = st.Interventions() })
+	if list == nil {
+		list = []rooms.Intervention{}
+	}
+	return list, err
+}
+
+func (s *Server) balance(w http.ResponseWriter, r request) error {
+	var b rooms.Balance
+	if err := s.rooms.View(r.Context(), r.room, func(st *rooms.State) { b = st.Balance() }); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, b)
+	return nil
+}

@@ -1,0 +1,137 @@
+package server_test
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/rooms/filestore"
+	"github.com/parley-hub/parley/server"
+	"github.com/parley-hub/parley/server/auth"
+)
+
+// api is a real server on 127.0.0.1 over the embedded store.
+type api struct {
+	url    string
+	secret []byte
+}
+
+func newAPI(t *testing.T) *api {
+	t.Helper()
+	store, err := filestore.Open(t.TempDir(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return serveStore(t, store)
+}
+
+func serveStore(t *testing.T, store rooms.Store) *api {
+	t.Helper()
+	secret := []byte("test-secret-of-enough-length-for-hs256")
+	v, err := auth.NewVerifier(secret, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	srv := httptest.NewServer(server.New(rooms.NewService(store, log, nil), v, log))
+	t.Cleanup(srv.Close)
+	return &api{url: srv.URL, secret: secret}
+}
+
+func (a *api) token(t *testing.T, room, role, sub string, mutate func(*auth.Claims)) string {
+	t.Helper()
+	c := auth.Claims{Room: room, Role: role, Name: strings.ToUpper(sub[:1]) + sub[1:], RegisteredClaims: jwt.RegisteredClaims{Subject: sub}}
+	if mutate != nil {
+		mutate(&c)
+	}
+	tok, err := auth.Issue(a.secret, c, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func (a *api) do(t *testing.T, method, path, token, body string, headers map[string]string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, a.url+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range headers {
+		if v != "" {
+			req.Header.Set(k, v)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func (a *api) createRoom(t *testing.T, token, body string) {
+	t.Helper()
+	resp := a.do(t, http.MethodPost, "/api/v1/rooms", token, body, nil)
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("create room: %d %s", resp.StatusCode, b)
+	}
+}
+
+// command posts a command, checks the status and returns the decoded answer.
+func (a *api) command(t *testing.T, token, room, body string, want int) map[string]any {
+	t.Helper()
+	resp := a.do(t, http.MethodPost, "/api/v1/rooms/"+room+"/commands", token, body, nil)
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("%s: decode answer: %v", body, err)
+	}
+	if resp.StatusCode != want {
+		t.Fatalf("%s: status %d (%v), want %d", body, resp.StatusCode, out, want)
+	}
+	return out
+}
+
+func (a *api) getJSON(t *testing.T, token, path string, v any) {
+	t.Helper()
+	resp := a.do(t, http.MethodGet, path, token, "", nil)
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+type errBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func decodeError(t *testing.T, resp *http.Response) errBody {
+	t.Helper()
+	defer resp.Body.Close()
+	var e struct {
+		Error errBody `json:"error"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil {
+		t.Fatalf("status %d: error body: %v", resp.StatusCode, err)
+	}
+	return e.Error
+}

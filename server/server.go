@@ -1,0 +1,129 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/server/auth"
+)
+
+// maxBody bounds every request body: commands and room specs are small.
+const maxBody = 64 << 10
+
+// Server serves Parley's HTTP API over a room service.
+type Server struct {
+	rooms    *rooms.Service
+	verifier *auth.Verifier
+	log      *slog.Logger
+	mux      *http.ServeMux
+}
+
+// New returns the API handler.
+func New(svc *rooms.Service, verifier *auth.Verifier, log *slog.Logger) *Server {
+	s := &Server{rooms: svc, verifier: verifier, log: log, mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	s.mux.HandleFunc("GET /readyz", s.ready)
+	s.mux.HandleFunc("POST /api/v1/rooms", s.createRoom)
+	s.mux.HandleFunc("GET /api/v1/rooms/{room}", s.inRoom(s.snapshot))
+	s.mux.HandleFunc("POST /api/v1/rooms/{room}/commands", s.inRoom(s.command))
+	s.mux.HandleFunc("GET /api/v1/rooms/{room}/events", s.inRoom(s.events))
+	s.mux.HandleFunc("GET /api/v1/rooms/{room}/interventions", s.inRoom(s.interventions))
+	s.mux.HandleFunc("GET /api/v1/rooms/{room}/interventions.csv", s.inRoom(s.interventionsCSV))
+	s.mux.HandleFunc("GET /api/v1/rooms/{room}/balance", s.inRoom(s.balance))
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, apiError{Error: errorBody{Code: "not_found", Message: "no such API endpoint: " + r.Method + " " + r.URL.Path}})
+	})
+}
+
+// ServeHTTP logs each request (never its query, which may carry a token).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	s.mux.ServeHTTP(rec, r)
+	s.log.DebugContext(r.Context(), "http", "method", r.Method, "path", r.URL.Path, "status", rec.status, "dur", time.Since(start))
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.rooms.Ready(ctx); err != nil {
+		s.log.WarnContext(ctx, "not ready", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: errorBody{Code: "store_unreachable", Message: "the store does not answer"}})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// request is an authenticated request to one room.
+type request struct {
+	*http.Request
+	room   string
+	claims auth.Claims
+	who    rooms.Participant
+	log    *slog.Logger
+}
+
+// inRoom authenticates a request for the {room} in its path.
+func (s *Server) inRoom(h func(http.ResponseWriter, request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		room := r.PathValue("room")
+		claims, err := s.verifier.VerifyFor(bearer(r), room)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		req := request{Request: r, room: room, claims: claims, who: claims.Participant()}
+		req.log = s.log.With("room", room, "participant", req.who.Sub)
+		if err := h(w, req); err != nil {
+			writeError(w, r, req.log, err)
+		}
+	}
+}
+
+// bearer returns the request's token from the Authorization header, or from
+// the access_token query parameter for links and tools that cannot set
+// headers.
+func bearer(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+			return strings.TrimSpace(t)
+		}
+		return ""
+	}
+	return r.URL.Query().Get("access_token")
+}
+
+// readBody reads a bounded request body.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, errBodyTooLarge
+	}
+	return body, err
+}
