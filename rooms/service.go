@@ -30,6 +30,8 @@ type Service struct {
 	store Store
 	log   *slog.Logger
 	now   func() time.Time
+	// observer, when set, learns of every event folded in (see Observe).
+	observer Observer
 
 	mu    sync.Mutex
 	rooms map[string]*room
@@ -150,7 +152,7 @@ func (s *Service) Execute(ctx context.Context, roomID string, actor Participant,
 			return Result{}, fmt.Errorf("room %q: %s: %w", roomID, cmd.Type, err)
 		}
 		for _, e := range appended {
-			r.state.Apply(e)
+			s.apply(roomID, r.state, e)
 		}
 		s.mirror(ctx, roomID, r.state)
 		return Result{Seq: r.state.Seq, Events: appended}, nil
@@ -240,9 +242,16 @@ func (s *Service) catchUp(ctx context.Context, r *room) error {
 		return fmt.Errorf("room %q: read log: %w", r.state.ID, err)
 	}
 	for _, e := range evs {
-		r.state.Apply(e)
+		s.apply(r.state.ID, r.state, e)
 	}
 	return nil
+}
+
+func (s *Service) apply(roomID string, st *State, e Event) {
+	st.Apply(e)
+	if s.observer != nil {
+		s.observer.Applied(roomID, e, st)
+	}
 }
 
 func (s *Service) mirror(ctx context.Context, roomID string, st *State) {

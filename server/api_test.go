@@ -20,9 +20,11 @@ func TestRunAQueueOverHTTP(t *testing.T) {
 	api.createRoom(t, chair, `{"id":"plenary","title":"Opening plenary","policy":{"kind":"fifo"},"time_limit_s":90}`)
 
 	people := map[string]func(*auth.Claims){
-		"amina":  func(c *auth.Claims) { c.Group, c.Region, c.Gender = "civil-society", "africa", "woman" },
-		"carlos": func(c *auth.Claims) { c.Group, c.Region, c.Gender, c.Mode = "government", "latin-america-caribbean", "man", "in-room" },
-		"mei":    func(c *auth.Claims) { c.Group, c.Region, c.Gender = "academia", "asia-pacific", "woman" },
+		"amina": func(c *auth.Claims) { c.Group, c.Region, c.Gender = "civil-society", "africa", "woman" },
+		"carlos": func(c *auth.Claims) {
+			c.Group, c.Region, c.Gender, c.Mode = "government", "latin-america-caribbean", "man", "in-room"
+		},
+		"mei": func(c *auth.Claims) { c.Group, c.Region, c.Gender = "academia", "asia-pacific", "woman" },
 	}
 	tokens := map[string]string{}
 	for _, sub := range []string{"amina", "carlos", "mei"} {
@@ -67,7 +69,7 @@ func TestRunAQueueOverHTTP(t *testing.T) {
 		if err != nil || resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
 			t.Fatalf("%s: status %d, %v", how.path, resp.StatusCode, err)
 		}
-		if len(rows) != 3 || rows[0][0] != "start" || rows[1][5] != "amina" || rows[2][6] != "government" {
+		if len(rows) != 3 || rows[0][0] != "start" || rows[1][4] != "amina" || rows[2][6] != "government" {
 			t.Errorf("%s: rows = %q", how.path, rows)
 		}
 	}

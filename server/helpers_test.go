@@ -26,7 +26,7 @@ type api struct {
 
 func newAPI(t *testing.T) *api {
 	t.Helper()
-	store, err := filestore.Open(t.TempDir(), slog.New(slog.DiscardHandler))
+	store, err := filestore.OpenWithOptions(t.TempDir(), filestore.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func serveStore(t *testing.T, store rooms.Store) *api {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	srv := httptest.NewServer(server.New(rooms.NewService(store, log, nil), v, log))
+	srv := httptest.NewServer(server.New(rooms.NewService(store, log, nil), v, log, server.Options{}))
 	t.Cleanup(srv.Close)
 	return &api{url: srv.URL, secret: secret}
 }

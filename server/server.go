@@ -1,13 +1,17 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/auth"
@@ -16,19 +20,41 @@ import (
 // maxBody bounds every request body: commands and room specs are small.
 const maxBody = 64 << 10
 
-// Server serves Parley's HTTP API over a room service.
+// Server serves Parley's HTTP API, live protocol and pages over a room
+// service.
 type Server struct {
 	rooms    *rooms.Service
 	verifier *auth.Verifier
 	log      *slog.Logger
 	mux      *http.ServeMux
+	hub      *hub
+	upgrader *websocket.Upgrader
 }
 
-// New returns the API handler.
-func New(svc *rooms.Service, verifier *auth.Verifier, log *slog.Logger) *Server {
-	s := &Server{rooms: svc, verifier: verifier, log: log, mux: http.NewServeMux()}
+// Options tune the server.
+type Options struct {
+	// AllowedOrigins are the browser origins, besides the server's own, that
+	// may open live connections ("*" for any).
+	AllowedOrigins []string
+}
+
+// New returns the server. It observes svc to feed live clients, so give
+// each Service one Server.
+func New(svc *rooms.Service, verifier *auth.Verifier, log *slog.Logger, opts Options) *Server {
+	s := &Server{
+		rooms: svc, verifier: verifier, log: log, mux: http.NewServeMux(),
+		hub: newHub(svc, log), upgrader: newUpgrader(opts.AllowedOrigins),
+	}
+	svc.Observe(s.hub)
 	s.routes()
 	return s
+}
+
+// Close ends every live connection with "going away" and waits for them,
+// up to ctx. http.Server.Shutdown does not: it lets go of upgraded
+// connections.
+func (s *Server) Close(ctx context.Context) {
+	s.hub.close(ctx)
 }
 
 func (s *Server) routes() {
@@ -43,6 +69,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/interventions", s.inRoom(s.interventions))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/interventions.csv", s.inRoom(s.interventionsCSV))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/balance", s.inRoom(s.balance))
+	s.mux.HandleFunc("GET /api/v1/rooms/{room}/ws", s.live)
+	s.pageRoutes()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiError{Error: errorBody{Code: "not_found", Message: "no such API endpoint: " + r.Method + " " + r.URL.Path}})
 	})
@@ -67,6 +95,12 @@ func (r *statusRecorder) WriteHeader(status int) {
 }
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Hijack lets the WebSocket upgrader take the connection over.
+func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	r.status = http.StatusSwitchingProtocols
+	return http.NewResponseController(r.ResponseWriter).Hijack()
+}
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -31,6 +32,7 @@ type serveConfig struct {
 	Secret       string
 	PublicKey    string
 	Demo         bool
+	Origins      []string
 	LogLevel     slog.Level
 	ShutdownWait time.Duration
 }
@@ -45,6 +47,13 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&cfg.RedisPrefix, "redis-prefix", "parley", "prefix of Parley's Redis keys")
 	fs.StringVar(&cfg.Secret, "secret", getenv("PARLEY_JWT_SECRET"), "HS256 token secret (env PARLEY_JWT_SECRET); a development secret is generated when none is given")
 	fs.StringVar(&cfg.PublicKey, "jwt-public-key", "", "PEM file of an Ed25519 or RSA public key that verifies EdDSA or RS256 tokens")
+	fs.Func("allowed-origin", "a browser origin, besides the server's own, allowed to open live connections (repeatable; env PARLEY_ALLOWED_ORIGINS, comma-separated)", func(o string) error {
+		cfg.Origins = append(cfg.Origins, o)
+		return nil
+	})
+	if env := getenv("PARLEY_ALLOWED_ORIGINS"); env != "" {
+		cfg.Origins = strings.Split(env, ",")
+	}
 	fs.BoolVar(&cfg.Demo, "demo", false, "open a demo room and print tokens and links for each role")
 	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
 	fs.DurationVar(&cfg.ShutdownWait, "shutdown-wait", 10*time.Second, "how long to let requests finish on shutdown")
@@ -96,8 +105,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		}
 	}
 
+	api := server.New(svc, verifier, log, server.Options{AllowedOrigins: cfg.Origins})
 	srv := &http.Server{
-		Handler:           server.New(svc, verifier, log),
+		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -111,6 +121,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait)
 	defer cancel()
+	api.Close(shutdownCtx)
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}
@@ -122,7 +133,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 
 func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger) (rooms.Store, error) {
 	if cfg.RedisURL == "" {
-		store, err := filestore.Open(cfg.DataDir, log)
+		store, err := filestore.OpenWithOptions(cfg.DataDir, filestore.Options{Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("serve: open embedded store in %s: %w", cfg.DataDir, err)
 		}

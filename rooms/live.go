@@ -1,0 +1,127 @@
+package rooms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Observer learns of every event this node folds into a room's state, in
+// log order, whether the event was appended here or by another node. It is
+// called with the room's lock held: it must be quick and must not call back
+// into the Service.
+type Observer interface {
+	// Applied is called right after e was folded into st.
+	Applied(room string, e Event, st *State)
+}
+
+// Follower is implemented by stores shared between nodes (Redis): it lets a
+// node learn promptly of events another node appended.
+type Follower interface {
+	// Follow calls fn for each event of room after seq, in order, as they
+	// are appended, until ctx is done or fn returns an error.
+	Follow(ctx context.Context, room string, after uint64, fn func(Event) error) error
+}
+
+// Observe sets the observer of all rooms. Call it once, before serving.
+func (s *Service) Observe(o Observer) { s.observer = o }
+
+// Watch keeps room's state current with events appended by other nodes, so
+// observers see them promptly, until ctx is done. With a store that is not
+// shared it returns at once: every event passes through this node.
+func (s *Service) Watch(ctx context.Context, roomID string) error {
+	f, ok := s.store.(Follower)
+	if !ok {
+		return nil
+	}
+	r, err := s.existing(ctx, roomID)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	after := r.state.Seq
+	r.mu.Unlock()
+	err = f.Follow(ctx, roomID, after, func(e Event) error {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if e.Seq > r.state.Seq {
+			return s.catchUp(ctx, r)
+		}
+		return nil
+	})
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return nil
+	}
+	return fmt.Errorf("room %q: watch: %w", roomID, err)
+}
+
+// Snapshot keys that an event can change; a live client replaces each key an
+// event message carries.
+const (
+	KeyFloor      = "floor"
+	KeyQueue      = "queue"
+	KeyBalance    = "balance"
+	KeyTitle      = "title"
+	KeyAgendaItem = "agenda_item"
+	KeyListOpen   = "list_open"
+	KeyClosed     = "closed"
+	KeyPolicy     = "policy"
+	KeyTimeLimit  = "time_limit_s"
+)
+
+// changedKeys lists, per event type, the snapshot keys it changes. The queue
+// and balance move with the record as well as with the requests, because the
+// balanced policy's order and reasons depend on who has spoken.
+var changedKeys = map[string][]string{
+	EvRoomCreated:    {KeyTitle, KeyPolicy, KeyTimeLimit, KeyListOpen, KeyQueue, KeyBalance},
+	EvHandRaised:     {KeyQueue, KeyBalance},
+	EvHandWithdrawn:  {KeyQueue},
+	EvRequestMoved:   {KeyQueue},
+	EvRequestSkipped: {KeyQueue},
+	EvFloorGranted:   {KeyFloor, KeyQueue, KeyBalance},
+	EvFloorReleased:  {KeyFloor, KeyQueue, KeyBalance},
+	EvFloorPaused:    {KeyFloor},
+	EvFloorResumed:   {KeyFloor},
+	EvFloorExtended:  {KeyFloor},
+	EvTimeLimitSet:   {KeyTimeLimit},
+	EvPolicySet:      {KeyPolicy, KeyQueue, KeyBalance},
+	EvListClosed:     {KeyListOpen},
+	EvListOpened:     {KeyListOpen},
+	EvAgendaItemSet:  {KeyAgendaItem},
+	EvRoomClosed:     {KeyClosed, KeyListOpen, KeyFloor},
+}
+
+// Changes returns the parts of the snapshot that event type typ changed, as
+// of now, keyed as in the snapshot's JSON.
+func (s *State) Changes(typ string, now time.Time) map[string]any {
+	keys := changedKeys[typ]
+	out := make(map[string]any, len(keys))
+	for _, k := range keys {
+		switch k {
+		case KeyFloor:
+			if s.floor != nil {
+				out[k] = s.floor.view(now)
+			} else {
+				out[k] = nil
+			}
+		case KeyQueue:
+			out[k] = s.Queue()
+		case KeyBalance:
+			out[k] = s.Balance()
+		case KeyTitle:
+			out[k] = s.Title
+		case KeyAgendaItem:
+			out[k] = s.AgendaItem
+		case KeyListOpen:
+			out[k] = s.ListOpen
+		case KeyClosed:
+			out[k] = s.Closed
+		case KeyPolicy:
+			out[k] = s.Policy
+		case KeyTimeLimit:
+			out[k] = s.TimeLimit.Seconds()
+		}
+	}
+	return out
+}

@@ -1,0 +1,100 @@
+package server
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/parley-hub/parley/rooms"
+)
+
+// Messages of the live protocol (docs/protocol.md).
+
+type welcomeMsg struct {
+	Type       string    `json:"type"`
+	Room       string    `json:"room"`
+	You        you       `json:"you"`
+	ServerTime time.Time `json:"server_time"`
+}
+
+type you struct {
+	rooms.Speaker
+	Role string `json:"role"`
+}
+
+type snapshotMsg struct {
+	Type     string         `json:"type"`
+	Snapshot rooms.Snapshot `json:"snapshot"`
+}
+
+type eventMsg struct {
+	Type    string         `json:"type"`
+	Seq     uint64         `json:"seq"`
+	Event   rooms.Event    `json:"event"`
+	Changes map[string]any `json:"changes"`
+}
+
+type ackMsg struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+	Seq  uint64 `json:"seq"`
+}
+
+type errorMsg struct {
+	Type    string `json:"type"`
+	ID      string `json:"id,omitempty"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type pongMsg struct {
+	Type       string    `json:"type"`
+	ID         string    `json:"id,omitempty"`
+	ServerTime time.Time `json:"server_time"`
+}
+
+type presenceMsg struct {
+	Type     string   `json:"type"`
+	Presence presence `json:"presence"`
+}
+
+// presence counts who is connected to a room on this node.
+type presence struct {
+	Total   int            `json:"total"`
+	ByRole  map[string]int `json:"by_role"`
+	ByMode  map[string]int `json:"by_mode"`
+	ByGroup map[string]int `json:"by_group"`
+}
+
+func newPresence() presence {
+	return presence{ByRole: map[string]int{}, ByMode: map[string]int{}, ByGroup: map[string]int{}}
+}
+
+// add counts p in (delta 1) or out (delta -1).
+func (pr *presence) add(p rooms.Participant, delta int) {
+	pr.Total += delta
+	bump(pr.ByRole, p.Role, delta)
+	bump(pr.ByMode, p.Mode, delta)
+	bump(pr.ByGroup, p.Group, delta)
+}
+
+func bump(m map[string]int, key string, delta int) {
+	if key == "" {
+		return
+	}
+	if m[key] += delta; m[key] <= 0 {
+		delete(m, key)
+	}
+}
+
+// clientMsg is anything a client sends.
+type clientMsg struct {
+	Type    string          `json:"type"`
+	ID      string          `json:"id"`
+	Command json.RawMessage `json:"command"`
+}
+
+func mustJSON(v any) []byte {
+	// The protocol's types always marshal.
+	b, _ := json.Marshal(v)
+	return b
+}
