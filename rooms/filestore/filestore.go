@@ -1,0 +1,358 @@
+// Package filestore is the embedded store, the default for a single node:
+// each room's event log is an append-only journal on local disk, fsynced
+// before Append returns and replayed into memory when the store is opened.
+//
+// The journals live in <dir>/rooms/<room>.log. A journal is a sequence of
+// records, one per Append call:
+//
+//	4 bytes   length of the body, big-endian (less than 16 MiB)
+//	4 bytes   CRC-32C (Castagnoli) of the body, big-endian
+//	body      the appended events as a JSON array
+//
+// A batch is one record, so a crash in the middle of an Append loses the
+// whole batch or none of it. Such a crash can only damage the end of a
+// journal: Open drops a torn or corrupt final record with a warning, while a
+// bad record followed by good ones is damage from elsewhere, and Open refuses
+// it with an error wrapping ErrCorrupt rather than silently dropping events.
+//
+// Only one Store may have a directory open at a time; on Unix a lock file
+// (<dir>/LOCK) makes a second Open fail instead of interleaving writes.
+package filestore
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/parley-hub/parley/rooms"
+)
+
+// ErrCorrupt means a journal is damaged in a way a crash cannot explain, so
+// the store will not guess which events are real.
+var ErrCorrupt = errors.New("journal is corrupt")
+
+var errClosed = errors.New("store is closed")
+
+// Options tune Open.
+type Options struct {
+	// Logger receives a warning for each torn record that Open drops from
+	// the end of a journal. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Store is the embedded store. It keeps every room's log in memory, so
+// reads never touch the disk.
+//
+// Events returned by Read and Append share their Data with the store:
+// treat them as read-only.
+type Store struct {
+	dir  string   // <dir>/rooms, where the journals are
+	lock *os.File // held open for as long as the store is
+
+	mu     sync.RWMutex // guards rooms and closed
+	rooms  map[string]*room
+	closed bool
+}
+
+var _ rooms.Store = (*Store)(nil)
+
+// room is one room's log. Appends to different rooms run in parallel.
+type room struct {
+	// appendMu serializes appends to the room and is held across the write
+	// and the fsync. It guards file and broken.
+	appendMu sync.Mutex
+	file     *os.File // the journal, opened by the first append
+	// broken is set when a write or fsync failed, leaving the end of the
+	// journal unknown, or when the store closed. Appends fail with it until
+	// the store is opened again and the replay decides what is on disk.
+	broken error
+
+	// mu guards events only, and only briefly, so reads never wait for an
+	// fsync. Published events are never changed.
+	mu     sync.RWMutex
+	events []rooms.Event // events[i].Seq == i+1
+}
+
+// Open opens the store in dir, creating dir if needed, and replays every
+// journal in it.
+func Open(dir string) (*Store, error) {
+	return OpenWithOptions(dir, Options{})
+}
+
+// OpenWithOptions is Open with options.
+func OpenWithOptions(dir string, opts Options) (*Store, error) {
+	logger := cmp.Or(opts.Logger, slog.Default())
+	journals := filepath.Join(dir, "rooms")
+	if err := os.MkdirAll(journals, 0o700); err != nil {
+		return nil, fmt.Errorf("filestore: open: %w", err)
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{dir: journals, lock: lock, rooms: make(map[string]*room)}
+
+	entries, err := os.ReadDir(journals)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("filestore: open: %w", err)
+	}
+	for _, entry := range entries {
+		id, ok := strings.CutSuffix(entry.Name(), journalExt)
+		if !ok || !entry.Type().IsRegular() {
+			continue
+		}
+		if err := checkRoomID(id); err != nil {
+			logger.Warn("filestore: ignoring a journal whose name is not a room id", "file", filepath.Join(journals, entry.Name()))
+			continue
+		}
+		events, err := replay(filepath.Join(journals, entry.Name()), logger)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("filestore: room %q: %w", id, err)
+		}
+		s.rooms[id] = &room{events: events}
+	}
+	return s, nil
+}
+
+// journalExt ends the name of every journal file.
+const journalExt = ".log"
+
+// Append implements rooms.Store. It returns once the batch is on disk.
+func (s *Store) Append(ctx context.Context, id string, expected uint64, events []rooms.Event) ([]rooms.Event, error) {
+	if len(events) == 0 {
+		return nil, fmt.Errorf("filestore: append to room %q: no events: %w", id, rooms.ErrInvalid)
+	}
+	r, err := s.room(id, true)
+	if err != nil {
+		return nil, fmt.Errorf("filestore: append to room %q: %w", id, err)
+	}
+
+	r.appendMu.Lock()
+	defer r.appendMu.Unlock()
+	if r.broken != nil {
+		return nil, fmt.Errorf("filestore: append to room %q: %w", id, r.broken)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("filestore: append to room %q: %w", id, err)
+	}
+	// Only appends change events, and they hold appendMu, so it can be read
+	// without mu here.
+	if last := uint64(len(r.events)); expected != last {
+		return nil, fmt.Errorf("filestore: append to room %q at %d: log is at %d: %w", id, expected, last, rooms.ErrConflict)
+	}
+
+	batch := slices.Clone(events)
+	for i := range batch {
+		batch[i].Seq = expected + uint64(i) + 1
+	}
+	record, err := encodeRecord(batch)
+	if err != nil {
+		return nil, fmt.Errorf("filestore: append to room %q: %w", id, err)
+	}
+	// Keep in memory exactly what a replay will load, so a room folds to the
+	// same state before and after a restart (JSON drops the monotonic clock
+	// reading and compacts Data), and so the log owns its copy of Data.
+	stored, err := decodeBody(record[headerSize:])
+	if err != nil {
+		return nil, fmt.Errorf("filestore: append to room %q: %w", id, err)
+	}
+
+	if err := s.write(r, id, record); err != nil {
+		return nil, fmt.Errorf("filestore: append to room %q: %w", id, err)
+	}
+
+	r.mu.Lock()
+	r.events = append(r.events, stored...)
+	r.mu.Unlock()
+	return slices.Clone(stored), nil
+}
+
+// write appends record to the room's journal and syncs it, creating the
+// journal on the room's first append. If the write or the sync fails, the
+// room is broken. The caller holds r.appendMu.
+func (s *Store) write(r *room, id string, record []byte) error {
+	if r.file == nil {
+		f, err := os.OpenFile(filepath.Join(s.dir, id+journalExt), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return err
+		}
+		// A new journal's name must be as durable as its contents.
+		if err := syncDir(s.dir); err != nil {
+			f.Close()
+			return err
+		}
+		r.file = f
+	}
+	_, err := r.file.Write(record)
+	if err == nil {
+		err = r.file.Sync()
+	}
+	if err != nil {
+		r.broken = fmt.Errorf("refusing appends until the store is reopened, after a journal write failed: %w", err)
+	}
+	return err
+}
+
+// Read implements rooms.Store.
+func (s *Store) Read(_ context.Context, id string, after uint64, limit int) ([]rooms.Event, error) {
+	r, err := s.room(id, false)
+	if err != nil {
+		return nil, fmt.Errorf("filestore: read room %q: %w", id, err)
+	}
+	if r == nil {
+		return []rooms.Event{}, nil
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	from := min(after, uint64(len(r.events)))
+	to := uint64(len(r.events))
+	if limit > 0 {
+		to = min(to, from+uint64(limit))
+	}
+	return slices.Clone(r.events[from:to]), nil
+}
+
+// LastSeq implements rooms.Store.
+func (s *Store) LastSeq(_ context.Context, id string) (uint64, error) {
+	r, err := s.room(id, false)
+	if err != nil {
+		return 0, fmt.Errorf("filestore: last seq of room %q: %w", id, err)
+	}
+	if r == nil {
+		return 0, nil
+	}
+	return r.lastSeq(), nil
+}
+
+func (r *room) lastSeq() uint64 {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return uint64(len(r.events))
+}
+
+// Rooms implements rooms.Store.
+func (s *Store) Rooms(context.Context) ([]string, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, fmt.Errorf("filestore: list rooms: %w", errClosed)
+	}
+	ids := []string{}
+	for id, r := range s.rooms {
+		// A room whose first append failed has an entry but no events.
+		if r.lastSeq() > 0 {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// Ping implements rooms.Store: it writes, syncs and removes a small file
+// next to the journals, which fails on a full or read-only disk.
+func (s *Store) Ping(context.Context) error {
+	s.mu.RLock()
+	closed := s.closed
+	s.mu.RUnlock()
+	if closed {
+		return fmt.Errorf("filestore: ping: %w", errClosed)
+	}
+	f, err := os.CreateTemp(s.dir, ".ping-*")
+	if err != nil {
+		return fmt.Errorf("filestore: ping: %w", err)
+	}
+	defer os.Remove(f.Name())
+	_, err = f.WriteString("ping\n")
+	err = errors.Join(err, f.Sync(), f.Close())
+	if err != nil {
+		return fmt.Errorf("filestore: ping: %w", err)
+	}
+	return nil
+}
+
+// Close implements rooms.Store. It waits for appends in progress, closes
+// the journals and releases the directory. Closing twice is a no-op.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+
+	var errs []error
+	for _, r := range s.rooms {
+		r.appendMu.Lock()
+		if r.file != nil {
+			errs = append(errs, r.file.Close())
+		}
+		r.broken = errClosed
+		r.appendMu.Unlock()
+	}
+	errs = append(errs, s.lock.Close())
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("filestore: close: %w", err)
+	}
+	return nil
+}
+
+// room returns the room with id, adding an empty one if create is set and
+// it does not exist; otherwise a missing room is nil.
+func (s *Store) room(id string, create bool) (*room, error) {
+	if err := checkRoomID(id); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	r, closed := s.rooms[id], s.closed
+	s.mu.RUnlock()
+	if closed {
+		return nil, errClosed
+	}
+	if r != nil || !create {
+		return r, nil
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errClosed
+	}
+	if r = s.rooms[id]; r == nil {
+		r = &room{}
+		s.rooms[id] = r
+	}
+	return r, nil
+}
+
+// checkRoomID refuses what is not a room id (^[a-z0-9][a-z0-9_-]{0,63}$).
+// Callers validate ids already; this store checks again because an id
+// becomes a file name, and "../x" must never reach the file system.
+func checkRoomID(id string) error {
+	ok := len(id) > 0 && len(id) <= 64
+	for i := 0; ok && i < len(id); i++ {
+		c := id[i]
+		ok = 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || i > 0 && (c == '_' || c == '-')
+	}
+	if !ok {
+		return fmt.Errorf("room id %q: %w", id, rooms.ErrInvalid)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	return errors.Join(d.Sync(), d.Close())
+}

@@ -1,0 +1,356 @@
+// Package redisstore is the production store, shared by several nodes: each
+// room's event log is a Redis Stream, appended only by a Lua script that
+// compares and appends in one atomic step, so two nodes can never both
+// append at the same sequence.
+//
+// Keys, with prefix "parley" unless New is told otherwise:
+//
+//	<prefix>:{<room>}:log                  stream, entry ID "<seq>-0", field "e" = the event's JSON
+//	<prefix>:{<room>}:balance              hash: requests, turns, seconds, measure, seq, dimensions
+//	<prefix>:{<room>}:balance:<dimension>  hash: <category>.requests, .turns, .seconds, .target
+//	<prefix>:rooms                         set of the ids of rooms with events
+//	<prefix>:ping                          written by Ping, expires in seconds
+//
+// A room's keys share the hash tag {<room>}, so in Redis Cluster they live
+// in one slot and the script and the balance transaction may touch them
+// together. The rooms set is an index outside any room's slot, written
+// with a command of its own after a room's first append.
+package redisstore
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/parley-hub/parley/rooms"
+)
+
+// Store keeps room logs in Redis. It is safe for concurrent use, and any
+// number of Stores in any number of processes may share one Redis.
+type Store struct {
+	c      redis.UniversalClient
+	prefix string
+}
+
+var (
+	_ rooms.Store         = (*Store)(nil)
+	_ rooms.BalanceMirror = (*Store)(nil)
+)
+
+// New returns a store that keeps its keys under prefix ("parley" if empty)
+// in the Redis that c connects to. The store owns c: Close closes it.
+func New(c redis.UniversalClient, prefix string) *Store {
+	return &Store{c: c, prefix: cmp.Or(prefix, "parley")}
+}
+
+func (s *Store) logKey(room string) string     { return s.prefix + ":{" + room + "}:log" }
+func (s *Store) balanceKey(room string) string { return s.prefix + ":{" + room + "}:balance" }
+func (s *Store) roomsKey() string              { return s.prefix + ":rooms" }
+
+func (s *Store) dimensionKey(room, dimension string) string {
+	return s.balanceKey(room) + ":" + dimension
+}
+
+// entryID is the stream entry ID of the event with seq. Sequence numbers
+// start at 1, and "0-0" is only ever used as the position before them.
+func entryID(seq uint64) string { return strconv.FormatUint(seq, 10) + "-0" }
+
+// seqOf is the inverse of entryID.
+func seqOf(id string) (uint64, error) {
+	seq, _, _ := strings.Cut(id, "-")
+	return strconv.ParseUint(seq, 10, 64)
+}
+
+// appendScript compares and appends. KEYS[1] is the room's stream, ARGV[1]
+// the sequence the caller expects the log to be at, then pairs of entry ID
+// and event JSON. It returns {1, last} when it appended and {0, last} when
+// the log was at last instead. Sequences stay strings: Lua numbers are
+// doubles, and formatting big ones goes wrong.
+var appendScript = redis.NewScript(`
+local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local last = '0'
+if #top > 0 then
+  last = string.match(top[1][1], '^%d+')
+end
+if last ~= ARGV[1] then
+  return {0, last}
+end
+for i = 2, #ARGV, 2 do
+  redis.call('XADD', KEYS[1], ARGV[i], 'e', ARGV[i + 1])
+end
+return {1, last}
+`)
+
+// Append implements rooms.Store. Apart from an error wrapping
+// rooms.ErrConflict, which means nothing was appended, an error leaves the
+// outcome unknown, as with any lost reply: read the log to find out.
+func (s *Store) Append(ctx context.Context, room string, expected uint64, events []rooms.Event) ([]rooms.Event, error) {
+	if len(events) == 0 {
+		return nil, fmt.Errorf("redisstore: append to room %q: no events: %w", room, rooms.ErrInvalid)
+	}
+	out := slices.Clone(events)
+	args := make([]any, 0, 1+2*len(out))
+	args = append(args, strconv.FormatUint(expected, 10))
+	for i := range out {
+		// The stored JSON carries Seq, so an entry is a whole event even
+		// without its ID.
+		out[i].Seq = expected + uint64(i) + 1
+		b, err := json.Marshal(out[i])
+		if err != nil {
+			return nil, fmt.Errorf("redisstore: append to room %q: encoding event %d: %w: %w", room, out[i].Seq, err, rooms.ErrInvalid)
+		}
+		args = append(args, entryID(out[i].Seq), b)
+	}
+
+	reply, err := appendScript.Run(ctx, s.c, []string{s.logKey(room)}, args...).Slice()
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: append to room %q: %w", room, err)
+	}
+	appended, last, ok := parseAppendReply(reply)
+	if !ok {
+		return nil, fmt.Errorf("redisstore: append to room %q: unexpected script reply %v", room, reply)
+	}
+	if !appended {
+		return nil, fmt.Errorf("redisstore: append to room %q at %d: log is at %s: %w", room, expected, last, rooms.ErrConflict)
+	}
+
+	if expected == 0 {
+		// The events are in; failing here only leaves the room out of
+		// Rooms, but the caller must hear of it, and an error from Append
+		// already means "outcome unknown".
+		if err := s.c.SAdd(ctx, s.roomsKey(), room).Err(); err != nil {
+			return nil, fmt.Errorf("redisstore: append to room %q: appended, but not added to %s: %w", room, s.roomsKey(), err)
+		}
+	}
+	return out, nil
+}
+
+func parseAppendReply(reply []any) (appended bool, last string, ok bool) {
+	if len(reply) != 2 {
+		return false, "", false
+	}
+	flag, ok1 := reply[0].(int64)
+	last, ok2 := reply[1].(string)
+	return flag == 1, last, ok1 && ok2
+}
+
+// page is how many entries one XRANGE or XREAD asks for, so a long log
+// comes in replies of bounded size.
+const page = 1000
+
+// Read implements rooms.Store.
+func (s *Store) Read(ctx context.Context, room string, after uint64, limit int) ([]rooms.Event, error) {
+	key := s.logKey(room)
+	events := []rooms.Event{}
+	for limit <= 0 || len(events) < limit {
+		count := page
+		if limit > 0 {
+			count = min(count, limit-len(events))
+		}
+		msgs, err := s.c.XRangeN(ctx, key, entryID(after+1), "+", int64(count)).Result()
+		if err != nil {
+			return nil, fmt.Errorf("redisstore: read room %q: %w", room, err)
+		}
+		for _, m := range msgs {
+			e, seq, err := decodeEntry(m)
+			if err != nil {
+				return nil, fmt.Errorf("redisstore: read room %q: %w", room, err)
+			}
+			events = append(events, e)
+			after = seq
+		}
+		if len(msgs) < count {
+			break
+		}
+	}
+	return events, nil
+}
+
+// decodeEntry returns the event in a stream entry and the sequence number
+// its ID says, which is where the next read starts.
+func decodeEntry(m redis.XMessage) (rooms.Event, uint64, error) {
+	var e rooms.Event
+	seq, err := seqOf(m.ID)
+	if err != nil {
+		return e, 0, fmt.Errorf("entry %s: %w", m.ID, err)
+	}
+	data, ok := m.Values["e"].(string)
+	if !ok {
+		return e, 0, fmt.Errorf("entry %s has no event", m.ID)
+	}
+	if err := json.Unmarshal([]byte(data), &e); err != nil {
+		return e, 0, fmt.Errorf("entry %s: %w", m.ID, err)
+	}
+	return e, seq, nil
+}
+
+// LastSeq implements rooms.Store.
+func (s *Store) LastSeq(ctx context.Context, room string) (uint64, error) {
+	msgs, err := s.c.XRevRangeN(ctx, s.logKey(room), "+", "-", 1).Result()
+	if err != nil {
+		return 0, fmt.Errorf("redisstore: last seq of room %q: %w", room, err)
+	}
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	seq, err := seqOf(msgs[0].ID)
+	if err != nil {
+		return 0, fmt.Errorf("redisstore: last seq of room %q: entry %s: %w", room, msgs[0].ID, err)
+	}
+	return seq, nil
+}
+
+// Rooms implements rooms.Store.
+func (s *Store) Rooms(ctx context.Context) ([]string, error) {
+	ids, err := s.c.SMembers(ctx, s.roomsKey()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: list rooms: %w", err)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// Ping implements rooms.Store. It writes a short-lived key, which fails on
+// a read-only replica or a Redis out of memory, not only when Redis is
+// down.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.c.Set(ctx, s.prefix+":ping", time.Now().UTC().Format(time.RFC3339Nano), 10*time.Second).Err(); err != nil {
+		return fmt.Errorf("redisstore: ping: %w", err)
+	}
+	return nil
+}
+
+// Close implements rooms.Store by closing the client.
+func (s *Store) Close() error {
+	if err := s.c.Close(); err != nil {
+		return fmt.Errorf("redisstore: close: %w", err)
+	}
+	return nil
+}
+
+// mirrorAttempts bounds how often MirrorBalance retries when another node
+// mirrors the same room at the same moment.
+const mirrorAttempts = 5
+
+// MirrorBalance implements rooms.BalanceMirror. It replaces the room's
+// balance hashes in one transaction, deleting first so that categories and
+// dimensions b no longer has disappear. Figures older than those already
+// mirrored (a lower seq, from a node that fell behind) are left out, so a
+// dashboard never goes backwards.
+func (s *Store) MirrorBalance(ctx context.Context, room string, seq uint64, b rooms.Balance) error {
+	totals := s.balanceKey(room)
+	replace := func(tx *redis.Tx) error {
+		old, err := tx.HMGet(ctx, totals, "seq", "dimensions").Result()
+		if err != nil {
+			return err
+		}
+		if mirrored, ok := old[0].(string); ok {
+			if n, err := strconv.ParseUint(mirrored, 10, 64); err == nil && n > seq {
+				return nil
+			}
+		}
+		// Replace every hash of the old mirror and of the new one. Dimension
+		// names are configuration ids, so a comma-separated list holds them.
+		dimensions := slices.Sorted(maps.Keys(b.Dimensions))
+		replaced := []string{totals}
+		if was, ok := old[1].(string); ok && was != "" {
+			for _, d := range strings.Split(was, ",") {
+				replaced = append(replaced, s.dimensionKey(room, d))
+			}
+		}
+		for _, d := range dimensions {
+			replaced = append(replaced, s.dimensionKey(room, d))
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Del(ctx, replaced...)
+			p.HSet(ctx, totals,
+				"seq", seq,
+				"measure", b.Measure,
+				"requests", b.Totals.Requests,
+				"turns", b.Totals.Turns,
+				"seconds", b.Totals.Seconds,
+				"dimensions", strings.Join(dimensions, ","))
+			for _, d := range dimensions {
+				if len(b.Dimensions[d]) == 0 {
+					continue
+				}
+				fields := make([]any, 0, 8*len(b.Dimensions[d]))
+				for _, c := range b.Dimensions[d] {
+					fields = append(fields,
+						c.Category+".requests", c.Requests,
+						c.Category+".turns", c.Turns,
+						c.Category+".seconds", c.Seconds,
+						c.Category+".target", c.Target)
+				}
+				p.HSet(ctx, s.dimensionKey(room, d), fields...)
+			}
+			return nil
+		})
+		return err
+	}
+
+	var err error
+	for range mirrorAttempts {
+		if err = s.c.Watch(ctx, replace, totals); !errors.Is(err, redis.TxFailedErr) {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("redisstore: mirror balance of room %q: %w", room, err)
+	}
+	return nil
+}
+
+// followBlock is how long one XREAD of Follow waits for new events. The
+// client cannot abandon a blocked read, so it is also how late Follow may
+// notice that its context is done.
+const followBlock = 5 * time.Second
+
+// Follow calls fn for each event of room with Seq > after, in order: first
+// those already in the log, then each new one as it is appended, by any
+// node. It returns fn's error if fn fails, ctx.Err() once ctx is done
+// (noticed within followBlock), or an error wrapping Redis's.
+func (s *Store) Follow(ctx context.Context, room string, after uint64, fn func(rooms.Event) error) error {
+	key := s.logKey(room)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		streams, err := s.c.XRead(ctx, &redis.XReadArgs{
+			Streams: []string{key},
+			ID:      entryID(after),
+			Count:   page,
+			Block:   followBlock,
+		}).Result()
+		if errors.Is(err, redis.Nil) {
+			continue // nothing new within followBlock
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("redisstore: follow room %q: %w", room, err)
+		}
+		for _, stream := range streams {
+			for _, m := range stream.Messages {
+				e, seq, err := decodeEntry(m)
+				if err != nil {
+					return fmt.Errorf("redisstore: follow room %q: %w", room, err)
+				}
+				if err := fn(e); err != nil {
+					return err
+				}
+				after = seq
+			}
+		}
+	}
+}

@@ -1,0 +1,95 @@
+// Package redistest gives tests a Redis to run against: the server that
+// $PARLEY_TEST_REDIS_URL names or, when it is unset, one in-process
+// miniredis shared by the whole test binary, so a fresh machine passes and
+// CI can point the same tests at a real Redis.
+//
+// Tests share the server, so each takes its own key prefix from Client and
+// keeps all its keys under it; the keys are deleted when the test ends.
+//
+//	c, prefix := redistest.Client(t)
+//	store := redisstore.New(c, prefix)
+//
+// It imports testing and miniredis, so import it from tests only.
+package redistest
+
+import (
+	"context"
+	"crypto/rand"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// EnvURL names the environment variable holding the URL of the Redis to
+// test against, such as redis://127.0.0.1:6379/0.
+const EnvURL = "PARLEY_TEST_REDIS_URL"
+
+var server = sync.OnceValues(func() (*redis.Options, error) {
+	if url := os.Getenv(EnvURL); url != "" {
+		return redis.ParseURL(url)
+	}
+	// Started once and never closed: it lives as long as the test binary,
+	// like a real server would.
+	m := miniredis.NewMiniRedis()
+	if err := m.Start(); err != nil {
+		return nil, err
+	}
+	return &redis.Options{Addr: m.Addr()}, nil
+})
+
+// janitor deletes the keys of finished tests. It is a client of its own
+// because a test's clients may be closed by then: a store closes its client.
+var janitor = sync.OnceValue(func() *redis.Client {
+	opts, _ := server() // only called after a successful server()
+	o := *opts
+	return redis.NewClient(&o)
+})
+
+// Client returns a new client of the test Redis and a key prefix that no
+// other call returns. When t ends, the client is closed (if its user has
+// not closed it) and every key under the prefix deleted.
+func Client(t testing.TB) (redis.UniversalClient, string) {
+	t.Helper()
+	c := NewClient(t)
+	prefix := "test-" + strings.ToLower(rand.Text())
+	t.Cleanup(func() {
+		// t's own context is already done when cleanups run.
+		ctx := context.Background()
+		j := janitor()
+		var keys []string
+		iter := j.Scan(ctx, 0, prefix+":*", 1000).Iterator()
+		for iter.Next(ctx) {
+			keys = append(keys, iter.Val())
+		}
+		if err := iter.Err(); err != nil {
+			t.Errorf("redistest: listing keys under %s: %v", prefix, err)
+			return
+		}
+		if len(keys) == 0 {
+			return
+		}
+		if err := j.Del(ctx, keys...).Err(); err != nil {
+			t.Errorf("redistest: deleting keys under %s: %v", prefix, err)
+		}
+	})
+	return c, prefix
+}
+
+// NewClient returns one more client of the test Redis, closed when t ends
+// unless its user closed it first. Two clients stand for two processes
+// sharing one Redis.
+func NewClient(t testing.TB) redis.UniversalClient {
+	t.Helper()
+	opts, err := server()
+	if err != nil {
+		t.Fatalf("redistest: %v", err)
+	}
+	o := *opts // NewClient fills in defaults, so each client gets a copy.
+	c := redis.NewClient(&o)
+	t.Cleanup(func() { c.Close() }) // an error only says a store closed it already
+	return c
+}
