@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"maps"
 	"slices"
 	"sort"
 	"time"
@@ -104,14 +105,16 @@ func (s *State) Balance() Balance {
 	}
 	targets := queue.TargetShares(s.Policy, s.record, pending)
 	// Any one dimension's tallies sum to the totals when every speaker
-	// declares it; group is the one every token is expected to carry, but
-	// take the largest so a missing attribute never shrinks the totals.
-	for _, cats := range s.record {
+	// declares it; take the largest so a missing attribute never shrinks the
+	// totals. Sums run in sorted order: float addition in map order would
+	// let two nodes disagree in the last digit.
+	for _, dim := range slices.Sorted(maps.Keys(s.record)) {
+		cats := s.record[dim]
 		var t Totals
-		for _, c := range cats {
-			t.Requests += c.Requests
-			t.Turns += c.Turns
-			t.Seconds += c.Seconds
+		for _, c := range slices.Sorted(maps.Keys(cats)) {
+			t.Requests += cats[c].Requests
+			t.Turns += cats[c].Turns
+			t.Seconds += cats[c].Seconds
 		}
 		b.Totals.Requests = max(b.Totals.Requests, t.Requests)
 		b.Totals.Turns = max(b.Totals.Turns, t.Turns)

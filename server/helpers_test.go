@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -42,8 +43,10 @@ func serveStore(t *testing.T, store rooms.Store) *api {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	srv := httptest.NewServer(server.New(rooms.NewService(store, log, nil), v, log, server.Options{}))
+	parley := server.New(rooms.NewService(store, log, nil), v, log, server.Options{})
+	srv := httptest.NewServer(parley)
 	t.Cleanup(srv.Close)
+	t.Cleanup(func() { parley.Close(context.Background()) })
 	return &api{url: srv.URL, secret: secret}
 }
 

@@ -15,6 +15,7 @@ package redistest
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -54,7 +55,30 @@ var janitor = sync.OnceValue(func() *redis.Client {
 // not closed it) and every key under the prefix deleted.
 func Client(t testing.TB) (redis.UniversalClient, string) {
 	t.Helper()
-	c := NewClient(t)
+	return NewClient(t), Prefix(t)
+}
+
+// URL returns the test Redis's URL, for tests that start Parley processes
+// against it, and a fresh key prefix as Client does.
+func URL(t testing.TB) (url, prefix string) {
+	t.Helper()
+	if u := os.Getenv(EnvURL); u != "" {
+		return u, Prefix(t)
+	}
+	opts, err := server()
+	if err != nil {
+		t.Fatalf("redistest: %v", err)
+	}
+	return fmt.Sprintf("redis://%s/%d", opts.Addr, opts.DB), Prefix(t)
+}
+
+// Prefix returns a key prefix that no other call returns; every key under it
+// is deleted when t ends.
+func Prefix(t testing.TB) string {
+	t.Helper()
+	if _, err := server(); err != nil {
+		t.Fatalf("redistest: %v", err)
+	}
 	prefix := "test-" + strings.ToLower(rand.Text())
 	t.Cleanup(func() {
 		// t's own context is already done when cleanups run.
@@ -76,7 +100,7 @@ func Client(t testing.TB) (redis.UniversalClient, string) {
 			t.Errorf("redistest: deleting keys under %s: %v", prefix, err)
 		}
 	})
-	return c, prefix
+	return prefix
 }
 
 // NewClient returns one more client of the test Redis, closed when t ends
