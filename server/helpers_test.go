@@ -25,7 +25,7 @@ type api struct {
 	secret []byte
 }
 
-func newAPI(t *testing.T) *api {
+func newAPI(t testing.TB) *api {
 	t.Helper()
 	store, err := filestore.OpenWithOptions(t.TempDir(), filestore.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -35,7 +35,7 @@ func newAPI(t *testing.T) *api {
 	return serveStore(t, store)
 }
 
-func serveStore(t *testing.T, store rooms.Store) *api {
+func serveStore(t testing.TB, store rooms.Store) *api {
 	t.Helper()
 	secret := []byte("test-secret-of-enough-length-for-hs256")
 	v, err := auth.NewVerifier(secret, nil)
@@ -50,7 +50,7 @@ func serveStore(t *testing.T, store rooms.Store) *api {
 	return &api{url: srv.URL, secret: secret}
 }
 
-func (a *api) token(t *testing.T, room, role, sub string, mutate func(*auth.Claims)) string {
+func (a *api) token(t testing.TB, room, role, sub string, mutate func(*auth.Claims)) string {
 	t.Helper()
 	c := auth.Claims{Room: room, Role: role, Name: strings.ToUpper(sub[:1]) + sub[1:], RegisteredClaims: jwt.RegisteredClaims{Subject: sub}}
 	if mutate != nil {
@@ -63,7 +63,7 @@ func (a *api) token(t *testing.T, room, role, sub string, mutate func(*auth.Clai
 	return tok
 }
 
-func (a *api) do(t *testing.T, method, path, token, body string, headers map[string]string) *http.Response {
+func (a *api) do(t testing.TB, method, path, token, body string, headers map[string]string) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(method, a.url+path, strings.NewReader(body))
 	if err != nil {
@@ -84,7 +84,7 @@ func (a *api) do(t *testing.T, method, path, token, body string, headers map[str
 	return resp
 }
 
-func (a *api) createRoom(t *testing.T, token, body string) {
+func (a *api) createRoom(t testing.TB, token, body string) {
 	t.Helper()
 	resp := a.do(t, http.MethodPost, "/api/v1/rooms", token, body, nil)
 	defer resp.Body.Close()
