@@ -101,7 +101,10 @@ type Title struct {
 
 // draft is an event before the store numbers it.
 func draft(now time.Time, actor Actor, typ string, data any) Event {
-	e := Event{Time: now, Actor: actor, Type: typ}
+	// Round(0) drops the monotonic clock reading: the log keeps wall time
+	// only, and a node that appended must compute exactly what a node that
+	// read the event computes.
+	e := Event{Time: now.Round(0), Actor: actor, Type: typ}
 	if data != nil {
 		// The data types above always marshal.
 		e.Data, _ = json.Marshal(data)

@@ -19,9 +19,9 @@ type Observer interface {
 // Follower is implemented by stores shared between nodes (Redis): it lets a
 // node learn promptly of events another node appended.
 type Follower interface {
-	// Follow calls fn for each event of room after seq, in order, as they
-	// are appended, until ctx is done or fn returns an error.
-	Follow(ctx context.Context, room string, after uint64, fn func(Event) error) error
+	// Follow calls fn for each event of the log after seq, in order, as
+	// they are appended, until ctx is done or fn returns an error.
+	Follow(ctx context.Context, log LogID, after uint64, fn func(Event) error) error
 }
 
 // Observe sets the observer of all rooms. Call it once, before serving.
@@ -42,7 +42,7 @@ func (s *Service) Watch(ctx context.Context, roomID string) error {
 	r.mu.Lock()
 	after := r.state.Seq
 	r.mu.Unlock()
-	err = f.Follow(ctx, roomID, after, func(e Event) error {
+	err = f.Follow(ctx, RoomLog(roomID), after, func(e Event) error {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		if e.Seq > r.state.Seq {

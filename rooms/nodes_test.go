@@ -80,7 +80,7 @@ func TestTwoNodesNeverGrantTheFloorTwice(t *testing.T) {
 				t.Errorf("%d call_next succeeded, want %d (one per speaker)", granted, speakers)
 			}
 
-			evs, err := storeA.Read(ctx, "plenary", 0, 0)
+			evs, err := storeA.Read(ctx, rooms.RoomLog("plenary"), 0, 0)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -17,7 +17,10 @@ import (
 // keeps winning the race to append; past it the caller gets ErrConflict.
 const maxAttempts = 16
 
-var roomIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+var (
+	roomIDPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	channelPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+)
 
 // ValidRoomID reports whether id can name a room: lower-case letters, digits,
 // '-' and '_', at most 64 characters, safe in URLs, file names and Redis keys.
@@ -84,7 +87,7 @@ func (s *Service) Create(ctx context.Context, actor Participant, spec RoomSpec) 
 	r := s.room(spec.ID)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, err := s.store.Append(ctx, spec.ID, 0, []Event{draft(s.now(), actor.Actor(), EvRoomCreated, created)}); err != nil {
+	if _, err := s.store.Append(ctx, RoomLog(spec.ID), 0, []Event{draft(s.now(), actor.Actor(), EvRoomCreated, created)}); err != nil {
 		if errors.Is(err, ErrConflict) {
 			return Snapshot{}, fmt.Errorf("room %q: %w", spec.ID, ErrExists)
 		}
@@ -144,7 +147,7 @@ func (s *Service) Execute(ctx context.Context, roomID string, actor Participant,
 		if err != nil {
 			return Result{}, err
 		}
-		appended, err := s.store.Append(ctx, roomID, r.state.Seq, drafts)
+		appended, err := s.store.Append(ctx, RoomLog(roomID), r.state.Seq, drafts)
 		if errors.Is(err, ErrConflict) {
 			continue
 		}
@@ -188,7 +191,7 @@ func (s *Service) Events(ctx context.Context, roomID string, after uint64, limit
 	if _, err := s.existing(ctx, roomID); err != nil {
 		return nil, err
 	}
-	return s.store.Read(ctx, roomID, after, limit)
+	return s.store.Read(ctx, RoomLog(roomID), after, limit)
 }
 
 // Rooms lists the ids of all rooms.
@@ -225,7 +228,7 @@ func (s *Service) existing(ctx context.Context, id string) (*room, error) {
 	if ok {
 		return r, nil
 	}
-	seq, err := s.store.LastSeq(ctx, id)
+	seq, err := s.store.LastSeq(ctx, RoomLog(id))
 	if err != nil {
 		return nil, fmt.Errorf("room %q: %w", id, err)
 	}
@@ -237,7 +240,7 @@ func (s *Service) existing(ctx context.Context, id string) (*room, error) {
 
 // catchUp folds in whatever the log holds beyond the cached state.
 func (s *Service) catchUp(ctx context.Context, r *room) error {
-	evs, err := s.store.Read(ctx, r.state.ID, r.state.Seq, 0)
+	evs, err := s.store.Read(ctx, RoomLog(r.state.ID), r.state.Seq, 0)
 	if err != nil {
 		return fmt.Errorf("room %q: read log: %w", r.state.ID, err)
 	}

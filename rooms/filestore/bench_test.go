@@ -54,7 +54,7 @@ func BenchmarkReplay100k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if last, err := s.LastSeq(b.Context(), "plenary"); err != nil || last != n {
+		if last, err := s.LastSeq(b.Context(), rooms.RoomLog("plenary")); err != nil || last != n {
 			b.Fatalf("LastSeq = %d, %v; want %d", last, err, n)
 		}
 		if err := s.Close(); err != nil {
@@ -72,7 +72,7 @@ func BenchmarkAppend(b *testing.B) {
 	defer s.Close()
 	var last uint64
 	for b.Loop() {
-		if _, err := s.Append(b.Context(), "plenary", last, []rooms.Event{benchEvent(0)}); err != nil {
+		if _, err := s.Append(b.Context(), rooms.RoomLog("plenary"), last, []rooms.Event{benchEvent(0)}); err != nil {
 			b.Fatal(err)
 		}
 		last++
@@ -89,7 +89,7 @@ func BenchmarkAppendParallelRooms(b *testing.B) {
 	defer s.Close()
 	var next atomic.Int64
 	b.RunParallel(func(pb *testing.PB) {
-		room := fmt.Sprintf("room-%d", next.Add(1))
+		room := rooms.RoomLog(fmt.Sprintf("room-%d", next.Add(1)))
 		var last uint64
 		for pb.Next() {
 			if _, err := s.Append(b.Context(), room, last, []rooms.Event{benchEvent(0)}); err != nil {

@@ -1,8 +1,10 @@
 // Package filestore is the embedded store, the default for a single node:
-// each room's event log is an append-only journal on local disk, fsynced
+// each log of a room is an append-only journal on local disk, fsynced
 // before Append returns and replayed into memory when the store is opened.
 //
-// The journals live in <dir>/rooms/<room>.log. A journal is a sequence of
+// The journals live in <dir>/rooms: <room>.log for a room's event log and
+// <room>.<channel>.log for its other logs (room ids hold no dots, so the two
+// never collide). A journal is a sequence of
 // records, one per Append call:
 //
 //	4 bytes   length of the body, big-endian (less than 16 MiB)
@@ -47,7 +49,7 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Store is the embedded store. It keeps every room's log in memory, so
+// Store is the embedded store. It keeps every log in memory, so
 // reads never touch the disk.
 //
 // Events returned by Read and Append share their Data with the store:
@@ -56,16 +58,16 @@ type Store struct {
 	dir  string   // <dir>/rooms, where the journals are
 	lock *os.File // held open for as long as the store is
 
-	mu     sync.RWMutex // guards rooms and closed
-	rooms  map[string]*room
+	mu     sync.RWMutex // guards logs and closed
+	logs   map[rooms.LogID]*journal
 	closed bool
 }
 
 var _ rooms.Store = (*Store)(nil)
 
-// room is one room's log. Appends to different rooms run in parallel.
-type room struct {
-	// appendMu serializes appends to the room and is held across the write
+// journal is one log. Appends to different logs run in parallel.
+type journal struct {
+	// appendMu serializes appends to the log and is held across the write
 	// and the fsync. It guards file and broken.
 	appendMu sync.Mutex
 	file     *os.File // the journal, opened by the first append
@@ -97,7 +99,7 @@ func OpenWithOptions(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{dir: journals, lock: lock, rooms: make(map[string]*room)}
+	s := &Store{dir: journals, lock: lock, logs: make(map[rooms.LogID]*journal)}
 
 	entries, err := os.ReadDir(journals)
 	if err != nil {
@@ -105,20 +107,22 @@ func OpenWithOptions(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("filestore: open: %w", err)
 	}
 	for _, entry := range entries {
-		id, ok := strings.CutSuffix(entry.Name(), journalExt)
+		stem, ok := strings.CutSuffix(entry.Name(), journalExt)
 		if !ok || !entry.Type().IsRegular() {
 			continue
 		}
-		if err := checkRoomID(id); err != nil {
-			logger.Warn("filestore: ignoring a journal whose name is not a room id", "file", filepath.Join(journals, entry.Name()))
+		var id rooms.LogID
+		id.Room, id.Channel, _ = strings.Cut(stem, ".")
+		if !id.Valid() {
+			logger.Warn("filestore: ignoring a journal whose name is not a log id", "file", filepath.Join(journals, entry.Name()))
 			continue
 		}
 		events, err := replay(filepath.Join(journals, entry.Name()), logger)
 		if err != nil {
 			s.Close()
-			return nil, fmt.Errorf("filestore: room %q: %w", id, err)
+			return nil, fmt.Errorf("filestore: log %q: %w", id, err)
 		}
-		s.rooms[id] = &room{events: events}
+		s.logs[id] = &journal{events: events}
 	}
 	return s, nil
 }
@@ -126,28 +130,36 @@ func OpenWithOptions(dir string, opts Options) (*Store, error) {
 // journalExt ends the name of every journal file.
 const journalExt = ".log"
 
-// Append implements rooms.Store. It returns once the batch is on disk.
-func (s *Store) Append(ctx context.Context, id string, expected uint64, events []rooms.Event) ([]rooms.Event, error) {
-	if len(events) == 0 {
-		return nil, fmt.Errorf("filestore: append to room %q: no events: %w", id, rooms.ErrInvalid)
+// fileName is the journal file of log id.
+func fileName(id rooms.LogID) string {
+	if id.Channel == "" {
+		return id.Room + journalExt
 	}
-	r, err := s.room(id, true)
+	return id.Room + "." + id.Channel + journalExt
+}
+
+// Append implements rooms.Store. It returns once the batch is on disk.
+func (s *Store) Append(ctx context.Context, id rooms.LogID, expected uint64, events []rooms.Event) ([]rooms.Event, error) {
+	if len(events) == 0 {
+		return nil, fmt.Errorf("filestore: append to log %q: no events: %w", id, rooms.ErrInvalid)
+	}
+	r, err := s.journal(id, true)
 	if err != nil {
-		return nil, fmt.Errorf("filestore: append to room %q: %w", id, err)
+		return nil, fmt.Errorf("filestore: append to log %q: %w", id, err)
 	}
 
 	r.appendMu.Lock()
 	defer r.appendMu.Unlock()
 	if r.broken != nil {
-		return nil, fmt.Errorf("filestore: append to room %q: %w", id, r.broken)
+		return nil, fmt.Errorf("filestore: append to log %q: %w", id, r.broken)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("filestore: append to room %q: %w", id, err)
+		return nil, fmt.Errorf("filestore: append to log %q: %w", id, err)
 	}
 	// Only appends change events, and they hold appendMu, so it can be read
 	// without mu here.
 	if last := uint64(len(r.events)); expected != last {
-		return nil, fmt.Errorf("filestore: append to room %q at %d: log is at %d: %w", id, expected, last, rooms.ErrConflict)
+		return nil, fmt.Errorf("filestore: append to log %q at %d: log is at %d: %w", id, expected, last, rooms.ErrConflict)
 	}
 
 	batch := slices.Clone(events)
@@ -156,18 +168,18 @@ func (s *Store) Append(ctx context.Context, id string, expected uint64, events [
 	}
 	record, err := encodeRecord(batch)
 	if err != nil {
-		return nil, fmt.Errorf("filestore: append to room %q: %w", id, err)
+		return nil, fmt.Errorf("filestore: append to log %q: %w", id, err)
 	}
 	// Keep in memory exactly what a replay will load, so a room folds to the
 	// same state before and after a restart (JSON drops the monotonic clock
 	// reading and compacts Data), and so the log owns its copy of Data.
 	stored, err := decodeBody(record[headerSize:])
 	if err != nil {
-		return nil, fmt.Errorf("filestore: append to room %q: %w", id, err)
+		return nil, fmt.Errorf("filestore: append to log %q: %w", id, err)
 	}
 
 	if err := s.write(r, id, record); err != nil {
-		return nil, fmt.Errorf("filestore: append to room %q: %w", id, err)
+		return nil, fmt.Errorf("filestore: append to log %q: %w", id, err)
 	}
 
 	r.mu.Lock()
@@ -176,12 +188,12 @@ func (s *Store) Append(ctx context.Context, id string, expected uint64, events [
 	return slices.Clone(stored), nil
 }
 
-// write appends record to the room's journal and syncs it, creating the
-// journal on the room's first append. If the write or the sync fails, the
-// room is broken. The caller holds r.appendMu.
-func (s *Store) write(r *room, id string, record []byte) error {
+// write appends record to the journal and syncs it, creating the file on
+// the log's first append. If the write or the sync fails, the journal is
+// broken. The caller holds r.appendMu.
+func (s *Store) write(r *journal, id rooms.LogID, record []byte) error {
 	if r.file == nil {
-		f, err := os.OpenFile(filepath.Join(s.dir, id+journalExt), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		f, err := os.OpenFile(filepath.Join(s.dir, fileName(id)), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
 			return err
 		}
@@ -203,10 +215,10 @@ func (s *Store) write(r *room, id string, record []byte) error {
 }
 
 // Read implements rooms.Store.
-func (s *Store) Read(_ context.Context, id string, after uint64, limit int) ([]rooms.Event, error) {
-	r, err := s.room(id, false)
+func (s *Store) Read(_ context.Context, id rooms.LogID, after uint64, limit int) ([]rooms.Event, error) {
+	r, err := s.journal(id, false)
 	if err != nil {
-		return nil, fmt.Errorf("filestore: read room %q: %w", id, err)
+		return nil, fmt.Errorf("filestore: read log %q: %w", id, err)
 	}
 	if r == nil {
 		return []rooms.Event{}, nil
@@ -222,10 +234,10 @@ func (s *Store) Read(_ context.Context, id string, after uint64, limit int) ([]r
 }
 
 // LastSeq implements rooms.Store.
-func (s *Store) LastSeq(_ context.Context, id string) (uint64, error) {
-	r, err := s.room(id, false)
+func (s *Store) LastSeq(_ context.Context, id rooms.LogID) (uint64, error) {
+	r, err := s.journal(id, false)
 	if err != nil {
-		return 0, fmt.Errorf("filestore: last seq of room %q: %w", id, err)
+		return 0, fmt.Errorf("filestore: last seq of log %q: %w", id, err)
 	}
 	if r == nil {
 		return 0, nil
@@ -233,7 +245,7 @@ func (s *Store) LastSeq(_ context.Context, id string) (uint64, error) {
 	return r.lastSeq(), nil
 }
 
-func (r *room) lastSeq() uint64 {
+func (r *journal) lastSeq() uint64 {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return uint64(len(r.events))
@@ -247,10 +259,10 @@ func (s *Store) Rooms(context.Context) ([]string, error) {
 		return nil, fmt.Errorf("filestore: list rooms: %w", errClosed)
 	}
 	ids := []string{}
-	for id, r := range s.rooms {
-		// A room whose first append failed has an entry but no events.
-		if r.lastSeq() > 0 {
-			ids = append(ids, id)
+	for id, r := range s.logs {
+		// A log whose first append failed has an entry but no events.
+		if id.Channel == "" && r.lastSeq() > 0 {
+			ids = append(ids, id.Room)
 		}
 	}
 	slices.Sort(ids)
@@ -291,7 +303,7 @@ func (s *Store) Close() error {
 	s.mu.Unlock()
 
 	var errs []error
-	for _, r := range s.rooms {
+	for _, r := range s.logs {
 		r.appendMu.Lock()
 		if r.file != nil {
 			errs = append(errs, r.file.Close())
@@ -306,14 +318,16 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// room returns the room with id, adding an empty one if create is set and
-// it does not exist; otherwise a missing room is nil.
-func (s *Store) room(id string, create bool) (*room, error) {
-	if err := checkRoomID(id); err != nil {
-		return nil, err
+// journal returns the log with id, adding an empty one if create is set and
+// it does not exist; otherwise a missing log is nil.
+func (s *Store) journal(id rooms.LogID, create bool) (*journal, error) {
+	// Callers validate ids already; this store checks again because an id
+	// becomes a file name, and "../x" must never reach the file system.
+	if !id.Valid() {
+		return nil, fmt.Errorf("log id %q: %w", id, rooms.ErrInvalid)
 	}
 	s.mu.RLock()
-	r, closed := s.rooms[id], s.closed
+	r, closed := s.logs[id], s.closed
 	s.mu.RUnlock()
 	if closed {
 		return nil, errClosed
@@ -327,26 +341,11 @@ func (s *Store) room(id string, create bool) (*room, error) {
 	if s.closed {
 		return nil, errClosed
 	}
-	if r = s.rooms[id]; r == nil {
-		r = &room{}
-		s.rooms[id] = r
+	if r = s.logs[id]; r == nil {
+		r = &journal{}
+		s.logs[id] = r
 	}
 	return r, nil
-}
-
-// checkRoomID refuses what is not a room id (^[a-z0-9][a-z0-9_-]{0,63}$).
-// Callers validate ids already; this store checks again because an id
-// becomes a file name, and "../x" must never reach the file system.
-func checkRoomID(id string) error {
-	ok := len(id) > 0 && len(id) <= 64
-	for i := 0; ok && i < len(id); i++ {
-		c := id[i]
-		ok = 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || i > 0 && (c == '_' || c == '-')
-	}
-	if !ok {
-		return fmt.Errorf("room id %q: %w", id, rooms.ErrInvalid)
-	}
-	return nil
 }
 
 func syncDir(dir string) error {

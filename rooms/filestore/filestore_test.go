@@ -63,7 +63,7 @@ func journalOf(t *testing.T, dir string, n int) (string, []int64) {
 	path := filepath.Join(dir, "rooms", "plenary.log")
 	var ends []int64
 	for i := range n {
-		if _, err := s.Append(t.Context(), "plenary", uint64(i), []rooms.Event{event(i + 1)}); err != nil {
+		if _, err := s.Append(t.Context(), rooms.RoomLog("plenary"), uint64(i), []rooms.Event{event(i + 1)}); err != nil {
 			t.Fatalf("Append: %v", err)
 		}
 		fi, err := os.Stat(path)
@@ -81,7 +81,7 @@ func journalOf(t *testing.T, dir string, n int) (string, []int64) {
 // checkLog fails t unless room "plenary" of s holds exactly events 1..n.
 func checkLog(t *testing.T, s *filestore.Store, n int) {
 	t.Helper()
-	got, err := s.Read(t.Context(), "plenary", 0, 0)
+	got, err := s.Read(t.Context(), rooms.RoomLog("plenary"), 0, 0)
 	if err != nil {
 		t.Fatalf("Read: %v", err)
 	}
@@ -146,7 +146,7 @@ func TestTornTail(t *testing.T) {
 			}
 
 			// The log goes on where the intact records end, and stays so.
-			if _, err := s.Append(t.Context(), "plenary", uint64(c.kept), []rooms.Event{event(c.kept + 1)}); err != nil {
+			if _, err := s.Append(t.Context(), rooms.RoomLog("plenary"), uint64(c.kept), []rooms.Event{event(c.kept + 1)}); err != nil {
 				t.Fatalf("Append after replay: %v", err)
 			}
 			if err := s.Close(); err != nil {
@@ -219,7 +219,11 @@ func TestRoomIDs(t *testing.T) {
 	s := mustOpen(t, dir, nil)
 	defer s.Close()
 	ctx := t.Context()
-	for _, id := range []string{"", "../escape", "a/b", "a.b", ".hidden", "Plenary", "-dash", strings.Repeat("a", 65), "a\\b"} {
+	bad := []rooms.LogID{{Room: "plenary", Channel: "../x"}, {Room: "plenary", Channel: "a.b"}, {Room: "plenary", Channel: "EN"}, {Room: "", Channel: "en"}}
+	for _, room := range []string{"", "../escape", "a/b", "a.b", ".hidden", "Plenary", "-dash", strings.Repeat("a", 65), "a\\b"} {
+		bad = append(bad, rooms.RoomLog(room))
+	}
+	for _, id := range bad {
 		if _, err := s.Append(ctx, id, 0, []rooms.Event{event(1)}); !errors.Is(err, rooms.ErrInvalid) {
 			t.Errorf("Append to %q: got %v, want ErrInvalid", id, err)
 		}
@@ -230,7 +234,7 @@ func TestRoomIDs(t *testing.T) {
 			t.Errorf("LastSeq of %q: got %v, want ErrInvalid", id, err)
 		}
 	}
-	for _, id := range []string{"0", "a_b-c", strings.Repeat("z", 64)} {
+	for _, id := range []rooms.LogID{rooms.RoomLog("0"), rooms.RoomLog("a_b-c"), rooms.RoomLog(strings.Repeat("z", 64)), {Room: "0", Channel: "transcript-pt"}} {
 		if _, err := s.Append(ctx, id, 0, []rooms.Event{event(1)}); err != nil {
 			t.Errorf("Append to %q: %v", id, err)
 		}
@@ -250,7 +254,7 @@ func TestOneStorePerDir(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Append(t.Context(), "plenary", 0, []rooms.Event{event(1)}); err == nil {
+	if _, err := s.Append(t.Context(), rooms.RoomLog("plenary"), 0, []rooms.Event{event(1)}); err == nil {
 		t.Fatal("Append after Close succeeded")
 	}
 	if err := s.Ping(t.Context()); err == nil {
@@ -267,7 +271,7 @@ func TestUnencodableData(t *testing.T) {
 	defer s.Close()
 	bad := event(1)
 	bad.Data = json.RawMessage(`{"unterminated":`)
-	if _, err := s.Append(t.Context(), "plenary", 0, []rooms.Event{event(1), bad}); !errors.Is(err, rooms.ErrInvalid) {
+	if _, err := s.Append(t.Context(), rooms.RoomLog("plenary"), 0, []rooms.Event{event(1), bad}); !errors.Is(err, rooms.ErrInvalid) {
 		t.Fatalf("Append of invalid JSON data: got %v, want ErrInvalid", err)
 	}
 	checkLog(t, s, 0)
@@ -286,16 +290,16 @@ func TestWriteFailure(t *testing.T) {
 	if err := os.Symlink("/dev/full", filepath.Join(dir, "rooms", "plenary.log")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Append(t.Context(), "plenary", 0, []rooms.Event{event(1)}); err == nil {
+	if _, err := s.Append(t.Context(), rooms.RoomLog("plenary"), 0, []rooms.Event{event(1)}); err == nil {
 		t.Fatal("Append to a full disk succeeded")
 	}
-	_, err := s.Append(t.Context(), "plenary", 0, []rooms.Event{event(1)})
+	_, err := s.Append(t.Context(), rooms.RoomLog("plenary"), 0, []rooms.Event{event(1)})
 	if err == nil || !strings.Contains(err.Error(), "until the store is reopened") {
 		t.Fatalf("Append after a failed write: got %v, want it refused until reopen", err)
 	}
 	checkLog(t, s, 0)
 	// Other rooms are not affected.
-	if _, err := s.Append(t.Context(), "side", 0, []rooms.Event{event(1)}); err != nil {
+	if _, err := s.Append(t.Context(), rooms.RoomLog("side"), 0, []rooms.Event{event(1)}); err != nil {
 		t.Fatalf("Append to another room: %v", err)
 	}
 }

@@ -35,14 +35,14 @@ func BenchmarkReplay100k(b *testing.B) {
 		for i := range events {
 			events[i] = benchEvent(from + i)
 		}
-		if _, err := s.Append(b.Context(), "plenary", uint64(from), events); err != nil {
+		if _, err := s.Append(b.Context(), rooms.RoomLog("plenary"), uint64(from), events); err != nil {
 			b.Fatal(err)
 		}
 	}
 
 	b.ReportAllocs()
 	for b.Loop() {
-		events, err := s.Read(b.Context(), "plenary", 0, 0)
+		events, err := s.Read(b.Context(), rooms.RoomLog("plenary"), 0, 0)
 		if err != nil || len(events) != n {
 			b.Fatalf("Read = %d events, %v; want %d", len(events), err, n)
 		}
@@ -55,7 +55,7 @@ func BenchmarkAppend(b *testing.B) {
 	s := redisstore.New(c, prefix)
 	var last uint64
 	for b.Loop() {
-		if _, err := s.Append(b.Context(), "plenary", last, []rooms.Event{benchEvent(int(last))}); err != nil {
+		if _, err := s.Append(b.Context(), rooms.RoomLog("plenary"), last, []rooms.Event{benchEvent(int(last))}); err != nil {
 			b.Fatal(err)
 		}
 		last++

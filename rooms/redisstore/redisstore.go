@@ -6,6 +6,7 @@
 // Keys, with prefix "parley" unless New is told otherwise:
 //
 //	<prefix>:{<room>}:log                  stream, entry ID "<seq>-0", field "e" = the event's JSON
+//	<prefix>:{<room>}:log:<channel>        the same, for each other log of the room
 //	<prefix>:{<room>}:balance              hash: requests, turns, seconds, measure, seq, dimensions
 //	<prefix>:{<room>}:balance:<dimension>  hash: <category>.requests, .turns, .seconds, .target
 //	<prefix>:rooms                         set of the ids of rooms with events
@@ -52,7 +53,14 @@ func New(c redis.UniversalClient, prefix string) *Store {
 	return &Store{c: c, prefix: cmp.Or(prefix, "parley")}
 }
 
-func (s *Store) logKey(room string) string     { return s.prefix + ":{" + room + "}:log" }
+func (s *Store) logKey(id rooms.LogID) string {
+	key := s.prefix + ":{" + id.Room + "}:log"
+	if id.Channel != "" {
+		key += ":" + id.Channel
+	}
+	return key
+}
+
 func (s *Store) balanceKey(room string) string { return s.prefix + ":{" + room + "}:balance" }
 func (s *Store) roomsKey() string              { return s.prefix + ":rooms" }
 
@@ -93,9 +101,9 @@ return {1, last}
 // Append implements rooms.Store. Apart from an error wrapping
 // rooms.ErrConflict, which means nothing was appended, an error leaves the
 // outcome unknown, as with any lost reply: read the log to find out.
-func (s *Store) Append(ctx context.Context, room string, expected uint64, events []rooms.Event) ([]rooms.Event, error) {
+func (s *Store) Append(ctx context.Context, room rooms.LogID, expected uint64, events []rooms.Event) ([]rooms.Event, error) {
 	if len(events) == 0 {
-		return nil, fmt.Errorf("redisstore: append to room %q: no events: %w", room, rooms.ErrInvalid)
+		return nil, fmt.Errorf("redisstore: append to log %q: no events: %w", room, rooms.ErrInvalid)
 	}
 	out := slices.Clone(events)
 	args := make([]any, 0, 1+2*len(out))
@@ -106,29 +114,29 @@ func (s *Store) Append(ctx context.Context, room string, expected uint64, events
 		out[i].Seq = expected + uint64(i) + 1
 		b, err := json.Marshal(out[i])
 		if err != nil {
-			return nil, fmt.Errorf("redisstore: append to room %q: encoding event %d: %w: %w", room, out[i].Seq, err, rooms.ErrInvalid)
+			return nil, fmt.Errorf("redisstore: append to log %q: encoding event %d: %w: %w", room, out[i].Seq, err, rooms.ErrInvalid)
 		}
 		args = append(args, entryID(out[i].Seq), b)
 	}
 
 	reply, err := appendScript.Run(ctx, s.c, []string{s.logKey(room)}, args...).Slice()
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: append to room %q: %w", room, err)
+		return nil, fmt.Errorf("redisstore: append to log %q: %w", room, err)
 	}
 	appended, last, ok := parseAppendReply(reply)
 	if !ok {
-		return nil, fmt.Errorf("redisstore: append to room %q: unexpected script reply %v", room, reply)
+		return nil, fmt.Errorf("redisstore: append to log %q: unexpected script reply %v", room, reply)
 	}
 	if !appended {
-		return nil, fmt.Errorf("redisstore: append to room %q at %d: log is at %s: %w", room, expected, last, rooms.ErrConflict)
+		return nil, fmt.Errorf("redisstore: append to log %q at %d: log is at %s: %w", room, expected, last, rooms.ErrConflict)
 	}
 
-	if expected == 0 {
+	if expected == 0 && room.Channel == "" {
 		// The events are in; failing here only leaves the room out of
 		// Rooms, but the caller must hear of it, and an error from Append
 		// already means "outcome unknown".
-		if err := s.c.SAdd(ctx, s.roomsKey(), room).Err(); err != nil {
-			return nil, fmt.Errorf("redisstore: append to room %q: appended, but not added to %s: %w", room, s.roomsKey(), err)
+		if err := s.c.SAdd(ctx, s.roomsKey(), room.Room).Err(); err != nil {
+			return nil, fmt.Errorf("redisstore: append to log %q: appended, but not added to %s: %w", room, s.roomsKey(), err)
 		}
 	}
 	return out, nil
@@ -148,7 +156,7 @@ func parseAppendReply(reply []any) (appended bool, last string, ok bool) {
 const page = 1000
 
 // Read implements rooms.Store.
-func (s *Store) Read(ctx context.Context, room string, after uint64, limit int) ([]rooms.Event, error) {
+func (s *Store) Read(ctx context.Context, room rooms.LogID, after uint64, limit int) ([]rooms.Event, error) {
 	key := s.logKey(room)
 	events := []rooms.Event{}
 	for limit <= 0 || len(events) < limit {
@@ -158,12 +166,12 @@ func (s *Store) Read(ctx context.Context, room string, after uint64, limit int) 
 		}
 		msgs, err := s.c.XRangeN(ctx, key, entryID(after+1), "+", int64(count)).Result()
 		if err != nil {
-			return nil, fmt.Errorf("redisstore: read room %q: %w", room, err)
+			return nil, fmt.Errorf("redisstore: read log %q: %w", room, err)
 		}
 		for _, m := range msgs {
 			e, seq, err := decodeEntry(m)
 			if err != nil {
-				return nil, fmt.Errorf("redisstore: read room %q: %w", room, err)
+				return nil, fmt.Errorf("redisstore: read log %q: %w", room, err)
 			}
 			events = append(events, e)
 			after = seq
@@ -194,17 +202,17 @@ func decodeEntry(m redis.XMessage) (rooms.Event, uint64, error) {
 }
 
 // LastSeq implements rooms.Store.
-func (s *Store) LastSeq(ctx context.Context, room string) (uint64, error) {
+func (s *Store) LastSeq(ctx context.Context, room rooms.LogID) (uint64, error) {
 	msgs, err := s.c.XRevRangeN(ctx, s.logKey(room), "+", "-", 1).Result()
 	if err != nil {
-		return 0, fmt.Errorf("redisstore: last seq of room %q: %w", room, err)
+		return 0, fmt.Errorf("redisstore: last seq of log %q: %w", room, err)
 	}
 	if len(msgs) == 0 {
 		return 0, nil
 	}
 	seq, err := seqOf(msgs[0].ID)
 	if err != nil {
-		return 0, fmt.Errorf("redisstore: last seq of room %q: entry %s: %w", room, msgs[0].ID, err)
+		return 0, fmt.Errorf("redisstore: last seq of log %q: entry %s: %w", room, msgs[0].ID, err)
 	}
 	return seq, nil
 }
@@ -319,7 +327,7 @@ const followBlock = 5 * time.Second
 // those already in the log, then each new one as it is appended, by any
 // node. It returns fn's error if fn fails, ctx.Err() once ctx is done
 // (noticed within followBlock), or an error wrapping Redis's.
-func (s *Store) Follow(ctx context.Context, room string, after uint64, fn func(rooms.Event) error) error {
+func (s *Store) Follow(ctx context.Context, room rooms.LogID, after uint64, fn func(rooms.Event) error) error {
 	key := s.logKey(room)
 	for {
 		if err := ctx.Err(); err != nil {
@@ -338,13 +346,13 @@ func (s *Store) Follow(ctx context.Context, room string, after uint64, fn func(r
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return fmt.Errorf("redisstore: follow room %q: %w", room, err)
+			return fmt.Errorf("redisstore: follow log %q: %w", room, err)
 		}
 		for _, stream := range streams {
 			for _, m := range stream.Messages {
 				e, seq, err := decodeEntry(m)
 				if err != nil {
-					return fmt.Errorf("redisstore: follow room %q: %w", room, err)
+					return fmt.Errorf("redisstore: follow log %q: %w", room, err)
 				}
 				if err := fn(e); err != nil {
 					return err

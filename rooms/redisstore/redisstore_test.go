@@ -61,7 +61,7 @@ func TestKeyLayout(t *testing.T) {
 	c, prefix := redistest.Client(t)
 	s := redisstore.New(c, prefix)
 	ctx := t.Context()
-	if _, err := s.Append(ctx, "plenary", 0, []rooms.Event{event(1), event(2)}); err != nil {
+	if _, err := s.Append(ctx, rooms.RoomLog("plenary"), 0, []rooms.Event{event(1), event(2)}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -151,7 +151,7 @@ func TestFollow(t *testing.T) {
 	writer := redisstore.New(c, prefix)
 	follower := redisstore.New(redistest.NewClient(t), prefix)
 	ctx := t.Context()
-	if _, err := writer.Append(ctx, "plenary", 0, []rooms.Event{event(1), event(2)}); err != nil {
+	if _, err := writer.Append(ctx, rooms.RoomLog("plenary"), 0, []rooms.Event{event(1), event(2)}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -159,7 +159,7 @@ func TestFollow(t *testing.T) {
 	stop := errors.New("stop")
 	done := make(chan error, 1)
 	go func() {
-		done <- follower.Follow(ctx, "plenary", 1, func(e rooms.Event) error {
+		done <- follower.Follow(ctx, rooms.RoomLog("plenary"), 1, func(e rooms.Event) error {
 			got <- e
 			if e.Seq == 5 {
 				return stop
@@ -183,11 +183,11 @@ func TestFollow(t *testing.T) {
 
 	next(2) // already in the log
 	// Appended while Follow waits, from the other client.
-	if _, err := writer.Append(ctx, "plenary", 2, []rooms.Event{event(3)}); err != nil {
+	if _, err := writer.Append(ctx, rooms.RoomLog("plenary"), 2, []rooms.Event{event(3)}); err != nil {
 		t.Fatal(err)
 	}
 	next(3)
-	if _, err := writer.Append(ctx, "plenary", 3, []rooms.Event{event(4), event(5)}); err != nil {
+	if _, err := writer.Append(ctx, rooms.RoomLog("plenary"), 3, []rooms.Event{event(4), event(5)}); err != nil {
 		t.Fatal(err)
 	}
 	next(4)
@@ -204,7 +204,7 @@ func TestFollowStopsWithContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		done <- s.Follow(ctx, "plenary", 0, func(rooms.Event) error { return nil })
+		done <- s.Follow(ctx, rooms.RoomLog("plenary"), 0, func(rooms.Event) error { return nil })
 	}()
 	time.Sleep(100 * time.Millisecond) // let it block in XREAD
 	cancel()
@@ -225,7 +225,7 @@ func TestUnreachable(t *testing.T) {
 	if err := s.Ping(t.Context()); err == nil {
 		t.Fatal("Ping of an unreachable Redis succeeded")
 	}
-	if _, err := s.Append(t.Context(), "plenary", 0, []rooms.Event{event(1)}); err == nil || errors.Is(err, rooms.ErrConflict) {
+	if _, err := s.Append(t.Context(), rooms.RoomLog("plenary"), 0, []rooms.Event{event(1)}); err == nil || errors.Is(err, rooms.ErrConflict) {
 		t.Fatalf("Append to an unreachable Redis: got %v, want a non-conflict error", err)
 	}
 }
@@ -236,13 +236,13 @@ func TestScriptReloaded(t *testing.T) {
 	t.Parallel()
 	c, prefix := redistest.Client(t)
 	s := redisstore.New(c, prefix)
-	if _, err := s.Append(t.Context(), "plenary", 0, []rooms.Event{event(1)}); err != nil {
+	if _, err := s.Append(t.Context(), rooms.RoomLog("plenary"), 0, []rooms.Event{event(1)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.ScriptFlush(t.Context()).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Append(t.Context(), "plenary", 1, []rooms.Event{event(2)}); err != nil {
+	if _, err := s.Append(t.Context(), rooms.RoomLog("plenary"), 1, []rooms.Event{event(2)}); err != nil {
 		t.Fatalf("Append after SCRIPT FLUSH: %v", err)
 	}
 }

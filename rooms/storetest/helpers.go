@@ -13,6 +13,16 @@ import (
 	"github.com/parley-hub/parley/rooms"
 )
 
+// The logs the cases use.
+var (
+	plenary = rooms.RoomLog("plenary")
+	nowhere = rooms.RoomLog("nowhere")
+	roomA   = rooms.RoomLog("room-a")
+	roomB   = rooms.RoomLog("room-b")
+	// caption is a second log of plenary's, as transcripts are.
+	caption = rooms.LogID{Room: "plenary", Channel: "transcript-en"}
+)
+
 func newEvent(typ, data string) rooms.Event {
 	e := rooms.Event{
 		Time:  base,
@@ -60,14 +70,14 @@ func fieldEvents() []rooms.Event {
 }
 
 // appendOK appends events and checks the result, returning what was appended.
-func appendOK(t *testing.T, s rooms.Store, room string, expected uint64, events ...rooms.Event) []rooms.Event {
+func appendOK(t *testing.T, s rooms.Store, log rooms.LogID, expected uint64, events ...rooms.Event) []rooms.Event {
 	t.Helper()
-	got, err := s.Append(t.Context(), room, expected, events)
+	got, err := s.Append(t.Context(), log, expected, events)
 	if err != nil {
-		t.Fatalf("Append(%q, %d, %d events): %v", room, expected, len(events), err)
+		t.Fatalf("Append(%q, %d, %d events): %v", log, expected, len(events), err)
 	}
 	want := numberFrom(expected, events)
-	checkEvents(t, fmt.Sprintf("Append(%q, %d) result", room, expected), got, want)
+	checkEvents(t, fmt.Sprintf("Append(%q, %d) result", log, expected), got, want)
 	return want
 }
 
@@ -80,20 +90,20 @@ func numberFrom(expected uint64, events []rooms.Event) []rooms.Event {
 	return out
 }
 
-func readAll(t *testing.T, s rooms.Store, room string) []rooms.Event {
+func readAll(t *testing.T, s rooms.Store, log rooms.LogID) []rooms.Event {
 	t.Helper()
-	got, err := s.Read(t.Context(), room, 0, 0)
+	got, err := s.Read(t.Context(), log, 0, 0)
 	if err != nil {
-		t.Fatalf("Read(%q, 0, 0): %v", room, err)
+		t.Fatalf("Read(%q, 0, 0): %v", log, err)
 	}
 	return got
 }
 
-func lastSeq(t *testing.T, s rooms.Store, room string) uint64 {
+func lastSeq(t *testing.T, s rooms.Store, log rooms.LogID) uint64 {
 	t.Helper()
-	last, err := s.LastSeq(t.Context(), room)
+	last, err := s.LastSeq(t.Context(), log)
 	if err != nil {
-		t.Fatalf("LastSeq(%q): %v", room, err)
+		t.Fatalf("LastSeq(%q): %v", log, err)
 	}
 	return last
 }

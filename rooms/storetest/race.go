@@ -16,7 +16,7 @@ import (
 // retrying on conflict, while a reader watches the log grow. The log must
 // end up gapless, with every successful batch in it exactly once and in one
 // piece, and no two writers may succeed at the same expected sequence.
-func raceAppend(t *testing.T, stores []rooms.Store, room string) {
+func raceAppend(t *testing.T, stores []rooms.Store, log rooms.LogID) {
 	const writers, batches = 16, 50
 	ctx := t.Context()
 
@@ -45,7 +45,7 @@ func raceAppend(t *testing.T, stores []rooms.Store, room string) {
 				return
 			default:
 			}
-			got, err := stores[0].Read(ctx, room, seen, 0)
+			got, err := stores[0].Read(ctx, log, seen, 0)
 			if err != nil {
 				t.Errorf("Read during appends: %v", err)
 				return
@@ -77,12 +77,12 @@ func raceAppend(t *testing.T, stores []rooms.Store, room string) {
 					batch[k] = newEvent("hand.raised", fmt.Sprintf(`{"W":%d,"I":%d,"K":%d}`, w, i, k))
 				}
 				for {
-					expected, err := s.LastSeq(ctx, room)
+					expected, err := s.LastSeq(ctx, log)
 					if err != nil {
 						t.Errorf("writer %d: LastSeq: %v", w, err)
 						return
 					}
-					got, err := s.Append(ctx, room, expected, batch)
+					got, err := s.Append(ctx, log, expected, batch)
 					if errors.Is(err, rooms.ErrConflict) {
 						continue
 					}
@@ -110,17 +110,17 @@ func raceAppend(t *testing.T, stores []rooms.Store, room string) {
 		return
 	}
 
-	log := readAll(t, stores[0], room)
+	got := readAll(t, stores[0], log)
 	total := 0
 	for i := range batches {
 		total += writers * batchLen(i)
 	}
-	if len(log) != total {
-		t.Fatalf("log has %d events, want %d", len(log), total)
+	if len(got) != total {
+		t.Fatalf("log has %d events, want %d", len(got), total)
 	}
-	marks := make([]mark, len(log))
+	marks := make([]mark, len(got))
 	found := make(map[mark]bool)
-	for i, e := range log {
+	for i, e := range got {
 		if e.Seq != uint64(i)+1 {
 			t.Fatalf("event %d has Seq %d: the log has a gap or a duplicate", i, e.Seq)
 		}
@@ -161,8 +161,8 @@ func snapshot(t *testing.T, s rooms.Store) storeSnapshot {
 	}
 	snap := storeSnapshot{rooms: ids, events: make(map[string][]rooms.Event), last: make(map[string]uint64)}
 	for _, id := range ids {
-		snap.events[id] = readAll(t, s, id)
-		snap.last[id] = lastSeq(t, s, id)
+		snap.events[id] = readAll(t, s, rooms.RoomLog(id))
+		snap.last[id] = lastSeq(t, s, rooms.RoomLog(id))
 	}
 	return snap
 }

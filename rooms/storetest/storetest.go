@@ -45,10 +45,11 @@ func Run(t *testing.T, open func(t *testing.T) rooms.Store) {
 	t.Run("EmptyBatch", func(t *testing.T) { testEmptyBatch(t, fresh(t)) })
 	t.Run("ConcurrentAppend", func(t *testing.T) {
 		s := fresh(t)
-		raceAppend(t, []rooms.Store{s}, "race")
+		raceAppend(t, []rooms.Store{s}, rooms.RoomLog("race"))
 	})
 	t.Run("RoomsIsolated", func(t *testing.T) { testIsolation(t, fresh(t)) })
 	t.Run("Rooms", func(t *testing.T) { testRooms(t, fresh(t)) })
+	t.Run("Channels", func(t *testing.T) { testChannels(t, fresh(t)) })
 	t.Run("Ping", func(t *testing.T) {
 		if err := fresh(t).Ping(t.Context()); err != nil {
 			t.Fatalf("Ping: %v", err)
@@ -64,11 +65,12 @@ func RunDurable(t *testing.T, open func(t *testing.T) (s rooms.Store, reopen fun
 	ctx := t.Context()
 	s, reopen := open(t)
 
-	appendOK(t, s, "plenary", 0, newEvent("hand.raised", `{"request":1}`))
-	appendOK(t, s, "plenary", 1, newEvent("hand.raised", `{"request":2}`), newEvent("floor.given", ""))
-	appendOK(t, s, "plenary", 3, fieldEvents()...)
-	appendOK(t, s, "side-room", 0, newEvent("room.created", `{"title":"Side"}`))
-	if _, err := s.Append(ctx, "plenary", 1, []rooms.Event{newEvent("lost", "")}); !errors.Is(err, rooms.ErrConflict) {
+	appendOK(t, s, plenary, 0, newEvent("hand.raised", `{"request":1}`))
+	appendOK(t, s, plenary, 1, newEvent("hand.raised", `{"request":2}`), newEvent("floor.given", ""))
+	appendOK(t, s, plenary, 3, fieldEvents()...)
+	appendOK(t, s, rooms.RoomLog("side-room"), 0, newEvent("room.created", `{"title":"Side"}`))
+	captions := appendOK(t, s, caption, 0, newEvent("segment", `{"text":"Good morning"}`))
+	if _, err := s.Append(ctx, plenary, 1, []rooms.Event{newEvent("lost", "")}); !errors.Is(err, rooms.ErrConflict) {
 		t.Fatalf("Append at a stale sequence: got %v, want ErrConflict", err)
 	}
 	want := snapshot(t, s)
@@ -78,11 +80,12 @@ func RunDurable(t *testing.T, open func(t *testing.T) (s rooms.Store, reopen fun
 	// appending to it, refusing stale sequences as before.
 	again := reopen()
 	compareSnapshots(t, "after reopen", snapshot(t, again), want)
+	checkEvents(t, "channel after reopen", readAll(t, again, caption), captions)
 	last := want.last["plenary"]
-	if _, err := again.Append(ctx, "plenary", last-1, []rooms.Event{newEvent("lost", "")}); !errors.Is(err, rooms.ErrConflict) {
+	if _, err := again.Append(ctx, plenary, last-1, []rooms.Event{newEvent("lost", "")}); !errors.Is(err, rooms.ErrConflict) {
 		t.Fatalf("Append at a stale sequence after reopen: got %v, want ErrConflict", err)
 	}
-	appendOK(t, again, "plenary", last, newEvent("floor.released", ""))
+	appendOK(t, again, plenary, last, newEvent("floor.released", ""))
 	want = snapshot(t, again)
 	closeStore(t, again)
 
@@ -110,18 +113,18 @@ func RunShared(t *testing.T, open func(t *testing.T) []rooms.Store) {
 	t.Run("SeeEachOther", func(t *testing.T) {
 		stores := fresh(t)
 		a, b := stores[0], stores[1]
-		want := appendOK(t, a, "plenary", 0, newEvent("hand.raised", `{"request":1}`))
-		checkEvents(t, "read through the other store", readAll(t, b, "plenary"), want)
-		if _, err := b.Append(t.Context(), "plenary", 0, []rooms.Event{newEvent("lost", "")}); !errors.Is(err, rooms.ErrConflict) {
+		want := appendOK(t, a, plenary, 0, newEvent("hand.raised", `{"request":1}`))
+		checkEvents(t, "read through the other store", readAll(t, b, plenary), want)
+		if _, err := b.Append(t.Context(), plenary, 0, []rooms.Event{newEvent("lost", "")}); !errors.Is(err, rooms.ErrConflict) {
 			t.Fatalf("Append at 0 through the other store: got %v, want ErrConflict", err)
 		}
-		want = append(want, appendOK(t, b, "plenary", 1, newEvent("floor.given", ""))...)
-		checkEvents(t, "read back", readAll(t, a, "plenary"), want)
+		want = append(want, appendOK(t, b, plenary, 1, newEvent("floor.given", ""))...)
+		checkEvents(t, "read back", readAll(t, a, plenary), want)
 		if got, err := a.Rooms(t.Context()); err != nil || !slices.Equal(got, []string{"plenary"}) {
 			t.Fatalf("Rooms = %q, %v; want [plenary]", got, err)
 		}
 	})
-	t.Run("RacingAppends", func(t *testing.T) { raceAppend(t, fresh(t), "race") })
+	t.Run("RacingAppends", func(t *testing.T) { raceAppend(t, fresh(t), rooms.RoomLog("race")) })
 }
 
 // base is the time of the suite's first event: nanoseconds and a zone that
