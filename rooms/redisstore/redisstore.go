@@ -101,9 +101,9 @@ return {1, last}
 // Append implements rooms.Store. Apart from an error wrapping
 // rooms.ErrConflict, which means nothing was appended, an error leaves the
 // outcome unknown, as with any lost reply: read the log to find out.
-func (s *Store) Append(ctx context.Context, room rooms.LogID, expected uint64, events []rooms.Event) ([]rooms.Event, error) {
+func (s *Store) Append(ctx context.Context, id rooms.LogID, expected uint64, events []rooms.Event) ([]rooms.Event, error) {
 	if len(events) == 0 {
-		return nil, fmt.Errorf("redisstore: append to log %q: no events: %w", room, rooms.ErrInvalid)
+		return nil, fmt.Errorf("redisstore: append to log %q: no events: %w", id, rooms.ErrInvalid)
 	}
 	out := slices.Clone(events)
 	args := make([]any, 0, 1+2*len(out))
@@ -114,29 +114,29 @@ func (s *Store) Append(ctx context.Context, room rooms.LogID, expected uint64, e
 		out[i].Seq = expected + uint64(i) + 1
 		b, err := json.Marshal(out[i])
 		if err != nil {
-			return nil, fmt.Errorf("redisstore: append to log %q: encoding event %d: %w: %w", room, out[i].Seq, err, rooms.ErrInvalid)
+			return nil, fmt.Errorf("redisstore: append to log %q: encoding event %d: %w: %w", id, out[i].Seq, err, rooms.ErrInvalid)
 		}
 		args = append(args, entryID(out[i].Seq), b)
 	}
 
-	reply, err := appendScript.Run(ctx, s.c, []string{s.logKey(room)}, args...).Slice()
+	reply, err := appendScript.Run(ctx, s.c, []string{s.logKey(id)}, args...).Slice()
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: append to log %q: %w", room, err)
+		return nil, fmt.Errorf("redisstore: append to log %q: %w", id, err)
 	}
 	appended, last, ok := parseAppendReply(reply)
 	if !ok {
-		return nil, fmt.Errorf("redisstore: append to log %q: unexpected script reply %v", room, reply)
+		return nil, fmt.Errorf("redisstore: append to log %q: unexpected script reply %v", id, reply)
 	}
 	if !appended {
-		return nil, fmt.Errorf("redisstore: append to log %q at %d: log is at %s: %w", room, expected, last, rooms.ErrConflict)
+		return nil, fmt.Errorf("redisstore: append to log %q at %d: log is at %s: %w", id, expected, last, rooms.ErrConflict)
 	}
 
-	if expected == 0 && room.Channel == "" {
+	if expected == 0 && id.Channel == "" {
 		// The events are in; failing here only leaves the room out of
 		// Rooms, but the caller must hear of it, and an error from Append
 		// already means "outcome unknown".
-		if err := s.c.SAdd(ctx, s.roomsKey(), room.Room).Err(); err != nil {
-			return nil, fmt.Errorf("redisstore: append to log %q: appended, but not added to %s: %w", room, s.roomsKey(), err)
+		if err := s.c.SAdd(ctx, s.roomsKey(), id.Room).Err(); err != nil {
+			return nil, fmt.Errorf("redisstore: append to log %q: appended, but not added to %s: %w", id, s.roomsKey(), err)
 		}
 	}
 	return out, nil
@@ -156,8 +156,8 @@ func parseAppendReply(reply []any) (appended bool, last string, ok bool) {
 const page = 1000
 
 // Read implements rooms.Store.
-func (s *Store) Read(ctx context.Context, room rooms.LogID, after uint64, limit int) ([]rooms.Event, error) {
-	key := s.logKey(room)
+func (s *Store) Read(ctx context.Context, id rooms.LogID, after uint64, limit int) ([]rooms.Event, error) {
+	key := s.logKey(id)
 	events := []rooms.Event{}
 	for limit <= 0 || len(events) < limit {
 		count := page
@@ -166,12 +166,12 @@ func (s *Store) Read(ctx context.Context, room rooms.LogID, after uint64, limit 
 		}
 		msgs, err := s.c.XRangeN(ctx, key, entryID(after+1), "+", int64(count)).Result()
 		if err != nil {
-			return nil, fmt.Errorf("redisstore: read log %q: %w", room, err)
+			return nil, fmt.Errorf("redisstore: read log %q: %w", id, err)
 		}
 		for _, m := range msgs {
 			e, seq, err := decodeEntry(m)
 			if err != nil {
-				return nil, fmt.Errorf("redisstore: read log %q: %w", room, err)
+				return nil, fmt.Errorf("redisstore: read log %q: %w", id, err)
 			}
 			events = append(events, e)
 			after = seq
@@ -202,17 +202,17 @@ func decodeEntry(m redis.XMessage) (rooms.Event, uint64, error) {
 }
 
 // LastSeq implements rooms.Store.
-func (s *Store) LastSeq(ctx context.Context, room rooms.LogID) (uint64, error) {
-	msgs, err := s.c.XRevRangeN(ctx, s.logKey(room), "+", "-", 1).Result()
+func (s *Store) LastSeq(ctx context.Context, id rooms.LogID) (uint64, error) {
+	msgs, err := s.c.XRevRangeN(ctx, s.logKey(id), "+", "-", 1).Result()
 	if err != nil {
-		return 0, fmt.Errorf("redisstore: last seq of log %q: %w", room, err)
+		return 0, fmt.Errorf("redisstore: last seq of log %q: %w", id, err)
 	}
 	if len(msgs) == 0 {
 		return 0, nil
 	}
 	seq, err := seqOf(msgs[0].ID)
 	if err != nil {
-		return 0, fmt.Errorf("redisstore: last seq of log %q: entry %s: %w", room, msgs[0].ID, err)
+		return 0, fmt.Errorf("redisstore: last seq of log %q: entry %s: %w", id, msgs[0].ID, err)
 	}
 	return seq, nil
 }
@@ -327,8 +327,8 @@ const followBlock = 5 * time.Second
 // those already in the log, then each new one as it is appended, by any
 // node. It returns fn's error if fn fails, ctx.Err() once ctx is done
 // (noticed within followBlock), or an error wrapping Redis's.
-func (s *Store) Follow(ctx context.Context, room rooms.LogID, after uint64, fn func(rooms.Event) error) error {
-	key := s.logKey(room)
+func (s *Store) Follow(ctx context.Context, id rooms.LogID, after uint64, fn func(rooms.Event) error) error {
+	key := s.logKey(id)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -346,13 +346,13 @@ func (s *Store) Follow(ctx context.Context, room rooms.LogID, after uint64, fn f
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return fmt.Errorf("redisstore: follow log %q: %w", room, err)
+			return fmt.Errorf("redisstore: follow log %q: %w", id, err)
 		}
 		for _, stream := range streams {
 			for _, m := range stream.Messages {
 				e, seq, err := decodeEntry(m)
 				if err != nil {
-					return fmt.Errorf("redisstore: follow log %q: %w", room, err)
+					return fmt.Errorf("redisstore: follow log %q: %w", id, err)
 				}
 				if err := fn(e); err != nil {
 					return err
