@@ -18,8 +18,9 @@ import (
 const maxAttempts = 16
 
 var (
-	roomIDPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-	channelPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+	roomIDPattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	channelPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+	languagePattern = regexp.MustCompile(`^[a-z]{2,8}(-[a-z0-9]{1,8}){0,3}$`)
 )
 
 // ValidRoomID reports whether id can name a room: lower-case letters, digits,
