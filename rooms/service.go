@@ -13,10 +13,6 @@ import (
 	"github.com/parley-hub/parley/queue"
 )
 
-// maxAttempts bounds how often a command is re-checked when another node
-// keeps winning the race to append; past it the caller gets ErrConflict.
-const maxAttempts = 16
-
 var (
 	roomIDPattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 	channelPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
@@ -140,28 +136,14 @@ func (s *Service) Execute(ctx context.Context, roomID string, actor Participant,
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for range maxAttempts {
-		if err := s.catchUp(ctx, r); err != nil {
-			return Result{}, err
-		}
-		drafts, err := r.state.Decide(s.now(), actor, cmd)
-		if err != nil {
-			return Result{}, err
-		}
-		appended, err := s.store.Append(ctx, RoomLog(roomID), r.state.Seq, drafts)
-		if errors.Is(err, ErrConflict) {
-			continue
-		}
-		if err != nil {
-			return Result{}, fmt.Errorf("room %q: %s: %w", roomID, cmd.Type, err)
-		}
-		for _, e := range appended {
-			s.apply(roomID, r.state, e)
-		}
-		s.mirror(ctx, roomID, r.state)
-		return Result{Seq: r.state.Seq, Events: appended}, nil
+	appended, err := commit(ctx, s.store, RoomLog(roomID), r.state, func() ([]Event, error) {
+		return r.state.Decide(s.now(), actor, cmd)
+	}, s.applied(roomID, r.state))
+	if err != nil {
+		return Result{}, fmt.Errorf("room %q: %s: %w", roomID, cmd.Type, err)
 	}
-	return Result{}, fmt.Errorf("room %q: %s: %w after %d attempts", roomID, cmd.Type, ErrConflict, maxAttempts)
+	s.mirror(ctx, roomID, r.state)
+	return Result{Seq: r.state.Seq, Events: appended}, nil
 }
 
 // View runs fn on room's latest state under its lock; fn must not keep the
@@ -241,20 +223,15 @@ func (s *Service) existing(ctx context.Context, id string) (*room, error) {
 
 // catchUp folds in whatever the log holds beyond the cached state.
 func (s *Service) catchUp(ctx context.Context, r *room) error {
-	evs, err := s.store.Read(ctx, RoomLog(r.state.ID), r.state.Seq, 0)
-	if err != nil {
-		return fmt.Errorf("room %q: read log: %w", r.state.ID, err)
-	}
-	for _, e := range evs {
-		s.apply(r.state.ID, r.state, e)
-	}
-	return nil
+	return catchUp(ctx, s.store, RoomLog(r.state.ID), r.state, s.applied(r.state.ID, r.state))
 }
 
-func (s *Service) apply(roomID string, st *State, e Event) {
-	st.Apply(e)
-	if s.observer != nil {
-		s.observer.Applied(roomID, e, st)
+// applied tells the observer, if any, of each event folded into st.
+func (s *Service) applied(roomID string, st *State) func(Event) {
+	return func(e Event) {
+		if s.observer != nil {
+			s.observer.Applied(roomID, e, st)
+		}
 	}
 }
 
