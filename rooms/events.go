@@ -26,6 +26,7 @@ const (
 	EvListOpened     = "list_opened"
 	EvAgendaItemSet  = "agenda_item_set"
 	EvRoomClosed     = "room_closed"
+	EvLanguageAdded  = "language_added"
 )
 
 // RoomCreated opens a room.
@@ -92,6 +93,11 @@ type Seconds struct {
 // PolicySet changes the queue policy.
 type PolicySet struct {
 	Policy queue.Policy `json:"policy"`
+}
+
+// Language names a transcript channel that got its first text.
+type Language struct {
+	Lang string `json:"lang"`
 }
 
 // Title carries the agenda item.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -42,7 +43,7 @@ func (s *Service) Watch(ctx context.Context, roomID string) error {
 	r.mu.Lock()
 	after := r.state.Seq
 	r.mu.Unlock()
-	err = f.Follow(ctx, RoomLog(roomID), after, func(e Event) error {
+	return follow(ctx, f, RoomLog(roomID), after, func(e Event) error {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		if e.Seq > r.state.Seq {
@@ -50,10 +51,15 @@ func (s *Service) Watch(ctx context.Context, roomID string) error {
 		}
 		return nil
 	})
+}
+
+// follow runs f.Follow until ctx is done, which is the normal end.
+func follow(ctx context.Context, f Follower, id LogID, after uint64, fn func(Event) error) error {
+	err := f.Follow(ctx, id, after, fn)
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return nil
 	}
-	return fmt.Errorf("room %q: watch: %w", roomID, err)
+	return fmt.Errorf("log %q: watch: %w", id, err)
 }
 
 // Snapshot keys that an event can change; a live client replaces each key an
@@ -68,6 +74,7 @@ const (
 	KeyClosed     = "closed"
 	KeyPolicy     = "policy"
 	KeyTimeLimit  = "time_limit_s"
+	KeyLanguages  = "languages"
 )
 
 // changedKeys lists, per event type, the snapshot keys it changes. The queue
@@ -90,6 +97,7 @@ var changedKeys = map[string][]string{
 	EvListOpened:     {KeyListOpen},
 	EvAgendaItemSet:  {KeyAgendaItem},
 	EvRoomClosed:     {KeyClosed, KeyListOpen, KeyFloor},
+	EvLanguageAdded:  {KeyLanguages},
 }
 
 // Changes returns the parts of the snapshot that event type typ changed, as
@@ -121,6 +129,8 @@ func (s *State) Changes(typ string, now time.Time) map[string]any {
 			out[k] = s.Policy
 		case KeyTimeLimit:
 			out[k] = s.TimeLimit.Seconds()
+		case KeyLanguages:
+			out[k] = slices.Clone(s.Languages)
 		}
 	}
 	return out

@@ -45,6 +45,9 @@ type Participant struct {
 	Country string
 	Mode    string
 	Hub     string
+	// Lang, for a captioner, is the one language they may write; empty
+	// means any.
+	Lang string
 }
 
 // Actor is how the participant appears as the cause of an event.

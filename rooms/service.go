@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -144,6 +145,26 @@ func (s *Service) Execute(ctx context.Context, roomID string, actor Participant,
 	}
 	s.mirror(ctx, roomID, r.state)
 	return Result{Seq: r.state.Seq, Events: appended}, nil
+}
+
+// addLanguage records that room's transcript has a channel in lang, once.
+func (s *Service) addLanguage(ctx context.Context, roomID string, actor Participant, lang string) error {
+	r, err := s.existing(ctx, roomID)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, err = commit(ctx, s.store, RoomLog(roomID), r.state, func() ([]Event, error) {
+		if _, found := slices.BinarySearch(r.state.Languages, lang); found {
+			return nil, nil
+		}
+		return []Event{draft(s.now(), actor.Actor(), EvLanguageAdded, Language{Lang: lang})}, nil
+	}, s.applied(roomID, r.state))
+	if err != nil {
+		return fmt.Errorf("room %q: add language %s: %w", roomID, lang, err)
+	}
+	return nil
 }
 
 // View runs fn on room's latest state under its lock; fn must not keep the

@@ -33,6 +33,7 @@ type Snapshot struct {
 	Closed     bool         `json:"closed"`
 	Policy     queue.Policy `json:"policy"`
 	TimeLimitS float64      `json:"time_limit_s"`
+	Languages  []string     `json:"languages"`
 	Floor      *Floor       `json:"floor"`
 	Queue      []QueueEntry `json:"queue"`
 	Balance    Balance      `json:"balance"`
@@ -44,8 +45,11 @@ func (s *State) Snapshot(now time.Time) Snapshot {
 	snap := Snapshot{
 		Room: s.ID, Seq: s.Seq, Title: s.Title, AgendaItem: s.AgendaItem,
 		ListOpen: s.ListOpen, Closed: s.Closed, Policy: s.Policy,
-		TimeLimitS: s.TimeLimit.Seconds(), Queue: s.Queue(), Balance: s.Balance(),
+		TimeLimitS: s.TimeLimit.Seconds(), Languages: slices.Clone(s.Languages), Queue: s.Queue(), Balance: s.Balance(),
 		ServerTime: now,
+	}
+	if snap.Languages == nil {
+		snap.Languages = []string{}
 	}
 	if s.floor != nil {
 		snap.Floor = s.floor.view(now)

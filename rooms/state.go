@@ -23,6 +23,8 @@ type State struct {
 	Closed     bool
 	Policy     queue.Policy
 	TimeLimit  time.Duration
+	// Languages are the room's transcript channels, sorted.
+	Languages []string
 
 	// pending requests in the order they were raised.
 	pending []*pendingRequest
@@ -121,6 +123,12 @@ func (s *State) Apply(e Event) {
 		s.AgendaItem = d.Title
 	case EvRoomClosed:
 		s.Closed, s.ListOpen = true, false
+	case EvLanguageAdded:
+		var d Language
+		unmarshal(e, &d)
+		if i, found := slices.BinarySearch(s.Languages, d.Lang); !found {
+			s.Languages = slices.Insert(s.Languages, i, d.Lang)
+		}
 	}
 }
 

@@ -15,8 +15,10 @@ const FloorLanguage = "floor"
 
 // TranscriptLog names the log of room's channel in lang.
 func TranscriptLog(room, lang string) LogID {
-	return LogID{Room: room, Channel: "transcript-" + lang}
+	return LogID{Room: room, Channel: transcriptChannelPrefix + lang}
 }
+
+const transcriptChannelPrefix = "transcript-"
 
 // ValidLanguage reports whether lang can name a channel: "floor" or a
 // BCP 47-like tag in lower case ("en", "pt-br", "zh-hans").

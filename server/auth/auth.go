@@ -66,7 +66,7 @@ func (c Claims) Participant() rooms.Participant {
 	}
 	return rooms.Participant{
 		Sub: c.Subject, Name: name, Role: c.Role, Group: c.Group, Region: c.Region,
-		Gender: c.Gender, Country: c.Country, Mode: mode, Hub: c.Hub,
+		Gender: c.Gender, Country: c.Country, Mode: mode, Hub: c.Hub, Lang: c.Lang,
 	}
 }
 
@@ -84,6 +84,9 @@ func (c Claims) check() error {
 	}
 	if !rooms.ValidRole(c.Role) {
 		return fmt.Errorf("%w: unknown role %q", ErrInvalidToken, c.Role)
+	}
+	if c.Lang != "" && !rooms.ValidLanguage(c.Lang) {
+		return fmt.Errorf("%w: lang %q is not a language tag such as en or pt-br", ErrInvalidToken, c.Lang)
 	}
 	if c.Mode != "" && !rooms.ValidMode(c.Mode) {
 		return fmt.Errorf("%w: unknown mode %q: use in-room, remote or hub", ErrInvalidToken, c.Mode)

@@ -1,0 +1,340 @@
+package rooms
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// TranscriptObserver learns of every transcript entry this node folds in,
+// in order per channel, whoever appended it. It is called with the
+// channel's lock held: it must be quick and must not call back in.
+type TranscriptObserver interface {
+	// SegmentChanged is called after e changed seg in room's channel lang.
+	SegmentChanged(room, lang string, e Event, seg Segment)
+}
+
+// Transcripts runs the transcript channels of the rooms of a Service: it
+// takes captioners' text, attributes each segment to whoever held the
+// floor when it began, and keeps every channel as a log in the Store.
+type Transcripts struct {
+	store    Store
+	rooms    *Service
+	log      *slog.Logger
+	now      func() time.Time
+	observer TranscriptObserver
+
+	mu       sync.Mutex
+	channels map[LogID]*channel
+}
+
+type channel struct {
+	mu    sync.Mutex
+	state *Channel
+}
+
+// NewTranscripts returns the transcript side of svc's rooms, kept in svc's
+// store.
+func NewTranscripts(svc *Service, log *slog.Logger) *Transcripts {
+	return &Transcripts{store: svc.store, rooms: svc, log: log, now: svc.now, channels: map[LogID]*channel{}}
+}
+
+// Observe sets the observer of all channels. Call it once, before serving.
+func (t *Transcripts) Observe(o TranscriptObserver) { t.observer = o }
+
+// CaptionResult is what a caption post did.
+type CaptionResult struct {
+	// CaptionSeq is the highest caption seq the channel has applied.
+	CaptionSeq uint64 `json:"caption_seq"`
+	// Duplicate says the post was applied before and was not applied again.
+	Duplicate bool `json:"duplicate,omitempty"`
+	// Missing counts the caption seqs skipped between the previous post
+	// and this one: posts the captioner's software sent that never arrived.
+	Missing uint64 `json:"missing,omitempty"`
+	// Seq is the channel's log seq after the post.
+	Seq      uint64    `json:"seq"`
+	Segments []Segment `json:"segments"`
+}
+
+// Post appends a caption body to room's channel lang, the way CART software
+// posts: text continues the line being written, a newline finishes it, a
+// backspace deletes the character before it. captionSeq numbers the posts
+// (0: unnumbered); a post whose seq the channel has already applied is
+// acknowledged and not applied again, so retries are safe.
+func (t *Transcripts) Post(ctx context.Context, room string, actor Participant, lang string, captionSeq uint64, body string) (CaptionResult, error) {
+	var res CaptionResult
+	err := t.write(ctx, room, actor, lang, func(c *Channel, at attribution) ([]Event, error) {
+		res.Missing, res.Duplicate = 0, false
+		if captionSeq != 0 && captionSeq <= c.CaptionSeq {
+			res.Duplicate = true
+			return nil, nil
+		}
+		if captionSeq > c.CaptionSeq+1 && c.CaptionSeq > 0 {
+			res.Missing = captionSeq - c.CaptionSeq - 1
+		}
+		open, hasOpen := c.Open()
+		continues := hasOpen && open.Request == at.request
+		line := ""
+		if continues {
+			line = open.Text
+		}
+		return t.segmentEvents(at, actor, open, hasOpen, splitCaption(line, continues, body), captionSeq), nil
+	}, func(c *Channel, changed []Segment) {
+		res.CaptionSeq, res.Seq, res.Segments = c.CaptionSeq, c.Seq, changed
+	})
+	return res, err
+}
+
+// Write sets the text of the line a captioner is typing in the console,
+// opening a new segment when none is being written; final finishes it.
+func (t *Transcripts) Write(ctx context.Context, room string, actor Participant, lang, text string, final bool) (Segment, error) {
+	if err := checkLine(text); err != nil {
+		return Segment{}, err
+	}
+	var seg Segment
+	err := t.write(ctx, room, actor, lang, func(c *Channel, at attribution) ([]Event, error) {
+		open, hasOpen := c.Open()
+		change := lineChange{text: text, final: final, continues: hasOpen && open.Request == at.request}
+		if !change.continues && strings.TrimSpace(text) == "" {
+			return nil, nil // nothing typed yet
+		}
+		return t.segmentEvents(at, actor, open, hasOpen, []lineChange{change}, 0), nil
+	}, func(_ *Channel, changed []Segment) {
+		if len(changed) > 0 {
+			seg = changed[len(changed)-1]
+		}
+	})
+	return seg, err
+}
+
+// Correct replaces the text of segment id; the change is recorded.
+func (t *Transcripts) Correct(ctx context.Context, room string, actor Participant, lang string, id uint64, text string) (Segment, error) {
+	if err := checkLine(text); err != nil {
+		return Segment{}, err
+	}
+	var seg Segment
+	err := t.write(ctx, room, actor, lang, func(c *Channel, _ attribution) ([]Event, error) {
+		if _, ok := c.Segment(id); !ok {
+			return nil, fmt.Errorf("segment %d of %s: %w", id, lang, ErrNotFound)
+		}
+		return []Event{draft(t.now(), actor.Actor(), EvSegmentCorrected, SegmentChange{Segment: id, Text: text, Final: true})}, nil
+	}, func(c *Channel, _ []Segment) { seg, _ = c.Segment(id) })
+	return seg, err
+}
+
+// segmentEvents turns line changes into entries. A line still being
+// written when the floor has changed hands is finished first, so every
+// segment belongs to one turn.
+func (t *Transcripts) segmentEvents(at attribution, actor Participant, open Segment, hasOpen bool, lines []lineChange, captionSeq uint64) []Event {
+	now, by := t.now(), actor.Actor()
+	var evs []Event
+	if hasOpen && open.Request != at.request && len(lines) > 0 {
+		evs = append(evs, finish(now, by, open, captionSeq))
+	}
+	for _, l := range lines {
+		change := SegmentChange{Text: l.text, Final: l.final, CaptionSeq: captionSeq}
+		if l.continues {
+			change.Segment = open.ID
+			evs = append(evs, draft(now, by, EvSegmentUpdated, change))
+			continue
+		}
+		change.Speaker, change.Request, change.AgendaItem = at.speaker, at.request, at.agendaItem
+		evs = append(evs, draft(now, by, EvSegmentOpened, change))
+	}
+	return evs
+}
+
+// finish is the entry that makes a line being written final as it stands.
+func finish(now time.Time, by Actor, open Segment, captionSeq uint64) Event {
+	return draft(now, by, EvSegmentUpdated, SegmentChange{Segment: open.ID, Text: strings.TrimSpace(open.Text), Final: true, CaptionSeq: captionSeq})
+}
+
+// attribution is who held the floor when a segment began.
+type attribution struct {
+	speaker    *Speaker
+	request    string
+	agendaItem string
+	// hasLanguage says the room already lists the channel's language.
+	hasLanguage bool
+}
+
+// write checks that actor may write lang in room, then runs one
+// compare-and-append on the channel: decide makes entries against the
+// latest state, done sees the state after them and the segments they
+// changed.
+func (t *Transcripts) write(ctx context.Context, room string, actor Participant, lang string, decide func(*Channel, attribution) ([]Event, error), done func(*Channel, []Segment)) error {
+	if actor.Role != RoleCaptioner && actor.Role != RoleAdmin {
+		return fmt.Errorf("%w: only a captioner may write the transcript", ErrForbidden)
+	}
+	if !ValidLanguage(lang) {
+		return fmt.Errorf("%w: lang %q: use floor or a language tag such as en or pt-br", ErrInvalid, lang)
+	}
+	if actor.Lang != "" && actor.Lang != lang {
+		return fmt.Errorf("%w: your token lets you write %s only", ErrForbidden, actor.Lang)
+	}
+	at, err := t.attribution(ctx, room, lang)
+	if err != nil {
+		return err
+	}
+	appended, err := t.commitTo(ctx, room, lang, func(c *Channel) ([]Event, error) { return decide(c, at) }, done)
+	if err != nil {
+		return fmt.Errorf("transcript %s of room %q: %w", lang, room, err)
+	}
+	if len(appended) > 0 && !at.hasLanguage {
+		// The channel's first text: the room learns it has this language.
+		return t.rooms.addLanguage(ctx, room, actor, lang)
+	}
+	return nil
+}
+
+// commitTo runs one compare-and-append on room's channel lang under its
+// lock and hands done the state after it with the segments it changed.
+func (t *Transcripts) commitTo(ctx context.Context, room, lang string, decide func(*Channel) ([]Event, error), done func(*Channel, []Segment)) ([]Event, error) {
+	ch := t.channel(room, lang)
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	appended, err := commit(ctx, t.store, TranscriptLog(room, lang), ch.state, func() ([]Event, error) {
+		return decide(ch.state)
+	}, t.applied(room, lang, ch.state))
+	if err != nil {
+		return nil, err
+	}
+	var changed []Segment
+	for _, e := range appended {
+		id := segmentOf(e)
+		changed = slices.DeleteFunc(changed, func(s Segment) bool { return s.ID == id })
+		if s, ok := ch.state.Segment(id); ok {
+			changed = append(changed, s)
+		}
+	}
+	done(ch.state, changed)
+	return appended, nil
+}
+
+// segmentOf is the segment an entry changed.
+func segmentOf(e Event) uint64 {
+	if e.Type == EvSegmentOpened {
+		return e.Seq
+	}
+	var d SegmentChange
+	unmarshal(e, &d)
+	return d.Segment
+}
+
+// attribution reads who holds the floor of room now.
+func (t *Transcripts) attribution(ctx context.Context, room, lang string) (attribution, error) {
+	var at attribution
+	var closed bool
+	err := t.rooms.View(ctx, room, func(st *State) {
+		closed, at.agendaItem = st.Closed, st.AgendaItem
+		_, at.hasLanguage = slices.BinarySearch(st.Languages, lang)
+		if f := st.floor; f != nil {
+			sp := f.Speaker
+			at.speaker, at.request, at.agendaItem = &sp, f.Request, f.AgendaItem
+		}
+	})
+	if err == nil && closed {
+		err = fmt.Errorf("%w: the room is closed", ErrState)
+	}
+	return at, err
+}
+
+// View runs fn on the latest state of room's channel lang under its lock.
+func (t *Transcripts) View(ctx context.Context, room, lang string, fn func(*Channel)) error {
+	if !ValidLanguage(lang) {
+		return fmt.Errorf("%w: lang %q: use floor or a language tag such as en", ErrInvalid, lang)
+	}
+	var known bool
+	if err := t.rooms.View(ctx, room, func(st *State) { _, known = slices.BinarySearch(st.Languages, lang) }); err != nil {
+		return err
+	}
+	if !known {
+		// Not cached, so asking for made-up languages costs no memory.
+		fn(NewChannel(room, lang))
+		return nil
+	}
+	ch := t.channel(room, lang)
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if err := catchUp(ctx, t.store, TranscriptLog(room, lang), ch.state, t.applied(room, lang, ch.state)); err != nil {
+		return err
+	}
+	fn(ch.state)
+	return nil
+}
+
+// FinishIdle finishes every line that nobody has added to for idle: a
+// captioner who pauses has ended the sentence, and viewers should see it
+// final. Run it now and then; with several nodes, whichever runs first
+// finishes a line and the others find it finished.
+func (t *Transcripts) FinishIdle(ctx context.Context, idle time.Duration) {
+	t.mu.Lock()
+	ids := make([]LogID, 0, len(t.channels))
+	for id := range t.channels {
+		ids = append(ids, id)
+	}
+	t.mu.Unlock()
+	system := Actor{Sub: "system", Role: "system"}
+	for _, id := range ids {
+		lang := strings.TrimPrefix(id.Channel, transcriptChannelPrefix)
+		_, err := t.commitTo(ctx, id.Room, lang, func(c *Channel) ([]Event, error) {
+			open, ok := c.Open()
+			if !ok || t.now().Sub(open.Updated) < idle {
+				return nil, nil
+			}
+			return []Event{finish(t.now(), system, open, 0)}, nil
+		}, func(*Channel, []Segment) {})
+		if err != nil {
+			t.log.WarnContext(ctx, "finishing an idle caption line failed", "room", id.Room, "lang", lang, "err", err)
+		}
+	}
+}
+
+// Watch keeps room's channel lang current with entries other nodes append,
+// until ctx is done, as Service.Watch does for the room log.
+func (t *Transcripts) Watch(ctx context.Context, room, lang string) error {
+	f, ok := t.store.(Follower)
+	if !ok {
+		return nil
+	}
+	ch := t.channel(room, lang)
+	id := TranscriptLog(room, lang)
+	ch.mu.Lock()
+	after := ch.state.Seq
+	ch.mu.Unlock()
+	return follow(ctx, f, id, after, func(e Event) error {
+		ch.mu.Lock()
+		defer ch.mu.Unlock()
+		if e.Seq > ch.state.Seq {
+			return catchUp(ctx, t.store, id, ch.state, t.applied(room, lang, ch.state))
+		}
+		return nil
+	})
+}
+
+func (t *Transcripts) channel(room, lang string) *channel {
+	id := TranscriptLog(room, lang)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	ch, ok := t.channels[id]
+	if !ok {
+		ch = &channel{state: NewChannel(room, lang)}
+		t.channels[id] = ch
+	}
+	return ch
+}
+
+func (t *Transcripts) applied(room, lang string, c *Channel) func(Event) {
+	return func(e Event) {
+		if t.observer == nil {
+			return
+		}
+		if s, ok := c.Segment(segmentOf(e)); ok {
+			t.observer.SegmentChanged(room, lang, e, s)
+		}
+	}
+}
