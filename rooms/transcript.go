@@ -2,6 +2,7 @@ package rooms
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -19,6 +20,12 @@ func TranscriptLog(room, lang string) LogID {
 }
 
 const transcriptChannelPrefix = "transcript-"
+
+// TranscriptLanguage is the language of a transcript log, and false for
+// any other log.
+func TranscriptLanguage(id LogID) (string, bool) {
+	return strings.CutPrefix(id.Channel, transcriptChannelPrefix)
+}
 
 // ValidLanguage reports whether lang can name a channel: "floor" or a
 // BCP 47-like tag in lower case ("en", "pt-br", "zh-hans").

@@ -59,9 +59,10 @@ func containsAll(text string, terms []string) bool {
 //
 // The standard library has no Unicode decomposition, so accents are removed
 // two ways: precomposed letters through latinBase, which covers Latin-1 and
-// Latin Extended-A (the languages of Western, Central and Eastern Europe,
-// Turkish, and Portuguese, Spanish and French as written in Latin America
-// and Africa), and combining accents (U+0300 to U+036F) by dropping them.
+// Latin Extended-A (the languages of Western, Central and Eastern Europe and
+// Turkish, and so Portuguese, Spanish and French as written in Latin America
+// and Africa) plus Romanian ș and ț, and combining accents (U+0300 to
+// U+036F) by dropping them.
 // Letters outside those blocks, such as Vietnamese ones with two marks
 // (U+1E00 to U+1EFF), match only as written.
 func foldText(text string) string {

@@ -280,7 +280,7 @@ func (t *Transcripts) FinishIdle(ctx context.Context, idle time.Duration) {
 	t.mu.Unlock()
 	system := Actor{Sub: "system", Role: "system"}
 	for _, id := range ids {
-		lang := strings.TrimPrefix(id.Channel, transcriptChannelPrefix)
+		lang, _ := TranscriptLanguage(id)
 		_, err := t.commitTo(ctx, id.Room, lang, func(c *Channel) ([]Event, error) {
 			open, ok := c.Open()
 			if !ok || t.now().Sub(open.Updated) < idle {

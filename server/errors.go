@@ -30,6 +30,8 @@ func classify(err error) (status int, code string) {
 	switch {
 	case errors.As(err, &maxBytes), errors.Is(err, errBodyTooLarge):
 		return http.StatusRequestEntityTooLarge, "body_too_large"
+	case errors.Is(err, errRateLimited):
+		return http.StatusTooManyRequests, "rate_limited"
 	case errors.Is(err, auth.ErrExpired):
 		return http.StatusUnauthorized, "token_expired"
 	case errors.Is(err, auth.ErrInvalidToken):

@@ -64,13 +64,17 @@ type client struct {
 
 	tokens    float64 // command rate limiter
 	lastToken time.Time
+
+	// transcripts are the channels the client follows, by language. Only
+	// the connection's handler goroutine touches it.
+	transcripts map[string]*feed
 }
 
 func newClient(conn *websocket.Conn, room string, who rooms.Participant, log *slog.Logger) *client {
 	return &client{
 		conn: conn, room: room, who: who, log: log,
 		send: make(chan outgoing, sendQueue), done: make(chan struct{}), readerDone: make(chan struct{}),
-		tokens: commandBurst, lastToken: time.Now(),
+		tokens: commandBurst, lastToken: time.Now(), transcripts: map[string]*feed{},
 	}
 }
 
@@ -182,8 +186,25 @@ func (c *client) handle(ctx context.Context, s *Server, data []byte) {
 		c.reply(pongMsg{Type: "pong", ID: m.ID, ServerTime: time.Now()})
 	case "command":
 		c.command(ctx, s, m)
+	case "transcript":
+		if err := s.hub.followTranscripts(ctx, c, m); err != nil {
+			c.fail(ctx, m.ID, "", err)
+			return
+		}
+		c.reply(ackMsg{Type: "ack", ID: m.ID})
+	case "caption", "correct":
+		if !c.allowCommand(time.Now()) {
+			c.reply(errorMsg{Type: "error", ID: m.ID, Code: "rate_limited", Message: "too many lines: slow down"})
+			return
+		}
+		seg, err := c.caption(ctx, s, m)
+		if err != nil {
+			c.fail(ctx, m.ID, m.Type, err)
+			return
+		}
+		c.reply(ackMsg{Type: "ack", ID: m.ID, Seq: seg.Seq, Segment: &seg})
 	default:
-		c.reply(errorMsg{Type: "error", ID: m.ID, Code: "bad_frame", Message: "unknown message type " + quote(m.Type) + ": send command or ping"})
+		c.reply(errorMsg{Type: "error", ID: m.ID, Code: "bad_frame", Message: "unknown message type " + quote(m.Type) + ": send command, transcript, caption, correct or ping"})
 	}
 }
 
@@ -200,13 +221,19 @@ func (c *client) command(ctx context.Context, s *Server, m clientMsg) {
 			return
 		}
 	}
+	c.fail(ctx, m.ID, cmd.Type, err)
+}
+
+// fail answers request id with err's code; server faults are logged and
+// answered without internals.
+func (c *client) fail(ctx context.Context, id, what string, err error) {
 	status, code := classify(err)
 	msg := err.Error()
 	if status >= 500 {
-		c.log.ErrorContext(ctx, "live command failed", "type", cmd.Type, "err", err)
-		msg = "the server could not complete the command; it has been logged"
+		c.log.ErrorContext(ctx, "live request failed", "what", what, "err", err)
+		msg = "the server could not complete the request; it has been logged"
 	}
-	c.reply(errorMsg{Type: "error", ID: m.ID, Code: code, Message: msg})
+	c.reply(errorMsg{Type: "error", ID: id, Code: code, Message: msg})
 }
 
 // allowCommand is a token bucket: commandRate a second, commandBurst at once.

@@ -24,27 +24,29 @@ const (
 	snapshotReuse = time.Second
 )
 
-// hub fans a room's events out to its live clients. It observes the room
-// service, so every event folded on this node, whoever appended it, reaches
-// the clients once, in order.
+// hub fans a room's events and transcript segments out to its live
+// clients. It observes the room service and the transcripts, so every entry
+// folded on this node, whoever appended it, reaches the clients once, in
+// order.
 type hub struct {
-	svc *rooms.Service
-	log *slog.Logger
-	now func() time.Time
+	svc         *rooms.Service
+	transcripts *rooms.Transcripts
+	log         *slog.Logger
+	now         func() time.Time
 
 	ctx    context.Context // ends the watchers and presence loop
 	cancel context.CancelFunc
 	conns  sync.WaitGroup
 
 	mu     sync.Mutex
-	feeds  map[string]*feed
+	feeds  map[rooms.LogID]*feed
 	closed bool
 }
 
-// feed is one room's live side: its clients, recent events for resume, and
-// presence counts.
+// feed is one log's live side: its clients and its recent entries for
+// resume; a room's event feed also counts presence.
 type feed struct {
-	room string
+	id rooms.LogID
 
 	mu       sync.Mutex
 	clients  map[*client]struct{}
@@ -66,31 +68,33 @@ type encodedSnapshot struct {
 	data []byte
 }
 
-func newHub(svc *rooms.Service, log *slog.Logger) *hub {
+func newHub(svc *rooms.Service, transcripts *rooms.Transcripts, log *slog.Logger) *hub {
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &hub{svc: svc, log: log, now: time.Now, ctx: ctx, cancel: cancel, feeds: map[string]*feed{}}
+	h := &hub{svc: svc, transcripts: transcripts, log: log, now: time.Now, ctx: ctx, cancel: cancel, feeds: map[rooms.LogID]*feed{}}
 	go h.presenceLoop()
+	go h.finishIdleLines()
 	return h
 }
 
 // Applied turns each folded event into one prepared message shared by all of
 // the room's clients. It runs under the room's lock, so it only queues.
 func (h *hub) Applied(room string, e rooms.Event, st *rooms.State) {
-	h.mu.Lock()
-	f := h.feeds[room]
-	h.mu.Unlock()
-	if f == nil {
-		return
+	if f := h.existingFeed(rooms.RoomLog(room)); f != nil {
+		f.publish(h.log, e.Seq, eventMsg{Type: "event", Seq: e.Seq, Event: e, Changes: st.Changes(e.Type, h.now())})
 	}
-	data := mustJSON(eventMsg{Type: "event", Seq: e.Seq, Event: e, Changes: st.Changes(e.Type, h.now())})
-	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, data)
+}
+
+// publish sends msg, the log entry seq, to the feed's clients and keeps it
+// for clients that resume.
+func (f *feed) publish(log *slog.Logger, seq uint64, msg any) {
+	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, mustJSON(msg))
 	if err != nil {
-		h.log.Error("prepare event message", "room", room, "seq", e.Seq, "err", err)
+		log.Error("prepare live message", "log", f.id.String(), "seq", seq, "err", err)
 		return
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.recent = append(f.recent, frame{seq: e.Seq, msg: pm})
+	f.recent = append(f.recent, frame{seq: seq, msg: pm})
 	if over := len(f.recent) - replayWindow; over > 0 {
 		f.base = f.recent[over-1].seq
 		f.recent = append(f.recent[:0:0], f.recent[over:]...)
@@ -100,12 +104,26 @@ func (h *hub) Applied(room string, e rooms.Event, st *rooms.State) {
 	}
 }
 
+// replay queues for c the entries after `after`, up to last, and reports
+// whether the feed still had them all. The caller holds f.mu.
+func (f *feed) replay(c *client, after, last uint64) bool {
+	if after < f.base || after > last {
+		return false
+	}
+	for _, fr := range f.recent {
+		if fr.seq > after {
+			c.enqueue(outgoing{prepared: fr.msg})
+		}
+	}
+	return true
+}
+
 // join registers c with its room and queues, in order, what it must see
 // before live events: welcome, then the events after `after` or a snapshot.
 // The room's lock is held throughout, so no event slips in between.
 func (h *hub) join(ctx context.Context, c *client, after uint64, resume bool) error {
 	return h.svc.View(ctx, c.room, func(st *rooms.State) {
-		f := h.feed(c.room, st.Seq)
+		f := h.feed(rooms.RoomLog(c.room), st.Seq)
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		now := h.now()
@@ -113,13 +131,7 @@ func (h *hub) join(ctx context.Context, c *client, after uint64, resume bool) er
 			Type: "welcome", Room: c.room, ServerTime: now,
 			You: you{Speaker: c.who.Speaker(), Role: c.who.Role},
 		})})
-		if resume && after >= f.base && after <= st.Seq {
-			for _, fr := range f.recent {
-				if fr.seq > after {
-					c.enqueue(outgoing{prepared: fr.msg})
-				}
-			}
-		} else {
+		if !resume || !f.replay(c, after, st.Seq) {
 			c.enqueue(outgoing{data: f.encodedSnapshot(st, now)})
 		}
 		f.clients[c] = struct{}{}
@@ -128,43 +140,60 @@ func (h *hub) join(ctx context.Context, c *client, after uint64, resume bool) er
 	})
 }
 
-// leave unregisters c.
+// leave unregisters c from its room and its transcript channels.
 func (h *hub) leave(c *client) {
-	h.mu.Lock()
-	f := h.feeds[c.room]
-	h.mu.Unlock()
-	if f == nil {
-		return
+	for _, f := range c.transcripts {
+		f.remove(c)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, ok := f.clients[c]; ok {
-		delete(f.clients, c)
+	if f := h.existingFeed(rooms.RoomLog(c.room)); f != nil && f.remove(c) {
+		f.mu.Lock()
 		f.presence.add(c.who, -1)
 		f.dirty = true
+		f.mu.Unlock()
 	}
 }
 
-// feed returns room's feed, creating it at seq with an empty replay window
-// and starting to watch the room for other nodes' events.
-func (h *hub) feed(room string, seq uint64) *feed {
+// remove unregisters c and reports whether it was registered.
+func (f *feed) remove(c *client) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, ok := f.clients[c]
+	delete(f.clients, c)
+	return ok
+}
+
+func (h *hub) existingFeed(id rooms.LogID) *feed {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	f, ok := h.feeds[room]
+	return h.feeds[id]
+}
+
+// feed returns the feed of log id, creating it at seq with an empty replay
+// window and starting to watch the log for other nodes' entries.
+func (h *hub) feed(id rooms.LogID, seq uint64) *feed {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f, ok := h.feeds[id]
 	if !ok {
-		f = &feed{room: room, clients: map[*client]struct{}{}, base: seq, presence: newPresence()}
-		h.feeds[room] = f
-		go h.watch(room)
+		f = &feed{id: id, clients: map[*client]struct{}{}, base: seq, presence: newPresence()}
+		h.feeds[id] = f
+		go h.watch(f.id)
 	}
 	return f
 }
 
-// watch folds in other nodes' events for as long as the hub runs, retrying
-// after a store outage.
-func (h *hub) watch(room string) {
+// watch folds in other nodes' entries of log id for as long as the hub
+// runs, retrying after a store outage.
+func (h *hub) watch(id rooms.LogID) {
 	for h.ctx.Err() == nil {
-		if err := h.svc.Watch(h.ctx, room); err != nil {
-			h.log.Warn("watching room for other nodes' events failed; retrying", "room", room, "err", err)
+		var err error
+		if lang, ok := rooms.TranscriptLanguage(id); ok {
+			err = h.transcripts.Watch(h.ctx, id.Room, lang)
+		} else {
+			err = h.svc.Watch(h.ctx, id.Room)
+		}
+		if err != nil {
+			h.log.Warn("watching a log for other nodes' entries failed; retrying", "log", id.String(), "err", err)
 			select {
 			case <-h.ctx.Done():
 			case <-time.After(time.Second):

@@ -37,6 +37,22 @@ type ackMsg struct {
 	Type string `json:"type"`
 	ID   string `json:"id"`
 	Seq  uint64 `json:"seq"`
+	// Segment is the segment a caption or correction changed.
+	Segment *rooms.Segment `json:"segment,omitempty"`
+}
+
+type segmentMsg struct {
+	Type    string        `json:"type"`
+	Lang    string        `json:"lang"`
+	Seq     uint64        `json:"seq"`
+	Segment rooms.Segment `json:"segment"`
+}
+
+type segmentsMsg struct {
+	Type     string          `json:"type"`
+	Lang     string          `json:"lang"`
+	Seq      uint64          `json:"seq"`
+	Segments []rooms.Segment `json:"segments"`
 }
 
 type errorMsg struct {
@@ -86,11 +102,21 @@ func bump(m map[string]int, key string, delta int) {
 	}
 }
 
-// clientMsg is anything a client sends.
+// clientMsg is anything a client sends; which fields matter depends on Type.
 type clientMsg struct {
 	Type    string          `json:"type"`
 	ID      string          `json:"id"`
 	Command json.RawMessage `json:"command"`
+	// transcript: the languages to follow, where each left off, and how
+	// many recent segments a new channel sends.
+	Langs   []string          `json:"langs"`
+	After   map[string]uint64 `json:"after"`
+	Backlog int               `json:"backlog"`
+	// caption and correct: the captioner's line.
+	Lang    string `json:"lang"`
+	Text    string `json:"text"`
+	Final   bool   `json:"final"`
+	Segment uint64 `json:"segment"`
 }
 
 func mustJSON(v any) []byte {

@@ -23,12 +23,14 @@ const maxBody = 64 << 10
 // Server serves Parley's HTTP API, live protocol and pages over a room
 // service.
 type Server struct {
-	rooms    *rooms.Service
-	verifier *auth.Verifier
-	log      *slog.Logger
-	mux      *http.ServeMux
-	hub      *hub
-	upgrader *websocket.Upgrader
+	rooms       *rooms.Service
+	transcripts *rooms.Transcripts
+	verifier    *auth.Verifier
+	log         *slog.Logger
+	mux         *http.ServeMux
+	hub         *hub
+	upgrader    *websocket.Upgrader
+	captions    captionLimiter
 }
 
 // Options tune the server.
@@ -41,11 +43,13 @@ type Options struct {
 // New returns the server. It observes svc to feed live clients, so give
 // each Service one Server.
 func New(svc *rooms.Service, verifier *auth.Verifier, log *slog.Logger, opts Options) *Server {
+	transcripts := rooms.NewTranscripts(svc, log)
 	s := &Server{
-		rooms: svc, verifier: verifier, log: log, mux: http.NewServeMux(),
-		hub: newHub(svc, log), upgrader: newUpgrader(opts.AllowedOrigins),
+		rooms: svc, transcripts: transcripts, verifier: verifier, log: log, mux: http.NewServeMux(),
+		hub: newHub(svc, transcripts, log), upgrader: newUpgrader(opts.AllowedOrigins),
 	}
 	svc.Observe(s.hub)
+	transcripts.Observe(s.hub)
 	s.routes()
 	return s
 }
@@ -70,6 +74,13 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/interventions.csv", s.inRoom(s.interventionsCSV))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/balance", s.inRoom(s.balance))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/ws", s.live)
+	s.mux.HandleFunc("POST /api/v1/rooms/{room}/captions", s.inRoom(s.postCaption))
+	s.mux.HandleFunc("GET /api/v1/rooms/{room}/captions/seq", s.inRoom(s.captionSeq))
+	s.mux.HandleFunc("GET /api/v1/rooms/{room}/transcript", s.inRoom(s.transcript))
+	s.mux.HandleFunc("GET /api/v1/rooms/{room}/transcript/search", s.inRoom(s.searchTranscript))
+	for ext := range exportFormats {
+		s.mux.HandleFunc("GET /api/v1/rooms/{room}/transcript."+ext, s.inRoom(s.exportTranscript(ext)))
+	}
 	s.pageRoutes()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiError{Error: errorBody{Code: "not_found", Message: "no such API endpoint: " + r.Method + " " + r.URL.Path}})

@@ -1,0 +1,24 @@
+// Package export writes a room's transcript channel as the record: plain
+// text, WebVTT, SRT and JSON.
+//
+// Every writer takes the channel's segments in transcript order and the
+// session start, and is a pure function of them. The record holds only final
+// segments that have text: a line the captioner is still writing may yet
+// change, and a final line emptied by a correction has been withdrawn.
+// Corrected text is used as it stands. Times are relative to the session
+// start; a segment that began before it counts from 0.
+//
+// One timing rule serves every format (see record):
+//
+//   - A segment starts at its Start, or at the previous segment's start if
+//     that is later, so starts never go backwards.
+//   - It ends at its Updated time (when the captioner finished it), or at
+//     the next segment's start if that comes first, since the next line
+//     replaces it on screen.
+//   - It lasts at least one second, even if that overlaps the next segment.
+//
+// Captions (WebVTT, SRT) follow the broadcast convention of at most two lines
+// of 42 columns. A longer segment is split into several cues whose share of
+// the segment's time follows the length of their text; all of them start
+// before the next segment does, so cues stay in time order (see split).
+package export

@@ -1,0 +1,98 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/parley-hub/parley/rooms"
+)
+
+const (
+	// defaultBacklog is how many recent segments a new viewer of a channel
+	// gets; maxBacklog is the most one may ask for.
+	defaultBacklog = 500
+	maxBacklog     = 10000
+	// maxChannels bounds the languages one client follows at once.
+	maxChannels = 8
+)
+
+// SegmentChanged sends each segment change to the channel's viewers. It
+// runs under the channel's lock, so it only queues.
+func (h *hub) SegmentChanged(room, lang string, e rooms.Event, seg rooms.Segment) {
+	if f := h.existingFeed(rooms.TranscriptLog(room, lang)); f != nil {
+		f.publish(h.log, e.Seq, segmentMsg{Type: "segment", Lang: lang, Seq: e.Seq, Segment: seg})
+	}
+}
+
+// followTranscripts makes c a viewer of exactly the channels in m.Langs:
+// each new one sends the segments changed after m.After[lang] when this
+// node still has them, else the last m.Backlog segments; then live changes.
+func (h *hub) followTranscripts(ctx context.Context, c *client, m clientMsg) error {
+	if len(m.Langs) > maxChannels {
+		return fmt.Errorf("%w: follow at most %d languages at once", rooms.ErrInvalid, maxChannels)
+	}
+	backlog := m.Backlog
+	if backlog <= 0 {
+		backlog = defaultBacklog
+	}
+	backlog = min(backlog, maxBacklog)
+	for lang, f := range c.transcripts {
+		if !slices.Contains(m.Langs, lang) {
+			f.remove(c)
+			delete(c.transcripts, lang)
+		}
+	}
+	for _, lang := range m.Langs {
+		if !rooms.ValidLanguage(lang) {
+			return fmt.Errorf("%w: lang %q: use floor or a language tag such as en", rooms.ErrInvalid, lang)
+		}
+		if _, ok := c.transcripts[lang]; ok {
+			continue
+		}
+		after, resume := m.After[lang]
+		err := h.transcripts.View(ctx, c.room, lang, func(ch *rooms.Channel) {
+			f := h.feed(rooms.TranscriptLog(c.room, lang), ch.Seq)
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			if !resume || !f.replay(c, after, ch.Seq) {
+				c.enqueue(outgoing{data: mustJSON(segmentsMsg{Type: "segments", Lang: lang, Seq: ch.Seq, Segments: ch.Segments(after, backlog)})})
+			}
+			f.clients[c] = struct{}{}
+			c.transcripts[lang] = f
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// caption handles a captioner's console: the line being typed, and
+// corrections of finished lines.
+func (c *client) caption(ctx context.Context, s *Server, m clientMsg) (rooms.Segment, error) {
+	if m.Type == "correct" {
+		return s.transcripts.Correct(ctx, c.room, c.who, m.Lang, m.Segment, m.Text)
+	}
+	return s.transcripts.Write(ctx, c.room, c.who, m.Lang, m.Text, m.Final)
+}
+
+// captionPause is how long a captioner may pause before the line they were
+// writing is shown as finished.
+const captionPause = 3 * time.Second
+
+// finishIdleLines finishes paused captioners' lines, now and then, for as
+// long as the hub runs.
+func (h *hub) finishIdleLines() {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-h.ctx.Done():
+			return
+		case <-tick.C:
+			h.transcripts.FinishIdle(h.ctx, captionPause)
+		}
+	}
+}

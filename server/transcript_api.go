@@ -1,0 +1,182 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/server/export"
+)
+
+// Caption posts a captioner may make per second, with a burst allowance:
+// far above what stenography software sends, low enough that a runaway
+// client cannot drown a room. A refused post changes nothing, so the
+// software retries it with the same seq and loses no text.
+const (
+	captionRate  = 20
+	captionBurst = 40
+)
+
+// errRateLimited is what a caption flood gets.
+var errRateLimited = errors.New("too many caption posts: slow down and retry with the same seq")
+
+// captionLimiter is a token bucket per captioner.
+type captionLimiter struct {
+	mu      sync.Mutex
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func (l *captionLimiter) allow(sub string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.buckets == nil {
+		l.buckets = map[string]*bucket{}
+	}
+	b, ok := l.buckets[sub]
+	if !ok {
+		b = &bucket{tokens: captionBurst, last: now}
+		l.buckets[sub] = b
+	}
+	b.tokens = min(captionBurst, b.tokens+now.Sub(b.last).Seconds()*captionRate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// postCaption takes a caption post the way CART software sends one: the
+// token and the language and seq in the URL, plain UTF-8 text as the body.
+func (s *Server) postCaption(w http.ResponseWriter, r request) error {
+	q := r.URL.Query()
+	seq, err := uintParam(q.Get("seq"), 0, "seq")
+	if err != nil {
+		return err
+	}
+	if !s.captions.allow(r.who.Sub, time.Now()) {
+		w.Header().Set("Retry-After", "1")
+		return errRateLimited
+	}
+	body, err := readBody(w, r.Request)
+	if err != nil {
+		return err
+	}
+	if !utf8.Valid(body) {
+		return fmt.Errorf("%w: the caption is not valid UTF-8 text", rooms.ErrInvalid)
+	}
+	res, err := s.transcripts.Post(r.Context(), r.room, r.who, langParam(r), seq, string(body))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// captionSeq tells captioning software where to resume numbering.
+func (s *Server) captionSeq(w http.ResponseWriter, r request) error {
+	lang := langParam(r)
+	var seq uint64
+	if err := s.transcripts.View(r.Context(), r.room, lang, func(c *rooms.Channel) { seq = c.CaptionSeq }); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"lang": lang, "caption_seq": seq})
+	return nil
+}
+
+// transcriptPage is a channel's segments changed after a seq.
+type transcriptPage struct {
+	Lang     string          `json:"lang"`
+	Seq      uint64          `json:"seq"`
+	Segments []rooms.Segment `json:"segments"`
+}
+
+func (s *Server) transcript(w http.ResponseWriter, r request) error {
+	q := r.URL.Query()
+	after, err := uintParam(q.Get("after"), 0, "after")
+	if err != nil {
+		return err
+	}
+	limit, err := uintParam(q.Get("limit"), maxBacklog, "limit")
+	if err != nil {
+		return err
+	}
+	page := transcriptPage{Lang: langParam(r)}
+	err = s.transcripts.View(r.Context(), r.room, page.Lang, func(c *rooms.Channel) {
+		page.Seq, page.Segments = c.Seq, c.Segments(after, int(min(max(limit, 1), maxBacklog)))
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, page)
+	return nil
+}
+
+func (s *Server) searchTranscript(w http.ResponseWriter, r request) error {
+	q := r.URL.Query().Get("q")
+	var found []rooms.Segment
+	err := s.transcripts.View(r.Context(), r.room, langParam(r), func(c *rooms.Channel) {
+		found = rooms.SearchSegments(c.Segments(0, 0), q, 100)
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"query": q, "lang": langParam(r), "segments": found})
+	return nil
+}
+
+// exportFormats are the transcript record's formats, by file extension.
+var exportFormats = map[string]struct {
+	contentType string
+	write       func(w io.Writer, title, lang string, start time.Time, segs []rooms.Segment) error
+}{
+	"txt": {"text/plain; charset=utf-8", export.WriteText},
+	"vtt": {"text/vtt; charset=utf-8", func(w io.Writer, _, _ string, start time.Time, segs []rooms.Segment) error {
+		return export.WriteVTT(w, start, segs)
+	}},
+	"srt": {"application/x-subrip; charset=utf-8", func(w io.Writer, _, _ string, start time.Time, segs []rooms.Segment) error {
+		return export.WriteSRT(w, start, segs)
+	}},
+	"json": {"application/json; charset=utf-8", func(w io.Writer, _, _ string, start time.Time, segs []rooms.Segment) error {
+		return export.WriteJSON(w, start, segs)
+	}},
+}
+
+// exportTranscript writes a channel as the record, times from the session
+// start (when the room opened).
+func (s *Server) exportTranscript(ext string) func(http.ResponseWriter, request) error {
+	format := exportFormats[ext]
+	return func(w http.ResponseWriter, r request) error {
+		lang := langParam(r)
+		var title string
+		var start time.Time
+		if err := s.rooms.View(r.Context(), r.room, func(st *rooms.State) { title, start = st.Title, st.Created }); err != nil {
+			return err
+		}
+		var segs []rooms.Segment
+		if err := s.transcripts.View(r.Context(), r.room, lang, func(c *rooms.Channel) { segs = c.Segments(0, 0) }); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", format.contentType)
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s-%s.%s"`, r.room, lang, ext))
+		return format.write(w, title, lang, start, segs)
+	}
+}
+
+// langParam is the channel a request names; the floor by default.
+func langParam(r request) string {
+	if lang := r.URL.Query().Get("lang"); lang != "" {
+		return lang
+	}
+	return rooms.FloorLanguage
+}
