@@ -194,7 +194,10 @@ func (t *Transcripts) write(ctx context.Context, room string, actor Participant,
 // commitTo runs one compare-and-append on room's channel lang under its
 // lock and hands done the state after it with the segments it changed.
 func (t *Transcripts) commitTo(ctx context.Context, room, lang string, decide func(*Channel) ([]Event, error), done func(*Channel, []Segment)) ([]Event, error) {
-	ch := t.channel(room, lang)
+	ch, err := t.channel(room, lang)
+	if err != nil {
+		return nil, err
+	}
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	appended, err := commit(ctx, t.store, TranscriptLog(room, lang), ch.state, func() ([]Event, error) {
@@ -248,16 +251,13 @@ func (t *Transcripts) View(ctx context.Context, room, lang string, fn func(*Chan
 	if !ValidLanguage(lang) {
 		return fmt.Errorf("%w: lang %q: use floor or a language tag such as en", ErrInvalid, lang)
 	}
-	var known bool
-	if err := t.rooms.View(ctx, room, func(st *State) { _, known = slices.BinarySearch(st.Languages, lang) }); err != nil {
+	if err := t.rooms.View(ctx, room, func(*State) {}); err != nil {
 		return err
 	}
-	if !known {
-		// Not cached, so asking for made-up languages costs no memory.
-		fn(NewChannel(room, lang))
-		return nil
+	ch, err := t.channel(room, lang)
+	if err != nil {
+		return err
 	}
-	ch := t.channel(room, lang)
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	if err := catchUp(ctx, t.store, TranscriptLog(room, lang), ch.state, t.applied(room, lang, ch.state)); err != nil {
@@ -301,7 +301,10 @@ func (t *Transcripts) Watch(ctx context.Context, room, lang string) error {
 	if !ok {
 		return nil
 	}
-	ch := t.channel(room, lang)
+	ch, err := t.channel(room, lang)
+	if err != nil {
+		return err
+	}
 	id := TranscriptLog(room, lang)
 	ch.mu.Lock()
 	after := ch.state.Seq
@@ -316,16 +319,29 @@ func (t *Transcripts) Watch(ctx context.Context, room, lang string) error {
 	})
 }
 
-func (t *Transcripts) channel(room, lang string) *channel {
+// MaxLanguages bounds a room's transcript channels, so made-up language
+// tags cannot grow a node's memory without end.
+const MaxLanguages = 64
+
+func (t *Transcripts) channel(room, lang string) (*channel, error) {
 	id := TranscriptLog(room, lang)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	ch, ok := t.channels[id]
-	if !ok {
-		ch = &channel{state: NewChannel(room, lang)}
-		t.channels[id] = ch
+	if ch, ok := t.channels[id]; ok {
+		return ch, nil
 	}
-	return ch
+	n := 0
+	for other := range t.channels {
+		if other.Room == room {
+			n++
+		}
+	}
+	if n >= MaxLanguages {
+		return nil, fmt.Errorf("%w: room %q has %d transcript languages already", ErrInvalid, room, MaxLanguages)
+	}
+	ch := &channel{state: NewChannel(room, lang)}
+	t.channels[id] = ch
+	return ch, nil
 }
 
 func (t *Transcripts) applied(room, lang string, c *Channel) func(Event) {

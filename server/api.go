@@ -123,8 +123,38 @@ func (s *Server) interventions(w http.ResponseWriter, r request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, list)
+	lang := r.URL.Query().Get("transcript")
+	if lang == "" {
+		writeJSON(w, http.StatusOK, list)
+		return nil
+	}
+	// Each turn with what was said in it, so "what did civil society say
+	// under item 2" is one request.
+	var segs []rooms.Segment
+	if err := s.transcripts.View(r.Context(), r.room, lang, func(c *rooms.Channel) { segs = c.Segments(0, 0) }); err != nil {
+		return err
+	}
+	byRequest := map[string][]rooms.Segment{}
+	for _, seg := range segs {
+		if seg.Request != "" {
+			byRequest[seg.Request] = append(byRequest[seg.Request], seg)
+		}
+	}
+	out := make([]spokenIntervention, len(list))
+	for i, iv := range list {
+		out[i] = spokenIntervention{Intervention: iv, Transcript: byRequest[iv.Request]}
+		if out[i].Transcript == nil {
+			out[i].Transcript = []rooms.Segment{}
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// spokenIntervention is a turn with the transcript segments spoken in it.
+type spokenIntervention struct {
+	rooms.Intervention
+	Transcript []rooms.Segment `json:"transcript"`
 }
 
 func (s *Server) interventionsCSV(w http.ResponseWriter, r request) error {
@@ -137,13 +167,38 @@ func (s *Server) interventionsCSV(w http.ResponseWriter, r request) error {
 	return writeInterventionsCSV(w, list)
 }
 
+// interventionFilters are the query parameters that select turns, each
+// matched exactly against the turn's field.
+var interventionFilters = map[string]func(rooms.Intervention) string{
+	"sub":         func(iv rooms.Intervention) string { return iv.Sub },
+	"group":       func(iv rooms.Intervention) string { return iv.Group },
+	"region":      func(iv rooms.Intervention) string { return iv.Region },
+	"gender":      func(iv rooms.Intervention) string { return iv.Gender },
+	"mode":        func(iv rooms.Intervention) string { return iv.Mode },
+	"hub":         func(iv rooms.Intervention) string { return iv.Hub },
+	"agenda_item": func(iv rooms.Intervention) string { return iv.AgendaItem },
+}
+
+// interventionList is the record, narrowed by the request's filters.
 func (s *Server) interventionList(r request) ([]rooms.Intervention, error) {
-	var list []rooms.Intervention
-	err := s.rooms.View(r.Context(), r.room, func(st *rooms.State) { list = st.Interventions() })
-	if list == nil {
-		list = []rooms.Intervention{}
+	var all []rooms.Intervention
+	if err := s.rooms.View(r.Context(), r.room, func(st *rooms.State) { all = st.Interventions() }); err != nil {
+		return nil, err
 	}
-	return list, err
+	q := r.URL.Query()
+	list := []rooms.Intervention{}
+	for _, iv := range all {
+		keep := true
+		for param, field := range interventionFilters {
+			if want := q.Get(param); want != "" && field(iv) != want {
+				keep = false
+			}
+		}
+		if keep {
+			list = append(list, iv)
+		}
+	}
+	return list, nil
 }
 
 func (s *Server) balance(w http.ResponseWriter, r request) error {

@@ -28,6 +28,10 @@ type msg struct {
 	Snapshot *rooms.Snapshot `json:"snapshot"`
 	Presence json.RawMessage `json:"presence"`
 	You      map[string]any  `json:"you"`
+	// transcript messages
+	Lang       string          `json:"lang"`
+	Segments   json.RawMessage `json:"segments"`
+	SegmentRaw json.RawMessage `json:"segment"`
 }
 
 type liveClient struct {
