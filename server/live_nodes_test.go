@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/parley-hub/parley/rooms"
@@ -34,6 +35,30 @@ func TestLiveAcrossTwoNodesOnOneRedis(t *testing.T) {
 		b, a := onB.nextOf("event"), onA.nextOf("event")
 		if b.Seq != want || a.Seq != want || b.Event.Type != a.Event.Type {
 			t.Fatalf("event %d: node A got %d %s, node B got %d %s", want, a.Seq, a.Event.Type, b.Seq, b.Event.Type)
+		}
+	}
+}
+
+// A caption posted to one node reaches a viewer on another node.
+func TestTranscriptAcrossTwoNodesOnOneRedis(t *testing.T) {
+	c, prefix := redistest.Client(t)
+	nodeA := serveStore(t, redisstore.New(c, prefix))
+	nodeB := serveStore(t, redisstore.New(redistest.NewClient(t), prefix))
+	plenary(t, nodeA)
+	cart := captioner(t, nodeA, "en")
+	nodeA.postCaption(t, cart, "plenary", "lang=en&seq=1", "First line.\n")
+
+	viewer := nodeB.dial(t, "plenary", nodeB.token(t, "plenary", rooms.RoleParticipant, "amina", nil), "")
+	viewer.welcome()
+	viewer.nextOf("snapshot")
+	viewer.send(map[string]any{"type": "transcript", "id": "t", "langs": []string{"en"}})
+	if m := viewer.nextOf("segments"); !strings.Contains(string(m.Segments), "First line.") {
+		t.Fatalf("backlog on node B = %s", m.Segments)
+	}
+	for i, line := range []string{"Second line.", "Third line."} {
+		nodeA.postCaption(t, cart, "plenary", "lang=en&seq="+itoa(uint64(i+2)), line+"\n")
+		if m := nextSegment(t, viewer); m.Segment.Text != line {
+			t.Fatalf("node B viewer got %q, want %q", m.Segment.Text, line)
 		}
 	}
 }
