@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"strings"
+	"testing"
+
+	"github.com/parley-hub/parley/server/auth"
+)
+
+func runCLI(args []string, env map[string]string) (stdout, stderr string, err error) {
+	var out, errOut bytes.Buffer
+	err = run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+func TestTokenCommandIssuesAVerifiableToken(t *testing.T) {
+	out, _, err := runCLI([]string{"token", "--room", "plenary", "--role", "hub", "--sub", "dhaka", "--name", "Dhaka hub",
+		"--group", "technical-community", "--region", "asia-pacific", "--hub", "dhaka"}, map[string]string{"PARLEY_JWT_SECRET": "s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := auth.NewVerifier([]byte("s3cret"), nil)
+	c, err := v.VerifyFor(strings.TrimSpace(out), "plenary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.Participant()
+	if p.Sub != "dhaka" || p.Role != "hub" || p.Mode != "hub" || p.Group != "technical-community" || p.Hub != "dhaka" {
+		t.Errorf("participant = %+v", p)
+	}
+}
+
+func TestCLIRefusesBadInvocations(t *testing.T) {
+	tests := []struct {
+		args    []string
+		mention string
+	}{
+		{[]string{"token", "--room", "plenary", "--sub", "x"}, "--secret"},
+		{[]string{"token", "--secret", "s", "--room", "plenary", "--sub", "x", "--role", "king"}, "unknown role"},
+		{[]string{"token", "--secret", "s", "--room", "plenary", "--sub", "x", "--ttl", "-1h"}, "--ttl"},
+		{[]string{"adjourn"}, "unknown command"},
+		{[]string{"serve", "extra"}, "unexpected argument"},
+	}
+	for _, tc := range tests {
+		_, _, err := runCLI(tc.args, nil)
+		if err == nil || !strings.Contains(err.Error(), tc.mention) {
+			t.Errorf("%v: error %v, want one mentioning %q", tc.args, err, tc.mention)
+		}
+	}
+	if _, _, err := runCLI(nil, nil); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("no arguments: %v, want usage", err)
+	}
+}
+
+func TestServeFlagsAndEnvironment(t *testing.T) {
+	cfg, err := parseServeFlags([]string{"--addr", "127.0.0.1:9", "--allowed-origin", "https://hub.example"},
+		func(k string) string {
+			return map[string]string{"PARLEY_REDIS_URL": "redis://127.0.0.1:6379/2", "PARLEY_JWT_SECRET": "env-secret"}[k]
+		}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:9" || cfg.RedisURL != "redis://127.0.0.1:6379/2" || cfg.Secret != "env-secret" || cfg.DataDir != "./data" ||
+		len(cfg.Origins) != 1 || cfg.Origins[0] != "https://hub.example" {
+		t.Errorf("config = %+v", cfg)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	if out, _, err := runCLI([]string{"version"}, nil); err != nil || !strings.HasPrefix(out, "parley ") {
+		t.Errorf("version: %q %v", out, err)
+	}
+}
