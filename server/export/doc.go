@@ -12,9 +12,11 @@
 //
 //   - A segment starts at its Start, or at the previous segment's start if
 //     that is later, so starts never go backwards.
-//   - It ends at its Updated time (when the captioner finished it), or at
-//     the next segment's start if that comes first, since the next line
-//     replaces it on screen.
+//   - It lasts as long as it takes to read (one second plus 50 ms a
+//     character, at most seven), or until its Updated time (when the
+//     captioner finished it) if that is later and the line was not
+//     corrected since; but it ends when the next segment starts, since the
+//     next line replaces it on screen.
 //   - It lasts at least one second, even if that overlaps the next segment.
 //
 // Captions (WebVTT, SRT) follow the broadcast convention of at most two lines

@@ -9,9 +9,16 @@ import (
 	"github.com/parley-hub/parley/rooms"
 )
 
-// minDuration keeps a segment on screen long enough to be read at all: a
-// line a captioner sends finished in one post has Updated equal to Start.
+// minDuration keeps a segment on screen long enough to be read at all.
 const minDuration = time.Second
+
+// readingTime is how long a line takes to read: a line a captioner sends
+// finished in one post has Updated equal to Start, and a corrected line's
+// Updated is when it was corrected, so neither says how long it was shown.
+func readingTime(text string) time.Duration {
+	const perRune, most = 50 * time.Millisecond, 7 * time.Second
+	return min(minDuration+time.Duration(len([]rune(text)))*perRune, most)
+}
 
 // entry is a segment as it goes on the record, timed relative to the session
 // start in whole milliseconds, the precision every format shares.
@@ -40,7 +47,10 @@ func record(origin time.Time, segs []rooms.Segment) []entry {
 	}
 	for i := range out {
 		e := &out[i]
-		e.end = since(origin, e.seg.Updated)
+		e.end = e.start + readingTime(e.seg.Text)
+		if !e.seg.Corrected {
+			e.end = max(e.end, since(origin, e.seg.Updated))
+		}
 		if i+1 < len(out) {
 			if next := out[i+1].start; next > e.start && next < e.end {
 				e.end = next
