@@ -23,3 +23,8 @@ bench:
 
 clean:
 	rm -rf bin
+
+# Browser end-to-end tests of the pages (needs Node and /usr/bin/chromium).
+.PHONY: e2e
+e2e:
+	cd frontend/e2e && npm ci && node --test

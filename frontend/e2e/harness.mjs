@@ -1,0 +1,131 @@
+// The e2e harness: builds the server, runs it on a free port with a
+// temporary data directory and a fixed secret, mints tokens with
+// `parley token`, and drives the system's Chromium through playwright-core.
+
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const SECRET = 'e2e-secret-for-tests-only';
+const REPO = path.resolve(import.meta.dirname, '../..');
+export const SHOTS = path.join(import.meta.dirname, 'screenshots');
+const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
+
+export class Harness {
+  async start() {
+    this.dir = mkdtempSync(path.join(tmpdir(), 'parley-e2e-'));
+    this.bin = path.join(this.dir, 'parley');
+    execFileSync('go', ['build', '-o', this.bin, './cmd/parley'], { cwd: REPO, stdio: 'inherit' });
+    await this.serve('127.0.0.1:0');
+    mkdirSync(SHOTS, { recursive: true });
+    this.browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  }
+
+  // serve starts the server and resolves once it says where it listens.
+  serve(addr) {
+    this.proc = spawn(this.bin, ['serve', '--addr', addr, '--data', path.join(this.dir, 'data'), '--secret', SECRET], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    return new Promise((resolve, reject) => {
+      let log = '';
+      const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 30_000);
+      this.proc.stderr.on('data', (chunk) => {
+        log += chunk;
+        const m = log.match(/msg="parley listening" addr=(\S+)/);
+        if (m && !this.listening) {
+          this.listening = true;
+          clearTimeout(timer);
+          this.addr = m[1];
+          this.base = `http://${m[1]}`;
+          resolve();
+        }
+      });
+      this.proc.on('exit', (code) => reject(new Error(`server exited (${code}):\n${log}`)));
+    });
+  }
+
+  // stopServer ends the server and waits for it to be gone.
+  async stopServer() {
+    const exited = new Promise((resolve) => this.proc.once('exit', resolve));
+    this.proc.kill('SIGTERM');
+    await exited;
+    this.listening = false;
+  }
+
+  async restartServer() {
+    await this.serve(this.addr);
+  }
+
+  async stop() {
+    await this.browser?.close();
+    if (this.proc && this.proc.exitCode === null) await this.stopServer();
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  token({ room, role = 'participant', sub, name, ttl, ...attrs }) {
+    const args = ['token', '--secret', SECRET, '--room', room, '--role', role, '--sub', sub, '--name', name];
+    for (const [k, v] of Object.entries(attrs)) args.push(`--${k}`, v);
+    if (ttl) args.push('--ttl', ttl);
+    return execFileSync(this.bin, args, { encoding: 'utf8' }).trim();
+  }
+
+  async api(method, pathname, token, body) {
+    const res = await fetch(this.base + pathname, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: body && JSON.stringify(body),
+    });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`${method} ${pathname}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+
+  createRoom(id, title, chairToken) {
+    return this.api('POST', '/api/v1/rooms', chairToken, { id, title });
+  }
+
+  snapshot(room, token) {
+    return this.api('GET', `/api/v1/rooms/${room}`, token);
+  }
+
+  // open gives a person their own browser context (their own sessionStorage)
+  // and opens path with the token in the fragment, as a link would.
+  // bypassCSP is only for injecting axe-core, which the pages' CSP rightly
+  // refuses.
+  async open(pathname, token, { locale = 'en-GB', viewport = { width: 1280, height: 900 }, bypassCSP = false } = {}) {
+    const context = await this.browser.newContext({ locale, viewport, bypassCSP });
+    const page = await context.newPage();
+    page.errors = [];
+    page.on('pageerror', (err) => page.errors.push(err.message));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') page.errors.push(msg.text());
+    });
+    await page.goto(`${this.base}${pathname}${token ? `#token=${token}` : ''}`);
+    return page;
+  }
+
+  shot(page, name) {
+    return page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  }
+}
+
+// ordinal is how the English pages write a position.
+export function ordinal(n) {
+  const rule = new Intl.PluralRules('en', { type: 'ordinal' }).select(n);
+  return `${n}${{ one: 'st', two: 'nd', few: 'rd' }[rule] ?? 'th'}`;
+}
+
+// text waits for a locator to contain text (a string or a RegExp).
+export async function text(locator, expected, timeout = 10_000) {
+  const want = typeof expected === 'string' ? new RegExp(escape(expected)) : expected;
+  await locator.filter({ hasText: want }).first().waitFor({ timeout });
+}
+
+function escape(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

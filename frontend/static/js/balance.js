@@ -1,0 +1,50 @@
+// The balance dashboard: per dimension and category, the shares of
+// requests, turns and speaking time against target, updated live, with the
+// intervention record to download.
+
+import { startRoomPage } from './page.js';
+import { t } from './i18n.js';
+import { apiURL } from './live.js';
+import { duration, el } from './format.js';
+import { BalanceView } from './balance-view.js';
+
+const $ = (id) => document.getElementById(id);
+let view;
+
+const live = await startRoomPage(render);
+if (live) links(live);
+
+function render(live, keys) {
+  view ??= new BalanceView($('charts'), ['request_share', 'turn_share', 'time_share'], 2);
+  const s = live.state;
+  if (!keys || keys.has('balance') || keys.has('policy')) {
+    const totals = s.balance.totals;
+    $('totals').replaceChildren(
+      total(t('balance.totalRequests'), String(totals.requests)),
+      total(t('balance.totalTurns'), String(totals.turns)),
+      total(t('balance.totalTime'), duration(totals.seconds)),
+    );
+    $('measure').textContent = t(`balance.policy.${s.policy.kind}`, { measure: t(`balance.measure.${s.policy.measure || 'time'}`) });
+    view.render(s.balance);
+  }
+}
+
+function total(label, value) {
+  const li = el('li', 'total');
+  li.append(el('span', 'total-value', value), el('span', 'total-label', label));
+  return li;
+}
+
+// links point the downloads and the navigation at this room. The API
+// accepts the token as access_token, as a plain link cannot send a header.
+function links(live) {
+  const token = encodeURIComponent(live.token);
+  $('dl-csv').href = `${apiURL(live.room, '/interventions.csv')}?access_token=${token}`;
+  $('dl-csv').download = `${live.room}-interventions.csv`;
+  $('dl-json').href = `${apiURL(live.room, '/interventions')}?access_token=${token}`;
+  $('dl-json').download = `${live.room}-interventions.json`;
+  const base = `/rooms/${encodeURIComponent(live.room)}`;
+  $('nav-chair').href = `${base}/chair`;
+  $('nav-display').href = `${base}/display`;
+  $('nav-balance').href = `${base}/balance`;
+}

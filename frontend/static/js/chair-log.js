@@ -1,0 +1,98 @@
+// The log of chair actions: every event whose actor is a chair or an
+// admin, from the room's history (HTTP) and then live, newest first.
+
+import { t } from './i18n.js';
+import { apiURL } from './live.js';
+import { clockTime, duration, el } from './format.js';
+
+const CHAIR_ROLES = new Set(['chair', 'admin']);
+const SHOWN = 200; // the newest actions; the full record is in the event log
+
+export class ChairLog {
+  constructor(list, live) {
+    this.list = list;
+    this.live = live;
+    this.events = new Map(); // seq -> event, so history and live overlap harmlessly
+    this.names = new Map(); // request id -> speaker name, to name whom an action was about
+    this.failed = false;
+  }
+
+  // load reads the room's history page by page.
+  async load() {
+    let after = 0;
+    try {
+      for (;;) {
+        const res = await fetch(apiURL(this.live.room, `/events?after=${after}&limit=1000`), {
+          headers: { Authorization: `Bearer ${this.live.token}` },
+          cache: 'no-store',
+        });
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        const page = await res.json();
+        page.events.forEach((ev) => this.add(ev));
+        if (!page.more || page.events.length === 0) break;
+        after = page.events.at(-1).seq;
+      }
+    } catch {
+      this.failed = true;
+    }
+    this.render();
+  }
+
+  add(ev) {
+    const d = ev.data ?? {};
+    if (d.speaker && d.request) this.names.set(d.request, d.speaker.name);
+    if (CHAIR_ROLES.has(ev.actor?.role)) this.events.set(ev.seq, ev);
+  }
+
+  render() {
+    const newest = [...this.events.values()].sort((a, b) => b.seq - a.seq).slice(0, SHOWN);
+    const items = newest.map((ev) => this.#item(ev));
+    if (this.failed) items.unshift(el('li', 'log-item notice', t('log.historyFailed')));
+    if (items.length === 0) items.push(el('li', 'log-item muted', t('log.empty')));
+    this.list.replaceChildren(...items);
+  }
+
+  #item(ev) {
+    const li = el('li', 'log-item');
+    const time = el('time', 'log-time', clockTime(ev.time));
+    time.dateTime = ev.time;
+    const text = el('p', 'log-text');
+    text.append(el('bdi', 'log-actor', ev.actor.name), ': ', this.describe(ev));
+    li.append(time, text);
+    const reason = ev.data?.reason;
+    if (reason) {
+      const r = el('p', 'reason', reason);
+      r.lang = 'en';
+      r.dir = 'auto';
+      li.append(r);
+    }
+    return li;
+  }
+
+  describe(ev) {
+    const d = ev.data ?? {};
+    const name = d.speaker?.name ?? this.names.get(d.request) ?? d.request;
+    switch (ev.type) {
+      case 'floor_granted':
+        return t(d.by === 'chair' ? 'log.calledOut' : 'log.calledNext', { name });
+      case 'floor_released':
+        return t(d.by === 'speaker' ? 'log.releasedOwn' : 'log.released', { name, duration: duration(d.duration_s) });
+      case 'hand_raised':
+        return t('log.hand_raised', { kind: t(`kind.${d.kind}`) });
+      case 'hand_withdrawn':
+      case 'request_skipped':
+        return t(`log.${ev.type}`, { name });
+      case 'request_moved':
+        return t('log.request_moved', { name, position: d.position });
+      case 'floor_extended':
+      case 'time_limit_set':
+        return t(`log.${ev.type}`, { seconds: d.seconds });
+      case 'policy_set':
+        return t('log.policy_set', { policy: t(`policy.${d.policy.kind}`) });
+      case 'agenda_item_set':
+        return t('log.agenda_item_set', { title: d.title });
+      default:
+        return t(`log.${ev.type}`);
+    }
+  }
+}

@@ -1,0 +1,175 @@
+// The chair console: the floor and its controls, the queue with overrides,
+// the list of speakers, the room's settings, the live balance and the log
+// of chair actions.
+
+import { announce, isEnabled, onPress, run, setEnabled, startRoomPage } from './page.js';
+import { t } from './i18n.js';
+import { el, kindLabel, nameEl, speakerMeta } from './format.js';
+import { Clocks, queueCount } from './queue-view.js';
+import { ChairQueue } from './chair-queue.js';
+import { ChairLog } from './chair-log.js';
+import { BalanceView } from './balance-view.js';
+
+const $ = (id) => document.getElementById(id);
+const CHAIR_ROLES = new Set(['chair', 'admin']);
+
+let clocks, queue, log, balance;
+let presence = null; // how many are connected to the room, when the server has said
+const dirty = new Set(); // settings forms the chair is editing: not overwritten by updates
+
+const live = await startRoomPage(render);
+if (live) {
+  queue = new ChairQueue($('queue'), live);
+  log = new ChairLog($('log'), live);
+  log.load();
+  wire(live);
+  live.addEventListener('presence', (e) => {
+    presence = e.detail.presence.total;
+    renderPresence();
+  });
+  const base = `/rooms/${encodeURIComponent(live.room)}`;
+  $('nav-chair').href = `${base}/chair`;
+  $('nav-display').href = `${base}/display`;
+  $('nav-balance').href = `${base}/balance`;
+}
+
+function render(live, keys, event) {
+  clocks ??= new Clocks(live);
+  balance ??= new BalanceView($('balance'), ['time_share'], 3);
+  const all = !keys;
+  const s = live.state;
+  const has = (k) => all || keys.has(k);
+  if (has('agenda_item')) $('agenda').textContent = s.agenda_item || t('agenda.none');
+  if (has('floor')) renderFloor(live);
+  if (has('queue') || has('floor')) renderControls(live);
+  if (has('queue')) {
+    $('queue-count').textContent = queueCount(s.queue.length);
+    queue?.render(s.queue);
+  }
+  if (has('list_open')) renderList(s);
+  renderSettings(s);
+  if (has('balance') || has('policy')) renderBalance(s);
+  renderPresence();
+  $('role-warning').textContent = CHAIR_ROLES.has(live.you.role) ? '' : t('chair.notChair', { role: t(`role.${live.you.role}`) });
+  if (event && log) {
+    log.add(event);
+    log.render();
+    announceEvent(event);
+  } else if (all) {
+    log?.render();
+  }
+}
+
+function renderPresence() {
+  $('presence').textContent = presence === null ? '' : t('chair.presence', { count: presence });
+}
+
+function renderFloor(live) {
+  const f = live.state.floor;
+  clocks.clear();
+  const body = $('floor-body');
+  if (!f) {
+    body.replaceChildren(el('p', 'muted', t('floor.nobody')));
+    return;
+  }
+  const who = el('p', 'floor-name');
+  who.append(nameEl(f.name));
+  if (f.kind && f.kind !== 'speak') who.append(' ', el('span', `badge badge-${f.kind}`, kindLabel(f.kind)));
+  const box = el('div', 'clock-box');
+  const clock = el('p', 'clock');
+  clock.dir = 'ltr';
+  const label = el('p', 'clock-label');
+  box.append(clock, label);
+  const limit = el('p', 'muted', t('chair.limit', { seconds: Math.round(f.limit_s) }));
+  body.replaceChildren(who, el('p', 'meta', speakerMeta(f)), box, limit);
+  clocks.add({ node: clock, label, box });
+}
+
+function renderControls(live) {
+  const s = live.state;
+  const f = s.floor;
+  setEnabled($('call-next'), s.queue.length > 0);
+  $('call-next-help').textContent = s.queue.length > 0 ? '' : t('chair.queueEmpty');
+  // One button that says what it will do keeps focus across pause/resume.
+  $('pause').textContent = f?.paused ? t('chair.resume') : t('chair.pause');
+  for (const id of ['pause', 'extend', 'end-turn']) setEnabled($(id), Boolean(f));
+}
+
+function renderList(s) {
+  $('list-status').textContent = s.list_open ? t('chair.listOpen') : t('chair.listClosed');
+  $('list-status').className = s.list_open ? 'status-open' : 'status-closed';
+  $('list-toggle').textContent = s.list_open ? t('chair.closeList') : t('chair.openList');
+}
+
+// renderSettings shows the room's settings in their forms, except in a form
+// the chair is editing.
+function renderSettings(s) {
+  if (!dirty.has('agenda-form')) $('agenda-input').value = s.agenda_item ?? '';
+  if (!dirty.has('limit-form')) $('limit-input').value = String(Math.round(s.time_limit_s));
+  if (!dirty.has('policy-form')) {
+    $('policy-kind').value = s.policy.kind;
+    $('policy-measure').value = s.policy.measure || 'time';
+    $('policy-passes').value = String(s.policy.max_passes || '');
+  }
+}
+
+function renderBalance(s) {
+  const metric = s.policy.measure === 'turns' ? 'turn_share' : 'time_share';
+  if (balance.metrics[0] !== metric) balance = new BalanceView($('balance'), [metric], 3);
+  $('balance-measure').textContent = t(metric === 'turn_share' ? 'chair.balanceTurns' : 'chair.balanceTime',
+    { requests: s.balance.totals.requests, turns: s.balance.totals.turns });
+  balance.render(s.balance);
+}
+
+function wire(live) {
+  onPress($('call-next'), () => run(live, { type: 'call_next' }, $('call-next')));
+  onPress($('pause'), () => run(live, { type: live.state.floor?.paused ? 'resume' : 'pause' }, $('pause')));
+  onPress($('extend'), () => run(live, { type: 'extend', seconds: 30 }, $('extend')));
+  onPress($('end-turn'), () => run(live, { type: 'release' }, $('end-turn')));
+  onPress($('list-toggle'), () => run(live, { type: live.state.list_open ? 'close_list' : 'open_list' }, $('list-toggle')));
+  setting(live, 'agenda-form', () => ({ type: 'set_agenda_item', title: $('agenda-input').value.trim() }));
+  setting(live, 'limit-form', () => ({ type: 'set_time_limit', seconds: Number($('limit-input').value) }));
+  // The form edits three fields of the policy; the rest (weights, targets,
+  // rotation pattern) is sent back as the room has it.
+  setting(live, 'policy-form', () => ({
+    type: 'set_policy',
+    policy: {
+      ...live.state.policy,
+      kind: $('policy-kind').value,
+      measure: $('policy-measure').value,
+      max_passes: Number($('policy-passes').value) || 0,
+    },
+  }));
+}
+
+function setting(live, id, command) {
+  const form = $(id);
+  form.addEventListener('input', () => dirty.add(id));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const button = form.querySelector('button[type="submit"]');
+    if (!isEnabled(button)) return;
+    if (await run(live, command(), button)) {
+      dirty.delete(id);
+      renderSettings(live.state);
+    }
+  });
+}
+
+function announceEvent(event) {
+  const d = event.data ?? {};
+  switch (event.type) {
+    case 'hand_raised':
+      announce(t(d.kind === 'speak' ? 'announce.hand' : 'announce.handKind', { name: d.speaker.name, kind: kindLabel(d.kind) }));
+      break;
+    case 'hand_withdrawn':
+      if (event.actor.role === 'participant') announce(t('announce.withdrew', { name: event.actor.name }));
+      break;
+    case 'floor_granted':
+      announce(t('announce.floor', { name: d.speaker.name }));
+      break;
+    case 'floor_released':
+      if (d.by === 'speaker') announce(t('announce.yielded', { name: event.actor.name }));
+      break;
+  }
+}

@@ -1,0 +1,63 @@
+// The public display: the current speaker with a countdown that can be read
+// from the back of the hall, and the next three speakers. No controls.
+
+import { announce, startRoomPage } from './page.js';
+import { t } from './i18n.js';
+import { el, kindLabel, nameEl, speakerMeta } from './format.js';
+import { Clocks } from './queue-view.js';
+
+const $ = (id) => document.getElementById(id);
+const NEXT_SHOWN = 3;
+
+let clocks;
+
+await startRoomPage(render);
+
+function render(live, keys, event) {
+  clocks ??= new Clocks(live);
+  const all = !keys;
+  const s = live.state;
+  if (all || keys.has('agenda_item')) $('agenda').textContent = s.agenda_item || t('agenda.none');
+  if (all || keys.has('floor')) renderNow(live);
+  if (all || keys.has('queue')) renderNext(s.queue);
+  if (all || keys.has('list_open')) $('list-state').textContent = s.list_open ? '' : t('display.listClosed');
+  if (event?.type === 'floor_granted') announce(t('announce.floor', { name: event.data.speaker.name }));
+}
+
+function renderNow(live) {
+  const f = live.state.floor;
+  clocks.clear();
+  const body = $('now-body');
+  if (!f) {
+    body.replaceChildren(el('p', 'now-empty', t('floor.nobody')));
+    return;
+  }
+  const who = el('p', 'now-name');
+  who.append(nameEl(f.name));
+  const parts = [who, el('p', 'now-meta', speakerMeta(f))];
+  if (f.kind && f.kind !== 'speak') parts.push(el('p', `now-kind badge badge-${f.kind}`, kindLabel(f.kind)));
+  const box = el('div', 'clock-box');
+  const clock = el('p', 'clock');
+  clock.dir = 'ltr';
+  const label = el('p', 'clock-label');
+  box.append(clock, label);
+  parts.push(box);
+  body.replaceChildren(...parts);
+  clocks.add({ node: clock, label, box });
+}
+
+function renderNext(queue) {
+  const next = queue.slice(0, NEXT_SHOWN);
+  if (next.length === 0) {
+    $('next').replaceChildren(el('li', 'next-empty', t('display.nobodyWaiting')));
+    return;
+  }
+  $('next').replaceChildren(...next.map((entry) => {
+    const li = el('li', 'next-item');
+    const name = el('p', 'next-name');
+    name.append(nameEl(entry.name));
+    if (entry.kind !== 'speak') name.append(' ', el('span', `badge badge-${entry.kind}`, kindLabel(entry.kind)));
+    li.append(name, el('p', 'next-meta', speakerMeta(entry)));
+    return li;
+  }));
+}

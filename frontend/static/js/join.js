@@ -1,0 +1,52 @@
+// The join page: take a token from the link's fragment or from the form,
+// read its room and role (unverified: the server checks it on every use),
+// keep it for this tab and open the page for the role.
+
+import { initI18n, t } from './i18n.js';
+import { decodeToken, isExpired, pageFor, storeToken, takeFragmentToken } from './token.js';
+
+const $ = (id) => document.getElementById(id);
+const ANY_ROOM = '*';
+
+await initI18n();
+const fromLink = takeFragmentToken();
+if (fromLink) {
+  $('token').value = fromLink;
+  join(fromLink, true);
+}
+$('join-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  join($('token').value, false);
+});
+
+function fail(key, params) {
+  $('token-error').textContent = t(key, params);
+  $('token').setAttribute('aria-invalid', 'true');
+  $('token').focus();
+}
+
+function join(raw, fromLink) {
+  const token = raw.replace(/\s+/g, '');
+  if (!token) return fail('join.empty');
+  const claims = decodeToken(token);
+  if (!claims || typeof claims.room !== 'string' || typeof claims.role !== 'string') return fail('join.notToken');
+  if (isExpired(claims)) {
+    const when = new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: 'medium', timeStyle: 'short' })
+      .format(claims.exp * 1000);
+    return fail('join.expired', { when });
+  }
+  let room = claims.room;
+  if (room === ANY_ROOM) {
+    room = $('room').value.trim();
+    if (!room) {
+      $('room-field').hidden = false;
+      if (!fromLink) $('room').focus();
+      return;
+    }
+  }
+  $('token').removeAttribute('aria-invalid');
+  $('token-error').textContent = '';
+  storeToken(room, token);
+  // replace, not assign: Back should not return to a page that only redirects.
+  location.replace(pageFor(room, claims.role));
+}
