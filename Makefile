@@ -4,7 +4,7 @@ GO ?= go
 TESTFLAGS ?=
 BENCHTIME ?= 1s
 
-.PHONY: run test vet build bench clean
+.PHONY: run test vet build bench clean e2e
 
 run:
 	$(GO) run ./cmd/parley serve --demo
@@ -25,6 +25,5 @@ clean:
 	rm -rf bin
 
 # Browser end-to-end tests of the pages (needs Node and /usr/bin/chromium).
-.PHONY: e2e
 e2e:
 	cd frontend/e2e && npm ci && node --test

@@ -24,6 +24,14 @@ var demoPeople = []auth.Claims{
 	{Name: "Jonas Weber", Role: rooms.RoleParticipant, Group: "private-sector", Region: "western-europe-others", Gender: "man", Country: "DE", Mode: rooms.ModeInRoom},
 	{Name: "Dhaka hub", Role: rooms.RoleHub, Group: "technical-community", Region: "asia-pacific", Hub: "dhaka"},
 	{Name: "Hall screen", Role: rooms.RoleObserver},
+	{Name: "CART writer", Role: rooms.RoleCaptioner},
+}
+
+// demoPage is the page each role opens.
+var demoPage = map[string]string{
+	rooms.RoleChair:     "/chair",
+	rooms.RoleObserver:  "/display",
+	rooms.RoleCaptioner: "/caption",
 }
 
 // openDemo opens the demo room (keeping it if a previous run opened it) and
@@ -38,7 +46,7 @@ func openDemo(ctx context.Context, svc *rooms.Service, secret []byte, base strin
 	if err != nil && !errors.Is(err, rooms.ErrExists) {
 		return fmt.Errorf("serve: open demo room: %w", err)
 	}
-	fmt.Fprintf(out, "\nDemo room %q is open at %s/api/v1/rooms/%s\nTokens (valid 12h):\n\n", demoRoom, base, demoRoom)
+	fmt.Fprintf(out, "\nDemo room %q is open. Open a link in a browser (each carries its token, valid 12h):\n\n", demoRoom)
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	var chairToken, firstParticipant string
 	for i, p := range demoPeople {
@@ -51,17 +59,18 @@ func openDemo(ctx context.Context, svc *rooms.Service, secret []byte, base strin
 		if err != nil {
 			return fmt.Errorf("serve: demo token for %s: %w", p.Name, err)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Role, p.Name, tok)
+		fmt.Fprintf(tw, "%s\t%s\t%s/rooms/%s%s#token=%s\n", p.Role, p.Name, base, demoRoom, demoPage[p.Role], tok)
 		switch {
 		case i == 0:
 			chairToken = tok
+			fmt.Fprintf(tw, "balance\t(chair)\t%s/rooms/%s/balance#token=%s\n", base, demoRoom, tok)
 		case firstParticipant == "" && p.Role == rooms.RoleParticipant:
 			firstParticipant = tok
 		}
 	}
 	tw.Flush()
 	fmt.Fprintf(out, `
-Try it:
+Or with curl:
   P=%s
   C=%s
   curl -s -H "Authorization: Bearer $P" -d '{"type":"raise_hand"}' %[3]s/api/v1/rooms/demo/commands
