@@ -34,15 +34,17 @@ func (s *State) Decide(now time.Time, actor Participant, cmd Command) ([]Event, 
 	case CmdCall:
 		return d.call(cmd)
 	case CmdMove:
-		if _, err := d.pendingRequest(cmd.Request); err != nil {
+		p, err := d.pendingRequest(cmd.Request)
+		if err != nil {
 			return nil, err
 		}
-		return d.events(EvRequestMoved, RequestMoved{Request: cmd.Request, Position: cmd.Position, Reason: cmd.Reason}), nil
+		return d.events(EvRequestMoved, RequestMoved{Request: cmd.Request, Speaker: p.Speaker, Position: cmd.Position, Reason: cmd.Reason}), nil
 	case CmdSkip:
-		if _, err := d.pendingRequest(cmd.Request); err != nil {
+		p, err := d.pendingRequest(cmd.Request)
+		if err != nil {
 			return nil, err
 		}
-		return d.events(EvRequestSkipped, RequestRef{Request: cmd.Request, Reason: cmd.Reason}), nil
+		return d.events(EvRequestSkipped, RequestRef{Request: cmd.Request, Speaker: p.Speaker, Reason: cmd.Reason}), nil
 	case CmdRelease:
 		return d.release()
 	case CmdPause:
@@ -166,7 +168,7 @@ func (d decision) withdraw(cmd Command) ([]Event, error) {
 	if p.Sub != d.actor.Sub && !d.actor.chairs() {
 		return nil, fmt.Errorf("%w: you may withdraw only your own request", ErrForbidden)
 	}
-	return d.events(EvHandWithdrawn, RequestRef{Request: id, Reason: cmd.Reason}), nil
+	return d.events(EvHandWithdrawn, RequestRef{Request: id, Speaker: p.Speaker, Reason: cmd.Reason}), nil
 }
 
 func (d decision) callNext() ([]Event, error) {
@@ -219,7 +221,7 @@ func (d decision) endTurn(by string) []Event {
 	elapsed := f.elapsed(d.now)
 	overrun := max(elapsed-f.allowed(), 0)
 	return d.events(EvFloorReleased, FloorReleased{
-		Request: f.Request, By: by, DurationS: elapsed.Seconds(), OverrunS: overrun.Seconds(),
+		Request: f.Request, Speaker: f.Speaker, By: by, DurationS: elapsed.Seconds(), OverrunS: overrun.Seconds(),
 	})
 }
 

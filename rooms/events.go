@@ -45,17 +45,20 @@ type HandRaised struct {
 	Note    string            `json:"note,omitempty"`
 }
 
-// RequestRef names a request and, for chair actions, why.
+// RequestRef names a request, whose it is, and, for chair actions, why.
+// The speaker is carried so the log reads as a record on its own.
 type RequestRef struct {
-	Request string `json:"request"`
-	Reason  string `json:"reason,omitempty"`
+	Request string  `json:"request"`
+	Speaker Speaker `json:"speaker"`
+	Reason  string  `json:"reason,omitempty"`
 }
 
 // RequestMoved pins a request at a 1-based position of the queue.
 type RequestMoved struct {
-	Request  string `json:"request"`
-	Position int    `json:"position"`
-	Reason   string `json:"reason"`
+	Request  string  `json:"request"`
+	Speaker  Speaker `json:"speaker"`
+	Position int     `json:"position"`
+	Reason   string  `json:"reason"`
 }
 
 // Who ended or granted a turn.
@@ -80,6 +83,7 @@ type FloorGranted struct {
 // event is made, so the record never depends on when it is read.
 type FloorReleased struct {
 	Request   string  `json:"request"`
+	Speaker   Speaker `json:"speaker"`
 	By        string  `json:"by"`
 	DurationS float64 `json:"duration_s"`
 	OverrunS  float64 `json:"overrun_s"`
