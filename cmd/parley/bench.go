@@ -9,6 +9,8 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 )
@@ -42,6 +44,7 @@ type benchConfig struct {
 	ServerPID   int
 	AllowRemote bool
 	JSON        bool
+	CPUProfile  string // where to write the bench's own CPU profile
 }
 
 // benchCommand runs `parley bench <kind>`. Only "ws" exists: the live
@@ -58,8 +61,14 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
-	progress := stderr
-	rep, err := runBench(ctx, cfg, progress)
+	if cfg.CPUProfile != "" {
+		stop, err := startCPUProfile(cfg.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	rep, err := runBench(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
@@ -103,6 +112,7 @@ func parseBenchFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "pid of the server, to read its memory and CPU from /proc (same machine only)")
 	fs.BoolVar(&cfg.AllowRemote, "allow-remote", false, "allow a server that is not on the loopback")
 	fs.BoolVar(&cfg.JSON, "json", false, "print the report as JSON")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write the bench's own CPU profile here: on a shared machine its CPU is the server's competition")
 	if err := fs.Parse(args); err != nil {
 		return benchConfig{}, err
 	}
@@ -182,6 +192,18 @@ func checkTarget(ctx context.Context, u *url.URL, allowRemote bool) error {
 		}
 	}
 	return nil
+}
+
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("bench: --cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("bench: --cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // wsURL is the live endpoint of room under the base URL.

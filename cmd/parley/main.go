@@ -33,6 +33,7 @@ const usage = `usage: parley <command> [flags]
 commands:
   serve    run the server (parley serve --help for its flags)
   token    issue an access token
+  bench    load a running server's live protocol (parley bench ws --help)
   version  print the version
 `
 
@@ -52,6 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, stdout, stderr)
 	case "token":
 		return token(args[1:], getenv, stdout, stderr)
+	case "bench":
+		return benchCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "parley", version)
 		return nil

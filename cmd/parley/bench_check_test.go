@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func benchItoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+func benchTimeAt(ms int) time.Time {
+	return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond)
+}
+
+func TestBenchRefusesNonLoopbackTargets(t *testing.T) {
+	for _, tc := range []struct {
+		url         string
+		allowRemote bool
+		ok          bool
+	}{
+		{"http://127.0.0.1:8080", false, true},
+		{"http://127.9.9.9:8080", false, true},
+		{"http://[::1]:8080", false, true},
+		{"http://localhost:8080", false, true},
+		{"https://127.0.0.1/prefix", false, true},
+		{"http://10.0.0.1:8080", false, false},
+		{"http://example.org", false, false},
+		{"http://example.org", true, true},
+		{"ftp://127.0.0.1", false, false},
+		{"http://user:pw@127.0.0.1", false, false},
+		{"http://127.0.0.1?access_token=x", false, false},
+	} {
+		u, err := url.Parse(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = checkTarget(context.Background(), u, tc.allowRemote)
+		if (err == nil) != tc.ok {
+			t.Errorf("checkTarget(%s, allowRemote=%v) = %v, want ok=%v", tc.url, tc.allowRemote, err, tc.ok)
+		}
+	}
+}
+
+func TestBenchFlagsRequireBoundsAndASecret(t *testing.T) {
+	env := func(k string) string {
+		if k == "PARLEY_JWT_SECRET" {
+			return "s"
+		}
+		return ""
+	}
+	cfg, err := parseBenchFlags(nil, env, io.Discard)
+	if err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	if cfg.Clients != 5000 || cfg.ConnectRate != 500 || cfg.Rate != 3.33 || cfg.Events != 20 || cfg.Room != "bench" || string(cfg.Secret) != "s" {
+		t.Errorf("defaults = %+v", cfg)
+	}
+	if got, want := cfg.wsURL(), "ws://127.0.0.1:8080/api/v1/rooms/bench/ws"; got != want {
+		t.Errorf("wsURL = %s, want %s", got, want)
+	}
+	for _, args := range [][]string{
+		{"--events", "0"},            // unbounded drive
+		{"--timeout", "0"},           // unbounded run
+		{"--clients", "0"},           // nothing to do
+		{"--driver", "shout"},        // unknown driver
+		{"--url", "http://10.1.2.3"}, // not the loopback
+	} {
+		if _, err := parseBenchFlags(args, env, io.Discard); err == nil {
+			t.Errorf("parseBenchFlags(%v) accepted", args)
+		}
+	}
+	if _, err := parseBenchFlags(nil, func(string) string { return "" }, io.Discard); err == nil || !strings.Contains(err.Error(), "secret") {
+		t.Errorf("without a secret: %v", err)
+	}
+	if _, err := parseBenchFlags([]string{"--events", "0", "--duration", "5s"}, env, io.Discard); err != nil {
+		t.Errorf("a drive bounded by --duration: %v", err)
+	}
+}
+
+// benchClientWith is a joined client that received events with these seqs
+// after a snapshot at snapSeq.
+func benchClientWith(snapSeq uint64, seqs ...uint64) *benchClient {
+	c := newBenchClient(0, len(seqs))
+	c.handle([]byte(`{"type":"snapshot","snapshot":{"seq":`+benchItoa(snapSeq)+`,"queue":[]}}`), benchTimeAt(0))
+	for i, s := range seqs {
+		c.handle([]byte(`{"type":"event","seq":`+benchItoa(s)+`,"event":{"seq":`+benchItoa(s)+`,"time":"2026-01-01T00:00:00Z"},"changes":{"agenda_item":"x"}}`), benchTimeAt(i+1))
+	}
+	return c
+}
+
+func TestTallyCountsMissingDuplicateAndForeignEvents(t *testing.T) {
+	cmds := []benchCommandResult{
+		{seqs: []uint64{11}}, {seqs: []uint64{12}}, {seqs: []uint64{13}},
+		{err: errors.New("HTTP 409")}, // failed: nothing expected of it
+	}
+	clients := []*benchClient{
+		benchClientWith(10, 11, 12, 13),         // perfect
+		benchClientWith(10, 11, 13),             // lost 12
+		benchClientWith(10, 11, 12, 12, 13),     // 12 twice
+		benchClientWith(10, 11, 12, 14, 13),     // 14 foreign, then 13 out of order
+		{dialErr: errors.New("refused")},        // never joined: not counted
+		benchClientWith(10, 11, 12, 13, 11, 11), // replays after the end
+	}
+	d := tallyDelivery(clients, cmds)
+	if d.EventsSent != 3 || d.Expected != 15 {
+		t.Errorf("sent %d, expected %d; want 3, 15", d.EventsSent, d.Expected)
+	}
+	if d.Delivered != 13 || d.Missing != 2 || d.ClientsMissingEvents != 2 {
+		t.Errorf("delivered %d, missing %d in %d clients; want 13, 2 in 2", d.Delivered, d.Missing, d.ClientsMissingEvents)
+	}
+	if d.DuplicateOrOutOfOrder != 4 || d.Foreign != 1 {
+		t.Errorf("duplicate/out of order %d, foreign %d; want 4, 1", d.DuplicateOrOutOfOrder, d.Foreign)
+	}
+	if len(d.fromEvent) != d.Delivered || len(d.fromSchedule) != d.Delivered {
+		t.Errorf("latency samples %d and %d, want %d", len(d.fromEvent), len(d.fromSchedule), d.Delivered)
+	}
+}
+
+func TestPercentileIsNearestRank(t *testing.T) {
+	ns := make([]int64, 1000)
+	for i := range ns {
+		ns[i] = int64(1000-i) * 1e6 // 1..1000 ms, reversed
+	}
+	l := summarize(ns)
+	if l.Count != 1000 || l.P50Ms != 500 || l.P99Ms != 990 || l.P999Ms != 999 || l.MaxMs != 1000 {
+		t.Errorf("summarize = %+v", l)
+	}
+	if got := percentile([]int64{7}, 99.9); got != 7 {
+		t.Errorf("percentile of one sample = %d", got)
+	}
+}
+
+func TestParseEventFastAgreesWithTheDecoderOrDeclines(t *testing.T) {
+	real := `{"type":"event","seq":42,"event":{"seq":42,"time":"2026-11-26T18:44:30.123456789Z","actor":{"sub":"c"},"type":"agenda_item_set","data":{"title":"x"}},"changes":{"agenda_item":"x"}}`
+	seq, at, ok := parseEventFast([]byte(real))
+	var m benchWire
+	if err := json.Unmarshal([]byte(real), &m); err != nil {
+		t.Fatal(err)
+	}
+	if !ok || seq != m.Seq || !at.Equal(m.Event.Time) {
+		t.Errorf("fast = %d %v %v, decoder = %d %v", seq, at, ok, m.Seq, m.Event.Time)
+	}
+	for _, other := range []string{
+		`{"type":"event","seq":42,"event":{"seq":41,"time":"2026-11-26T18:44:30Z"}}`, // seqs disagree
+		`{"seq":42,"type":"event","event":{"seq":42,"time":"2026-11-26T18:44:30Z"}}`, // another order
+		`{"type":"event","seq":42,"event":{"seq":42,"actor":{},"time":"2026-11-26T18:44:30Z"}}`,
+		`{"type":"event","seq":,"event":{"seq":42,"time":"2026-11-26T18:44:30Z"}}`,
+		`{"type":"event","seq":42,"event":{"seq":42,"time":"yesterday"}}`,
+		`{"type":"snapshot","snapshot":{"seq":42}}`,
+	} {
+		if _, _, ok := parseEventFast([]byte(other)); ok {
+			t.Errorf("fast path accepted %s", other)
+		}
+	}
+}

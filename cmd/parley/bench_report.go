@@ -1,0 +1,299 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
+// benchReport is a run's figures and verdict; --json prints it as is.
+type benchReport struct {
+	Target      string       `json:"target"`
+	Room        string       `json:"room"`
+	RoomCreated bool         `json:"room_created"`
+	Mode        string       `json:"mode"` // "drive" or "idle"
+	Machine     benchMachine `json:"machine"`
+
+	Clients            int              `json:"clients"`
+	Connected          int              `json:"connected"`
+	Failed             int              `json:"failed"`
+	FailureReasons     []countedMessage `json:"failure_reasons,omitempty"`
+	ConnectRateTarget  float64          `json:"connect_rate_target"`
+	ConnectRateReached float64          `json:"connect_rate_reached"`
+	// JoinWindowMs runs from the first dial to the last snapshot received.
+	JoinWindowMs float64 `json:"join_window_ms"`
+	// Join runs, per client, from starting to dial to receiving the snapshot.
+	Join benchLatency `json:"join_latency"`
+	// DroppedEarly counts joined clients whose connection ended before the
+	// bench closed it (kicked as too slow, or the server failed).
+	DroppedEarly        int              `json:"dropped_early"`
+	DroppedEarlyReasons []countedMessage `json:"dropped_early_reasons,omitempty"`
+
+	Driver           string           `json:"driver,omitempty"`
+	Rate             float64          `json:"rate,omitempty"`
+	CommandsSent     int              `json:"commands_sent"`
+	CommandErrors    int              `json:"command_errors"`
+	CommandFailures  []countedMessage `json:"command_failures,omitempty"`
+	CommandRoundTrip benchLatency     `json:"command_round_trip"`
+	// DriverLateMaxMs is the most a command was sent after its due time.
+	DriverLateMaxMs float64 `json:"driver_late_max_ms"`
+
+	Delivery benchDelivery `json:"delivery"`
+	// Latency runs from the event's server timestamp (set when the command
+	// was decided, before the journal's sync) to the client's read.
+	Latency benchLatency `json:"latency_from_event_time"`
+	// LatencyFromSchedule runs from when the schedule said to send the
+	// command: it also counts the driver's lateness and the command's own
+	// processing, which a slow server inflicts on the chair.
+	LatencyFromSchedule benchLatency `json:"latency_from_schedule"`
+	// PerEvent is each driven event's delivery, in seq order.
+	PerEvent []benchEventLatency `json:"per_event,omitempty"`
+
+	Memory         benchMemory    `json:"server_memory"`
+	ServerCPU      benchServerCPU `json:"server_cpu"`
+	ToolCPUMs      float64        `json:"tool_cpu_ms"`
+	ToolCPUDriveMs float64        `json:"tool_cpu_drive_ms"`
+	ElapsedMs      float64        `json:"elapsed_ms"`
+
+	Passed   bool     `json:"passed"`
+	Problems []string `json:"problems,omitempty"`
+}
+
+// benchMemory is the server's resident memory around the connect phase.
+// RSS counts what the Go runtime holds from the OS, garbage included, so
+// it is an upper bound on what the connections keep alive.
+type benchMemory struct {
+	Before          *procMemory `json:"before,omitempty"`
+	Connected       *procMemory `json:"connected,omitempty"`
+	AfterDisconnect *procMemory `json:"after_disconnect,omitempty"`
+	DeltaKiB        int64       `json:"delta_kib"`
+	PerConnKiB      float64     `json:"per_connection_kib"`
+	Per1000MiB      float64     `json:"per_1000_connections_mib"`
+}
+
+// benchEventLatency is one event's delivery to all clients.
+type benchEventLatency struct {
+	Seq uint64 `json:"seq"`
+	// DueMs is when its command was due, from the first command's due time.
+	DueMs       float64 `json:"due_ms"`
+	RoundTripMs float64 `json:"command_round_trip_ms"`
+	benchLatency
+}
+
+// benchServerCPU is the CPU the server used in each phase.
+type benchServerCPU struct {
+	ConnectMs float64 `json:"connect_ms"` // connecting and settling
+	DriveMs   float64 `json:"drive_ms"`   // driving and draining
+}
+
+func newBenchReport(cfg benchConfig) *benchReport {
+	rep := &benchReport{
+		Target: cfg.BaseURL.String(), Room: cfg.Room, Mode: "drive", Machine: readMachine(),
+		Clients: cfg.Clients, ConnectRateTarget: cfg.ConnectRate,
+	}
+	if cfg.Idle {
+		rep.Mode = "idle"
+	} else {
+		rep.Driver, rep.Rate = cfg.Driver, cfg.Rate
+	}
+	return rep
+}
+
+func (rep *benchReport) problem(p string) { rep.Problems = append(rep.Problems, p) }
+
+// setJoins records the connect phase, once every client has joined or
+// given up.
+func (rep *benchReport) setJoins(clients []*benchClient, start time.Time) {
+	var joins []int64
+	var last time.Time
+	reasons := map[string]int{}
+	for _, c := range clients {
+		if !c.joinedOK() {
+			reasons[failureReason(c)]++
+			continue
+		}
+		joins = append(joins, int64(c.snapshotAt.Sub(c.dialStart)))
+		if c.snapshotAt.After(last) {
+			last = c.snapshotAt
+		}
+	}
+	rep.Connected, rep.Failed = len(joins), len(clients)-len(joins)
+	rep.FailureReasons = topMessages(reasons, 5)
+	rep.Join = summarize(joins)
+	if !last.IsZero() {
+		rep.JoinWindowMs = nsToMs(int64(last.Sub(start)))
+		rep.ConnectRateReached = float64(rep.Connected) / last.Sub(start).Seconds()
+	}
+}
+
+func failureReason(c *benchClient) string {
+	if c.dialErr != nil {
+		return c.dialErr.Error()
+	}
+	if c.endErr != nil {
+		return "no snapshot before the connection ended: " + c.endErr.Error()
+	}
+	return "no snapshot"
+}
+
+// setConnections records, once every reader has ended, which connections
+// the server ended before the bench did.
+func (rep *benchReport) setConnections(clients []*benchClient) {
+	reasons := map[string]int{}
+	for _, c := range clients {
+		if !c.joinedOK() {
+			continue
+		}
+		if dropped, why := c.droppedEarly(); dropped {
+			rep.DroppedEarly++
+			reasons[why]++
+		}
+	}
+	rep.DroppedEarlyReasons = topMessages(reasons, 5)
+}
+
+func (rep *benchReport) setMemory(before, connected *procMemory) {
+	rep.Memory.Before, rep.Memory.Connected = before, connected
+	if before == nil || connected == nil || rep.Connected == 0 {
+		return
+	}
+	rep.Memory.DeltaKiB = connected.RSSKiB - before.RSSKiB
+	rep.Memory.PerConnKiB = float64(rep.Memory.DeltaKiB) / float64(rep.Connected)
+	rep.Memory.Per1000MiB = rep.Memory.PerConnKiB * 1000 / 1024
+}
+
+func (rep *benchReport) setCommands(cmds []benchCommandResult) {
+	rep.CommandsSent = len(cmds)
+	rtts := make([]int64, 0, len(cmds))
+	failures := map[string]int{}
+	for _, c := range cmds {
+		rtts = append(rtts, c.rttNs)
+		rep.DriverLateMaxMs = max(rep.DriverLateMaxMs, nsToMs(c.sentNs-c.dueNs))
+		if c.err != nil {
+			rep.CommandErrors++
+			failures[c.err.Error()]++
+		}
+	}
+	rep.CommandFailures = topMessages(failures, 5)
+	rep.CommandRoundTrip = summarize(rtts)
+}
+
+func (rep *benchReport) setDelivery(d benchDelivery, cmds []benchCommandResult) {
+	rep.Delivery = d
+	rep.Latency = summarize(d.fromEvent)
+	rep.LatencyFromSchedule = summarize(d.fromSchedule)
+	for _, c := range cmds {
+		for _, seq := range c.seqs {
+			if lat, ok := d.bySeq[seq]; ok && c.err == nil {
+				rep.PerEvent = append(rep.PerEvent, benchEventLatency{
+					Seq: seq, DueMs: nsToMs(c.dueNs - cmds[0].dueNs), RoundTripMs: nsToMs(c.rttNs), benchLatency: summarize(lat),
+				})
+			}
+		}
+	}
+}
+
+// slowestEvent is the event whose last delivery came latest.
+func (rep *benchReport) slowestEvent() (benchEventLatency, bool) {
+	var worst benchEventLatency
+	for _, e := range rep.PerEvent {
+		if e.MaxMs > worst.MaxMs {
+			worst = e
+		}
+	}
+	return worst, len(rep.PerEvent) > 0
+}
+
+// judge decides the verdict: a run passes when every client joined, no
+// connection was dropped, and, when driving, every command succeeded and
+// every event reached every client once, in order.
+func (rep *benchReport) judge() {
+	if rep.Failed > 0 {
+		rep.problem(fmt.Sprintf("%d of %d clients failed to join", rep.Failed, rep.Clients))
+	}
+	if rep.DroppedEarly > 0 {
+		rep.problem(fmt.Sprintf("%d connections were ended by the server before the bench closed them", rep.DroppedEarly))
+	}
+	if rep.Mode == "drive" {
+		d := rep.Delivery
+		if rep.CommandErrors > 0 {
+			rep.problem(fmt.Sprintf("%d of %d commands failed", rep.CommandErrors, rep.CommandsSent))
+		}
+		if rep.CommandsSent == 0 {
+			rep.problem("no command was sent")
+		}
+		if d.Missing > 0 {
+			rep.problem(fmt.Sprintf("%d deliveries missing across %d clients", d.Missing, d.ClientsMissingEvents))
+		}
+		if d.DuplicateOrOutOfOrder > 0 {
+			rep.problem(fmt.Sprintf("%d events arrived twice or out of order", d.DuplicateOrOutOfOrder))
+		}
+		if d.Resnapshots > 0 {
+			rep.problem(fmt.Sprintf("%d clients were sent a fresh snapshot mid-run", d.Resnapshots))
+		}
+	}
+	rep.Passed = len(rep.Problems) == 0
+}
+
+// writeText prints the report for a person.
+func (rep *benchReport) writeText(w io.Writer) {
+	m := rep.Machine
+	fmt.Fprintf(w, "parley bench ws: %s room %q (%s)\n", rep.Target, rep.Room, rep.Mode)
+	fmt.Fprintf(w, "machine       %d CPUs, %s; load %s -> %s; CPU pressure %s -> %s; fd limit %d\n",
+		m.CPUs, m.CPUModel, m.LoadAvgStart, m.LoadAvgEnd, m.CPUPressureStart, m.CPUPressureEnd, m.FDLimit)
+	fmt.Fprintf(w, "clients       %d connected, %d failed of %d\n", rep.Connected, rep.Failed, rep.Clients)
+	for _, r := range rep.FailureReasons {
+		fmt.Fprintf(w, "              %d x %s\n", r.Count, r.Message)
+	}
+	fmt.Fprintf(w, "joins         last snapshot %.0f ms after the first dial (target rate %.0f/s, reached %.0f/s); join latency %s\n",
+		rep.JoinWindowMs, rep.ConnectRateTarget, rep.ConnectRateReached, rep.Join)
+	if rep.DroppedEarly > 0 {
+		fmt.Fprintf(w, "dropped       %d connections ended by the server\n", rep.DroppedEarly)
+		for _, r := range rep.DroppedEarlyReasons {
+			fmt.Fprintf(w, "              %d x %s\n", r.Count, r.Message)
+		}
+	}
+	if rep.Mode == "drive" {
+		d := rep.Delivery
+		fmt.Fprintf(w, "commands      %d %s sent at %.2f/s, %d failed; round trip %s; latest send %.1f ms after due\n",
+			rep.CommandsSent, rep.Driver, rep.Rate, rep.CommandErrors, rep.CommandRoundTrip, rep.DriverLateMaxMs)
+		for _, r := range rep.CommandFailures {
+			fmt.Fprintf(w, "              %d x %s\n", r.Count, r.Message)
+		}
+		fmt.Fprintf(w, "delivery      %d of %d (%d events x %d clients); missing %d in %d clients; duplicate/out of order %d; resnapshots %d; foreign %d\n",
+			d.Delivered, d.Expected, d.EventsSent, rep.Connected, d.Missing, d.ClientsMissingEvents, d.DuplicateOrOutOfOrder, d.Resnapshots, d.Foreign)
+		fmt.Fprintf(w, "latency       from event time: %s\n", rep.Latency)
+		fmt.Fprintf(w, "              from schedule:   %s\n", rep.LatencyFromSchedule)
+		if e, ok := rep.slowestEvent(); ok {
+			fmt.Fprintf(w, "              slowest event:   seq %d, due at +%.0f ms, command round trip %.1f ms: %s\n", e.Seq, e.DueMs, e.RoundTripMs, e.benchLatency)
+		}
+	}
+	mem := rep.Memory
+	if mem.Before != nil && mem.Connected != nil {
+		fmt.Fprintf(w, "server RSS    %.1f MiB before, %.1f MiB connected (+%.1f MiB): %.1f KiB per connection, %.1f MiB per 1,000; peak %.1f MiB",
+			kibToMiB(mem.Before.RSSKiB), kibToMiB(mem.Connected.RSSKiB), kibToMiB(mem.DeltaKiB), mem.PerConnKiB, mem.Per1000MiB, kibToMiB(mem.Connected.PeakKiB))
+		if mem.AfterDisconnect != nil {
+			fmt.Fprintf(w, "; %.1f MiB after disconnecting", kibToMiB(mem.AfterDisconnect.RSSKiB))
+		}
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "server CPU    %.0f ms connecting, %.0f ms driving\n", rep.ServerCPU.ConnectMs, rep.ServerCPU.DriveMs)
+	}
+	fmt.Fprintf(w, "tool CPU      %.0f ms in all, %.0f ms driving; elapsed %.1f s\n", rep.ToolCPUMs, rep.ToolCPUDriveMs, rep.ElapsedMs/1000)
+	if rep.Passed {
+		fmt.Fprintln(w, "result        PASS")
+		return
+	}
+	fmt.Fprintln(w, "result        FAIL")
+	for _, p := range rep.Problems {
+		fmt.Fprintf(w, "              - %s\n", p)
+	}
+}
+
+func (l benchLatency) String() string {
+	if l.Count == 0 {
+		return "no samples"
+	}
+	return fmt.Sprintf("p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (n=%d)", l.P50Ms, l.P99Ms, l.P999Ms, l.MaxMs, l.Count)
+}
+
+func kibToMiB(k int64) float64 { return float64(k) / 1024 }

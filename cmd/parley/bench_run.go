@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+const (
+	// joinGrace is how long joins may trail the last dial before the
+	// stragglers count as failed.
+	joinGrace = 30 * time.Second
+	// closeWait bounds how long the server may take to answer the close
+	// frames before the bench drops the connections itself.
+	closeWait = 5 * time.Second
+	// pollEvery is how often the drain checks the clients' progress.
+	pollEvery = 20 * time.Millisecond
+)
+
+// benchRun is one run's moving parts.
+type benchRun struct {
+	cfg      benchConfig
+	progress io.Writer
+	clients  []*benchClient
+	rep      *benchReport
+	closed   bool
+}
+
+// runBench connects the clients, drives the commands, checks every
+// delivery and closes everything, all within cfg.Timeout. An error means
+// the run could not be made; a run made and failed is a report with
+// Passed false.
+func runBench(ctx context.Context, cfg benchConfig, progress io.Writer) (*benchReport, error) {
+	if err := cfg.validate(ctx); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	started, cpuStart := time.Now(), selfCPU()
+
+	rep := newBenchReport(cfg)
+	limit, err := raiseFDLimit(uint64(cfg.Clients) + benchSpareFDs)
+	rep.Machine.FDLimit = limit
+	if err != nil {
+		return nil, err
+	}
+	if rep.Machine.EphemeralPorts > 0 && cfg.Clients > rep.Machine.EphemeralPorts {
+		return nil, fmt.Errorf("bench: %d clients need as many local ports but the loopback offers %d (net.ipv4.ip_local_port_range)", cfg.Clients, rep.Machine.EphemeralPorts)
+	}
+	tokens, err := mintTokens(cfg)
+	if err != nil {
+		return nil, err
+	}
+	hc := newBenchHTTPClient()
+	defer hc.CloseIdleConnections()
+	if rep.RoomCreated, err = ensureRoom(ctx, hc, cfg, tokens.admin); err != nil {
+		return nil, err
+	}
+	if !cfg.Idle {
+		if err := prepareDriver(ctx, hc, cfg, tokens.driver); err != nil {
+			return nil, err
+		}
+	}
+
+	r := &benchRun{cfg: cfg, progress: progress, rep: rep}
+	server := r.sampleServer("before connecting")
+	r.connect(ctx, tokens.clients)
+	// Whatever happens next, no connection outlives the run.
+	defer r.closeAll()
+	if !sleepUntil(ctx, time.Now().Add(cfg.Settle)) {
+		rep.problem("the run timed out while settling")
+	}
+	connected := r.sampleServer("after connecting")
+	rep.setMemory(server.mem, connected.mem)
+	rep.ServerCPU.ConnectMs = connected.cpuSince(server)
+
+	if !cfg.Idle {
+		fmt.Fprintf(progress, "bench: driving %s at %.2f/s\n", r.describeDrive(), cfg.Rate)
+		toolBefore := selfCPU()
+		cmds := drive(ctx, hc, cfg, tokens.driver)
+		r.drain(ctx, cmds)
+		rep.ToolCPUDriveMs = nsToMs(int64(selfCPU() - toolBefore))
+		driven := r.sampleServer("after driving")
+		rep.ServerCPU.DriveMs = driven.cpuSince(connected)
+		rep.setCommands(cmds)
+		r.closeAll()
+		rep.setDelivery(tallyDelivery(r.clients, cmds), cmds)
+	} else {
+		r.closeAll()
+	}
+	if cfg.ServerPID > 0 {
+		if m, err := readProcMemory(cfg.ServerPID); err == nil {
+			rep.Memory.AfterDisconnect = &m
+		}
+	}
+	rep.setConnections(r.clients)
+	rep.ToolCPUMs = nsToMs(int64(selfCPU() - cpuStart))
+	rep.ElapsedMs = nsToMs(int64(time.Since(started)))
+	rep.Machine.LoadAvgEnd, rep.Machine.CPUPressureEnd = readLoadAvg(), readCPUPressure()
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		rep.problem(fmt.Sprintf("the run hit its --timeout of %s", cfg.Timeout))
+	case ctx.Err() != nil:
+		rep.problem("the run was interrupted")
+	}
+	rep.judge()
+	return rep, nil
+}
+
+func (r *benchRun) describeDrive() string {
+	if r.cfg.Events == 0 {
+		return fmt.Sprintf("%s commands for %s", r.cfg.Driver, r.cfg.Duration)
+	}
+	return fmt.Sprintf("%d %s commands", r.cfg.Events, r.cfg.Driver)
+}
+
+// connect dials client i at start + i/connect-rate, each from its own
+// goroutine so a slow handshake delays no one else's, then waits for every
+// client to get its snapshot or give up.
+func (r *benchRun) connect(ctx context.Context, tokens []string) {
+	cfg := r.cfg
+	fmt.Fprintf(r.progress, "bench: connecting %d clients to %s at %.0f/s\n", cfg.Clients, cfg.wsURL(), cfg.ConnectRate)
+	dialer := newBenchDialer(cfg.DialTimeout)
+	url := cfg.wsURL()
+	expect := cfg.Events
+	r.clients = make([]*benchClient, cfg.Clients)
+	start := time.Now()
+	for i := range r.clients {
+		c := newBenchClient(i, expect)
+		r.clients[i] = c
+		if !sleepUntil(ctx, start.Add(time.Duration(float64(i)/cfg.ConnectRate*float64(time.Second)))) {
+			c.dialErr = fmt.Errorf("not dialled: the run timed out")
+			c.markJoined()
+			close(c.done)
+			continue
+		}
+		go c.run(ctx, dialer, url, tokens[i])
+	}
+	deadline := time.NewTimer(cfg.DialTimeout + joinGrace)
+	defer deadline.Stop()
+wait:
+	for _, c := range r.clients {
+		select {
+		case <-c.joined:
+		case <-deadline.C:
+			break wait
+		case <-ctx.Done():
+			break wait
+		}
+	}
+	var stragglers []*benchClient
+	for _, c := range r.clients {
+		if !isClosed(c.joined) {
+			stragglers = append(stragglers, c)
+			c.forceClose()
+		}
+	}
+	if len(stragglers) > 0 {
+		// Closing a straggler ends its reader, or its dial, and so marks it
+		// joined without a snapshot: a failed join. Its dial had its full
+		// handshake timeout already, so this is quick.
+		if !waitAll(stragglers, closeWait) {
+			panic("bench: stragglers' readers did not stop after their connections were closed")
+		}
+		r.rep.problem(fmt.Sprintf("%d clients had no snapshot %s after the last dial", len(stragglers), cfg.DialTimeout+joinGrace))
+	}
+	r.rep.setJoins(r.clients, start)
+	fmt.Fprintf(r.progress, "bench: %d of %d clients joined in %.1f s\n", r.rep.Connected, cfg.Clients, r.rep.JoinWindowMs/1000)
+}
+
+// drain waits until every client still connected has the last appended
+// event, for at most --drain after the last command.
+func (r *benchRun) drain(ctx context.Context, cmds []benchCommandResult) {
+	var last uint64
+	for _, c := range cmds {
+		for _, s := range c.seqs {
+			last = max(last, s)
+		}
+	}
+	if last == 0 {
+		return
+	}
+	deadline := time.Now().Add(r.cfg.Drain)
+	for {
+		behind := 0
+		for _, c := range r.clients {
+			if c.lastSeq.Load() >= last || !c.joinedOK() || isClosed(c.done) {
+				continue
+			}
+			behind++
+		}
+		if behind == 0 {
+			return
+		}
+		if time.Now().After(deadline) || !sleepUntil(ctx, time.Now().Add(pollEvery)) {
+			r.rep.problem(fmt.Sprintf("%d clients still lacked event %d %s after the last command", behind, last, r.cfg.Drain))
+			return
+		}
+	}
+}
+
+// closeAll sends every client a close frame, waits for the server to end
+// the connections, and drops those it did not. It is idempotent.
+func (r *benchRun) closeAll() {
+	if r.closed {
+		return
+	}
+	r.closed = true
+	for _, c := range r.clients {
+		c.startClose()
+	}
+	if waitAll(r.clients, closeWait) {
+		return
+	}
+	lingering := 0
+	for _, c := range r.clients {
+		if !isClosed(c.done) {
+			lingering++
+			c.forceClose()
+		}
+	}
+	r.rep.problem(fmt.Sprintf("%d connections were not closed by the server within %s of the close frame", lingering, closeWait))
+	if !waitAll(r.clients, closeWait) {
+		// A reader that outlives its closed socket is a bug in the bench.
+		panic("bench: client readers did not stop after their connections were closed")
+	}
+}
+
+// waitAll waits for every client's reader to end, for at most d.
+func waitAll(clients []*benchClient, d time.Duration) bool {
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	for _, c := range clients {
+		select {
+		case <-c.done:
+		case <-deadline.C:
+			return false
+		}
+	}
+	return true
+}
+
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// serverSample is the server's memory and CPU at one moment.
+type serverSample struct {
+	mem *procMemory
+	cpu time.Duration
+	ok  bool
+}
+
+func (r *benchRun) sampleServer(when string) serverSample {
+	if r.cfg.ServerPID <= 0 {
+		return serverSample{}
+	}
+	m, err := readProcMemory(r.cfg.ServerPID)
+	if err != nil {
+		r.rep.problem(fmt.Sprintf("server memory %s: %v", when, err))
+		return serverSample{}
+	}
+	cpu, err := readProcCPU(r.cfg.ServerPID)
+	if err != nil {
+		r.rep.problem(fmt.Sprintf("server CPU %s: %v", when, err))
+		return serverSample{}
+	}
+	return serverSample{mem: &m, cpu: cpu, ok: true}
+}
+
+// cpuSince is the server CPU used between two samples, in milliseconds.
+func (s serverSample) cpuSince(earlier serverSample) float64 {
+	if !s.ok || !earlier.ok {
+		return 0
+	}
+	return nsToMs(int64(s.cpu - earlier.cpu))
+}

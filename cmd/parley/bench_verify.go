@@ -1,0 +1,83 @@
+package main
+
+// benchDelivery is what every client received against what the driver
+// appended: the bench's verdict rests on it.
+type benchDelivery struct {
+	// EventsSent is how many events the driver's commands appended.
+	EventsSent int `json:"events_sent"`
+	// Expected is EventsSent for each client that joined.
+	Expected  int `json:"deliveries_expected"`
+	Delivered int `json:"delivered"`
+	Missing   int `json:"missing"`
+	// DuplicateOrOutOfOrder counts events whose seq was not above the last
+	// one the client had: the protocol promises order and no repeats.
+	DuplicateOrOutOfOrder int `json:"duplicate_or_out_of_order"`
+	ClientsMissingEvents  int `json:"clients_missing_events"`
+	// Foreign counts events no driven command appended (someone else acting
+	// in the room); they are neither expected nor an error.
+	Foreign int `json:"foreign_events"`
+	// Resnapshots counts snapshots after a client's first: the server made
+	// it start over, which a healthy run never does.
+	Resnapshots int `json:"resnapshots"`
+
+	// latency from the event's server timestamp, and from the time the
+	// schedule said to send the command that caused it.
+	fromEvent, fromSchedule []int64
+	// bySeq holds each event's latencies from its server timestamp: whether
+	// one event stalled or all were slow points at different causes.
+	bySeq map[uint64][]int64
+}
+
+// tallyDelivery checks each joined client's events against the seqs the
+// driver's commands appended. Clients joined before the drive began, so
+// every appended event is one each client must see exactly once, in order.
+func tallyDelivery(clients []*benchClient, cmds []benchCommandResult) benchDelivery {
+	due := map[uint64]int64{} // seq -> when its command was due
+	for _, c := range cmds {
+		if c.err != nil {
+			continue
+		}
+		for _, seq := range c.seqs {
+			due[seq] = c.dueNs
+		}
+	}
+	d := benchDelivery{EventsSent: len(due), bySeq: map[uint64][]int64{}}
+	joined := 0
+	for _, c := range clients {
+		if c.joinedOK() {
+			joined++
+		}
+	}
+	d.fromEvent = make([]int64, 0, joined*len(due))
+	d.fromSchedule = make([]int64, 0, joined*len(due))
+	for _, c := range clients {
+		if !c.joinedOK() {
+			continue
+		}
+		d.Expected += len(due)
+		d.Resnapshots += c.resnapshot
+		last, got := c.snapshotSeq, 0
+		for _, s := range c.samples {
+			if s.seq <= last {
+				d.DuplicateOrOutOfOrder++
+				continue
+			}
+			last = s.seq
+			dueNs, ok := due[s.seq]
+			if !ok {
+				d.Foreign++
+				continue
+			}
+			got++
+			d.fromEvent = append(d.fromEvent, s.latNs)
+			d.fromSchedule = append(d.fromSchedule, s.recvNs-dueNs)
+			d.bySeq[s.seq] = append(d.bySeq[s.seq], s.latNs)
+		}
+		d.Delivered += got
+		if missing := len(due) - got; missing > 0 {
+			d.Missing += missing
+			d.ClientsMissingEvents++
+		}
+	}
+	return d
+}
