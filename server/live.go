@@ -20,7 +20,7 @@ import (
 func newUpgrader(allowed []string) *websocket.Upgrader {
 	return &websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
-		ReadBufferSize:   1024,
+		ReadBufferSize:   512,
 		WriteBufferSize:  4096,
 		WriteBufferPool:  &sync.Pool{},
 		CheckOrigin:      originChecker(allowed),
@@ -72,24 +72,28 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader has answered
 	}
-	who := claims.Participant()
-	c := newClient(conn, room, who, s.log.With("room", room, "participant", who.Sub))
-	s.hub.conns.Add(1)
-	defer s.hub.conns.Done()
-
+	c := newClient(conn, room, claims.Participant(), s.log)
 	if err := s.hub.join(r.Context(), c, after, resume); err != nil {
-		c.log.Warn("live join failed", "err", err)
-		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(closeRoomGone, "room unavailable"), time.Now().Add(time.Second))
-		conn.Close()
+		c.logger().Warn("live join failed", "err", err)
+		c.kick(closeRoomGone, "room unavailable")
 		return
 	}
+	var expiry *time.Timer
 	if claims.ExpiresAt != nil {
-		expiry := time.AfterFunc(time.Until(claims.ExpiresAt.Time), func() { c.kick(closeTokenExpired, "token expired") })
-		defer expiry.Stop()
+		expiry = time.AfterFunc(time.Until(claims.ExpiresAt.Time), func() { c.kick(closeTokenExpired, "token expired") })
 	}
-	go c.writeLoop()
-	c.readLoop(r.Context(), s)
-	s.hub.leave(c)
+	// The handler returns and net/http lets go of the request; the
+	// connection lives on in its reader, so an idle client costs one
+	// goroutine and its buffers.
+	s.hub.conns.Add(1)
+	go func() {
+		defer s.hub.conns.Done()
+		c.readLoop(s.hub.ctx, s)
+		if expiry != nil {
+			expiry.Stop()
+		}
+		s.hub.leave(c)
+	}()
 }
 
 func afterParam(r *http.Request) (after uint64, given bool, err error) {

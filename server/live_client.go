@@ -15,8 +15,8 @@ import (
 
 const (
 	// sendQueue is how many messages a client may fall behind before it is
-	// disconnected: enough for a burst of chair actions, small enough that
-	// thousands of idle clients cost little.
+	// disconnected: enough for a burst of chair actions and a join's
+	// backlog, while a stalled client's memory stays bounded.
 	sendQueue = 64
 	// maxFrame bounds what a client may send in one message.
 	maxFrame  = 16 << 10
@@ -38,105 +38,156 @@ const (
 	closeTooSlow      = 4008
 )
 
-// outgoing is one queued message: a prepared broadcast or a client's own.
-type outgoing struct {
-	prepared *websocket.PreparedMessage
-	data     []byte
-}
-
-// client is one live connection. Its reader runs in the HTTP handler's
-// goroutine and its writer in one more: the writer is what lets a slow
-// client fall behind alone instead of slowing its room.
+// client is one live connection. Its reader is the one goroutine it always
+// has. Messages wait in a bounded queue that a writer goroutine, started
+// only while there is something to send, drains: a slow client falls behind
+// alone instead of slowing its room, and an idle one costs no goroutine but
+// its reader.
 type client struct {
 	conn *websocket.Conn
 	room string
 	who  rooms.Participant
-	log  *slog.Logger
+	log  *slog.Logger // the server's; logger() adds the connection's fields
 
-	send chan outgoing
-	done chan struct{}
+	mu    sync.Mutex
+	queue []*websocket.PreparedMessage
+	// limit is sendQueue beyond the backlog a join or resume queued.
+	limit   int
+	writing bool // a writer goroutine is draining queue
+	closing bool
 	// readerDone closes when readLoop returns.
 	readerDone chan struct{}
-	once       sync.Once
-	// why the connection is being closed, set once before done closes.
-	closeCode   int
-	closeReason string
+	ping       *time.Timer
 
 	tokens    float64 // command rate limiter
 	lastToken time.Time
 
 	// transcripts are the channels the client follows, by language. Only
-	// the connection's handler goroutine touches it.
+	// the reader goroutine touches it.
 	transcripts map[string]*feed
 }
 
 func newClient(conn *websocket.Conn, room string, who rooms.Participant, log *slog.Logger) *client {
-	return &client{
-		conn: conn, room: room, who: who, log: log,
-		send: make(chan outgoing, sendQueue), done: make(chan struct{}), readerDone: make(chan struct{}),
+	c := &client{
+		conn: conn, room: room, who: who, log: log, readerDone: make(chan struct{}), limit: sendQueue,
 		tokens: commandBurst, lastToken: time.Now(), transcripts: map[string]*feed{},
 	}
+	c.ping = time.AfterFunc(pingEvery, c.sendPing)
+	return c
 }
 
-// enqueue queues m without blocking; a client whose queue is full has
+func (c *client) logger() *slog.Logger {
+	return c.log.With("room", c.room, "participant", c.who.Sub)
+}
+
+// enqueue queues pm without blocking; a client whose queue is full has
 // fallen behind and is disconnected.
-func (c *client) enqueue(m outgoing) {
-	select {
-	case c.send <- m:
-	default:
+func (c *client) enqueue(pm *websocket.PreparedMessage) {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return
+	}
+	if len(c.queue) >= c.limit {
+		c.mu.Unlock()
 		c.kick(closeTooSlow, "too slow: fell behind")
+		return
+	}
+	c.queue = append(c.queue, pm)
+	c.startWriting()
+	c.mu.Unlock()
+}
+
+// enqueueBacklog queues what a joining or resuming client missed, however
+// long: the entries are shared with every other client, and the client may
+// still fall sendQueue messages behind on top of them.
+func (c *client) enqueueBacklog(pms []*websocket.PreparedMessage) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing || len(pms) == 0 {
+		return
+	}
+	c.queue = append(c.queue, pms...)
+	c.limit = len(c.queue) + sendQueue
+	c.startWriting()
+}
+
+// startWriting starts a writer if none runs. The caller holds c.mu.
+func (c *client) startWriting() {
+	if !c.writing {
+		c.writing = true
+		go c.flush()
 	}
 }
 
-// kick asks the writer to close the connection with code and reason.
-func (c *client) kick(code int, reason string) {
-	c.once.Do(func() {
-		c.closeCode, c.closeReason = code, reason
-		close(c.done)
-	})
+// reply queues one message of the client's own.
+func (c *client) reply(v any) {
+	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, mustJSON(v))
+	if err == nil {
+		c.enqueue(pm)
+	}
 }
 
-// writeLoop sends queued messages and pings until the client is kicked or a
-// write fails.
-func (c *client) writeLoop() {
-	ping := time.NewTicker(pingEvery)
-	defer func() {
-		ping.Stop()
-		c.conn.Close()
-	}()
+// flush writes queued messages until the queue is empty, then ends.
+func (c *client) flush() {
 	for {
-		select {
-		case m := <-c.send:
-			c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-			var err error
-			if m.prepared != nil {
-				err = c.conn.WritePreparedMessage(m.prepared)
-			} else {
-				err = c.conn.WriteMessage(websocket.TextMessage, m.data)
-			}
-			if err != nil {
+		c.mu.Lock()
+		batch := c.queue
+		c.queue, c.limit = nil, sendQueue
+		if len(batch) == 0 || c.closing {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+		for _, pm := range batch {
+			if err := c.conn.WritePreparedMessage(pm); err != nil {
+				c.mu.Lock()
+				c.writing = false
+				c.mu.Unlock()
 				c.kick(websocket.CloseAbnormalClosure, "write failed")
 				return
 			}
-		case <-ping.C:
-			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
-				c.kick(websocket.CloseAbnormalClosure, "ping failed")
-				return
-			}
-		case <-c.done:
-			if c.closeCode != websocket.CloseAbnormalClosure {
-				c.closeGracefully()
-			}
-			return
 		}
 	}
+}
+
+// sendPing keeps the connection's liveness checked; the reader's deadline
+// ends a connection whose peer stopped answering.
+func (c *client) sendPing() {
+	if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+		c.kick(websocket.CloseAbnormalClosure, "ping failed")
+		return
+	}
+	c.ping.Reset(pingEvery)
+}
+
+// kick closes the connection with code and reason, once: queued messages
+// are dropped, the close frame is sent (control frames may be written
+// alongside a data write) and the peer gets a moment to answer it.
+func (c *client) kick(code int, reason string) {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return
+	}
+	c.closing, c.queue = true, nil
+	c.mu.Unlock()
+	c.ping.Stop()
+	go func() {
+		if code != websocket.CloseAbnormalClosure {
+			c.closeGracefully(code, reason)
+		}
+		c.conn.Close()
+	}()
 }
 
 // closeGracefully sends the close frame and gives the peer a moment to answer
 // it. Whatever the peer still sends is drained: closing a socket with unread
 // data resets it, and the peer would never read why it was closed.
-func (c *client) closeGracefully() {
-	msg := websocket.FormatCloseMessage(c.closeCode, c.closeReason)
+func (c *client) closeGracefully(code int, reason string) {
+	msg := websocket.FormatCloseMessage(code, reason)
 	// ErrCloseSent: gorilla itself closed with 1009 on an oversized frame.
 	err := c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
 	if err != nil && !errors.Is(err, websocket.ErrCloseSent) {
@@ -230,7 +281,7 @@ func (c *client) fail(ctx context.Context, id, what string, err error) {
 	status, code := classify(err)
 	msg := err.Error()
 	if status >= 500 {
-		c.log.ErrorContext(ctx, "live request failed", "what", what, "err", err)
+		c.logger().ErrorContext(ctx, "live request failed", "what", what, "err", err)
 		msg = "the server could not complete the request; it has been logged"
 	}
 	c.reply(errorMsg{Type: "error", ID: id, Code: code, Message: msg})
@@ -246,5 +297,3 @@ func (c *client) allowCommand(now time.Time) bool {
 	c.tokens--
 	return true
 }
-
-func (c *client) reply(v any) { c.enqueue(outgoing{data: mustJSON(v)}) }

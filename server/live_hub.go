@@ -63,9 +63,9 @@ type frame struct {
 }
 
 type encodedSnapshot struct {
-	seq  uint64
-	at   time.Time
-	data []byte
+	seq uint64
+	at  time.Time
+	msg *websocket.PreparedMessage
 }
 
 func newHub(svc *rooms.Service, transcripts *rooms.Transcripts, log *slog.Logger) *hub {
@@ -100,7 +100,7 @@ func (f *feed) publish(log *slog.Logger, seq uint64, msg any) {
 		f.recent = append(f.recent[:0:0], f.recent[over:]...)
 	}
 	for c := range f.clients {
-		c.enqueue(outgoing{prepared: pm})
+		c.enqueue(pm)
 	}
 }
 
@@ -110,11 +110,13 @@ func (f *feed) replay(c *client, after, last uint64) bool {
 	if after < f.base || after > last {
 		return false
 	}
+	var missed []*websocket.PreparedMessage
 	for _, fr := range f.recent {
 		if fr.seq > after {
-			c.enqueue(outgoing{prepared: fr.msg})
+			missed = append(missed, fr.msg)
 		}
 	}
+	c.enqueueBacklog(missed)
 	return true
 }
 
@@ -127,12 +129,12 @@ func (h *hub) join(ctx context.Context, c *client, after uint64, resume bool) er
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		now := h.now()
-		c.enqueue(outgoing{data: mustJSON(welcomeMsg{
+		c.reply(welcomeMsg{
 			Type: "welcome", Room: c.room, ServerTime: now,
 			You: you{Speaker: c.who.Speaker(), Role: c.who.Role},
-		})})
+		})
 		if !resume || !f.replay(c, after, st.Seq) {
-			c.enqueue(outgoing{data: f.encodedSnapshot(st, now)})
+			c.enqueue(f.preparedSnapshot(h.log, st, now))
 		}
 		f.clients[c] = struct{}{}
 		f.presence.add(c.who, 1)
@@ -204,12 +206,18 @@ func (h *hub) watch(id rooms.LogID) {
 	}
 }
 
-func (f *feed) encodedSnapshot(st *rooms.State, now time.Time) []byte {
+// preparedSnapshot is the snapshot message for joining clients, prepared
+// once and shared while the room stays as it is.
+func (f *feed) preparedSnapshot(log *slog.Logger, st *rooms.State, now time.Time) *websocket.PreparedMessage {
 	s := f.snapshot
-	if s.data == nil || s.seq != st.Seq || now.Sub(s.at) > snapshotReuse {
-		f.snapshot = encodedSnapshot{seq: st.Seq, at: now, data: mustJSON(snapshotMsg{Type: "snapshot", Snapshot: st.Snapshot(now)})}
+	if s.msg == nil || s.seq != st.Seq || now.Sub(s.at) > snapshotReuse {
+		pm, err := websocket.NewPreparedMessage(websocket.TextMessage, mustJSON(snapshotMsg{Type: "snapshot", Snapshot: st.Snapshot(now)}))
+		if err != nil {
+			log.Error("prepare snapshot", "room", f.id.Room, "err", err)
+		}
+		f.snapshot = encodedSnapshot{seq: st.Seq, at: now, msg: pm}
 	}
-	return f.snapshot.data
+	return f.snapshot.msg
 }
 
 // presenceLoop sends each room's presence counts when they changed, at most
@@ -247,7 +255,7 @@ func (f *feed) sendPresence() {
 		return
 	}
 	for c := range f.clients {
-		c.enqueue(outgoing{prepared: pm})
+		c.enqueue(pm)
 	}
 }
 

@@ -244,3 +244,24 @@ func TestLiveSlowClientIsDroppedWithoutSlowingOthers(t *testing.T) {
 		t.Errorf("slow client: close code %d, want 4008", code)
 	}
 }
+
+// A client that missed more events than a live client may fall behind by
+// still resumes: what it missed is a backlog, not a sign of slowness.
+func TestLiveResumeAfterALongGap(t *testing.T) {
+	a := newAPI(t)
+	chair := plenary(t, a)
+	tok := a.token(t, "plenary", rooms.RoleObserver, "screen", nil)
+	// The node keeps recent events for rooms it serves live.
+	a.dial(t, "plenary", tok, "").welcome()
+	const missed = 300
+	for i := range missed {
+		a.command(t, chair, "plenary", `{"type":"set_agenda_item","title":"Item `+itoa(uint64(i))+`"}`, http.StatusOK)
+	}
+	c := a.dial(t, "plenary", tok, "after=1")
+	c.welcome()
+	for want := uint64(2); want <= missed+1; want++ {
+		if m := c.next(); m.Type != "event" || m.Seq != want {
+			t.Fatalf("got %s %d, want event %d", m.Type, m.Seq, want)
+		}
+	}
+}

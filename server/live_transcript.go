@@ -57,7 +57,7 @@ func (h *hub) followTranscripts(ctx context.Context, c *client, m clientMsg) err
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			if !resume || !f.replay(c, after, ch.Seq) {
-				c.enqueue(outgoing{data: mustJSON(segmentsMsg{Type: "segments", Lang: lang, Seq: ch.Seq, Segments: ch.Segments(after, backlog)})})
+				c.reply(segmentsMsg{Type: "segments", Lang: lang, Seq: ch.Seq, Segments: ch.Segments(after, backlog)})
 			}
 			f.clients[c] = struct{}{}
 			c.transcripts[lang] = f
