@@ -59,8 +59,7 @@ type client struct {
 	readerDone chan struct{}
 	ping       *time.Timer
 
-	tokens    float64 // command rate limiter
-	lastToken time.Time
+	commands *bucket // rate of commands and caption lines
 
 	// transcripts are the channels the client follows, by language. Only
 	// the reader goroutine touches it.
@@ -70,7 +69,7 @@ type client struct {
 func newClient(conn *websocket.Conn, room string, who rooms.Participant, log *slog.Logger) *client {
 	c := &client{
 		conn: conn, room: room, who: who, log: log, readerDone: make(chan struct{}), limit: sendQueue,
-		tokens: commandBurst, lastToken: time.Now(), transcripts: map[string]*feed{},
+		commands: newBucket(commandRate, commandBurst, time.Now()), transcripts: map[string]*feed{},
 	}
 	c.ping = time.AfterFunc(pingEvery, c.sendPing)
 	return c
@@ -244,7 +243,7 @@ func (c *client) handle(ctx context.Context, s *Server, data []byte) {
 		}
 		c.reply(ackMsg{Type: "ack", ID: m.ID})
 	case "caption", "correct":
-		if !c.allowCommand(time.Now()) {
+		if !c.commands.take(time.Now()) {
 			c.reply(errorMsg{Type: "error", ID: m.ID, Code: "rate_limited", Message: "too many lines: slow down"})
 			return
 		}
@@ -260,7 +259,7 @@ func (c *client) handle(ctx context.Context, s *Server, data []byte) {
 }
 
 func (c *client) command(ctx context.Context, s *Server, m clientMsg) {
-	if !c.allowCommand(time.Now()) {
+	if !c.commands.take(time.Now()) {
 		c.reply(errorMsg{Type: "error", ID: m.ID, Code: "rate_limited", Message: "too many commands: slow down"})
 		return
 	}
@@ -285,15 +284,4 @@ func (c *client) fail(ctx context.Context, id, what string, err error) {
 		msg = "the server could not complete the request; it has been logged"
 	}
 	c.reply(errorMsg{Type: "error", ID: id, Code: code, Message: msg})
-}
-
-// allowCommand is a token bucket: commandRate a second, commandBurst at once.
-func (c *client) allowCommand(now time.Time) bool {
-	c.tokens = min(commandBurst, c.tokens+now.Sub(c.lastToken).Seconds()*commandRate)
-	c.lastToken = now
-	if c.tokens < 1 {
-		return false
-	}
-	c.tokens--
-	return true
 }

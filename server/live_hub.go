@@ -71,8 +71,8 @@ type encodedSnapshot struct {
 func newHub(svc *rooms.Service, transcripts *rooms.Transcripts, log *slog.Logger) *hub {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &hub{svc: svc, transcripts: transcripts, log: log, now: time.Now, ctx: ctx, cancel: cancel, feeds: map[rooms.LogID]*feed{}}
-	go h.presenceLoop()
-	go h.finishIdleLines()
+	go h.every(presenceEvery, h.sendPresence)
+	go h.every(time.Second, func() { h.transcripts.FinishIdle(h.ctx, captionPause) })
 	return h
 }
 
@@ -220,26 +220,31 @@ func (f *feed) preparedSnapshot(log *slog.Logger, st *rooms.State, now time.Time
 	return f.snapshot.msg
 }
 
-// presenceLoop sends each room's presence counts when they changed, at most
-// once per presenceEvery, so a join storm is one message, not thousands.
-func (h *hub) presenceLoop() {
-	tick := time.NewTicker(presenceEvery)
+// every runs fn every d for as long as the hub runs.
+func (h *hub) every(d time.Duration, fn func()) {
+	tick := time.NewTicker(d)
 	defer tick.Stop()
 	for {
 		select {
 		case <-h.ctx.Done():
 			return
 		case <-tick.C:
+			fn()
 		}
-		h.mu.Lock()
-		feeds := make([]*feed, 0, len(h.feeds))
-		for _, f := range h.feeds {
-			feeds = append(feeds, f)
-		}
-		h.mu.Unlock()
-		for _, f := range feeds {
-			f.sendPresence()
-		}
+	}
+}
+
+// sendPresence sends each room's presence counts if they changed. Run once
+// per presenceEvery, a join storm is one message, not thousands.
+func (h *hub) sendPresence() {
+	h.mu.Lock()
+	feeds := make([]*feed, 0, len(h.feeds))
+	for _, f := range h.feeds {
+		feeds = append(feeds, f)
+	}
+	h.mu.Unlock()
+	for _, f := range feeds {
+		f.sendPresence()
 	}
 }
 

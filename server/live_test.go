@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -263,5 +264,33 @@ func TestLiveResumeAfterALongGap(t *testing.T) {
 		if m := c.next(); m.Type != "event" || m.Seq != want {
 			t.Fatalf("got %s %d, want event %d", m.Type, m.Seq, want)
 		}
+	}
+}
+
+// Presence is counted per role, mode and group and sent as one message,
+// not one per join.
+func TestLivePresenceCounts(t *testing.T) {
+	a := newAPI(t)
+	plenary(t, a)
+	first := a.dial(t, "plenary", a.token(t, "plenary", rooms.RoleParticipant, "amina", func(c *auth.Claims) { c.Group = "civil-society" }), "")
+	a.dial(t, "plenary", a.token(t, "plenary", rooms.RoleObserver, "screen", func(c *auth.Claims) { c.Mode = "in-room" }), "")
+	a.dial(t, "plenary", a.token(t, "plenary", rooms.RoleHub, "dhaka", nil), "")
+	for {
+		var p struct {
+			Total   int            `json:"total"`
+			ByRole  map[string]int `json:"by_role"`
+			ByMode  map[string]int `json:"by_mode"`
+			ByGroup map[string]int `json:"by_group"`
+		}
+		if err := json.Unmarshal(first.nextOf("presence").Presence, &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Total < 3 {
+			continue // counted before the others joined
+		}
+		if p.Total != 3 || p.ByRole["observer"] != 1 || p.ByMode["hub"] != 1 || p.ByMode["in-room"] != 1 || p.ByGroup["civil-society"] != 1 {
+			t.Errorf("presence = %+v", p)
+		}
+		return
 	}
 }

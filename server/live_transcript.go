@@ -81,18 +81,3 @@ func (c *client) caption(ctx context.Context, s *Server, m clientMsg) (rooms.Seg
 // captionPause is how long a captioner may pause before the line they were
 // writing is shown as finished.
 const captionPause = 3 * time.Second
-
-// finishIdleLines finishes paused captioners' lines, now and then, for as
-// long as the hub runs.
-func (h *hub) finishIdleLines() {
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case <-h.ctx.Done():
-			return
-		case <-tick.C:
-			h.transcripts.FinishIdle(h.ctx, captionPause)
-		}
-	}
-}

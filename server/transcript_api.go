@@ -25,15 +25,10 @@ const (
 // errRateLimited is what a caption flood gets.
 var errRateLimited = errors.New("too many caption posts: slow down and retry with the same seq")
 
-// captionLimiter is a token bucket per captioner.
+// captionLimiter keeps a token bucket per captioner.
 type captionLimiter struct {
 	mu      sync.Mutex
 	buckets map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
 }
 
 func (l *captionLimiter) allow(sub string, now time.Time) bool {
@@ -44,16 +39,10 @@ func (l *captionLimiter) allow(sub string, now time.Time) bool {
 	}
 	b, ok := l.buckets[sub]
 	if !ok {
-		b = &bucket{tokens: captionBurst, last: now}
+		b = newBucket(captionRate, captionBurst, now)
 		l.buckets[sub] = b
 	}
-	b.tokens = min(captionBurst, b.tokens+now.Sub(b.last).Seconds()*captionRate)
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+	return b.take(now)
 }
 
 // postCaption takes a caption post the way CART software sends one: the
