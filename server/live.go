@@ -73,7 +73,12 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered
 	}
 	c := newClient(conn, room, claims.Participant(), s.log)
+	if !s.hub.track() {
+		c.kick(websocket.CloseGoingAway, "server shutting down")
+		return
+	}
 	if err := s.hub.join(r.Context(), c, after, resume); err != nil {
+		s.hub.conns.Done()
 		c.logger().Warn("live join failed", "err", err)
 		c.kick(closeRoomGone, "room unavailable")
 		return
@@ -85,7 +90,6 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	// The handler returns and net/http lets go of the request; the
 	// connection lives on in its reader, so an idle client costs one
 	// goroutine and its buffers.
-	s.hub.conns.Add(1)
 	go func() {
 		defer s.hub.conns.Done()
 		c.readLoop(s.hub.ctx, s)

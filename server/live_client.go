@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -54,7 +55,8 @@ type client struct {
 	// limit is sendQueue beyond the backlog a join or resume queued.
 	limit   int
 	writing bool // a writer goroutine is draining queue
-	closing bool
+	// closing is set once, by kick; flush reads it between writes.
+	closing atomic.Bool
 	// readerDone closes when readLoop returns.
 	readerDone chan struct{}
 	ping       *time.Timer
@@ -83,7 +85,7 @@ func (c *client) logger() *slog.Logger {
 // fallen behind and is disconnected.
 func (c *client) enqueue(pm *websocket.PreparedMessage) {
 	c.mu.Lock()
-	if c.closing {
+	if c.closing.Load() {
 		c.mu.Unlock()
 		return
 	}
@@ -103,7 +105,7 @@ func (c *client) enqueue(pm *websocket.PreparedMessage) {
 func (c *client) enqueueBacklog(pms []*websocket.PreparedMessage) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closing || len(pms) == 0 {
+	if c.closing.Load() || len(pms) == 0 {
 		return
 	}
 	c.queue = append(c.queue, pms...)
@@ -133,7 +135,7 @@ func (c *client) flush() {
 		c.mu.Lock()
 		batch := c.queue
 		c.queue, c.limit = nil, sendQueue
-		if len(batch) == 0 || c.closing {
+		if len(batch) == 0 || c.closing.Load() {
 			c.writing = false
 			c.mu.Unlock()
 			return
@@ -141,6 +143,9 @@ func (c *client) flush() {
 		c.mu.Unlock()
 		c.conn.SetWriteDeadline(time.Now().Add(writeWait))
 		for _, pm := range batch {
+			if c.closing.Load() {
+				break // the close frame goes next
+			}
 			if err := c.conn.WritePreparedMessage(pm); err != nil {
 				c.mu.Lock()
 				c.writing = false
@@ -167,11 +172,12 @@ func (c *client) sendPing() {
 // alongside a data write) and the peer gets a moment to answer it.
 func (c *client) kick(code int, reason string) {
 	c.mu.Lock()
-	if c.closing {
+	if c.closing.Load() {
 		c.mu.Unlock()
 		return
 	}
-	c.closing, c.queue = true, nil
+	c.closing.Store(true)
+	c.queue = nil
 	c.mu.Unlock()
 	c.ping.Stop()
 	go func() {
@@ -187,8 +193,10 @@ func (c *client) kick(code int, reason string) {
 // data resets it, and the peer would never read why it was closed.
 func (c *client) closeGracefully(code int, reason string) {
 	msg := websocket.FormatCloseMessage(code, reason)
+	// A write in progress holds the connection until it ends; a slow peer
+	// gets as long to take the close frame as it had for that write.
 	// ErrCloseSent: gorilla itself closed with 1009 on an oversized frame.
-	err := c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+	err := c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(writeWait))
 	if err != nil && !errors.Is(err, websocket.ErrCloseSent) {
 		return
 	}

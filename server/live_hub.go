@@ -293,3 +293,16 @@ func (h *hub) accepting() bool {
 	defer h.mu.Unlock()
 	return !h.closed
 }
+
+// track counts a connection that close must wait for, unless the hub is
+// closed already. Counting under the lock orders every Add before close's
+// Wait.
+func (h *hub) track() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.conns.Add(1)
+	return true
+}

@@ -17,6 +17,7 @@ var pages = map[string]string{
 	"GET /{$}":                  "index.html",
 	"GET /rooms/{room}":         "participant.html",
 	"GET /rooms/{room}/chair":   "chair.html",
+	"GET /rooms/{room}/caption": "caption.html",
 	"GET /rooms/{room}/display": "display.html",
 	"GET /rooms/{room}/balance": "balance.html",
 }
