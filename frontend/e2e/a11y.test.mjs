@@ -12,17 +12,23 @@ const h = new Harness();
 let chair;
 let speaker;
 let waiting;
+let captioner;
 
 before(async () => {
   await h.start();
   chair = h.token({ room: ROOM, role: 'chair', sub: 'chair', name: 'Chair' });
   speaker = h.token({ room: ROOM, sub: 'nadia', name: 'Nadia Rahman', group: 'civil-society', region: 'asia-pacific', gender: 'woman' });
   waiting = h.token({ room: ROOM, sub: 'tom', name: 'Tom Okafor', group: 'private-sector', region: 'africa', gender: 'man', mode: 'in-room' });
+  captioner = h.token({ room: ROOM, role: 'captioner', sub: 'cart', name: 'CART writer' });
   await h.createRoom(ROOM, 'IGF main session', chair);
   const cmd = (token, c) => h.api('POST', `/api/v1/rooms/${ROOM}/commands`, token, c);
   await cmd(speaker, { type: 'raise_hand' });
   await cmd(waiting, { type: 'raise_hand', note: 'On data flows' });
   await cmd(chair, { type: 'call_next' });
+  // A transcript with finished lines and one still being written.
+  const caption = (seq, text) => h.postCaption(ROOM, captioner, { lang: 'floor', seq, text });
+  await caption(1, 'Thank you, Chair.\nCivil society asks for a seat at the table.\n');
+  await caption(2, 'We propose');
 });
 
 after(() => h.stop());
@@ -41,8 +47,10 @@ for (const locale of ['en-GB', 'ar']) {
       ['/', null, 'h1'],
       [`/rooms/${ROOM}`, () => speaker, '.floor-you'],
       [`/rooms/${ROOM}`, () => waiting, '.my-request'],
-      [`/rooms/${ROOM}/chair`, () => chair, '.chair-item'],
-      [`/rooms/${ROOM}/display`, () => chair, '.now-name'],
+      [`/rooms/${ROOM}`, () => waiting, '.tr-line'],
+      [`/rooms/${ROOM}/caption`, () => captioner, '.tr-fix'],
+      [`/rooms/${ROOM}/chair`, () => chair, '.record-link'],
+      [`/rooms/${ROOM}/display`, () => chair, '.caption-line'],
       [`/rooms/${ROOM}/balance`, () => chair, '.dim'],
     ];
     for (const [pathname, token, ready] of pages) {
@@ -120,4 +128,21 @@ test('the chair opens and cancels a reason form with the keyboard, and focus com
   await text(page.locator('#floor .clock-label'), 'Paused');
   await page.keyboard.press('Enter');
   await page.getByRole('button', { name: 'Pause', exact: true }).waitFor();
+});
+
+test('a captioner corrects a line with the keyboard alone, and focus comes back to it', async () => {
+  const page = await h.open(`/rooms/${ROOM}/caption`, captioner);
+  const line = page.getByRole('button', { name: 'Civil society asks for a seat at the table.' });
+  await line.focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await focused(page), 'Corrected text');
+  await page.keyboard.press('Escape');
+  assert.equal(await focused(page), 'Civil society asks for a seat at the table.');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('End');
+  await page.keyboard.type(' Now.');
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: /at the table\. Now\./ }).waitFor();
+  assert.match(await focused(page), /at the table\. Now\./);
+  await text(page.locator('#announcer'), 'Correction saved.');
 });

@@ -85,6 +85,19 @@ export class Harness {
     return json;
   }
 
+  // postCaption posts text as CART software does: plain text, a language
+  // and a sequence number in the URL; a newline finishes the line.
+  async postCaption(room, token, { lang, seq, text }) {
+    const q = new URLSearchParams({ lang, seq: String(seq) });
+    const res = await fetch(`${this.base}/api/v1/rooms/${room}/captions?${q}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}` },
+      body: text,
+    });
+    if (!res.ok) throw new Error(`caption post: ${res.status} ${await res.text()}`);
+    return res.json();
+  }
+
   createRoom(id, title, chairToken) {
     return this.api('POST', '/api/v1/rooms', chairToken, { id, title });
   }

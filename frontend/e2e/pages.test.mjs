@@ -38,13 +38,13 @@ test('an Arabic browser gets a right-to-left page in Arabic', async () => {
 test('the language selector switches the page and remembers the choice', async () => {
   const page = await h.open(`/rooms/${ROOM}`, person('pierre', 'Pierre Martin', { gender: 'man' }));
   await page.getByRole('button', { name: 'Raise hand', exact: true }).waitFor();
-  await page.getByLabel('Language').selectOption('fr');
+  await page.getByLabel('Language', { exact: true }).selectOption('fr');
   await page.getByRole('button', { name: 'Lever la main', exact: true }).waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'fr');
   await page.reload();
   await page.getByRole('button', { name: 'Lever la main', exact: true }).waitFor();
   for (const [lang, label] of [['es', 'Levantar la mano'], ['pt', 'Levantar a mão'], ['en', 'Raise hand']]) {
-    await page.getByLabel(/Langue|Idioma|Language/).selectOption(lang);
+    await page.getByLabel(/^(Langue|Idioma|Language)$/).selectOption(lang);
     await page.getByRole('button', { name: label, exact: true }).waitFor();
   }
 });

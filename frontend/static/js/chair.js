@@ -4,7 +4,9 @@
 
 import { announce, isEnabled, onPress, run, setEnabled, startRoomPage } from './page.js';
 import { t } from './i18n.js';
+import { apiURL } from './live.js';
 import { el, kindLabel, nameEl, speakerMeta } from './format.js';
+import { languageName } from './transcript.js';
 import { Clocks, queueCount } from './queue-view.js';
 import { ChairQueue } from './chair-queue.js';
 import { ChairLog } from './chair-log.js';
@@ -49,6 +51,7 @@ function render(live, keys, event) {
   if (has('list_open')) renderList(s);
   renderSettings(s);
   if (has('balance') || has('policy')) renderBalance(s);
+  if (has('languages')) renderRecord(live);
   renderPresence();
   $('role-warning').textContent = CHAIR_ROLES.has(live.you.role) ? '' : t('chair.notChair', { role: t(`role.${live.you.role}`) });
   if (event && log) {
@@ -119,6 +122,29 @@ function renderBalance(s) {
   $('balance-measure').textContent = t(metric === 'turn_share' ? 'chair.balanceTurns' : 'chair.balanceTime',
     { requests: s.balance.totals.requests, turns: s.balance.totals.turns });
   balance.render(s.balance);
+}
+
+// Transcript exports, one line per channel. The API takes the token as
+// access_token, as a plain link cannot send a header.
+const EXPORTS = [['vtt', 'WebVTT'], ['srt', 'SRT'], ['txt', null]];
+
+function renderRecord(live) {
+  const languages = live.state.languages;
+  $('record-none').hidden = languages.length > 0;
+  $('record').replaceChildren(...languages.map((lang) => {
+    const li = el('li', 'record-item');
+    const name = languageName(lang);
+    li.append(el('span', 'record-lang', name));
+    for (const [ext, format] of EXPORTS) {
+      const a = el('a', 'record-link', format ?? t('chair.formatText'));
+      const query = new URLSearchParams({ lang, access_token: live.token });
+      a.href = `${apiURL(live.room, `/transcript.${ext}`)}?${query}`;
+      a.download = `${live.room}-${lang}.${ext}`;
+      a.setAttribute('aria-label', t('chair.download', { name, format: a.textContent }));
+      li.append(' ', a);
+    }
+    return li;
+  }));
 }
 
 function wire(live) {

@@ -1,17 +1,29 @@
 // The public display: the current speaker with a countdown that can be read
-// from the back of the hall, and the next three speakers. No controls.
+// from the back of the hall, the next three speakers, and the transcript's
+// last lines as captions. No controls.
 
 import { announce, startRoomPage } from './page.js';
 import { t } from './i18n.js';
 import { el, kindLabel, nameEl, speakerMeta } from './format.js';
 import { Clocks } from './queue-view.js';
+import { FLOOR, TranscriptFeed, validLanguage } from './transcript.js';
 
 const $ = (id) => document.getElementById(id);
 const NEXT_SHOWN = 3;
+const CAPTION_LINES = 2;
+// ?captions=<channel> picks the captions, ?captions=off shows none; by
+// default the floor's, once the room has them.
+const captionsAsked = new URLSearchParams(location.search).get('captions')?.trim().toLowerCase();
 
 let clocks;
+let captionLang = null;
 
-await startRoomPage(render);
+const live = await startRoomPage(render);
+// A few more than shown, so an emptied line does not leave a gap.
+const captions = live && new TranscriptFeed(live, CAPTION_LINES + 3);
+captions?.addEventListener('update', (e) => {
+  if (e.detail.lang === captionLang) renderCaptions();
+});
 
 function render(live, keys, event) {
   clocks ??= new Clocks(live);
@@ -21,6 +33,7 @@ function render(live, keys, event) {
   if (all || keys.has('floor')) renderNow(live);
   if (all || keys.has('queue')) renderNext(s.queue);
   if (all || keys.has('list_open')) $('list-state').textContent = s.list_open ? '' : t('display.listClosed');
+  if (all || keys.has('languages')) followCaptions(s.languages);
   if (event?.type === 'floor_granted') announce(t('announce.floor', { name: event.data.speaker.name }));
 }
 
@@ -60,4 +73,29 @@ function renderNext(queue) {
     li.append(name, el('p', 'next-meta', speakerMeta(entry)));
     return li;
   }));
+}
+
+function followCaptions(languages) {
+  let want = languages.includes(FLOOR) ? FLOOR : null;
+  if (captionsAsked) want = captionsAsked !== 'off' && validLanguage(captionsAsked) ? captionsAsked : null;
+  if (want === captionLang) return;
+  captionLang = want;
+  captions.follow(want ? [want] : []);
+  const lines = $('caption-lines');
+  if (want && want !== FLOOR) lines.lang = want;
+  else lines.removeAttribute('lang');
+  renderCaptions();
+}
+
+// renderCaptions shows the last lines, the one being written growing as
+// the captioner types; the area stays hidden until there is text.
+function renderCaptions() {
+  const shown = captionLang ? captions.segments(captionLang).filter((s) => s.text).slice(-CAPTION_LINES) : [];
+  $('caption-lines').replaceChildren(...shown.map((seg) => {
+    const p = el('p', seg.final ? 'caption-line' : 'caption-line caption-partial', seg.text);
+    p.dir = 'auto';
+    return p;
+  }));
+  $('captions').hidden = shown.length === 0;
+  document.body.classList.toggle('has-captions', shown.length > 0);
 }

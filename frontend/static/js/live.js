@@ -6,6 +6,8 @@
 //   status  {status: 'connecting'|'live'|'reconnecting'|'failed', resumed, code, message}
 //   change  {keys: the snapshot keys that changed, event: the log entry or null for a snapshot}
 //   presence {presence}
+//   segments, segment: the transcript messages as the server sent them
+//                      (transcript.js keeps the channels)
 
 const PING_EVERY_MS = 10_000;
 // A link that has not answered a ping for this long is dead even when the
@@ -16,7 +18,7 @@ const BACKOFF_MAX_MS = 30_000;
 const COMMAND_TIMEOUT_MS = 15_000;
 const SNAPSHOT_KEYS = [
   'seq', 'title', 'agenda_item', 'list_open', 'closed', 'policy',
-  'time_limit_s', 'floor', 'queue', 'balance',
+  'time_limit_s', 'floor', 'queue', 'balance', 'languages',
 ];
 
 // LiveError is a refused command or a failed connection. Codes the server
@@ -81,6 +83,12 @@ export class LiveRoom extends EventTarget {
   // send issues one command and resolves with the ack ({seq}) or rejects
   // with a LiveError carrying the server's code and message.
   send(command) {
+    return this.request({ type: 'command', command });
+  }
+
+  // request sends a message the server answers with ack or error (command,
+  // transcript, caption, correct) and resolves with the ack.
+  request(msg) {
     if (!this.welcomed || this.ws?.readyState !== WebSocket.OPEN) {
       return Promise.reject(new LiveError('not_connected', '', true));
     }
@@ -91,7 +99,7 @@ export class LiveRoom extends EventTarget {
         reject(new LiveError('timeout', '', true));
       }, COMMAND_TIMEOUT_MS);
       this.commands.set(id, { resolve, reject, timer });
-      this.ws.send(JSON.stringify({ type: 'command', id, command }));
+      this.ws.send(JSON.stringify({ ...msg, id }));
     });
   }
 
@@ -139,7 +147,7 @@ export class LiveRoom extends EventTarget {
         this.#applyEvent(msg);
         break;
       case 'ack':
-        this.#settle(msg.id, (c) => c.resolve({ seq: msg.seq }));
+        this.#settle(msg.id, (c) => c.resolve(msg));
         break;
       case 'error':
         if (msg.id && this.commands.has(msg.id)) {
@@ -153,6 +161,10 @@ export class LiveRoom extends EventTarget {
         break;
       case 'pong':
         this.#onPong(msg);
+        break;
+      case 'segments':
+      case 'segment':
+        this.#emit(msg.type, msg);
         break;
     }
   }

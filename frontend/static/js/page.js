@@ -133,11 +133,13 @@ export function announce(text) {
 }
 
 // showError puts a refused command's reason in the alert region: the
-// server's message as given, or our words for a local failure.
-export function showError(err) {
+// server's message as given (in English), or our words: those for a local
+// failure, or ours when the page has better ones.
+export function showError(err, ours = err.local ? t(`error.${err.code}`) : '') {
   const alert = document.getElementById('alert');
-  alert.lang = err.local ? '' : 'en';
-  alert.textContent = err.local ? t(`error.${err.code}`) : err.message;
+  if (ours) alert.removeAttribute('lang');
+  else alert.lang = 'en';
+  alert.textContent = ours || err.message;
 }
 
 export function clearError() {

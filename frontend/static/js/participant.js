@@ -1,10 +1,11 @@
 // The participant page: the floor, your place in the queue and why, raising
-// and withdrawing a hand, and ending your own turn.
+// and withdrawing a hand, ending your own turn, and the live transcript.
 
 import { announce, isEnabled, onPress, run, setEnabled, startRoomPage } from './page.js';
 import { ordinalOf, t } from './i18n.js';
 import { el, kindLabel, nameEl, reasonEl, speakerMeta } from './format.js';
 import { Clocks, queueCount, renderQueueList } from './queue-view.js';
+import { TranscriptPane } from './participant-transcript.js';
 
 const $ = (id) => document.getElementById(id);
 const SPEAKING_ROLES = new Set(['participant', 'chair', 'hub', 'admin']);
@@ -15,9 +16,13 @@ const myRequests = new Map(); // your request id -> its rendered block
 let heldFloor = null; // the request id of your turn, while you hold the floor
 let shownTurn; // the request id whose turn the floor panel shows
 let notice = null; // {key, params} of the last thing the chair did to your request
+let transcript;
 
 const live = await startRoomPage(render);
-if (live) wireForm(live);
+if (live) {
+  wireForm(live);
+  transcript = new TranscriptPane(live);
+}
 
 function render(live, keys, event) {
   clocks ??= new Clocks(live);
@@ -26,6 +31,7 @@ function render(live, keys, event) {
   const heldBefore = heldFloor;
   if (all || keys.has('agenda_item')) $('agenda').textContent = s.agenda_item || t('agenda.none');
   if (all || keys.has('floor')) renderFloor(live, all);
+  if (all || keys.has('languages')) transcript.render(s.languages, all);
   renderMine(live);
   renderForm(live);
   if (all || keys.has('queue')) {

@@ -49,6 +49,8 @@ export function pageFor(room, role) {
       return `${base}/chair`;
     case 'observer':
       return `${base}/display`;
+    case 'captioner':
+      return `${base}/caption`;
     default:
       return base;
   }

@@ -1,0 +1,145 @@
+// The line a captioner is writing, as the console sends it (docs/protocol.md,
+// `caption`): each update carries the line's whole text, so the server's copy
+// is always exactly what was typed. Viewers get words, not keystrokes: an
+// update goes at a word boundary, at most every PARTIAL_EVERY_MS. Enter
+// finishes the line, and so does a pause of IDLE_FINISH_MS, so the line ends
+// where the captioner paused rather than at the server's own 3 s.
+//
+// No DOM here: the console hands in its text box and the live connection.
+
+export const PARTIAL_EVERY_MS = 250;
+export const IDLE_FINISH_MS = 2000;
+// A word still being typed this long after the last update goes out anyway,
+// or the server would take the quiet for the end of the line.
+const KEEP_OPEN_MS = 1500;
+// The server's longest line (rooms.MaxLine). A JavaScript string's length
+// counts UTF-16 units, never fewer than the server's characters.
+const MAX_LINE = 1000;
+
+const systemClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (id) => clearTimeout(id),
+};
+
+export class CaptionLine {
+  // editor: {get(), set(text)} the text being typed; write({text, final})
+  // resolves with the segment the server acknowledged; correct(segment,
+  // text) resolves once a finished segment is corrected; failed(err) hears
+  // every refusal.
+  constructor({ editor, write, correct, failed, clock = systemClock }) {
+    Object.assign(this, { editor, write, correct, failed, clock });
+    this.sent = ''; // the open line's text as last sent; null when unknown
+    this.sentAt = 0;
+    this.open = null; // {id, text} of the open line as last acknowledged
+    this.timer = null; // the next update, when held back by the throttle
+    this.idleTimer = null;
+    this.kept = 0; // how much of the box is refused lines given back
+  }
+
+  // typed takes a change of the text box.
+  typed() {
+    let text = this.editor.get();
+    // Pasted text may hold several lines: all but the last are finished.
+    if (/[\r\n]/.test(text)) {
+      const lines = text.split(/\r\n|\r|\n/);
+      text = lines.pop();
+      this.editor.set(text);
+      for (const line of lines) this.#finish(line);
+    }
+    while (text.length >= MAX_LINE) {
+      const space = text.lastIndexOf(' ', MAX_LINE - 1);
+      const cut = space > 0 ? space : MAX_LINE - 1;
+      this.#finish(text.slice(0, cut));
+      text = text.slice(cut).trimStart();
+      this.editor.set(text);
+    }
+    this.clock.clearTimeout(this.idleTimer);
+    this.idleTimer = this.clock.setTimeout(() => this.finish(), IDLE_FINISH_MS);
+    this.#schedule();
+  }
+
+  // finish sends the line as final and empties the box for the next one.
+  finish() {
+    this.clock.clearTimeout(this.idleTimer);
+    this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    const text = this.editor.get();
+    this.editor.set('');
+    this.kept = 0;
+    this.#finish(text);
+  }
+
+  #finish(text) {
+    const line = text.trim();
+    if (!line && this.sent === '') return; // nothing typed, nothing open
+    this.#write(line, true);
+  }
+
+  #schedule() {
+    if (this.timer) return;
+    const wait = this.sentAt + PARTIAL_EVERY_MS - this.clock.now();
+    if (wait <= 0) {
+      this.#partial();
+      return;
+    }
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = null;
+      this.#partial();
+    }, wait);
+  }
+
+  #partial() {
+    const text = this.editor.get();
+    const words = text.replace(/\S+$/, '').trim(); // the words typed in full
+    const quiet = this.clock.now() - this.sentAt >= KEEP_OPEN_MS;
+    const out = this.sent && words === this.sent && quiet ? text.trim() : words;
+    if (out === this.sent || (!out && !this.sent)) return;
+    this.#write(out, false);
+  }
+
+  #write(text, final) {
+    this.sent = final ? '' : text;
+    this.sentAt = this.clock.now();
+    this.write({ text, final }).then((seg) => this.#acked(text, final, seg), (err) => {
+      if (final) this.#giveBack(text);
+      this.sent = null;
+      this.failed(err);
+    });
+  }
+
+  // #giveBack puts a refused line back in the box, after the lines given
+  // back before it and before anything typed since, so no words are lost
+  // and they go again, in order, with the next line.
+  #giveBack(text) {
+    const box = this.editor.get();
+    const at = Math.min(this.kept, box.length);
+    const before = box.slice(0, at).trimEnd();
+    const after = box.slice(at).trimStart();
+    const kept = before ? `${before} ${text}` : text;
+    this.editor.set(after ? `${kept} ${after}` : kept);
+    this.kept = kept.length;
+  }
+
+  // #acked notices when the server finished the open line before this write
+  // reached it (the floor changed hands, or the line sat idle for 3 s) and so
+  // opened a new segment with the whole text, repeating the finished one's
+  // words. They are taken out again: the text box drops them and the new
+  // segment is rewritten, or corrected if it is already final.
+  #acked(text, final, seg) {
+    const prev = this.open;
+    this.open = final ? null : { id: seg.id, text };
+    if (!prev || prev.id === seg.id) return;
+    const done = prev.text.trim();
+    if (!done || !seg.text.startsWith(done)) return;
+    const rest = seg.text.slice(done.length).trim();
+    if (final) {
+      this.correct(seg, rest).catch((err) => this.failed(err));
+      return;
+    }
+    const typed = this.editor.get().trimStart();
+    if (typed.startsWith(done)) this.editor.set(typed.slice(done.length).trimStart());
+    // Even with nothing new to show, the repeated words must go.
+    this.#write(this.editor.get().replace(/\S+$/, '').trim(), false);
+  }
+}
