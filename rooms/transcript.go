@@ -54,6 +54,9 @@ type Segment struct {
 	// its intervention.
 	Request    string `json:"request,omitempty"`
 	AgendaItem string `json:"agenda_item,omitempty"`
+
+	// interrupted says the server finished the line, not its writer.
+	interrupted bool
 }
 
 // Transcript entry types.
@@ -75,6 +78,9 @@ type SegmentChange struct {
 	// CaptionSeq is the seq of the caption POST that caused the change, so
 	// a retried POST is applied once.
 	CaptionSeq uint64 `json:"caption_seq,omitempty"`
+	// Interrupted says the server finished the line, not its writer: the
+	// writer paused, or the floor changed hands.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // Channel is a transcript channel as the fold of its log.
@@ -122,6 +128,7 @@ func (c *Channel) Apply(e Event) {
 		return
 	}
 	seg.Seq, seg.Text, seg.Final, seg.Updated = e.Seq, d.Text, d.Final, e.Time
+	seg.interrupted = d.Interrupted
 	switch {
 	case !seg.Final:
 		c.open = seg
@@ -152,6 +159,26 @@ func (c *Channel) Segment(id uint64) (Segment, bool) {
 		return Segment{}, false
 	}
 	return *c.segments[i], true
+}
+
+// interruptedRun is the run of segments the server finished for their
+// writer (the floor changed hands, or the writer paused) that ends just
+// before the line being written, or at the end of the channel when no line
+// is: a console still shows those words on the line it is typing.
+func (c *Channel) interruptedRun() []Segment {
+	end := len(c.segments)
+	if c.open != nil {
+		end = c.byID[c.open.ID]
+	}
+	start := end
+	for start > 0 && c.segments[start-1].interrupted {
+		start--
+	}
+	run := make([]Segment, 0, end-start)
+	for _, s := range c.segments[start:end] {
+		run = append(run, *s)
+	}
+	return run
 }
 
 // Open returns the segment still being written, if any.

@@ -99,8 +99,18 @@ func (t *Transcripts) Write(ctx context.Context, room string, actor Participant,
 	err := t.write(ctx, room, actor, lang, func(c *Channel, at attribution) ([]Event, error) {
 		open, hasOpen := c.Open()
 		change := lineChange{text: text, final: final, continues: hasOpen && open.Request == at.request}
-		if !change.continues && strings.TrimSpace(text) == "" {
-			return nil, nil // nothing typed yet
+		run := c.interruptedRun()
+		if hasOpen && !change.continues {
+			run = append(run, open) // finished below, as the floor changed
+		}
+		change.text = afterInterruption(run, text)
+		if strings.TrimSpace(change.text) == "" && (!change.continues || len(run) > 0) {
+			// Nothing typed beyond what is already on record: at most the
+			// line being written is finished.
+			if hasOpen && (final || !change.continues) {
+				return []Event{finish(t.now(), actor.Actor(), open, 0)}, nil
+			}
+			return nil, nil
 		}
 		return t.segmentEvents(at, actor, open, hasOpen, []lineChange{change}, 0), nil
 	}, func(_ *Channel, changed []Segment) {
@@ -148,9 +158,28 @@ func (t *Transcripts) segmentEvents(at attribution, actor Participant, open Segm
 	return evs
 }
 
-// finish is the entry that makes a line being written final as it stands.
+// finish is the entry by which the server makes a line being written final
+// as it stands.
 func finish(now time.Time, by Actor, open Segment, captionSeq uint64) Event {
-	return draft(now, by, EvSegmentUpdated, SegmentChange{Segment: open.ID, Text: strings.TrimSpace(open.Text), Final: true, CaptionSeq: captionSeq})
+	return draft(now, by, EvSegmentUpdated, SegmentChange{Segment: open.ID, Text: strings.TrimSpace(open.Text), Final: true, CaptionSeq: captionSeq, Interrupted: true})
+}
+
+// afterInterruption is what a console's line adds to the lines the server
+// finished under it (run, oldest first): the console still shows the whole
+// line, but only the words after the finished ones are new.
+func afterInterruption(run []Segment, text string) string {
+	line := strings.TrimSpace(text)
+	for i := range run {
+		texts := make([]string, 0, len(run)-i)
+		for _, s := range run[i:] {
+			texts = append(texts, strings.TrimSpace(s.Text))
+		}
+		done := strings.Join(texts, " ")
+		if rest, found := strings.CutPrefix(line, done); found && done != "" {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return text
 }
 
 // attribution is who held the floor when a segment began.
@@ -246,13 +275,29 @@ func (t *Transcripts) attribution(ctx context.Context, room, lang string) (attri
 	return at, err
 }
 
+// Exists reports whether room's transcript has a channel in lang: the
+// floor always does, other languages once a captioner has written in them.
+func (t *Transcripts) Exists(ctx context.Context, room, lang string) (bool, error) {
+	var known bool
+	err := t.rooms.View(ctx, room, func(st *State) {
+		_, known = slices.BinarySearch(st.Languages, lang)
+	})
+	return known || lang == FloorLanguage, err
+}
+
 // View runs fn on the latest state of room's channel lang under its lock.
 func (t *Transcripts) View(ctx context.Context, room, lang string, fn func(*Channel)) error {
 	if !ValidLanguage(lang) {
 		return fmt.Errorf("%w: lang %q: use floor or a language tag such as en", ErrInvalid, lang)
 	}
-	if err := t.rooms.View(ctx, room, func(*State) {}); err != nil {
+	known, err := t.Exists(ctx, room, lang)
+	if err != nil {
 		return err
+	}
+	if !known {
+		// Nothing written yet: not cached, so made-up languages cost nothing.
+		fn(NewChannel(room, lang))
+		return nil
 	}
 	ch, err := t.channel(room, lang)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -179,5 +180,42 @@ func TestIdleLinesAreFinished(t *testing.T) {
 	r.tr.FinishIdle(context.Background(), 3*time.Second)
 	if segs := r.segments(t, "en"); !segs[0].Final || segs[0].Text != "We now turn to" {
 		t.Errorf("after a pause: %+v, want the line final", segs[0])
+	}
+}
+
+// A console keeps showing the line it is typing; when the server finishes
+// that line under it (the floor changed hands, or the writer paused), the
+// words it sends again are not repeated in the next segment.
+func TestConsoleLineInterruptedIsNotRepeated(t *testing.T) {
+	r := newTranscriptRoom(t)
+	ctx := context.Background()
+	write := func(text string, final bool) rooms.Segment {
+		t.Helper()
+		seg, err := r.tr.Write(ctx, "plenary", stenographer, "en", text, final)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return seg
+	}
+	r.do(t, amina, cmd(rooms.CmdRaiseHand))
+	r.do(t, carlos, cmd(rooms.CmdRaiseHand))
+	r.do(t, chair, cmd(rooms.CmdCallNext))
+	write("Thank you chair", false)
+	r.do(t, chair, cmd(rooms.CmdCallNext)) // Carlos has the floor now
+	if seg := write("Thank you chair I would", false); seg.Text != "I would" || seg.Speaker.Sub != "carlos" {
+		t.Errorf("after the floor changed: %+v, want Carlos's 'I would'", seg)
+	}
+	write("Thank you chair I would like to", false)
+	r.now = r.now.Add(5 * time.Second)
+	r.tr.FinishIdle(ctx, 3*time.Second)
+	if seg := write("Thank you chair I would like to add", true); seg.Text != "add" || !seg.Final {
+		t.Errorf("after a pause: %+v, want the final line 'add'", seg)
+	}
+	var texts []string
+	for _, s := range r.segments(t, "en") {
+		texts = append(texts, s.Text)
+	}
+	if got := strings.Join(texts, " | "); got != "Thank you chair | I would like to | add" {
+		t.Errorf("segments = %q", got)
 	}
 }

@@ -131,7 +131,7 @@ func (h *hub) join(ctx context.Context, c *client, after uint64, resume bool) er
 		now := h.now()
 		c.reply(welcomeMsg{
 			Type: "welcome", Room: c.room, ServerTime: now,
-			You: you{Speaker: c.who.Speaker(), Role: c.who.Role},
+			You: you{Speaker: c.who.Speaker(), Role: c.who.Role, Lang: c.who.Lang},
 		})
 		if !resume || !f.replay(c, after, st.Seq) {
 			c.enqueue(f.preparedSnapshot(h.log, st, now))

@@ -19,6 +19,8 @@ type welcomeMsg struct {
 type you struct {
 	rooms.Speaker
 	Role string `json:"role"`
+	// Lang is the one language a captioner's token lets them write.
+	Lang string `json:"lang,omitempty"`
 }
 
 type snapshotMsg struct {

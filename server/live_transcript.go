@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -51,8 +52,16 @@ func (h *hub) followTranscripts(ctx context.Context, c *client, m clientMsg) err
 		if _, ok := c.transcripts[lang]; ok {
 			continue
 		}
+		// Following a language nobody writes yet would race its first
+		// line; the room's languages change says when it has one.
+		if known, err := h.transcripts.Exists(ctx, c.room, lang); err != nil || !known {
+			return cmp.Or(err, fmt.Errorf("no transcript in %s yet: %w", lang, rooms.ErrNotFound))
+		}
 		after, resume := m.After[lang]
 		err := h.transcripts.View(ctx, c.room, lang, func(ch *rooms.Channel) {
+			if after > ch.Seq {
+				after, resume = 0, false // a client from another life of the channel
+			}
 			f := h.feed(rooms.TranscriptLog(c.room, lang), ch.Seq)
 			f.mu.Lock()
 			defer f.mu.Unlock()

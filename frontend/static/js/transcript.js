@@ -26,9 +26,15 @@ export class TranscriptFeed extends EventTarget {
     this.keep = keep;
     this.langs = [];
     this.asked = false; // whether the server has been told what to follow
+    this.sent = ''; // the languages last asked for, joined
     this.channels = new Map(); // lang -> {seq, byId: Map(id -> segment)}
     live.addEventListener('status', (e) => {
-      if (e.detail.status === 'live') this.#ask();
+      if (e.detail.status === 'live') this.#ask(true);
+    });
+    // The server follows only languages someone writes in; one the page
+    // wants is asked for when its first line makes the room list it.
+    live.addEventListener('change', (e) => {
+      if (e.detail.keys.includes('languages')) this.#ask(false);
     });
     live.addEventListener('segments', (e) => this.#apply(e.detail, e.detail.segments, true));
     live.addEventListener('segment', (e) => this.#apply(e.detail, [e.detail.segment], false));
@@ -38,7 +44,7 @@ export class TranscriptFeed extends EventTarget {
   follow(langs) {
     if (langs.join() === this.langs.join()) return;
     this.langs = [...langs];
-    this.#ask();
+    this.#ask(false);
   }
 
   // segments are a language's known segments in transcript order.
@@ -51,15 +57,21 @@ export class TranscriptFeed extends EventTarget {
     return this.channels.get(lang)?.byId.get(id);
   }
 
-  #ask() {
+  // #ask tells the server which of the wanted languages to follow: all of
+  // them after a (re)connection, otherwise only when that set changed.
+  #ask(reconnected) {
     if (!this.live.welcomed || (!this.asked && this.langs.length === 0)) return;
+    const written = new Set([FLOOR, ...(this.live.state?.languages ?? [])]);
+    const langs = this.langs.filter((lang) => written.has(lang));
+    if (!reconnected && langs.join() === this.sent) return;
     const after = {};
-    for (const lang of this.langs) {
+    for (const lang of langs) {
       const seq = this.channels.get(lang)?.seq;
       if (seq) after[lang] = seq;
     }
     this.asked = true;
-    this.live.request({ type: 'transcript', langs: this.langs, after, backlog: this.keep })
+    this.sent = langs.join();
+    this.live.request({ type: 'transcript', langs, after, backlog: this.keep })
       .catch((err) => this.dispatchEvent(new CustomEvent('error', { detail: err })));
   }
 
