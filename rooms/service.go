@@ -33,6 +33,8 @@ type Service struct {
 	now   func() time.Time
 	// observer, when set, learns of every event folded in (see Observe).
 	observer Observer
+	// node names this process among those sharing the store.
+	node string
 
 	mu    sync.Mutex
 	rooms map[string]*room
@@ -48,7 +50,7 @@ func NewService(store Store, log *slog.Logger, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, log: log, now: now, rooms: map[string]*room{}}
+	return &Service{store: store, log: log, now: now, rooms: map[string]*room{}, node: newNodeID()}
 }
 
 // RoomSpec is what opening a room takes.

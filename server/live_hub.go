@@ -48,12 +48,14 @@ type hub struct {
 type feed struct {
 	id rooms.LogID
 
-	mu       sync.Mutex
-	clients  map[*client]struct{}
-	recent   []frame // the last replayWindow events, oldest first
-	base     uint64  // seq of the event just before recent[0]
-	presence presence
-	dirty    bool // presence changed since last sent
+	mu      sync.Mutex
+	clients map[*client]struct{}
+	recent  []frame // the last replayWindow events, oldest first
+	base    uint64  // seq of the event just before recent[0]
+	// presence counts this node's clients; sent is what the room's clients
+	// were last told, summed over every node.
+	presence rooms.Presence
+	sent     rooms.Presence
 	snapshot encodedSnapshot
 }
 
@@ -137,8 +139,7 @@ func (h *hub) join(ctx context.Context, c *client, after uint64, resume bool) er
 			c.enqueue(f.preparedSnapshot(h.log, st, now))
 		}
 		f.clients[c] = struct{}{}
-		f.presence.add(c.who, 1)
-		f.dirty = true
+		f.presence.Add(c.who, 1)
 	})
 }
 
@@ -149,8 +150,7 @@ func (h *hub) leave(c *client) {
 	}
 	if f := h.existingFeed(rooms.RoomLog(c.room)); f != nil && f.remove(c) {
 		f.mu.Lock()
-		f.presence.add(c.who, -1)
-		f.dirty = true
+		f.presence.Add(c.who, -1)
 		f.mu.Unlock()
 	}
 }
@@ -177,7 +177,7 @@ func (h *hub) feed(id rooms.LogID, seq uint64) *feed {
 	defer h.mu.Unlock()
 	f, ok := h.feeds[id]
 	if !ok {
-		f = &feed{id: id, clients: map[*client]struct{}{}, base: seq, presence: newPresence()}
+		f = &feed{id: id, clients: map[*client]struct{}{}, base: seq, presence: rooms.NewPresence(), sent: rooms.NewPresence()}
 		h.feeds[id] = f
 		go h.watch(f.id)
 	}
@@ -234,29 +234,40 @@ func (h *hub) every(d time.Duration, fn func()) {
 	}
 }
 
-// sendPresence sends each room's presence counts if they changed. Run once
-// per presenceEvery, a join storm is one message, not thousands.
+// sendPresence shares each room's presence counts with the other nodes and
+// sends the room's clients the sum if it changed. Run once per
+// presenceEvery, a join storm is one message, not thousands.
 func (h *hub) sendPresence() {
 	h.mu.Lock()
 	feeds := make([]*feed, 0, len(h.feeds))
-	for _, f := range h.feeds {
-		feeds = append(feeds, f)
+	for id, f := range h.feeds {
+		if id.Channel == "" {
+			feeds = append(feeds, f)
+		}
 	}
 	h.mu.Unlock()
 	for _, f := range feeds {
-		f.sendPresence()
+		f.mu.Lock()
+		local := f.presence.Clone()
+		f.mu.Unlock()
+		all, err := h.svc.SharePresence(h.ctx, f.id.Room, local)
+		if err != nil {
+			h.log.Warn("sharing presence failed; counting this node only", "room", f.id.Room, "err", err)
+		}
+		f.sendPresence(h.log, all)
 	}
 }
 
-func (f *feed) sendPresence() {
+func (f *feed) sendPresence(log *slog.Logger, all rooms.Presence) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !f.dirty {
+	if all.Equal(f.sent) {
 		return
 	}
-	f.dirty = false
-	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, mustJSON(presenceMsg{Type: "presence", Presence: f.presence}))
+	f.sent = all
+	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, mustJSON(presenceMsg{Type: "presence", Presence: all}))
 	if err != nil {
+		log.Error("prepare presence", "room", f.id.Room, "err", err)
 		return
 	}
 	for c := range f.clients {

@@ -71,37 +71,8 @@ type pongMsg struct {
 }
 
 type presenceMsg struct {
-	Type     string   `json:"type"`
-	Presence presence `json:"presence"`
-}
-
-// presence counts who is connected to a room on this node.
-type presence struct {
-	Total   int            `json:"total"`
-	ByRole  map[string]int `json:"by_role"`
-	ByMode  map[string]int `json:"by_mode"`
-	ByGroup map[string]int `json:"by_group"`
-}
-
-func newPresence() presence {
-	return presence{ByRole: map[string]int{}, ByMode: map[string]int{}, ByGroup: map[string]int{}}
-}
-
-// add counts p in (delta 1) or out (delta -1).
-func (pr *presence) add(p rooms.Participant, delta int) {
-	pr.Total += delta
-	bump(pr.ByRole, p.Role, delta)
-	bump(pr.ByMode, p.Mode, delta)
-	bump(pr.ByGroup, p.Group, delta)
-}
-
-func bump(m map[string]int, key string, delta int) {
-	if key == "" {
-		return
-	}
-	if m[key] += delta; m[key] <= 0 {
-		delete(m, key)
-	}
+	Type     string         `json:"type"`
+	Presence rooms.Presence `json:"presence"`
 }
 
 // clientMsg is anything a client sends; which fields matter depends on Type.

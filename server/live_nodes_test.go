@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -59,6 +60,29 @@ func TestTranscriptAcrossTwoNodesOnOneRedis(t *testing.T) {
 		nodeA.postCaption(t, cart, "plenary", "lang=en&seq="+itoa(uint64(i+2)), line+"\n")
 		if m := nextSegment(t, viewer); m.Segment.Text != line {
 			t.Fatalf("node B viewer got %q, want %q", m.Segment.Text, line)
+		}
+	}
+}
+
+// Presence counts everyone connected to the room, whichever node they are on.
+func TestPresenceAcrossTwoNodesOnOneRedis(t *testing.T) {
+	c, prefix := redistest.Client(t)
+	nodeA := serveStore(t, redisstore.New(c, prefix))
+	nodeB := serveStore(t, redisstore.New(redistest.NewClient(t), prefix))
+	plenary(t, nodeA)
+	onA := nodeA.dial(t, "plenary", nodeA.token(t, "plenary", rooms.RoleChair, "chair", nil), "")
+	nodeB.dial(t, "plenary", nodeB.token(t, "plenary", rooms.RoleParticipant, "amina", nil), "")
+	nodeB.dial(t, "plenary", nodeB.token(t, "plenary", rooms.RoleHub, "dhaka", nil), "")
+	for {
+		var p rooms.Presence
+		if err := json.Unmarshal(onA.nextOf("presence").Presence, &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Total == 3 {
+			if p.ByRole["chair"] != 1 || p.ByRole["participant"] != 1 || p.ByRole["hub"] != 1 {
+				t.Errorf("presence = %+v", p)
+			}
+			return
 		}
 	}
 }

@@ -362,3 +362,58 @@ func (s *Store) Follow(ctx context.Context, id rooms.LogID, after uint64, fn fun
 		}
 	}
 }
+
+var _ rooms.PresenceBoard = (*Store)(nil)
+
+// presenceKey is a hash of each node's counts for a room: field = node,
+// value = {"until": unix ms, "p": counts}.
+func (s *Store) presenceKey(room string) string { return s.prefix + ":{" + room + "}:presence" }
+
+type postedPresence struct {
+	Until    int64          `json:"until"`
+	Presence rooms.Presence `json:"p"`
+}
+
+// PostPresence implements rooms.PresenceBoard. The hash itself expires a
+// minute after the last post, so a room nobody watches leaves nothing.
+func (s *Store) PostPresence(ctx context.Context, room, node string, p rooms.Presence, ttl time.Duration) error {
+	v, err := json.Marshal(postedPresence{Until: time.Now().Add(ttl).UnixMilli(), Presence: p})
+	if err != nil {
+		return err
+	}
+	key := s.presenceKey(room)
+	_, err = s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, key, node, v)
+		p.Expire(ctx, key, time.Minute)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("redisstore: post presence of room %q: %w", room, err)
+	}
+	return nil
+}
+
+// RoomPresence implements rooms.PresenceBoard, dropping nodes whose counts
+// have outlived their ttl.
+func (s *Store) RoomPresence(ctx context.Context, room string) (rooms.Presence, error) {
+	key := s.presenceKey(room)
+	posts, err := s.c.HGetAll(ctx, key).Result()
+	if err != nil {
+		return rooms.Presence{}, fmt.Errorf("redisstore: read presence of room %q: %w", room, err)
+	}
+	sum, now := rooms.NewPresence(), time.Now().UnixMilli()
+	var stale []string
+	for node, v := range posts {
+		var p postedPresence
+		if json.Unmarshal([]byte(v), &p) != nil || p.Until < now {
+			stale = append(stale, node)
+			continue
+		}
+		sum.Merge(p.Presence)
+	}
+	if len(stale) > 0 {
+		// Best effort: a stale entry left behind is skipped next time too.
+		s.c.HDel(ctx, key, stale...)
+	}
+	return sum, nil
+}
