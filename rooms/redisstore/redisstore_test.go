@@ -246,3 +246,35 @@ func TestScriptReloaded(t *testing.T) {
 		t.Fatalf("Append after SCRIPT FLUSH: %v", err)
 	}
 }
+
+// Each node's presence counts add up, and a node that stops posting drops
+// out once its counts outlive their ttl.
+func TestPresenceBoard(t *testing.T) {
+	c, prefix := redistest.Client(t)
+	s := redisstore.New(c, prefix)
+	ctx := t.Context()
+	counts := func(role string, n int) rooms.Presence {
+		p := rooms.NewPresence()
+		for range n {
+			p.Add(rooms.Participant{Role: role, Mode: rooms.ModeRemote}, 1)
+		}
+		return p
+	}
+	if err := s.PostPresence(ctx, "plenary", "node-a", counts("participant", 3), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PostPresence(ctx, "plenary", "node-b", counts("chair", 1), 50*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PostPresence(ctx, "side-room", "node-a", counts("participant", 7), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := s.RoomPresence(ctx, "plenary")
+	if err != nil || sum.Total != 4 || sum.ByRole["chair"] != 1 || sum.ByMode["remote"] != 4 {
+		t.Fatalf("sum = %+v, %v; want 4 across both nodes", sum, err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if sum, _ := s.RoomPresence(ctx, "plenary"); sum.Total != 3 || sum.ByRole["chair"] != 0 {
+		t.Errorf("after node-b's ttl: %+v, want node-a's 3 only", sum)
+	}
+}
