@@ -138,16 +138,19 @@ func (c *Channel) Apply(e Event) {
 }
 
 // Segments returns copies of the segments changed after seq, in the order
-// they were opened; limit > 0 keeps only the last limit of them.
+// they were opened; limit > 0 keeps only the last limit of them. It walks
+// back from the newest and copies only what it returns: a viewer joining a
+// long meeting wants the end of it.
 func (c *Channel) Segments(after uint64, limit int) []Segment {
-	out := []Segment{}
-	for _, s := range c.segments {
-		if s.Seq > after {
-			out = append(out, *s)
+	var picked []*Segment
+	for i := len(c.segments) - 1; i >= 0 && (limit <= 0 || len(picked) < limit); i-- {
+		if s := c.segments[i]; s.Seq > after {
+			picked = append(picked, s)
 		}
 	}
-	if limit > 0 && len(out) > limit {
-		out = out[len(out)-limit:]
+	out := make([]Segment, len(picked))
+	for i, s := range picked {
+		out[len(picked)-1-i] = *s
 	}
 	return out
 }

@@ -56,12 +56,20 @@ type feed struct {
 	// were last told, summed over every node.
 	presence rooms.Presence
 	sent     rooms.Presence
+	// backlog is a transcript feed's shared message for joining viewers.
+	backlog  encodedBacklog
 	snapshot encodedSnapshot
 }
 
 type frame struct {
 	seq uint64
 	msg *websocket.PreparedMessage
+}
+
+type encodedBacklog struct {
+	seq   uint64
+	limit int
+	msg   *websocket.PreparedMessage
 }
 
 type encodedSnapshot struct {

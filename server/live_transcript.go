@@ -4,8 +4,11 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/parley-hub/parley/rooms"
 )
@@ -65,7 +68,10 @@ func (h *hub) followTranscripts(ctx context.Context, c *client, m clientMsg) err
 			f := h.feed(rooms.TranscriptLog(c.room, lang), ch.Seq)
 			f.mu.Lock()
 			defer f.mu.Unlock()
-			if !resume || !f.replay(c, after, ch.Seq) {
+			switch {
+			case !resume:
+				c.enqueue(f.preparedBacklog(h.log, ch, backlog))
+			case !f.replay(c, after, ch.Seq):
 				c.reply(segmentsMsg{Type: "segments", Lang: lang, Seq: ch.Seq, Segments: ch.Segments(after, backlog)})
 			}
 			f.clients[c] = struct{}{}
@@ -76,6 +82,22 @@ func (h *hub) followTranscripts(ctx context.Context, c *client, m clientMsg) err
 		}
 	}
 	return nil
+}
+
+// preparedBacklog is a channel's recent segments for viewers who join it,
+// prepared once and shared until the channel changes: 5,000 viewers joining
+// a long meeting cost one encoding, not 5,000. The caller holds f.mu.
+func (f *feed) preparedBacklog(log *slog.Logger, ch *rooms.Channel, limit int) *websocket.PreparedMessage {
+	b := f.backlog
+	if b.msg == nil || b.seq != ch.Seq || b.limit != limit {
+		msg := segmentsMsg{Type: "segments", Lang: ch.Lang, Seq: ch.Seq, Segments: ch.Segments(0, limit)}
+		pm, err := websocket.NewPreparedMessage(websocket.TextMessage, mustJSON(msg))
+		if err != nil {
+			log.Error("prepare transcript backlog", "room", ch.Room, "lang", ch.Lang, "err", err)
+		}
+		f.backlog = encodedBacklog{seq: ch.Seq, limit: limit, msg: pm}
+	}
+	return f.backlog.msg
 }
 
 // caption handles a captioner's console: the line being typed, and

@@ -54,7 +54,7 @@ func TestBenchFlagsRequireBoundsAndASecret(t *testing.T) {
 		}
 		return ""
 	}
-	cfg, err := parseBenchFlags(nil, env, io.Discard)
+	cfg, err := parseBenchFlags(benchWS, nil, env, io.Discard)
 	if err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
@@ -71,14 +71,14 @@ func TestBenchFlagsRequireBoundsAndASecret(t *testing.T) {
 		{"--driver", "shout"},        // unknown driver
 		{"--url", "http://10.1.2.3"}, // not the loopback
 	} {
-		if _, err := parseBenchFlags(args, env, io.Discard); err == nil {
+		if _, err := parseBenchFlags(benchWS, args, env, io.Discard); err == nil {
 			t.Errorf("parseBenchFlags(%v) accepted", args)
 		}
 	}
-	if _, err := parseBenchFlags(nil, func(string) string { return "" }, io.Discard); err == nil || !strings.Contains(err.Error(), "secret") {
+	if _, err := parseBenchFlags(benchWS, nil, func(string) string { return "" }, io.Discard); err == nil || !strings.Contains(err.Error(), "secret") {
 		t.Errorf("without a secret: %v", err)
 	}
-	if _, err := parseBenchFlags([]string{"--events", "0", "--duration", "5s"}, env, io.Discard); err != nil {
+	if _, err := parseBenchFlags(benchWS, []string{"--events", "0", "--duration", "5s"}, env, io.Discard); err != nil {
 		t.Errorf("a drive bounded by --duration: %v", err)
 	}
 }

@@ -16,8 +16,9 @@ import (
 )
 
 // benchWire is the little of a server message the bench needs. Fields it
-// does not name (changes, the snapshot's queue and balance) are skipped by
-// the decoder without being built, which keeps 5,000 readers cheap.
+// does not name (changes, the snapshot's queue and balance, a segment's
+// text) are skipped by the decoder without being built, which keeps 5,000
+// readers cheap.
 type benchWire struct {
 	Type  string `json:"type"`
 	Seq   uint64 `json:"seq"`
@@ -28,13 +29,27 @@ type benchWire struct {
 	Snapshot struct {
 		Seq uint64 `json:"seq"`
 	} `json:"snapshot"`
+	Segment struct {
+		ID      uint64    `json:"id"`
+		Seq     uint64    `json:"seq"`
+		Final   bool      `json:"final"`
+		Updated time.Time `json:"updated"`
+	} `json:"segment"`
+	Segments []struct{} `json:"segments"`
+	Code     string     `json:"code"`
+	Message  string     `json:"message"`
 }
 
-// benchSample is one event as one client received it.
+// benchSample is one event, or one segment change, as one client received
+// it.
 type benchSample struct {
 	seq    uint64
 	recvNs int64 // wall clock, Unix nanoseconds, when the whole frame was read
-	latNs  int64 // recvNs minus the event's server timestamp
+	latNs  int64 // recvNs minus the event's server timestamp (a segment's updated)
+	// segment is the id of the transcript segment the entry changed, and
+	// final whether that left it finished; zero for room events.
+	segment uint64
+	final   bool
 }
 
 // benchFrames lends read buffers to the readers: a buffer per connection
@@ -45,17 +60,41 @@ var benchFrames = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // then reads until the connection ends. Fields without atomics are written
 // only by that goroutine and read by others only after done closes, except
 // the join fields, which are final once joined closes.
+//
+// A client measures its room's events, or with follow a transcript
+// channel's segments: once the room's snapshot has come it sends follow (a
+// `transcript` message) and is ready when the channel's `segments` arrive.
 type benchClient struct {
 	index int
+	// follow is the transcript request to send after the snapshot; nil
+	// measures the room's events.
+	follow []byte
+	// keepBacklog keeps the `segments` frame, for checking what a late
+	// viewer got once the timing is done.
+	keepBacklog bool
 
 	dialStart   time.Time
 	dialErr     error
 	snapshotAt  time.Time // first snapshot; zero if none came
 	snapshotSeq uint64
+	requestDue  bool      // the snapshot came: send follow
+	requestAt   time.Time // when follow was sent
+	// readyAt is when measuring starts: the snapshot, or with follow the
+	// channel's segments; zero if the client never got there. readySeq is
+	// the seq of the measured log then: later entries are the deliveries.
+	readyAt  time.Time
+	readySeq uint64
+	joinErr  error // the server answered follow with an error
+	// backlog counts the segments of the `segments` message; backlogFrame
+	// holds it with keepBacklog.
+	backlog      int
+	backlogFrame []byte
 
 	samples    []benchSample
-	resnapshot int // snapshots after the first: the server made the client start over
+	resnapshot int // snapshots (or segments) after the first: the server made the client start over
 	presence   int
+	roomEvents int // room events received while following a transcript: not measured
+	slowPath   int // events and segments the fast parser declined
 	badFrames  int
 	other      int
 	endErr     error // why reading stopped
@@ -67,7 +106,7 @@ type benchClient struct {
 	closing atomic.Bool   // the bench asked to close: an end after this is expected
 
 	joinOnce sync.Once
-	joined   chan struct{} // closed at the first snapshot, or when the client gives up
+	joined   chan struct{} // closed when ready, or when the client gives up
 	done     chan struct{} // closed when the reader returns
 }
 
@@ -139,7 +178,13 @@ func (c *benchClient) read(conn *websocket.Conn) {
 		if err == nil {
 			c.handle(buf.Bytes(), now)
 		}
-		benchFrames.Put(buf)
+		if buf.Cap() <= maxPooledFrame {
+			benchFrames.Put(buf)
+		}
+		if err == nil && c.requestDue {
+			c.requestDue, c.requestAt = false, time.Now()
+			err = conn.WriteMessage(websocket.TextMessage, c.follow)
+		}
 		if err != nil {
 			c.endErr, c.endedUnasked = err, !c.closing.Load()
 			return
@@ -147,7 +192,21 @@ func (c *benchClient) read(conn *websocket.Conn) {
 	}
 }
 
+// maxPooledFrame keeps a late viewer's backlog (megabytes) out of the pool
+// that every reader draws on.
+const maxPooledFrame = 256 << 10
+
 func (c *benchClient) handle(data []byte, now time.Time) {
+	if c.follow != nil {
+		if seg, ok := parseSegmentFast(data); ok {
+			c.recordSegment(seg, now)
+			return
+		}
+		if seq, n, ok := parseSegmentsFast(data); ok {
+			c.segmentsArrived(seq, n, data, now)
+			return
+		}
+	}
 	if seq, at, ok := parseEventFast(data); ok {
 		c.recordEvent(seq, at, now)
 		return
@@ -159,27 +218,87 @@ func (c *benchClient) handle(data []byte, now time.Time) {
 	}
 	switch m.Type {
 	case "event":
+		c.slowPath++
 		c.recordEvent(m.Seq, m.Event.Time, now)
 	case "snapshot":
 		if !c.snapshotAt.IsZero() {
 			c.resnapshot++
-			c.lastSeq.Store(m.Snapshot.Seq)
+			if c.follow == nil {
+				c.lastSeq.Store(m.Snapshot.Seq)
+			}
 			return
 		}
 		c.snapshotAt, c.snapshotSeq = now, m.Snapshot.Seq
-		c.lastSeq.Store(m.Snapshot.Seq)
-		c.markJoined()
+		if c.follow != nil {
+			c.requestDue = true
+			return
+		}
+		c.ready(now, m.Snapshot.Seq)
+	case "segment":
+		c.slowPath++
+		c.recordSegment(benchSegmentMsg{seq: m.Seq, id: m.Segment.ID, final: m.Segment.Final, updated: m.Segment.Updated}, now)
+	case "segments":
+		c.slowPath++
+		c.segmentsArrived(m.Seq, len(m.Segments), data, now)
+	case "error":
+		if c.readyAt.IsZero() && c.follow != nil {
+			// The transcript request was refused: this client will not join.
+			c.joinErr = fmt.Errorf("the server refused the transcript request: %s: %s", m.Code, m.Message)
+			c.markJoined()
+			return
+		}
+		c.other++
 	case "presence":
 		c.presence++
-	case "welcome":
+	case "welcome", "ack":
 	default:
 		c.other++
 	}
 }
 
+// ready starts measuring: deliveries are the entries after seq.
+func (c *benchClient) ready(now time.Time, seq uint64) {
+	c.readyAt, c.readySeq = now, seq
+	c.lastSeq.Store(seq)
+	c.markJoined()
+}
+
 func (c *benchClient) recordEvent(seq uint64, at, now time.Time) {
+	if c.follow != nil {
+		c.roomEvents++ // the room's log, not the channel's: another seq space
+		return
+	}
 	c.samples = append(c.samples, benchSample{seq: seq, recvNs: now.UnixNano(), latNs: now.Sub(at).Nanoseconds()})
 	c.lastSeq.Store(seq)
+}
+
+func (c *benchClient) recordSegment(m benchSegmentMsg, now time.Time) {
+	if c.follow == nil {
+		c.other++
+		return
+	}
+	c.samples = append(c.samples, benchSample{
+		seq: m.seq, recvNs: now.UnixNano(), latNs: now.Sub(m.updated).Nanoseconds(), segment: m.id, final: m.final,
+	})
+	c.lastSeq.Store(m.seq)
+}
+
+// segmentsArrived takes the channel's answer to the transcript request: n
+// recent segments as of the channel's seq.
+func (c *benchClient) segmentsArrived(seq uint64, n int, data []byte, now time.Time) {
+	if c.follow == nil {
+		c.other++
+		return
+	}
+	if !c.readyAt.IsZero() {
+		c.resnapshot++
+		return
+	}
+	c.backlog = n
+	if c.keepBacklog {
+		c.backlogFrame = bytes.Clone(data)
+	}
+	c.ready(now, seq)
 }
 
 // The server writes every event message in its struct's field order:
@@ -238,9 +357,9 @@ func cutUint(b []byte) (uint64, []byte, bool) {
 	return n, b[i:], true
 }
 
-// joinedOK reports, once joined has closed, whether the client got its
-// snapshot.
-func (c *benchClient) joinedOK() bool { return c.dialErr == nil && !c.snapshotAt.IsZero() }
+// joinedOK reports, once joined has closed, whether the client got ready:
+// its snapshot, or its transcript's segments.
+func (c *benchClient) joinedOK() bool { return c.dialErr == nil && !c.readyAt.IsZero() }
 
 // startClose sends a normal close frame; the server answers it and ends
 // the connection, which ends the reader.

@@ -41,7 +41,39 @@ type benchCommandResult struct {
 	sentNs int64 // when it was sent; later than dueNs if the previous one was slow
 	rttNs  int64 // the POST's round trip: decide, append to the journal, answer
 	seqs   []uint64
-	err    error
+	// segments are, for a caption post, the segments it changed as its
+	// answer gave them: each viewer must get each of them as it is there.
+	segments []benchSegment
+	err      error
+}
+
+// benchSegment is a segment as a caption post's answer gives it.
+type benchSegment struct {
+	ID    uint64 `json:"id"`
+	Seq   uint64 `json:"seq"`
+	Final bool   `json:"final"`
+}
+
+// benchAction sends command i and says what it appended: the log seqs,
+// and for a caption post the segments.
+type benchAction func(ctx context.Context, i int) ([]uint64, []benchSegment, error)
+
+// roomCommands is the action of the ws kind: the chair's command i of the
+// configured driver, through the HTTP API.
+func roomCommands(hc *http.Client, cfg benchConfig, token string) benchAction {
+	url := cfg.apiURL("/rooms/" + cfg.Room + "/commands")
+	body := driverCommands[cfg.Driver]
+	return func(ctx context.Context, i int) ([]uint64, []benchSegment, error) {
+		status, answer, err := apiCall(ctx, hc, url, token, body(i))
+		switch {
+		case err != nil:
+			return nil, nil, err
+		case status != http.StatusOK:
+			return nil, nil, fmt.Errorf("HTTP %d: %s", status, strings.TrimSpace(string(answer)))
+		}
+		seqs, err := appendedSeqs(answer)
+		return seqs, nil, err
+	}
 }
 
 // prepareDriver leaves the room as the driver needs it: for the hand
@@ -65,10 +97,9 @@ func prepareDriver(ctx context.Context, hc *http.Client, cfg benchConfig, token 
 // start + i/rate whatever happened to command i-1, so a slow server shows
 // up as lateness instead of quietly lowering the load (coordinated
 // omission). One command is in flight at a time, because the hand driver's
-// commands depend on each other; lateness is recorded for each.
-func drive(ctx context.Context, hc *http.Client, cfg benchConfig, token string) []benchCommandResult {
-	url := cfg.apiURL("/rooms/" + cfg.Room + "/commands")
-	body := driverCommands[cfg.Driver]
+// commands depend on each other and caption posts are numbered in order;
+// lateness is recorded for each.
+func drive(ctx context.Context, cfg benchConfig, act benchAction) []benchCommandResult {
 	start := time.Now()
 	var results []benchCommandResult
 	for i := 0; cfg.Events == 0 || i < cfg.Events; i++ {
@@ -80,18 +111,11 @@ func drive(ctx context.Context, hc *http.Client, cfg benchConfig, token string) 
 			break
 		}
 		r := benchCommandResult{dueNs: due.UnixNano(), sentNs: time.Now().UnixNano()}
-		status, answer, err := apiCall(ctx, hc, url, token, body(i))
+		seqs, segs, err := act(ctx, i)
 		r.rttNs = time.Now().UnixNano() - r.sentNs
-		switch {
-		case err != nil:
+		r.seqs, r.segments = seqs, segs
+		if err != nil {
 			r.err = fmt.Errorf("command %d: %w", i+1, err)
-		case status != http.StatusOK:
-			r.err = fmt.Errorf("command %d: HTTP %d: %s", i+1, status, strings.TrimSpace(string(answer)))
-		default:
-			r.seqs, r.err = appendedSeqs(answer)
-			if r.err != nil {
-				r.err = fmt.Errorf("command %d: %w", i+1, r.err)
-			}
 		}
 		results = append(results, r)
 		if ctx.Err() != nil {

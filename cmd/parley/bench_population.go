@@ -53,9 +53,11 @@ func benchPerson(room string, i int) auth.Claims {
 
 // benchTokens are the run's credentials.
 type benchTokens struct {
-	admin   string   // opens the room
-	driver  string   // chair who drives the commands
-	clients []string // one per live client
+	admin     string   // opens the room
+	driver    string   // chair who drives the commands
+	captioner string   // posts the transcript kind's captions
+	clients   []string // one per live client
+	late      []string // one per late viewer
 }
 
 // mintTokens issues every token up front so that signing costs nothing
@@ -80,6 +82,23 @@ func mintTokens(cfg benchConfig) (benchTokens, error) {
 			return benchTokens{}, fmt.Errorf("bench: token of client %d: %w", i, err)
 		}
 	}
+	if !cfg.transcript() {
+		return t, nil
+	}
+	// The captioner may write only the channel under test, as a CART
+	// writer's token for one language does.
+	captioner := auth.Claims{RegisteredClaims: jwt.RegisteredClaims{Subject: "bench-captioner"}, Name: "Bench captioner", Room: cfg.Room,
+		Role: rooms.RoleCaptioner, Lang: cfg.Lang}
+	if t.captioner, err = auth.Issue(cfg.Secret, captioner, ttl); err != nil {
+		return benchTokens{}, fmt.Errorf("bench: captioner token: %w", err)
+	}
+	// Late viewers are more of the same population, after the others.
+	t.late = make([]string, cfg.Late)
+	for i := range t.late {
+		if t.late[i], err = auth.Issue(cfg.Secret, benchPerson(cfg.Room, cfg.Clients+i), ttl); err != nil {
+			return benchTokens{}, fmt.Errorf("bench: token of late viewer %d: %w", i, err)
+		}
+	}
 	return t, nil
 }
 
@@ -95,14 +114,24 @@ func newBenchHTTPClient() *http.Client {
 	}
 }
 
-// apiCall POSTs body with token and returns the status and the answer.
+// apiCall POSTs the JSON body with token and returns the status and the
+// answer.
 func apiCall(ctx context.Context, hc *http.Client, url, token, body string) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
+	return apiSend(ctx, hc, http.MethodPost, url, token, "application/json", body)
+}
+
+// apiSend makes one API request with token in the Authorization header
+// (never the URL: it stays out of access logs) and returns the status and
+// up to 1 MiB of the answer.
+func apiSend(ctx context.Context, hc *http.Client, method, url, token, contentType, body string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
 	if err != nil {
 		return 0, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
+	if body != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		return 0, nil, err

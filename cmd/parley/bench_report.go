@@ -8,10 +8,11 @@ import (
 
 // benchReport is a run's figures and verdict; --json prints it as is.
 type benchReport struct {
+	Kind        string       `json:"kind"` // "ws" or "transcript"
 	Target      string       `json:"target"`
 	Room        string       `json:"room"`
 	RoomCreated bool         `json:"room_created"`
-	Mode        string       `json:"mode"` // "drive" or "idle"
+	Mode        string       `json:"mode"` // "drive", "idle" or "late-only"
 	Machine     benchMachine `json:"machine"`
 
 	Clients            int              `json:"clients"`
@@ -20,9 +21,10 @@ type benchReport struct {
 	FailureReasons     []countedMessage `json:"failure_reasons,omitempty"`
 	ConnectRateTarget  float64          `json:"connect_rate_target"`
 	ConnectRateReached float64          `json:"connect_rate_reached"`
-	// JoinWindowMs runs from the first dial to the last snapshot received.
+	// JoinWindowMs runs from the first dial to the last client ready.
 	JoinWindowMs float64 `json:"join_window_ms"`
-	// Join runs, per client, from starting to dial to receiving the snapshot.
+	// Join runs, per client, from starting to dial to being ready: having
+	// the snapshot, or for a transcript viewer the channel's segments.
 	Join benchLatency `json:"join_latency"`
 	// DroppedEarly counts joined clients whose connection ended before the
 	// bench closed it (kicked as too slow, or the server failed).
@@ -40,7 +42,8 @@ type benchReport struct {
 
 	Delivery benchDelivery `json:"delivery"`
 	// Latency runs from the event's server timestamp (set when the command
-	// was decided, before the journal's sync) to the client's read.
+	// was decided, before the journal's sync; a segment's updated is the
+	// same time of its entry) to the client's read.
 	Latency benchLatency `json:"latency_from_event_time"`
 	// LatencyFromSchedule runs from when the schedule said to send the
 	// command: it also counts the driver's lateness and the command's own
@@ -48,6 +51,12 @@ type benchReport struct {
 	LatencyFromSchedule benchLatency `json:"latency_from_schedule"`
 	// PerEvent is each driven event's delivery, in seq order.
 	PerEvent []benchEventLatency `json:"per_event,omitempty"`
+
+	// Transcript is the transcript kind's prefill, viewers and late viewers.
+	Transcript *benchTranscriptReport `json:"transcript,omitempty"`
+	// SlowPathFrames counts events and segments the fast parser declined:
+	// above zero, the server's layout changed and the bench costs more.
+	SlowPathFrames int `json:"slow_path_frames"`
 
 	Memory         benchMemory    `json:"server_memory"`
 	ServerCPU      benchServerCPU `json:"server_cpu"`
@@ -88,12 +97,17 @@ type benchServerCPU struct {
 
 func newBenchReport(cfg benchConfig) *benchReport {
 	rep := &benchReport{
-		Target: cfg.BaseURL.String(), Room: cfg.Room, Mode: "drive", Machine: readMachine(),
+		Kind: cfg.Kind, Target: cfg.BaseURL.String(), Room: cfg.Room, Mode: "drive", Machine: readMachine(),
 		Clients: cfg.Clients, ConnectRateTarget: cfg.ConnectRate,
 	}
-	if cfg.Idle {
+	switch {
+	case cfg.Idle:
 		rep.Mode = "idle"
-	} else {
+	case cfg.LateOnly:
+		rep.Mode = "late-only"
+	case cfg.transcript():
+		rep.Driver, rep.Rate = "captions", cfg.Rate
+	default:
 		rep.Driver, rep.Rate = cfg.Driver, cfg.Rate
 	}
 	return rep
@@ -112,9 +126,9 @@ func (rep *benchReport) setJoins(clients []*benchClient, start time.Time) {
 			reasons[failureReason(c)]++
 			continue
 		}
-		joins = append(joins, int64(c.snapshotAt.Sub(c.dialStart)))
-		if c.snapshotAt.After(last) {
-			last = c.snapshotAt
+		joins = append(joins, int64(c.readyAt.Sub(c.dialStart)))
+		if c.readyAt.After(last) {
+			last = c.readyAt
 		}
 	}
 	rep.Connected, rep.Failed = len(joins), len(clients)-len(joins)
@@ -127,13 +141,19 @@ func (rep *benchReport) setJoins(clients []*benchClient, start time.Time) {
 }
 
 func failureReason(c *benchClient) string {
-	if c.dialErr != nil {
+	what := "no snapshot"
+	if c.follow != nil && !c.snapshotAt.IsZero() {
+		what = "no transcript segments"
+	}
+	switch {
+	case c.dialErr != nil:
 		return c.dialErr.Error()
+	case c.joinErr != nil:
+		return c.joinErr.Error()
+	case c.endErr != nil:
+		return what + " before the connection ended: " + c.endErr.Error()
 	}
-	if c.endErr != nil {
-		return "no snapshot before the connection ended: " + c.endErr.Error()
-	}
-	return "no snapshot"
+	return what
 }
 
 // setConnections records, once every reader has ended, which connections
@@ -141,6 +161,7 @@ func failureReason(c *benchClient) string {
 func (rep *benchReport) setConnections(clients []*benchClient) {
 	reasons := map[string]int{}
 	for _, c := range clients {
+		rep.SlowPathFrames += c.slowPath
 		if !c.joinedOK() {
 			continue
 		}
@@ -226,7 +247,10 @@ func (rep *benchReport) judge() {
 			rep.problem(fmt.Sprintf("%d deliveries missing across %d clients", d.Missing, d.ClientsMissingEvents))
 		}
 		if d.DuplicateOrOutOfOrder > 0 {
-			rep.problem(fmt.Sprintf("%d events arrived twice or out of order", d.DuplicateOrOutOfOrder))
+			rep.problem(fmt.Sprintf("%d %s arrived twice or out of order", d.DuplicateOrOutOfOrder, rep.unit()))
+		}
+		if d.NotAsPosted > 0 {
+			rep.problem(fmt.Sprintf("%d segments arrived otherwise than their post made them (another segment, or not final)", d.NotAsPosted))
 		}
 		if d.Resnapshots > 0 {
 			rep.problem(fmt.Sprintf("%d clients were sent a fresh snapshot mid-run", d.Resnapshots))
@@ -235,18 +259,35 @@ func (rep *benchReport) judge() {
 	rep.Passed = len(rep.Problems) == 0
 }
 
+// unit names what the run delivers, and who to.
+func (rep *benchReport) unit() string {
+	if rep.Kind == benchTranscript {
+		return "segments"
+	}
+	return "events"
+}
+
+func (rep *benchReport) audience() string {
+	if rep.Kind == benchTranscript {
+		return "viewers"
+	}
+	return "clients"
+}
+
 // writeText prints the report for a person.
 func (rep *benchReport) writeText(w io.Writer) {
 	m := rep.Machine
-	fmt.Fprintf(w, "parley bench ws: %s room %q (%s)\n", rep.Target, rep.Room, rep.Mode)
+	fmt.Fprintf(w, "parley bench %s: %s room %q (%s)\n", rep.Kind, rep.Target, rep.Room, rep.Mode)
 	fmt.Fprintf(w, "machine       %d CPUs, %s; load %s -> %s; CPU pressure %s -> %s; fd limit %d\n",
 		m.CPUs, m.CPUModel, m.LoadAvgStart, m.LoadAvgEnd, m.CPUPressureStart, m.CPUPressureEnd, m.FDLimit)
-	fmt.Fprintf(w, "clients       %d connected, %d failed of %d\n", rep.Connected, rep.Failed, rep.Clients)
-	for _, r := range rep.FailureReasons {
-		fmt.Fprintf(w, "              %d x %s\n", r.Count, r.Message)
+	if rep.Clients > 0 {
+		fmt.Fprintf(w, "%-14s%d connected, %d failed of %d\n", rep.audience(), rep.Connected, rep.Failed, rep.Clients)
+		for _, r := range rep.FailureReasons {
+			fmt.Fprintf(w, "              %d x %s\n", r.Count, r.Message)
+		}
+		fmt.Fprintf(w, "joins         last ready %.0f ms after the first dial (target rate %.0f/s, reached %.0f/s); join latency %s\n",
+			rep.JoinWindowMs, rep.ConnectRateTarget, rep.ConnectRateReached, rep.Join)
 	}
-	fmt.Fprintf(w, "joins         last snapshot %.0f ms after the first dial (target rate %.0f/s, reached %.0f/s); join latency %s\n",
-		rep.JoinWindowMs, rep.ConnectRateTarget, rep.ConnectRateReached, rep.Join)
 	if rep.DroppedEarly > 0 {
 		fmt.Fprintf(w, "dropped       %d connections ended by the server\n", rep.DroppedEarly)
 		for _, r := range rep.DroppedEarlyReasons {
@@ -260,16 +301,29 @@ func (rep *benchReport) writeText(w io.Writer) {
 		for _, r := range rep.CommandFailures {
 			fmt.Fprintf(w, "              %d x %s\n", r.Count, r.Message)
 		}
-		fmt.Fprintf(w, "delivery      %d of %d (%d events x %d clients); missing %d in %d clients; duplicate/out of order %d; resnapshots %d; foreign %d\n",
-			d.Delivered, d.Expected, d.EventsSent, rep.Connected, d.Missing, d.ClientsMissingEvents, d.DuplicateOrOutOfOrder, d.Resnapshots, d.Foreign)
+		fmt.Fprintf(w, "delivery      %d of %d (%d %s x %d %s); missing %d in %d %s; duplicate/out of order %d; not as posted %d; resnapshots %d; foreign %d\n",
+			d.Delivered, d.Expected, d.EventsSent, rep.unit(), rep.Connected, rep.audience(), d.Missing, d.ClientsMissingEvents, rep.audience(),
+			d.DuplicateOrOutOfOrder, d.NotAsPosted, d.Resnapshots, d.Foreign)
 		fmt.Fprintf(w, "latency       from event time: %s\n", rep.Latency)
 		fmt.Fprintf(w, "              from schedule:   %s\n", rep.LatencyFromSchedule)
 		if e, ok := rep.slowestEvent(); ok {
-			fmt.Fprintf(w, "              slowest event:   seq %d, due at +%.0f ms, command round trip %.1f ms: %s\n", e.Seq, e.DueMs, e.RoundTripMs, e.benchLatency)
+			fmt.Fprintf(w, "              slowest:         seq %d, due at +%.0f ms, command round trip %.1f ms: %s\n", e.Seq, e.DueMs, e.RoundTripMs, e.benchLatency)
 		}
 	}
+	if rep.Transcript != nil {
+		rep.Transcript.writeText(w, rep.Clients > 0)
+	}
+	if rep.SlowPathFrames > 0 {
+		fmt.Fprintf(w, "bench         %d frames missed the fast parser (the server's layout changed?)\n", rep.SlowPathFrames)
+	}
 	mem := rep.Memory
-	if mem.Before != nil && mem.Connected != nil {
+	if mem.Before != nil && mem.Connected != nil && rep.Clients == 0 {
+		fmt.Fprintf(w, "server RSS    %.1f MiB before, peak so far %.1f MiB", kibToMiB(mem.Before.RSSKiB), kibToMiB(mem.Connected.PeakKiB))
+		if mem.AfterDisconnect != nil {
+			fmt.Fprintf(w, ", %.1f MiB after", kibToMiB(mem.AfterDisconnect.RSSKiB))
+		}
+		fmt.Fprintln(w)
+	} else if mem.Before != nil && mem.Connected != nil {
 		fmt.Fprintf(w, "server RSS    %.1f MiB before, %.1f MiB connected (+%.1f MiB): %.1f KiB per connection, %.1f MiB per 1,000; peak %.1f MiB",
 			kibToMiB(mem.Before.RSSKiB), kibToMiB(mem.Connected.RSSKiB), kibToMiB(mem.DeltaKiB), mem.PerConnKiB, mem.Per1000MiB, kibToMiB(mem.Connected.PeakKiB))
 		if mem.AfterDisconnect != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"time"
 )
 
@@ -26,6 +27,13 @@ type benchRun struct {
 	clients  []*benchClient
 	rep      *benchReport
 	closed   bool
+	// follow is what each client sends after its snapshot: the transcript
+	// kind's request, nil for the ws kind.
+	follow []byte
+	// posted counts the lines this run added to the transcript, lastID the
+	// last segment they opened.
+	posted int
+	lastID uint64
 }
 
 // runBench connects the clients, drives the commands, checks every
@@ -35,6 +43,9 @@ type benchRun struct {
 func runBench(ctx context.Context, cfg benchConfig, progress io.Writer) (*benchReport, error) {
 	if err := cfg.validate(ctx); err != nil {
 		return nil, err
+	}
+	if cfg.LateOnly {
+		cfg.Clients = 0 // no viewers: no tokens, no descriptors for them
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
@@ -58,37 +69,49 @@ func runBench(ctx context.Context, cfg benchConfig, progress io.Writer) (*benchR
 	if rep.RoomCreated, err = ensureRoom(ctx, hc, cfg, tokens.admin); err != nil {
 		return nil, err
 	}
-	if !cfg.Idle {
-		if err := prepareDriver(ctx, hc, cfg, tokens.driver); err != nil {
-			return nil, err
-		}
+	r := &benchRun{cfg: cfg, progress: progress, rep: rep}
+	act, err := r.prepare(ctx, hc, tokens)
+	if err != nil {
+		return nil, err
 	}
 
-	r := &benchRun{cfg: cfg, progress: progress, rep: rep}
 	server := r.sampleServer("before connecting")
-	r.connect(ctx, tokens.clients)
+	if !cfg.LateOnly {
+		r.connect(ctx, tokens.clients)
+	}
 	// Whatever happens next, no connection outlives the run.
 	defer r.closeAll()
-	if !sleepUntil(ctx, time.Now().Add(cfg.Settle)) {
+	if !cfg.LateOnly && !sleepUntil(ctx, time.Now().Add(cfg.Settle)) {
 		rep.problem("the run timed out while settling")
 	}
 	connected := r.sampleServer("after connecting")
 	rep.setMemory(server.mem, connected.mem)
 	rep.ServerCPU.ConnectMs = connected.cpuSince(server)
 
-	if !cfg.Idle {
+	if cfg.driving() {
 		fmt.Fprintf(progress, "bench: driving %s at %.2f/s\n", r.describeDrive(), cfg.Rate)
 		toolBefore := selfCPU()
-		cmds := drive(ctx, hc, cfg, tokens.driver)
+		cmds := drive(ctx, cfg, act)
 		r.drain(ctx, cmds)
 		rep.ToolCPUDriveMs = nsToMs(int64(selfCPU() - toolBefore))
 		driven := r.sampleServer("after driving")
 		rep.ServerCPU.DriveMs = driven.cpuSince(connected)
 		rep.setCommands(cmds)
+		r.notePosted(cmds)
+		if cfg.transcript() && cfg.Late > 0 {
+			// With the viewers still connected, as late comers find them.
+			r.lateJoins(ctx, tokens.late)
+		}
 		r.closeAll()
 		rep.setDelivery(tallyDelivery(r.clients, cmds), cmds)
 	} else {
+		if cfg.LateOnly {
+			r.lateJoins(ctx, tokens.late)
+		}
 		r.closeAll()
+	}
+	if rep.Transcript != nil {
+		rep.Transcript.setViewers(r.clients)
 	}
 	if cfg.ServerPID > 0 {
 		if m, err := readProcMemory(cfg.ServerPID); err == nil {
@@ -109,11 +132,42 @@ func runBench(ctx context.Context, cfg benchConfig, progress io.Writer) (*benchR
 	return rep, nil
 }
 
-func (r *benchRun) describeDrive() string {
-	if r.cfg.Events == 0 {
-		return fmt.Sprintf("%s commands for %s", r.cfg.Driver, r.cfg.Duration)
+// prepare readies the room for the drive before anyone connects and
+// returns the drive's action: for the hand driver, no request of the
+// driver's own left over from an interrupted run; for the transcript kind,
+// the prefill, and posts numbered after the channel's last.
+func (r *benchRun) prepare(ctx context.Context, hc *http.Client, tokens benchTokens) (benchAction, error) {
+	switch {
+	case r.cfg.transcript():
+		return r.prepareTranscript(ctx, hc, tokens.captioner)
+	case r.cfg.Idle:
+		return nil, nil
 	}
-	return fmt.Sprintf("%d %s commands", r.cfg.Events, r.cfg.Driver)
+	if err := prepareDriver(ctx, hc, r.cfg, tokens.driver); err != nil {
+		return nil, err
+	}
+	return roomCommands(hc, r.cfg, tokens.driver), nil
+}
+
+func (r *benchRun) describeDrive() string {
+	what := r.cfg.Driver + " commands"
+	if r.cfg.transcript() {
+		what = "caption posts to " + r.cfg.Lang
+	}
+	if r.cfg.Events == 0 {
+		return fmt.Sprintf("%s for %s", what, r.cfg.Duration)
+	}
+	return fmt.Sprintf("%d %s", r.cfg.Events, what)
+}
+
+// notePosted counts the lines the drive added, for the late viewers' check.
+func (r *benchRun) notePosted(cmds []benchCommandResult) {
+	for _, c := range cmds {
+		for _, s := range c.segments {
+			r.posted++
+			r.lastID = s.ID
+		}
+	}
 }
 
 // connect dials client i at start + i/connect-rate, each from its own
@@ -129,6 +183,7 @@ func (r *benchRun) connect(ctx context.Context, tokens []string) {
 	start := time.Now()
 	for i := range r.clients {
 		c := newBenchClient(i, expect)
+		c.follow = r.follow
 		r.clients[i] = c
 		if !sleepUntil(ctx, start.Add(time.Duration(float64(i)/cfg.ConnectRate*float64(time.Second)))) {
 			c.dialErr = fmt.Errorf("not dialled: the run timed out")
@@ -164,7 +219,7 @@ wait:
 		if !waitAll(stragglers, closeWait) {
 			panic("bench: stragglers' readers did not stop after their connections were closed")
 		}
-		r.rep.problem(fmt.Sprintf("%d clients had no snapshot %s after the last dial", len(stragglers), cfg.DialTimeout+joinGrace))
+		r.rep.problem(fmt.Sprintf("%d clients were not ready (no snapshot, or no transcript) %s after the last dial", len(stragglers), cfg.DialTimeout+joinGrace))
 	}
 	r.rep.setJoins(r.clients, start)
 	fmt.Fprintf(r.progress, "bench: %d of %d clients joined in %.1f s\n", r.rep.Connected, cfg.Clients, r.rep.JoinWindowMs/1000)

@@ -52,7 +52,7 @@ func startBenchServer(t *testing.T) *url.URL {
 
 func smallBenchConfig(u *url.URL) benchConfig {
 	return benchConfig{
-		BaseURL: u, Secret: []byte(benchTestSecret), Room: "bench",
+		Kind: benchWS, BaseURL: u, Secret: []byte(benchTestSecret), Room: "bench",
 		Clients: 50, ConnectRate: 500, Rate: 20, Events: 10, Driver: driverAgenda,
 		Timeout: 2 * time.Minute, Drain: 30 * time.Second, DialTimeout: 10 * time.Second,
 		// The test's process is the server: its figures exercise /proc

@@ -16,8 +16,12 @@ type benchDelivery struct {
 	// Foreign counts events no driven command appended (someone else acting
 	// in the room); they are neither expected nor an error.
 	Foreign int `json:"foreign_events"`
-	// Resnapshots counts snapshots after a client's first: the server made
-	// it start over, which a healthy run never does.
+	// NotAsPosted counts deliveries of a caption post's entry whose segment
+	// was not the one the post's answer gave, or not as final: each post
+	// opens and finishes one line, so a viewer must see it finished, once.
+	NotAsPosted int `json:"not_as_posted"`
+	// Resnapshots counts snapshots (or transcript backlogs) after a client's
+	// first: the server made it start over, which a healthy run never does.
 	Resnapshots int `json:"resnapshots"`
 
 	// latency from the event's server timestamp, and from the time the
@@ -28,17 +32,22 @@ type benchDelivery struct {
 	bySeq map[uint64][]int64
 }
 
-// tallyDelivery checks each joined client's events against the seqs the
-// driver's commands appended. Clients joined before the drive began, so
-// every appended event is one each client must see exactly once, in order.
+// tallyDelivery checks each joined client's events (or a viewer's segment
+// changes) against the seqs the driver's commands appended. Clients joined
+// before the drive began, so every appended entry is one each client must
+// see exactly once, in order.
 func tallyDelivery(clients []*benchClient, cmds []benchCommandResult) benchDelivery {
-	due := map[uint64]int64{} // seq -> when its command was due
+	due := map[uint64]int64{}         // seq -> when its command was due
+	want := map[uint64]benchSegment{} // seq -> the segment a caption post made
 	for _, c := range cmds {
 		if c.err != nil {
 			continue
 		}
 		for _, seq := range c.seqs {
 			due[seq] = c.dueNs
+		}
+		for _, s := range c.segments {
+			want[s.Seq] = s
 		}
 	}
 	d := benchDelivery{EventsSent: len(due), bySeq: map[uint64][]int64{}}
@@ -56,7 +65,7 @@ func tallyDelivery(clients []*benchClient, cmds []benchCommandResult) benchDeliv
 		}
 		d.Expected += len(due)
 		d.Resnapshots += c.resnapshot
-		last, got := c.snapshotSeq, 0
+		last, got := c.readySeq, 0
 		for _, s := range c.samples {
 			if s.seq <= last {
 				d.DuplicateOrOutOfOrder++
@@ -69,6 +78,9 @@ func tallyDelivery(clients []*benchClient, cmds []benchCommandResult) benchDeliv
 				continue
 			}
 			got++
+			if w, ok := want[s.seq]; ok && (s.segment != w.ID || s.final != w.Final) {
+				d.NotAsPosted++
+			}
 			d.fromEvent = append(d.fromEvent, s.latNs)
 			d.fromSchedule = append(d.fromSchedule, s.recvNs-dueNs)
 			d.bySeq[s.seq] = append(d.bySeq[s.seq], s.latNs)

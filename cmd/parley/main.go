@@ -34,6 +34,7 @@ commands:
   serve    run the server (parley serve --help for its flags)
   token    issue an access token
   bench    load a running server's live protocol (parley bench ws --help)
+           or its live transcripts (parley bench transcript --help)
   version  print the version
 `
 

@@ -1,0 +1,671 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/parley-hub/parley/rooms"
+)
+
+// The transcript kind: viewers follow one channel over the live protocol,
+// a captioner posts lines to it the way CART software does, and late
+// viewers fetch its recent history. Everything else (population, dialling,
+// the constant-rate drive, the drain, the tally, the report) is the ws
+// kind's.
+
+const (
+	// maxLateBacklog is the most segments the server sends one request.
+	maxLateBacklog = 10000
+	// prefillBody keeps a batched post under the server's 64 KiB body limit.
+	prefillBody = 60 << 10
+)
+
+func (cfg benchConfig) validateTranscript() error {
+	switch {
+	case !rooms.ValidLanguage(cfg.Lang):
+		return fmt.Errorf("bench: --lang %q: use floor or a language tag such as en", cfg.Lang)
+	case cfg.Backlog < 0 || cfg.Backlog > maxLateBacklog:
+		return fmt.Errorf("bench: --backlog must be between 0 and %d", maxLateBacklog)
+	case cfg.Prefill < 0 || cfg.Late < 0:
+		return errors.New("bench: --prefill and --late must not be negative")
+	case cfg.Late > 0 && (cfg.LateBacklog < 1 || cfg.LateBacklog > maxLateBacklog):
+		return fmt.Errorf("bench: --late-backlog must be between 1 and %d", maxLateBacklog)
+	case cfg.LateOnly && cfg.Late < 1:
+		return errors.New("bench: --late-only needs --late of at least 1")
+	}
+	return nil
+}
+
+// transcriptRequest is the live message that follows lang, asking for
+// backlog recent segments (0: the server's default).
+func transcriptRequest(id, lang string, backlog int) []byte {
+	m := struct {
+		Type    string   `json:"type"`
+		ID      string   `json:"id"`
+		Langs   []string `json:"langs"`
+		Backlog int      `json:"backlog,omitempty"`
+	}{"transcript", id, []string{lang}, backlog}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+// captionsURL is the captions API of the run's channel; seq 0 leaves the
+// post unnumbered.
+func (cfg benchConfig) captionsURL(seq uint64) string {
+	q := url.Values{"lang": {cfg.Lang}}
+	if seq > 0 {
+		q.Set("seq", strconv.FormatUint(seq, 10))
+	}
+	return cfg.apiURL("/rooms/"+url.PathEscape(cfg.Room)+"/captions") + "?" + q.Encode()
+}
+
+// captionAnswer is the captions API's answer to a post.
+type captionAnswer struct {
+	CaptionSeq uint64         `json:"caption_seq"`
+	Duplicate  bool           `json:"duplicate"`
+	Missing    uint64         `json:"missing"`
+	Seq        uint64         `json:"seq"`
+	Segments   []benchSegment `json:"segments"`
+}
+
+// postCaption posts body to the channel as caption seq (0: unnumbered).
+func postCaption(ctx context.Context, hc *http.Client, cfg benchConfig, token string, seq uint64, body string) (int, captionAnswer, error) {
+	status, data, err := apiSend(ctx, hc, http.MethodPost, cfg.captionsURL(seq), token, "text/plain; charset=utf-8", body)
+	if err != nil {
+		return 0, captionAnswer{}, err
+	}
+	if status != http.StatusOK {
+		return status, captionAnswer{}, fmt.Errorf("HTTP %d: %s", status, strings.TrimSpace(string(data)))
+	}
+	var a captionAnswer
+	if err := json.Unmarshal(data, &a); err != nil {
+		return status, captionAnswer{}, fmt.Errorf("decode answer: %w", err)
+	}
+	return status, a, nil
+}
+
+// captionSeqBase is the last caption seq the channel applied: a run's posts
+// are numbered after it, so a room reused from an earlier run does not take
+// them for retries of that run's posts.
+func captionSeqBase(ctx context.Context, hc *http.Client, cfg benchConfig, token string) (uint64, error) {
+	u := cfg.apiURL("/rooms/"+url.PathEscape(cfg.Room)+"/captions/seq") + "?" + url.Values{"lang": {cfg.Lang}}.Encode()
+	status, data, err := apiSend(ctx, hc, http.MethodGet, u, token, "", "")
+	if err != nil {
+		return 0, fmt.Errorf("bench: caption seq: %w", err)
+	}
+	if status != http.StatusOK {
+		return 0, fmt.Errorf("bench: caption seq: HTTP %d: %s", status, strings.TrimSpace(string(data)))
+	}
+	var a struct {
+		CaptionSeq uint64 `json:"caption_seq"`
+	}
+	if err := json.Unmarshal(data, &a); err != nil {
+		return 0, fmt.Errorf("bench: caption seq: %w", err)
+	}
+	return a.CaptionSeq, nil
+}
+
+// channelHasText reports whether the channel holds a segment: the server
+// lets viewers follow only a language somebody has written.
+func channelHasText(ctx context.Context, hc *http.Client, cfg benchConfig, token string) (bool, error) {
+	q := url.Values{"lang": {cfg.Lang}, "limit": {"1"}}
+	status, data, err := apiSend(ctx, hc, http.MethodGet, cfg.apiURL("/rooms/"+url.PathEscape(cfg.Room)+"/transcript")+"?"+q.Encode(), token, "", "")
+	if err != nil {
+		return false, fmt.Errorf("bench: read the transcript: %w", err)
+	}
+	if status != http.StatusOK {
+		return false, fmt.Errorf("bench: read the transcript: HTTP %d: %s", status, strings.TrimSpace(string(data)))
+	}
+	var page struct {
+		Segments []benchSegment `json:"segments"`
+	}
+	if err := json.Unmarshal(data, &page); err != nil {
+		return false, fmt.Errorf("bench: read the transcript: %w", err)
+	}
+	return len(page.Segments) > 0, nil
+}
+
+// captionLine is the drive's post i: one whole line, so it opens a segment
+// and finishes it.
+func captionLine(i int) string {
+	return fmt.Sprintf("Bench caption %d: the delegation supports the proposal and asks that the text on item %d be read again.\n", i+1, i%17+1)
+}
+
+// captionPosts is the action of the transcript kind: the captioner's post
+// i, numbered base+i+1, which must open exactly one final segment.
+func captionPosts(hc *http.Client, cfg benchConfig, token string, base uint64) benchAction {
+	return func(ctx context.Context, i int) ([]uint64, []benchSegment, error) {
+		seq := base + uint64(i) + 1
+		_, a, err := postCaption(ctx, hc, cfg, token, seq, captionLine(i))
+		switch {
+		case err != nil:
+			return nil, nil, err
+		case a.Duplicate:
+			return nil, nil, fmt.Errorf("caption seq %d was taken for a retry of a post already applied", seq)
+		case len(a.Segments) != 1 || !a.Segments[0].Final:
+			return nil, nil, fmt.Errorf("caption seq %d changed %d segments, want one final line: %+v", seq, len(a.Segments), a.Segments)
+		}
+		seqs := []uint64{a.Segments[0].Seq}
+		if a.Missing > 0 {
+			// Applied all the same: its viewers get it, the tally counts it
+			// foreign, and the run fails on this error.
+			return seqs, a.Segments, fmt.Errorf("the server counted %d caption posts missing before seq %d", a.Missing, seq)
+		}
+		return seqs, a.Segments, nil
+	}
+}
+
+// benchPrefill is how the channel was filled before the viewers came.
+type benchPrefill struct {
+	Lines       int     `json:"lines"`
+	Posts       int     `json:"posts"`
+	RateLimited int     `json:"rate_limited"` // 429s waited out and retried
+	ElapsedMs   float64 `json:"elapsed_ms"`
+	LinesPerSec float64 `json:"lines_per_second"`
+	// ChannelSeq is the channel's seq after the last post, LastID the
+	// last segment it opened.
+	ChannelSeq    uint64       `json:"channel_seq"`
+	LastID        uint64       `json:"last_id"`
+	PostRoundTrip benchLatency `json:"post_round_trip"`
+}
+
+// prefill adds n lines to the channel, as many to a post as the body limit
+// allows: ten thousand lines are some fifteen posts, well within one
+// captioner's burst. Posts are unnumbered, so a retry after a 429 (which
+// applied nothing) cannot be taken for a duplicate.
+func prefill(ctx context.Context, hc *http.Client, cfg benchConfig, token string, n int) (benchPrefill, error) {
+	p := benchPrefill{Lines: n}
+	start := time.Now()
+	var rtts []int64
+	var body strings.Builder
+	for line := 0; line < n; {
+		body.Reset()
+		lines := 0
+		for line+lines < n {
+			next := fmt.Sprintf("Prefill line %d: the chair thanks the speaker and gives the floor to the next on the list for item %d.\n", line+lines+1, (line+lines)%17+1)
+			if body.Len()+len(next) > prefillBody {
+				break
+			}
+			body.WriteString(next)
+			lines++
+		}
+		for {
+			sent := time.Now()
+			status, a, err := postCaption(ctx, hc, cfg, token, 0, body.String())
+			rtts = append(rtts, int64(time.Since(sent)))
+			if status == http.StatusTooManyRequests {
+				p.RateLimited++
+				if !sleepUntil(ctx, time.Now().Add(time.Second)) {
+					return p, ctx.Err()
+				}
+				continue
+			}
+			if err != nil {
+				return p, fmt.Errorf("bench: prefill post %d: %w", p.Posts+1, err)
+			}
+			if len(a.Segments) != lines {
+				return p, fmt.Errorf("bench: prefill post %d of %d lines changed %d segments", p.Posts+1, lines, len(a.Segments))
+			}
+			p.ChannelSeq = a.Seq
+			if lines > 0 {
+				p.LastID = a.Segments[lines-1].ID
+			}
+			break
+		}
+		p.Posts++
+		line += lines
+	}
+	elapsed := time.Since(start)
+	p.ElapsedMs = nsToMs(int64(elapsed))
+	p.LinesPerSec = float64(n) / elapsed.Seconds()
+	p.PostRoundTrip = summarize(rtts)
+	return p, nil
+}
+
+// benchLateJoin is one late viewer's fetch of the channel's recent history.
+type benchLateJoin struct {
+	// TotalMs runs over the live protocol from starting to dial to having
+	// read the whole `segments` message; over HTTP from sending the request
+	// on a new connection to having read the whole answer.
+	TotalMs float64 `json:"total_ms"`
+	// RequestMs (live) runs from sending the transcript request;
+	// FirstByteMs (HTTP) to the answer's headers.
+	RequestMs   float64 `json:"request_ms,omitempty"`
+	FirstByteMs float64 `json:"first_byte_ms,omitempty"`
+	Bytes       int     `json:"bytes"`
+	Segments    int     `json:"segments"`
+	FirstID     uint64  `json:"first_id"`
+	LastID      uint64  `json:"last_id"`
+	Unfinished  int     `json:"unfinished,omitempty"` // segments still being written
+	Err         string  `json:"error,omitempty"`
+}
+
+// benchLate is the late viewers' measurement.
+type benchLate struct {
+	Asked        int             `json:"backlog_asked"`
+	WS           []benchLateJoin `json:"ws"`
+	HTTP         []benchLateJoin `json:"http"`
+	WSMedianMs   float64         `json:"ws_median_ms"`
+	HTTPMedianMs float64         `json:"http_median_ms"`
+}
+
+// benchTranscriptReport is what the transcript kind adds to the report.
+type benchTranscriptReport struct {
+	Lang string `json:"lang"`
+	// CaptionSeqBase is the channel's caption seq before the drive: posts
+	// are numbered from the next.
+	CaptionSeqBase uint64        `json:"caption_seq_base"`
+	Prefill        *benchPrefill `json:"prefill,omitempty"`
+	// WarmUp says the channel had no text, so one line was posted before
+	// the viewers came: the server lets them follow only a written language.
+	WarmUp bool `json:"warm_up_line,omitempty"`
+	// ViewerBacklog is what each viewer asked for (0: the server's default);
+	// JoinBacklog* what they got on joining, which their join latency pays.
+	ViewerBacklog    int `json:"viewer_backlog_asked"`
+	JoinBacklogMax   int `json:"join_backlog_segments_max"`
+	JoinBacklogTotal int `json:"join_backlog_segments_total"`
+	// RoomEvents are the room's own events the viewers got besides
+	// (presence is counted apart): not measured.
+	RoomEvents int        `json:"room_events"`
+	Late       *benchLate `json:"late,omitempty"`
+}
+
+// prepareTranscript fills the channel if asked and returns the drive's
+// action, numbered after whatever the channel already applied.
+func (r *benchRun) prepareTranscript(ctx context.Context, hc *http.Client, token string) (benchAction, error) {
+	cfg := r.cfg
+	tr := &benchTranscriptReport{Lang: cfg.Lang, ViewerBacklog: cfg.Backlog}
+	r.rep.Transcript = tr
+	if cfg.Prefill == 0 {
+		hasText, err := channelHasText(ctx, hc, cfg, token)
+		if err != nil {
+			return nil, err
+		}
+		if !hasText {
+			p, err := prefill(ctx, hc, cfg, token, 1)
+			if err != nil {
+				return nil, err
+			}
+			tr.WarmUp, r.posted, r.lastID = true, 1, p.LastID
+		}
+	}
+	if cfg.Prefill > 0 {
+		fmt.Fprintf(r.progress, "bench: prefilling %s with %d lines\n", cfg.Lang, cfg.Prefill)
+		p, err := prefill(ctx, hc, cfg, token, cfg.Prefill)
+		if err != nil {
+			return nil, err
+		}
+		tr.Prefill = &p
+		r.posted, r.lastID = r.posted+p.Lines, p.LastID
+		fmt.Fprintf(r.progress, "bench: prefilled %d lines in %d posts, %.0f ms\n", p.Lines, p.Posts, p.ElapsedMs)
+	}
+	base, err := captionSeqBase(ctx, hc, cfg, token)
+	if err != nil {
+		return nil, err
+	}
+	tr.CaptionSeqBase = base
+	r.follow = transcriptRequest("t", cfg.Lang, cfg.Backlog)
+	return captionPosts(hc, cfg, token, base), nil
+}
+
+// setViewers records what the viewers got besides the measured segments.
+func (tr *benchTranscriptReport) setViewers(clients []*benchClient) {
+	for _, c := range clients {
+		tr.JoinBacklogMax = max(tr.JoinBacklogMax, c.backlog)
+		tr.JoinBacklogTotal += c.backlog
+		tr.RoomEvents += c.roomEvents
+	}
+}
+
+// lateJoins times cfg.Late new viewers fetching the last cfg.LateBacklog
+// segments, each over the live protocol and then over HTTP, one at a time
+// while the viewers (if any) stay connected.
+func (r *benchRun) lateJoins(ctx context.Context, tokens []string) {
+	cfg := r.cfg
+	late := &benchLate{Asked: cfg.LateBacklog}
+	r.rep.Transcript.Late = late
+	fmt.Fprintf(r.progress, "bench: timing %d late viewers asking for %d segments\n", cfg.Late, cfg.LateBacklog)
+	dialer := newBenchDialer(cfg.DialTimeout)
+	for i, token := range tokens {
+		if ctx.Err() != nil {
+			break
+		}
+		late.WS = append(late.WS, lateJoinWS(ctx, cfg, dialer, token, i))
+		late.HTTP = append(late.HTTP, lateJoinHTTP(ctx, cfg, token))
+	}
+	late.WSMedianMs, late.HTTPMedianMs = medianTotal(late.WS), medianTotal(late.HTTP)
+	for _, p := range checkLateJoins(late, r.posted, r.lastID) {
+		r.rep.problem(p)
+	}
+}
+
+// lateJoinWS is one new live viewer asking for the channel's backlog.
+func lateJoinWS(ctx context.Context, cfg benchConfig, dialer *websocket.Dialer, token string, i int) benchLateJoin {
+	c := newBenchClient(-1-i, 0)
+	c.follow, c.keepBacklog = transcriptRequest("late", cfg.Lang, cfg.LateBacklog), true
+	go c.run(ctx, dialer, cfg.wsURL(), token)
+	timer := time.NewTimer(cfg.DialTimeout + joinGrace)
+	defer timer.Stop()
+	select {
+	case <-c.joined:
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	c.startClose()
+	if !waitAll([]*benchClient{c}, closeWait) {
+		c.forceClose()
+		if !waitAll([]*benchClient{c}, closeWait) {
+			panic("bench: a late viewer's reader did not stop after its connection was closed")
+		}
+	}
+	if !c.joinedOK() {
+		return benchLateJoin{Err: failureReason(c)}
+	}
+	j := benchLateJoin{
+		TotalMs:   nsToMs(int64(c.readyAt.Sub(c.dialStart))),
+		RequestMs: nsToMs(int64(c.readyAt.Sub(c.requestAt))),
+		Bytes:     len(c.backlogFrame),
+	}
+	j.check(c.backlogFrame)
+	if j.Err == "" && j.Segments != c.backlog {
+		j.Err = fmt.Sprintf("the fast count found %d segments, the decoder %d", c.backlog, j.Segments)
+	}
+	return j
+}
+
+// lateJoinHTTP is one new viewer fetching the channel's backlog over HTTP,
+// on a connection of its own as a page loading does.
+func lateJoinHTTP(ctx context.Context, cfg benchConfig, token string) benchLateJoin {
+	hc := newBenchHTTPClient()
+	hc.Transport = &http.Transport{Proxy: nil, DisableKeepAlives: true}
+	hc.Timeout = cfg.DialTimeout + joinGrace
+	defer hc.CloseIdleConnections()
+	q := url.Values{"lang": {cfg.Lang}, "limit": {strconv.Itoa(cfg.LateBacklog)}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cfg.apiURL("/rooms/"+url.PathEscape(cfg.Room)+"/transcript")+"?"+q.Encode(), nil)
+	if err != nil {
+		return benchLateJoin{Err: err.Error()}
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	start := time.Now()
+	resp, err := hc.Do(req)
+	if err != nil {
+		return benchLateJoin{Err: err.Error()}
+	}
+	defer resp.Body.Close()
+	headers := time.Now()
+	data, err := io.ReadAll(resp.Body)
+	end := time.Now()
+	switch {
+	case err != nil:
+		return benchLateJoin{Err: err.Error()}
+	case resp.StatusCode != http.StatusOK:
+		return benchLateJoin{Err: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(data[:min(len(data), 300)])))}
+	}
+	j := benchLateJoin{TotalMs: nsToMs(int64(end.Sub(start))), FirstByteMs: nsToMs(int64(headers.Sub(start))), Bytes: len(data)}
+	j.check(data)
+	return j
+}
+
+// check decodes a `segments` message or a transcript page, once the timing
+// is done, and notes what it holds.
+func (j *benchLateJoin) check(data []byte) {
+	var page struct {
+		Segments []benchSegment `json:"segments"`
+	}
+	if err := json.Unmarshal(data, &page); err != nil {
+		j.Err = "decode the backlog: " + err.Error()
+		return
+	}
+	j.Segments = len(page.Segments)
+	for i, s := range page.Segments {
+		if i > 0 && s.ID <= page.Segments[i-1].ID {
+			j.Err = fmt.Sprintf("segment %d follows segment %d: the backlog is out of order", s.ID, page.Segments[i-1].ID)
+			return
+		}
+		if !s.Final {
+			j.Unfinished++
+		}
+	}
+	if j.Segments > 0 {
+		j.FirstID, j.LastID = page.Segments[0].ID, page.Segments[j.Segments-1].ID
+	}
+}
+
+// checkLateJoins lists what is wrong with the late viewers' fetches: one
+// failed, one got other segments than the rest, fewer than the channel
+// holds (at least posted), or not up to the last segment posted.
+func checkLateJoins(l *benchLate, posted int, lastID uint64) []string {
+	var problems []string
+	var ref *benchLateJoin
+	for _, set := range []struct {
+		via   string
+		joins []benchLateJoin
+	}{{"live", l.WS}, {"HTTP", l.HTTP}} {
+		for i := range set.joins {
+			j := &set.joins[i]
+			switch {
+			case j.Err != "":
+				problems = append(problems, fmt.Sprintf("late viewer %d (%s): %s", i+1, set.via, j.Err))
+				continue
+			case ref == nil:
+				ref = j
+			case j.Segments != ref.Segments || j.FirstID != ref.FirstID || j.LastID != ref.LastID:
+				problems = append(problems, fmt.Sprintf("late viewer %d (%s) got segments %d..%d (%d), another got %d..%d (%d)",
+					i+1, set.via, j.FirstID, j.LastID, j.Segments, ref.FirstID, ref.LastID, ref.Segments))
+			}
+			if want := min(l.Asked, posted); j.Segments < want {
+				problems = append(problems, fmt.Sprintf("late viewer %d (%s) got %d segments; this run alone posted %d and asked for %d", i+1, set.via, j.Segments, posted, l.Asked))
+			}
+			if lastID > 0 && j.LastID != lastID {
+				problems = append(problems, fmt.Sprintf("late viewer %d (%s) got up to segment %d, but the last one posted is %d", i+1, set.via, j.LastID, lastID))
+			}
+		}
+	}
+	return problems
+}
+
+// medianTotal is the median of the successful joins' total times.
+func medianTotal(joins []benchLateJoin) float64 {
+	var ns []int64
+	for _, j := range joins {
+		if j.Err == "" {
+			ns = append(ns, int64(j.TotalMs*1e6))
+		}
+	}
+	if len(ns) == 0 {
+		return 0
+	}
+	slices.Sort(ns)
+	return nsToMs(percentile(ns, 50))
+}
+
+// The server writes segment messages in its structs' field order:
+// {"type":"segment","lang":"en","seq":N,"segment":{"id":I,"seq":N,"lang":"en",
+// "text":"...","final":true,["corrected":true,]"start":"...","updated":"...",...}}
+// and {"type":"segments","lang":"en","seq":N,"segments":[{"id":...},...]}.
+var (
+	segmentHead     = []byte(`{"type":"segment","lang":"`)
+	segmentSeq      = []byte(`,"seq":`)
+	segmentInner    = []byte(`,"segment":{"id":`)
+	segmentLang     = []byte(`,"lang":"`)
+	segmentText     = []byte(`,"text":"`)
+	segmentFinal    = []byte(`,"final":`)
+	segmentFixed    = []byte(`,"corrected":true`)
+	segmentStart    = []byte(`,"start":"`)
+	segmentUpdated  = []byte(`,"updated":"`)
+	segmentsHead    = []byte(`{"type":"segments","lang":"`)
+	segmentsList    = []byte(`,"segments":[`)
+	segmentsElement = []byte(`{"id":`)
+)
+
+// benchSegmentMsg is what the bench reads of a `segment` message.
+type benchSegmentMsg struct {
+	seq, id uint64
+	final   bool
+	updated time.Time
+}
+
+// parseSegmentFast reads a `segment` message laid out as the server writes
+// it, skipping the text without decoding it; anything else returns ok false
+// and goes through the full decoder, as parseEventFast does for events.
+func parseSegmentFast(data []byte) (m benchSegmentMsg, ok bool) {
+	rest, ok := bytes.CutPrefix(data, segmentHead)
+	if !ok {
+		return m, false
+	}
+	if rest, ok = skipJSONString(rest); !ok {
+		return m, false
+	}
+	if rest, ok = bytes.CutPrefix(rest, segmentSeq); !ok {
+		return m, false
+	}
+	if m.seq, rest, ok = cutUint(rest); !ok {
+		return m, false
+	}
+	if rest, ok = bytes.CutPrefix(rest, segmentInner); !ok {
+		return m, false
+	}
+	if m.id, rest, ok = cutUint(rest); !ok {
+		return m, false
+	}
+	if rest, ok = bytes.CutPrefix(rest, segmentSeq); !ok {
+		return m, false
+	}
+	inner, rest, ok := cutUint(rest)
+	if !ok || inner != m.seq {
+		return m, false
+	}
+	for _, field := range [][]byte{segmentLang, segmentText} {
+		if rest, ok = bytes.CutPrefix(rest, field); !ok {
+			return m, false
+		}
+		if rest, ok = skipJSONString(rest); !ok {
+			return m, false
+		}
+	}
+	if rest, ok = bytes.CutPrefix(rest, segmentFinal); !ok {
+		return m, false
+	}
+	switch {
+	case bytes.HasPrefix(rest, []byte("true")):
+		m.final, rest = true, rest[4:]
+	case bytes.HasPrefix(rest, []byte("false")):
+		rest = rest[5:]
+	default:
+		return m, false
+	}
+	rest, _ = bytes.CutPrefix(rest, segmentFixed)
+	if rest, ok = bytes.CutPrefix(rest, segmentStart); !ok {
+		return m, false
+	}
+	if rest, ok = skipJSONString(rest); !ok {
+		return m, false
+	}
+	if rest, ok = bytes.CutPrefix(rest, segmentUpdated); !ok {
+		return m, false
+	}
+	end := bytes.IndexByte(rest, '"')
+	if end < 0 {
+		return m, false
+	}
+	at, err := time.Parse(time.RFC3339Nano, string(rest[:end]))
+	if err != nil {
+		return m, false
+	}
+	m.updated = at
+	return m, true
+}
+
+// parseSegmentsFast reads a `segments` message's channel seq and counts its
+// segments without decoding them: each begins {"id": and no string inside
+// one can hold that unescaped. Thousands of viewers joining each get
+// hundreds of segments; decoding them all would be the bench's main cost.
+func parseSegmentsFast(data []byte) (seq uint64, n int, ok bool) {
+	rest, ok := bytes.CutPrefix(data, segmentsHead)
+	if !ok {
+		return 0, 0, false
+	}
+	if rest, ok = skipJSONString(rest); !ok {
+		return 0, 0, false
+	}
+	if rest, ok = bytes.CutPrefix(rest, segmentSeq); !ok {
+		return 0, 0, false
+	}
+	if seq, rest, ok = cutUint(rest); !ok {
+		return 0, 0, false
+	}
+	if rest, ok = bytes.CutPrefix(rest, segmentsList); !ok || !bytes.HasSuffix(rest, []byte("]}")) {
+		return 0, 0, false
+	}
+	return seq, bytes.Count(rest, segmentsElement), true
+}
+
+// skipJSONString returns what follows the JSON string whose opening quote
+// has been read.
+func skipJSONString(b []byte) ([]byte, bool) {
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return b[i+1:], true
+		}
+	}
+	return nil, false
+}
+
+// writeText prints the transcript kind's own figures.
+func (tr *benchTranscriptReport) writeText(w io.Writer, viewers bool) {
+	if tr.WarmUp {
+		fmt.Fprintf(w, "warm-up       the %s channel had no text: one line was posted before the viewers followed it\n", tr.Lang)
+	}
+	if p := tr.Prefill; p != nil {
+		fmt.Fprintf(w, "prefill       %d lines in %d posts (%d rate-limited) in %.0f ms, %.0f lines/s; channel seq %d; post round trip %s\n",
+			p.Lines, p.Posts, p.RateLimited, p.ElapsedMs, p.LinesPerSec, p.ChannelSeq, p.PostRoundTrip)
+	}
+	if viewers {
+		asked := "the server's default"
+		if tr.ViewerBacklog > 0 {
+			asked = strconv.Itoa(tr.ViewerBacklog)
+		}
+		fmt.Fprintf(w, "join backlog  %s channel, asked %s: up to %d segments each viewer on joining (%d in all); %d room events besides\n",
+			tr.Lang, asked, tr.JoinBacklogMax, tr.JoinBacklogTotal, tr.RoomEvents)
+	}
+	l := tr.Late
+	if l == nil {
+		return
+	}
+	fmt.Fprintf(w, "late viewers  asking for the last %d segments: median %.1f ms live, %.1f ms HTTP\n", l.Asked, l.WSMedianMs, l.HTTPMedianMs)
+	for i := range max(len(l.WS), len(l.HTTP)) {
+		fmt.Fprintf(w, "              #%d", i+1)
+		if i < len(l.WS) {
+			j := l.WS[i]
+			if j.Err != "" {
+				fmt.Fprintf(w, "  live: %s", j.Err)
+			} else {
+				fmt.Fprintf(w, "  live %7.1f ms (%.1f from the request), %d segments %d..%d, %.0f KiB", j.TotalMs, j.RequestMs, j.Segments, j.FirstID, j.LastID, float64(j.Bytes)/1024)
+			}
+		}
+		if i < len(l.HTTP) {
+			j := l.HTTP[i]
+			if j.Err != "" {
+				fmt.Fprintf(w, "  HTTP: %s", j.Err)
+			} else {
+				fmt.Fprintf(w, "  HTTP %7.1f ms (headers at %.1f), %d segments, %.0f KiB", j.TotalMs, j.FirstByteMs, j.Segments, float64(j.Bytes)/1024)
+			}
+		}
+		fmt.Fprintln(w)
+	}
+}
