@@ -57,8 +57,8 @@ func appendBalanced(out []Entry, speak, pending []Request, rec Record, p Policy)
 	}
 	b := newBalancer(speak, pending, rec, p)
 	for range speak {
-		i, reason := b.pick()
-		out = append(out, Entry{Request: speak[i], Reason: reason, Slot: -1})
+		i, why := b.pick()
+		out = append(out, entry(speak[i], why, -1))
 		b.call(i)
 	}
 	return out
@@ -184,10 +184,10 @@ func (b *balancer) head(g *bgroup) int {
 
 // pick chooses the next request: the earliest one passed over MaxPasses
 // times if any, else the head of the best-scoring group.
-func (b *balancer) pick() (int, string) {
+func (b *balancer) pick() (int, Why) {
 	if i := b.passes.firstAtLeast(b.p.MaxPasses); i >= 0 {
 		n := max(b.speak[i].Passes, 0) + b.passes.get(i) - b.initial[i]
-		return i, overdueReason(n)
+		return i, Why{Code: WhyOverdue, Passes: n}
 	}
 
 	kept := b.groups[:0]
@@ -223,9 +223,9 @@ func (b *balancer) pick() (int, string) {
 	i := b.head(best)
 	switch {
 	case len(b.groups) == 1:
-		return i, reasonAlone
+		return i, Why{Code: WhyAlone}
 	case tied > 1:
-		return i, reasonTie
+		return i, Why{Code: WhyTie}
 	default:
 		return i, b.explain(best, runner)
 	}
@@ -233,7 +233,7 @@ func (b *balancer) pick() (int, string) {
 
 // explain names the dimension in which best gained most over runner, its
 // closest competitor.
-func (b *balancer) explain(best, runner *bgroup) string {
+func (b *balancer) explain(best, runner *bgroup) Why {
 	term := func(g *bgroup, li int) float64 {
 		if c := g.cats[li]; c >= 0 {
 			return b.ledgers[li].term[c]
@@ -247,14 +247,14 @@ func (b *balancer) explain(best, runner *bgroup) string {
 		}
 	}
 	if at < 0 {
-		return reasonBelowTarget // the margin was lost to rounding
+		return Why{Code: WhyBelowTarget} // the margin was lost to rounding
 	}
 	l := b.ledgers[at]
 	if c := best.cats[at]; c >= 0 {
-		return shareReason(l.cats[c], b.p.Measure, l.share(c), l.target[c], b.calls > 0)
+		return shareWhy(WhyShare, l.cats[c], b.p.Measure, l.share(c), l.target[c], b.calls > 0)
 	}
 	c := runner.cats[at]
-	return beforeReason(l.cats[c], b.p.Measure, l.share(c), l.target[c], b.calls > 0)
+	return shareWhy(WhyBefore, l.cats[c], b.p.Measure, l.share(c), l.target[c], b.calls > 0)
 }
 
 // call records that request i has been called: every request still waiting

@@ -59,42 +59,81 @@ func slotLabel(slot string) string {
 	return Label(slot)
 }
 
+// Why is why a request stands where it does, as a code and figures, so a
+// page can say it in the reader's language; Text says it in English. Which
+// fields a code uses is listed with the codes; figures absent in JSON are 0.
+type Why struct {
+	Code      string    `json:"code"`
+	AskedAt   time.Time `json:"asked_at,omitzero"`
+	Round     int       `json:"round,omitempty"`
+	Slot      int       `json:"slot,omitempty"` // from 1
+	Slots     int       `json:"slots,omitempty"`
+	Passes    int       `json:"passes,omitempty"`
+	Category  string    `json:"category,omitempty"`
+	Measure   string    `json:"measure,omitempty"`
+	Share     float64   `json:"share,omitempty"`  // 0..1
+	Target    float64   `json:"target,omitempty"` // 0..1
+	Projected bool      `json:"projected,omitempty"`
+	// Note is the chair's own words, for reasons the chair gave.
+	Note string `json:"note,omitempty"`
+}
+
+// Reason codes, with the fields each uses.
 const (
-	reasonPointOfOrder = "point of order: taken before other speakers"
-	reasonReply        = "reply: taken after points of order"
-	reasonNoSlot       = "rotation: no slot in the pattern fits this speaker, so after the rotation"
-	reasonTie          = "balanced: tie broken by waiting time"
-	reasonAlone        = "balanced: in waiting order, nobody from other categories is waiting"
-	reasonBelowTarget  = "balanced: furthest below its target shares"
+	WhyPointOfOrder = "point_of_order"
+	WhyReply        = "reply"
+	WhyFIFO         = "fifo"     // AskedAt
+	WhyRotation     = "rotation" // Round, Slot, Slots, Category (a slot name)
+	WhyNoSlot       = "no_slot"
+	WhyOverdue      = "overdue" // Passes
+	WhyShare        = "share"   // Category, Measure, Share, Target, Projected
+	WhyBefore       = "before"  // the same, of the category overtaken
+	WhyTie          = "tie"
+	WhyAlone        = "alone"
+	WhyBelowTarget  = "below_target"
 )
 
-func fifoReason(r Request) string {
-	return "first come, first served: asked at " + r.RaisedAt.UTC().Format(time.TimeOnly) + " UTC"
+// shareWhy explains a pick by a category's share of the measure against its
+// target. Figures projected past the requests ahead are marked: they count
+// those requests' turns, which have not happened yet.
+func shareWhy(code, category, measure string, share, target float64, projected bool) Why {
+	return Why{Code: code, Category: category, Measure: measure, Share: share, Target: target, Projected: projected}
 }
 
-func rotationReason(round, slot, slots int, name string) string {
-	return fmt.Sprintf("rotation: round %d, slot %d of %d, %s", round, slot+1, slots, slotLabel(name))
-}
-
-func overdueReason(passes int) string {
-	if passes == 1 {
-		return "waited while 1 later request was called: taken next"
+// Text says why in English, e.g. "civil society has had 12% of speaking
+// time against a 20% target".
+func (w Why) Text() string {
+	switch w.Code {
+	case WhyPointOfOrder:
+		return "point of order: taken before other speakers"
+	case WhyReply:
+		return "reply: taken after points of order"
+	case WhyNoSlot:
+		return "rotation: no slot in the pattern fits this speaker, so after the rotation"
+	case WhyTie:
+		return "balanced: tie broken by waiting time"
+	case WhyAlone:
+		return "balanced: in waiting order, nobody from other categories is waiting"
+	case WhyBelowTarget:
+		return "balanced: furthest below its target shares"
+	case WhyFIFO:
+		return "first come, first served: asked at " + w.AskedAt.UTC().Format(time.TimeOnly) + " UTC"
+	case WhyRotation:
+		return fmt.Sprintf("rotation: round %d, slot %d of %d, %s", w.Round, w.Slot, w.Slots, slotLabel(w.Category))
+	case WhyOverdue:
+		if w.Passes == 1 {
+			return "waited while 1 later request was called: taken next"
+		}
+		return fmt.Sprintf("waited while %d later requests were called: taken next", w.Passes)
+	case WhyShare, WhyBefore:
+		had := verb(w.Category, w.Projected) + " " + shareFigures(w.Measure, w.Share, w.Target)
+		if w.Code == WhyBefore {
+			// "taken before men, who have had 75% of turns against a 50% target"
+			return "taken before " + Label(w.Category) + ", who " + had
+		}
+		return Label(w.Category) + " " + had
 	}
-	return fmt.Sprintf("waited while %d later requests were called: taken next", passes)
-}
-
-// shareReason reads e.g. "civil society has had 12% of speaking time against
-// a 20% target". Figures projected past the requests ahead read "will have
-// had": they count those requests' turns, which have not happened yet.
-func shareReason(category, measure string, share, target float64, projected bool) string {
-	return Label(category) + " " + verb(category, projected) + " " + shareFigures(measure, share, target)
-}
-
-// beforeReason explains a pick by the category of the request it overtook,
-// when that is where the difference lies: "taken before men, who have had 75%
-// of turns against a 50% target".
-func beforeReason(category, measure string, share, target float64, projected bool) string {
-	return "taken before " + Label(category) + ", who " + verb(category, projected) + " " + shareFigures(measure, share, target)
+	return w.Code
 }
 
 func verb(category string, projected bool) string {

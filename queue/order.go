@@ -41,9 +41,9 @@ func Order(in Input) []Entry {
 		r := in.Pending[i]
 		switch r.Kind {
 		case KindPointOfOrder:
-			out = append(out, Entry{Request: r, Reason: reasonPointOfOrder, Slot: -1})
+			out = append(out, entry(r, Why{Code: WhyPointOfOrder}, -1))
 		case KindReply:
-			out = append(out, Entry{Request: r, Reason: reasonReply, Slot: -1})
+			out = append(out, entry(r, Why{Code: WhyReply}, -1))
 		default:
 			speak = append(speak, r)
 		}
@@ -56,6 +56,10 @@ func Order(in Input) []Entry {
 	default:
 		return appendFIFO(out, speak)
 	}
+}
+
+func entry(r Request, why Why, slot int) Entry {
+	return Entry{Request: r, Reason: why.Text(), Why: why, Slot: slot}
 }
 
 // precedence puts points of order first and replies next; any other kind is

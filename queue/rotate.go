@@ -139,13 +139,13 @@ func appendRotated(out []Entry, speak []Request, pattern []string, cursor int) [
 			r := speak[g.members[g.next]]
 			g.next++
 			remaining--
-			out = append(out, Entry{Request: r, Reason: rotationReason(round, pos, m, pattern[pos]), Slot: pos})
+			out = append(out, entry(r, Why{Code: WhyRotation, Round: round, Slot: pos + 1, Slots: m, Category: pattern[pos]}, pos))
 			kept = append(kept, pos)
 		}
 		live = kept
 	}
 	for _, r := range unfit {
-		out = append(out, Entry{Request: r, Reason: reasonNoSlot, Slot: -1})
+		out = append(out, entry(r, Why{Code: WhyNoSlot}, -1))
 	}
 	return out
 }

@@ -55,8 +55,10 @@ type Input struct {
 // Entry is one position in the ordered queue.
 type Entry struct {
 	Request Request
-	// Reason says in one line, for a person, why the request stands here.
+	// Reason says in one line, for a person, why the request stands here;
+	// Why says it as a code and figures, for pages in other languages.
 	Reason string
+	Why    Why
 	// Slot is the index in Policy.Pattern of the rotation slot this request
 	// fills, or -1 when the policy is not rotate or no slot applies.
 	Slot int

@@ -18,10 +18,16 @@ type QueueEntry struct {
 	Note     string            `json:"note,omitempty"`
 	RaisedAt time.Time         `json:"raised_at"`
 	Reason   string            `json:"reason"`
+	// Why is the reason as a code and figures, for pages to translate.
+	Why queue.Why `json:"why"`
 	// slot is the rotation slot the policy placed the request in, kept so
 	// call_next can advance the rotation.
 	slot int
 }
+
+// WhyMoved is the reason code of a request the chair moved; its Note is
+// the chair's own words.
+const WhyMoved = "moved"
 
 // Snapshot is a room at one sequence number, as every screen starts from.
 type Snapshot struct {
@@ -75,7 +81,7 @@ func (s *State) Queue() []QueueEntry {
 		p := byID[o.Request.ID]
 		entries = append(entries, QueueEntry{
 			ID: p.ID, Speaker: p.Speaker, Kind: p.Kind, Note: p.Note,
-			RaisedAt: p.RaisedAt, Reason: o.Reason, slot: o.Slot,
+			RaisedAt: p.RaisedAt, Reason: o.Reason, Why: o.Why, slot: o.Slot,
 		})
 	}
 	for _, pin := range s.pins {
@@ -85,6 +91,7 @@ func (s *State) Queue() []QueueEntry {
 		}
 		e := entries[i]
 		e.Reason = "moved by the chair: " + pin.Reason
+		e.Why = queue.Why{Code: WhyMoved, Note: pin.Reason}
 		entries = slices.Delete(entries, i, i+1)
 		entries = slices.Insert(entries, min(pin.Position-1, len(entries)), e)
 	}

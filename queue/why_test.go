@@ -1,0 +1,43 @@
+package queue_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/parley-hub/parley/queue"
+)
+
+// A reason travels as a code and figures a page can translate; its English
+// text is made from the same figures.
+func TestWhyCarriesWhatTheTextSays(t *testing.T) {
+	asked := time.Date(2014, 4, 23, 10, 2, 0, 0, time.UTC)
+	tests := []struct {
+		why  queue.Why
+		text string
+		json string
+	}{
+		{queue.Why{Code: queue.WhyShare, Category: "civil-society", Measure: queue.MeasureTime, Share: 0.12, Target: 0.2},
+			"civil society has had 12% of speaking time against a 20% target",
+			`{"code":"share","category":"civil-society","measure":"time","share":0.12,"target":0.2}`},
+		{queue.Why{Code: queue.WhyBefore, Category: "man", Measure: queue.MeasureTurns, Share: 0.75, Target: 0.5, Projected: true},
+			"taken before men, who will have had 75% of turns against a 50% target",
+			`{"code":"before","category":"man","measure":"turns","share":0.75,"target":0.5,"projected":true}`},
+		{queue.Why{Code: queue.WhyRotation, Round: 2, Slot: 3, Slots: 6, Category: "civil-society"},
+			"rotation: round 2, slot 3 of 6, civil society",
+			`{"code":"rotation","round":2,"slot":3,"slots":6,"category":"civil-society"}`},
+		{queue.Why{Code: queue.WhyFIFO, AskedAt: asked},
+			"first come, first served: asked at 10:02:00 UTC",
+			`{"code":"fifo","asked_at":"2014-04-23T10:02:00Z"}`},
+		{queue.Why{Code: queue.WhyOverdue, Passes: 1}, "waited while 1 later request was called: taken next", `{"code":"overdue","passes":1}`},
+		{queue.Why{Code: queue.WhyPointOfOrder}, "point of order: taken before other speakers", `{"code":"point_of_order"}`},
+	}
+	for _, tc := range tests {
+		if got := tc.why.Text(); got != tc.text {
+			t.Errorf("%s: text %q, want %q", tc.why.Code, got, tc.text)
+		}
+		if b, _ := json.Marshal(tc.why); string(b) != tc.json {
+			t.Errorf("%s: JSON %s, want %s", tc.why.Code, b, tc.json)
+		}
+	}
+}
