@@ -1,7 +1,7 @@
 // Formatting shared by the pages: the floor's clock, durations, shares and
 // the one-line description of a speaker.
 
-import { category, currentLanguage, formatNumber, t } from './i18n.js';
+import { category, currentLanguage, formatNumber, has, hasOwn, t } from './i18n.js';
 import { parseServerTime } from './live.js';
 
 // floorClock is what a screen shows for the floor at server time now:
@@ -67,13 +67,94 @@ export function el(tag, className, text) {
   return node;
 }
 
-// reasonEl shows a reason as the server gave it, in English, marked so a
-// screen reader pronounces it as English on a page in another language.
-export function reasonEl(reason) {
-  const node = el('p', 'reason', reason);
+// reasonEl shows why an entry stands where it does; setReason refills it
+// when the queue changes.
+export function reasonEl(entry) {
+  const node = el('p', 'reason');
+  setReason(node, entry);
+  return node;
+}
+
+export function setReason(node, entry) {
+  const text = whyText(entry.why);
+  if (text !== null) {
+    node.textContent = text;
+    node.removeAttribute('lang');
+    node.removeAttribute('dir');
+    return;
+  }
+  // No code we know: the server's English wording, marked as English so a
+  // screen reader pronounces it right on a page in another language.
+  node.textContent = entry.reason ?? '';
   node.lang = 'en';
   node.dir = 'auto';
-  return node;
+}
+
+// English says "women have had" but "civil society has had"; the other
+// catalogues word the share reasons so that no verb agrees with the name.
+const PLURAL = new Set(['intergovernmental', 'woman', 'man', 'non-binary', 'undisclosed', 'in-room', 'remote', 'hub']);
+
+// whyText says a queue reason (queue.Why on the server) in the page's
+// language, or null when there is none or its code is unknown.
+export function whyText(why) {
+  if (!why || typeof why.code !== 'string') return null;
+  switch (why.code) {
+    case 'point_of_order':
+    case 'reply':
+    case 'no_slot':
+    case 'tie':
+    case 'alone':
+    case 'below_target':
+      return t(`why.${why.code}`);
+    case 'moved':
+      // The chair's own words, as typed.
+      return t('why.moved', { note: why.note ?? '' });
+    case 'fifo':
+      if (!why.asked_at) return null;
+      return t('why.fifo', { time: clockTime(why.asked_at) });
+    case 'rotation':
+      return t('why.rotation', {
+        round: why.round ?? 0, slot: why.slot ?? 0, slots: why.slots ?? 0, name: slotName(why.category),
+      });
+    case 'overdue':
+      return t('why.overdue', { count: why.passes ?? 0 });
+    case 'share':
+    case 'before': {
+      const measure = why.measure === 'turns' ? 'turns' : 'time';
+      const [share, target] = shareFigures(why.share ?? 0, why.target ?? 0);
+      const key = `why.${why.code}.${measure}${why.projected ? '.projected' : ''}`;
+      const had = t(PLURAL.has(why.category) ? 'why.had.other' : 'why.had.one');
+      return t(key, { category: sentenceCategory(why.category), share, target, had });
+    }
+  }
+  return null;
+}
+
+// shareFigures writes a share and its target as percentages, with a decimal
+// when whole numbers would make them look equal though they are not.
+function shareFigures(share, target) {
+  const fmt = (x, d) => formatNumber(x, { style: 'percent', minimumFractionDigits: d, maximumFractionDigits: d });
+  let s = fmt(share, 0);
+  let tg = fmt(target, 0);
+  if (s === tg && share !== target) {
+    s = fmt(share, 1);
+    tg = fmt(target, 1);
+  }
+  return [s, tg];
+}
+
+// sentenceCategory names a category inside a reason: a catalogue's own
+// why.cat.* form when it has one (English: "civil society", "women"),
+// otherwise the category's label.
+function sentenceCategory(value) {
+  if (!value) return '';
+  return hasOwn(`why.cat.${value}`) ? t(`why.cat.${value}`) : category(value);
+}
+
+// slotName names a rotation slot; some stand for several categories.
+function slotName(value) {
+  if (!value) return '';
+  return has(`why.slot.${value}`) ? t(`why.slot.${value}`) : sentenceCategory(value);
 }
 
 // nameEl shows a person's name isolated from the text around it, so a

@@ -62,6 +62,12 @@ export function has(key) {
   return key in messages || key in fallback;
 }
 
+// hasOwn is whether the page's own catalogue has key, without the English
+// fallback.
+export function hasOwn(key) {
+  return key in messages;
+}
+
 // t looks up key and fills {name} placeholders. A message that is an object
 // holds plural forms, chosen by params.count. Numbers are written the
 // language's way. On a right-to-left page each text value (a name, a title)

@@ -3,7 +3,7 @@
 
 import { announce, isEnabled, onPress, run, setEnabled, startRoomPage } from './page.js';
 import { ordinalOf, t } from './i18n.js';
-import { el, kindLabel, nameEl, reasonEl, speakerMeta } from './format.js';
+import { el, kindLabel, nameEl, reasonEl, setReason, speakerMeta } from './format.js';
 import { Clocks, queueCount, renderQueueList } from './queue-view.js';
 import { TranscriptPane } from './participant-transcript.js';
 
@@ -99,7 +99,7 @@ function renderMine(live) {
       myRequests.set(entry.id, block);
     }
     block.position.textContent = positionText(entry);
-    block.reason.textContent = entry.reason;
+    setReason(block.reason, entry);
     body.append(block.root); // keeps queue order; appending an attached node moves it
   }
   let none = body.querySelector('.none');
@@ -121,7 +121,7 @@ function requestBlock(live, entry) {
   const root = el('div', 'my-request');
   const position = el('p', 'my-position');
   position.id = `pos-${entry.id}`;
-  const reason = reasonEl(entry.reason);
+  const reason = reasonEl(entry);
   const withdraw = el('button', 'secondary', t('mine.withdraw'));
   withdraw.type = 'button';
   withdraw.dataset.i18n = 'mine.withdraw';

@@ -5,7 +5,8 @@ import { ordinalOf, t } from './i18n.js';
 import { el, floorClock, kindLabel, nameEl, reasonEl, speakerMeta } from './format.js';
 
 // entryBody is one queue entry's content: position, name, kind (when it is
-// not a plain request to speak), categories, and the policy's reason.
+// not a plain request to speak), categories, and why it stands there,
+// in the page's language.
 export function entryBody(entry, youSub) {
   const body = el('div', 'entry-body');
   const pos = el('span', 'entry-pos', ordinalOf(entry.position));
@@ -19,7 +20,7 @@ export function entryBody(entry, youSub) {
   body.append(head);
   const meta = speakerMeta(entry);
   if (meta) body.append(el('p', 'meta', meta));
-  body.append(reasonEl(entry.reason));
+  body.append(reasonEl(entry));
   const wrap = el('div', 'entry');
   wrap.append(pos, body);
   return wrap;
