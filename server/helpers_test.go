@@ -23,6 +23,7 @@ import (
 type api struct {
 	url    string
 	secret []byte
+	server *server.Server
 }
 
 func newAPI(t testing.TB) *api {
@@ -47,7 +48,7 @@ func serveStore(t testing.TB, store rooms.Store) *api {
 	srv := httptest.NewServer(parley)
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { parley.Close(context.Background()) })
-	return &api{url: srv.URL, secret: secret}
+	return &api{url: srv.URL, secret: secret, server: parley}
 }
 
 func (a *api) token(t testing.TB, room, role, sub string, mutate func(*auth.Claims)) string {

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -295,5 +296,26 @@ func TestLivePresenceCounts(t *testing.T) {
 			t.Errorf("presence = %+v", p)
 		}
 		return
+	}
+}
+
+// Shutting down says so to every live client, which can then reconnect
+// elsewhere, and refuses new ones.
+func TestLiveShutdownClosesConnectionsWithGoingAway(t *testing.T) {
+	a := newAPI(t)
+	plenary(t, a)
+	tok := a.token(t, "plenary", rooms.RoleParticipant, "amina", nil)
+	clients := []*liveClient{a.dial(t, "plenary", tok, ""), a.dial(t, "plenary", tok, "")}
+	for _, c := range clients {
+		c.welcome()
+	}
+	a.server.Close(context.Background())
+	for i, c := range clients {
+		if code := c.closeCode(); code != websocket.CloseGoingAway {
+			t.Errorf("client %d: close code %d, want %d (going away)", i, code, websocket.CloseGoingAway)
+		}
+	}
+	if _, resp, err := a.tryDial("plenary", tok, "", nil); err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("dial after shutdown: %v", err)
 	}
 }

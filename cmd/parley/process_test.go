@@ -317,3 +317,15 @@ func TestTwoProcessesOnOneRedis(t *testing.T) {
 		}
 	}
 }
+
+// SIGTERM shuts the server down cleanly: it says so and exits 0.
+func TestSIGTERMShutsDownCleanly(t *testing.T) {
+	srv := start(t, "--data", t.TempDir())
+	if status, _ := srv.call(t, "GET", "/healthz", "", ""); status != 200 {
+		t.Fatalf("healthz: %d", status)
+	}
+	srv.cmd.Process.Signal(syscall.SIGTERM)
+	if err := srv.cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, srv.logs)
+	}
+}
