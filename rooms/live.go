@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -32,30 +33,30 @@ func (s *Service) Observe(o Observer) { s.observer = o }
 // observers see them promptly, until ctx is done. With a store that is not
 // shared it returns at once: every event passes through this node.
 func (s *Service) Watch(ctx context.Context, roomID string) error {
-	f, ok := s.store.(Follower)
-	if !ok {
+	if _, ok := s.store.(Follower); !ok {
 		return nil
 	}
 	r, err := s.existing(ctx, roomID)
 	if err != nil {
 		return err
 	}
-	r.mu.Lock()
-	after := r.state.Seq
-	r.mu.Unlock()
-	return follow(ctx, f, RoomLog(roomID), after, func(e Event) error {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		if e.Seq > r.state.Seq {
-			return s.catchUp(ctx, r)
+	return watchLog(ctx, s.store, RoomLog(roomID), &r.mu, r.state, s.applied(roomID, r.state))
+}
+
+// watchLog folds into f, under mu, whatever other nodes append to log id,
+// until ctx is done, which is the normal end. store must be a Follower.
+func watchLog(ctx context.Context, store Store, id LogID, mu *sync.Mutex, f folded, applied func(Event)) error {
+	mu.Lock()
+	after := f.lastSeq()
+	mu.Unlock()
+	err := store.(Follower).Follow(ctx, id, after, func(e Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if e.Seq > f.lastSeq() {
+			return catchUp(ctx, store, id, f, applied)
 		}
 		return nil
 	})
-}
-
-// follow runs f.Follow until ctx is done, which is the normal end.
-func follow(ctx context.Context, f Follower, id LogID, after uint64, fn func(Event) error) error {
-	err := f.Follow(ctx, id, after, fn)
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return nil
 	}

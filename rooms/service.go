@@ -200,11 +200,6 @@ func (s *Service) Events(ctx context.Context, roomID string, after uint64, limit
 	return s.store.Read(ctx, RoomLog(roomID), after, limit)
 }
 
-// Rooms lists the ids of all rooms.
-func (s *Service) Rooms(ctx context.Context) ([]string, error) {
-	return s.store.Rooms(ctx)
-}
-
 // Ready reports whether the store answers.
 func (s *Service) Ready(ctx context.Context) error {
 	return s.store.Ping(ctx)

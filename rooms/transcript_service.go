@@ -275,9 +275,9 @@ func (t *Transcripts) attribution(ctx context.Context, room, lang string) (attri
 	return at, err
 }
 
-// Exists reports whether room's transcript has a channel in lang: the
+// exists reports whether room's transcript has a channel in lang: the
 // floor always does, other languages once a captioner has written in them.
-func (t *Transcripts) Exists(ctx context.Context, room, lang string) (bool, error) {
+func (t *Transcripts) exists(ctx context.Context, room, lang string) (bool, error) {
 	var known bool
 	err := t.rooms.View(ctx, room, func(st *State) {
 		_, known = slices.BinarySearch(st.Languages, lang)
@@ -290,7 +290,7 @@ func (t *Transcripts) View(ctx context.Context, room, lang string, fn func(*Chan
 	if !ValidLanguage(lang) {
 		return fmt.Errorf("%w: lang %q: use floor or a language tag such as en", ErrInvalid, lang)
 	}
-	known, err := t.Exists(ctx, room, lang)
+	known, err := t.exists(ctx, room, lang)
 	if err != nil {
 		return err
 	}
@@ -325,6 +325,11 @@ func (t *Transcripts) FinishIdle(ctx context.Context, idle time.Duration) {
 	t.mu.Unlock()
 	system := Actor{Sub: "system", Role: "system"}
 	for _, id := range ids {
+		if !t.idleLine(id, idle) {
+			// Nothing to finish as far as this node knows; a line another
+			// node is writing is that node's to finish.
+			continue
+		}
 		lang, _ := TranscriptLanguage(id)
 		_, err := t.commitTo(ctx, id.Room, lang, func(c *Channel) ([]Event, error) {
 			open, ok := c.Open()
@@ -339,29 +344,29 @@ func (t *Transcripts) FinishIdle(ctx context.Context, idle time.Duration) {
 	}
 }
 
+// idleLine reports whether the cached channel id has a line being written
+// that nobody has added to for idle, without asking the store.
+func (t *Transcripts) idleLine(id LogID, idle time.Duration) bool {
+	t.mu.Lock()
+	ch := t.channels[id]
+	t.mu.Unlock()
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	open, ok := ch.state.Open()
+	return ok && t.now().Sub(open.Updated) >= idle
+}
+
 // Watch keeps room's channel lang current with entries other nodes append,
 // until ctx is done, as Service.Watch does for the room log.
 func (t *Transcripts) Watch(ctx context.Context, room, lang string) error {
-	f, ok := t.store.(Follower)
-	if !ok {
+	if _, ok := t.store.(Follower); !ok {
 		return nil
 	}
 	ch, err := t.channel(room, lang)
 	if err != nil {
 		return err
 	}
-	id := TranscriptLog(room, lang)
-	ch.mu.Lock()
-	after := ch.state.Seq
-	ch.mu.Unlock()
-	return follow(ctx, f, id, after, func(e Event) error {
-		ch.mu.Lock()
-		defer ch.mu.Unlock()
-		if e.Seq > ch.state.Seq {
-			return catchUp(ctx, t.store, id, ch.state, t.applied(room, lang, ch.state))
-		}
-		return nil
-	})
+	return watchLog(ctx, t.store, TranscriptLog(room, lang), &ch.mu, ch.state, t.applied(room, lang, ch.state))
 }
 
 // MaxLanguages bounds a room's transcript channels, so made-up language

@@ -121,5 +121,3 @@ func decodeClientMsg(data []byte, m *clientMsg) error {
 	}
 	return nil
 }
-
-func quote(s string) string { return strconv.Quote(s) }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -262,7 +263,7 @@ func (c *client) handle(ctx context.Context, s *Server, data []byte) {
 		}
 		c.reply(ackMsg{Type: "ack", ID: m.ID, Seq: seg.Seq, Segment: &seg})
 	default:
-		c.reply(errorMsg{Type: "error", ID: m.ID, Code: "bad_frame", Message: "unknown message type " + quote(m.Type) + ": send command, transcript, caption, correct or ping"})
+		c.reply(errorMsg{Type: "error", ID: m.ID, Code: "bad_frame", Message: "unknown message type " + strconv.Quote(m.Type) + ": send command, transcript, caption, correct or ping"})
 	}
 }
 

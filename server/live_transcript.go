@@ -1,7 +1,6 @@
 package server
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -55,13 +54,17 @@ func (h *hub) followTranscripts(ctx context.Context, c *client, m clientMsg) err
 		if _, ok := c.transcripts[lang]; ok {
 			continue
 		}
-		// Following a language nobody writes yet would race its first
-		// line; the room's languages change says when it has one.
-		if known, err := h.transcripts.Exists(ctx, c.room, lang); err != nil || !known {
-			return cmp.Or(err, fmt.Errorf("no transcript in %s yet: %w", lang, rooms.ErrNotFound))
-		}
 		after, resume := m.After[lang]
+		unwritten := false
 		err := h.transcripts.View(ctx, c.room, lang, func(ch *rooms.Channel) {
+			// Following a language nobody writes yet would race its first
+			// line; the room's languages change says when it has one. A
+			// written language's channel has entries; the floor always
+			// can be followed.
+			if ch.Seq == 0 && lang != rooms.FloorLanguage {
+				unwritten = true
+				return
+			}
 			if after > ch.Seq {
 				after, resume = 0, false // a client from another life of the channel
 			}
@@ -79,6 +82,9 @@ func (h *hub) followTranscripts(ctx context.Context, c *client, m clientMsg) err
 		})
 		if err != nil {
 			return err
+		}
+		if unwritten {
+			return fmt.Errorf("no transcript in %s yet: %w", lang, rooms.ErrNotFound)
 		}
 	}
 	return nil

@@ -140,20 +140,7 @@ func TestBenchIdleHoldsAndReleasesConnections(t *testing.T) {
 func TestBenchCommandPrintsJSONAndFailsOnAWrongSecret(t *testing.T) {
 	u := startBenchServer(t)
 	args := []string{"bench", "ws", "--url", u.String(), "--clients", "5", "--events", "3", "--rate", "50", "--settle", "0", "--json"}
-	var out, errs bytes.Buffer
-	env := func(k string) string {
-		if k == "PARLEY_JWT_SECRET" {
-			return benchTestSecret
-		}
-		return ""
-	}
-	if err := run(t.Context(), args, env, &out, &errs); err != nil {
-		t.Fatalf("bench: %v\n%s", err, errs.String())
-	}
-	var rep benchReport
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		t.Fatalf("report is not JSON: %v\n%s", err, out.String())
-	}
+	rep := runBenchJSON(t, args)
 	if !rep.Passed || rep.Delivery.Delivered != 15 {
 		t.Errorf("JSON report: passed %v, delivered %d; want true, 15", rep.Passed, rep.Delivery.Delivered)
 	}
@@ -198,4 +185,25 @@ func TestBenchFailsWhenTheDriveFails(t *testing.T) {
 	if !strings.Contains(text.String(), "FAIL") {
 		t.Errorf("text report does not say FAIL:\n%s", text.String())
 	}
+}
+
+// runBenchJSON runs the bench command line with the test secret in the
+// environment and decodes its JSON report.
+func runBenchJSON(t *testing.T, args []string) benchReport {
+	t.Helper()
+	var out, errs bytes.Buffer
+	env := func(k string) string {
+		if k == "PARLEY_JWT_SECRET" {
+			return benchTestSecret
+		}
+		return ""
+	}
+	if err := run(t.Context(), args, env, &out, &errs); err != nil {
+		t.Fatalf("bench: %v\n%s", err, errs.String())
+	}
+	var rep benchReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, out.String())
+	}
+	return rep
 }

@@ -142,20 +142,7 @@ func TestBenchTranscriptCommandLine(t *testing.T) {
 	u := startBenchServer(t)
 	args := []string{"bench", "transcript", "--url", u.String(), "--clients", "4", "--events", "3", "--rate", "20",
 		"--prefill", "10", "--late", "1", "--late-backlog", "5", "--settle", "0", "--json"}
-	var out, errs bytes.Buffer
-	env := func(k string) string {
-		if k == "PARLEY_JWT_SECRET" {
-			return benchTestSecret
-		}
-		return ""
-	}
-	if err := run(t.Context(), args, env, &out, &errs); err != nil {
-		t.Fatalf("bench: %v\n%s", err, errs.String())
-	}
-	var rep benchReport
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		t.Fatalf("report is not JSON: %v\n%s", err, out.String())
-	}
+	rep := runBenchJSON(t, args)
 	if !rep.Passed || rep.Delivery.Delivered != 12 || rep.Transcript == nil || rep.Transcript.Late == nil || rep.Transcript.Late.WS[0].Segments != 5 {
 		t.Errorf("JSON report: passed %v, delivered %d, transcript %+v", rep.Passed, rep.Delivery.Delivered, rep.Transcript)
 	}

@@ -1,6 +1,3 @@
-// Command parley runs Parley's server and its tools: `parley serve` runs the
-// rooms, `parley token` issues access tokens, `parley version` says which
-// build this is.
 package main
 
 import (
