@@ -9,15 +9,6 @@ import (
 	"time"
 )
 
-// Observer learns of every event this node folds into a room's state, in
-// log order, whether the event was appended here or by another node. It is
-// called with the room's lock held: it must be quick and must not call back
-// into the Service.
-type Observer interface {
-	// Applied is called right after e was folded into st.
-	Applied(room string, e Event, st *State)
-}
-
 // Follower is implemented by stores shared between nodes (Redis): it lets a
 // node learn promptly of events another node appended.
 type Follower interface {
@@ -25,9 +16,6 @@ type Follower interface {
 	// they are appended, until ctx is done or fn returns an error.
 	Follow(ctx context.Context, log LogID, after uint64, fn func(Event) error) error
 }
-
-// Observe sets the observer of all rooms. Call it once, before serving.
-func (s *Service) Observe(o Observer) { s.observer = o }
 
 // Watch keeps room's state current with events appended by other nodes, so
 // observers see them promptly, until ctx is done. With a store that is not

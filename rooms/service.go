@@ -31,8 +31,8 @@ type Service struct {
 	store Store
 	log   *slog.Logger
 	now   func() time.Time
-	// observer, when set, learns of every event folded in (see Observe).
-	observer Observer
+	// observers learn of every event folded in (see Subscribe).
+	observers observers[Observer]
 	// node names this process among those sharing the store.
 	node string
 
@@ -244,12 +244,10 @@ func (s *Service) catchUp(ctx context.Context, r *room) error {
 	return catchUp(ctx, s.store, RoomLog(r.state.ID), r.state, s.applied(r.state.ID, r.state))
 }
 
-// applied tells the observer, if any, of each event folded into st.
+// applied tells the observers of each event folded into st.
 func (s *Service) applied(roomID string, st *State) func(Event) {
 	return func(e Event) {
-		if s.observer != nil {
-			s.observer.Applied(roomID, e, st)
-		}
+		s.observers.each(func(o Observer) { o.Applied(roomID, e, st) })
 	}
 }
 

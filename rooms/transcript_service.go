@@ -10,23 +10,15 @@ import (
 	"time"
 )
 
-// TranscriptObserver learns of every transcript entry this node folds in,
-// in order per channel, whoever appended it. It is called with the
-// channel's lock held: it must be quick and must not call back in.
-type TranscriptObserver interface {
-	// SegmentChanged is called after e changed seg in room's channel lang.
-	SegmentChanged(room, lang string, e Event, seg Segment)
-}
-
 // Transcripts runs the transcript channels of the rooms of a Service: it
 // takes captioners' text, attributes each segment to whoever held the
 // floor when it began, and keeps every channel as a log in the Store.
 type Transcripts struct {
-	store    Store
-	rooms    *Service
-	log      *slog.Logger
-	now      func() time.Time
-	observer TranscriptObserver
+	store     Store
+	rooms     *Service
+	log       *slog.Logger
+	now       func() time.Time
+	observers observers[TranscriptObserver]
 
 	mu       sync.Mutex
 	channels map[LogID]*channel
@@ -42,9 +34,6 @@ type channel struct {
 func NewTranscripts(svc *Service, log *slog.Logger) *Transcripts {
 	return &Transcripts{store: svc.store, rooms: svc, log: log, now: svc.now, channels: map[LogID]*channel{}}
 }
-
-// Observe sets the observer of all channels. Call it once, before serving.
-func (t *Transcripts) Observe(o TranscriptObserver) { t.observer = o }
 
 // CaptionResult is what a caption post did.
 type CaptionResult struct {
@@ -396,11 +385,8 @@ func (t *Transcripts) channel(room, lang string) (*channel, error) {
 
 func (t *Transcripts) applied(room, lang string, c *Channel) func(Event) {
 	return func(e Event) {
-		if t.observer == nil {
-			return
-		}
 		if s, ok := c.Segment(segmentOf(e)); ok {
-			t.observer.SegmentChanged(room, lang, e, s)
+			t.observers.each(func(o TranscriptObserver) { o.SegmentChanged(room, lang, e, s) })
 		}
 	}
 }

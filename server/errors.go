@@ -8,6 +8,7 @@ import (
 
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/auth"
+	"github.com/parley-hub/parley/server/live"
 )
 
 // errBodyTooLarge is what a request body over maxBody becomes.
@@ -27,7 +28,10 @@ type errorBody struct {
 // does not know is a server fault: logged in full, answered vaguely.
 func classify(err error) (status int, code string) {
 	var maxBytes *http.MaxBytesError
+	var handshake *live.HandshakeError
 	switch {
+	case errors.As(err, &handshake):
+		return handshake.Status, "bad_handshake"
 	case errors.As(err, &maxBytes), errors.Is(err, errBodyTooLarge):
 		return http.StatusRequestEntityTooLarge, "body_too_large"
 	case errors.Is(err, errRateLimited):

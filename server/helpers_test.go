@@ -17,13 +17,13 @@ import (
 	"github.com/parley-hub/parley/rooms/filestore"
 	"github.com/parley-hub/parley/server"
 	"github.com/parley-hub/parley/server/auth"
+	"github.com/parley-hub/parley/server/live"
 )
 
 // api is a real server on 127.0.0.1 over the embedded store.
 type api struct {
 	url    string
 	secret []byte
-	server *server.Server
 }
 
 func newAPI(t testing.TB) *api {
@@ -44,11 +44,15 @@ func serveStore(t testing.TB, store rooms.Store) *api {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	parley := server.New(rooms.NewService(store, log, nil), v, log, server.Options{})
-	srv := httptest.NewServer(parley)
+	// As cmd/parley/wire.go joins them.
+	svc := rooms.NewService(store, log, nil)
+	transcripts := rooms.NewTranscripts(svc, log)
+	hub := live.New(live.Config{Rooms: svc, Transcripts: transcripts, Log: log, Codes: server.ProtocolError})
+	hub.Start()
+	srv := httptest.NewServer(server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: v, Live: hub, Log: log}))
 	t.Cleanup(srv.Close)
-	t.Cleanup(func() { parley.Close(context.Background()) })
-	return &api{url: srv.URL, secret: secret, server: parley}
+	t.Cleanup(func() { hub.Close(context.Background()) })
+	return &api{url: srv.URL, secret: secret}
 }
 
 func (a *api) token(t testing.TB, room, role, sub string, mutate func(*auth.Claims)) string {

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -10,29 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/gorilla/websocket"
 
-	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/server/protocol"
 )
 
-// msg is any server message, decoded loosely.
-type msg struct {
-	Type     string          `json:"type"`
-	ID       string          `json:"id"`
-	Seq      uint64          `json:"seq"`
-	Code     string          `json:"code"`
-	Message  string          `json:"message"`
-	Event    rooms.Event     `json:"event"`
-	Changes  map[string]any  `json:"changes"`
-	Snapshot *rooms.Snapshot `json:"snapshot"`
-	Presence json.RawMessage `json:"presence"`
-	You      map[string]any  `json:"you"`
-	// transcript messages
-	Lang       string          `json:"lang"`
-	Segments   json.RawMessage `json:"segments"`
-	SegmentRaw json.RawMessage `json:"segment"`
-}
+// msg is any server message.
+type msg = protocol.ServerMessage
 
 type liveClient struct {
 	t    *testing.T
@@ -129,16 +112,12 @@ func (c *liveClient) closeCode() int {
 	}
 }
 
-// welcome reads the opening messages and returns the snapshot, or nil when
-// the server resumed instead.
-func (c *liveClient) welcome() *rooms.Snapshot {
+// welcome reads the first message, which must be welcome.
+func (c *liveClient) welcome() {
 	c.t.Helper()
 	if m := c.next(); m.Type != "welcome" {
 		c.t.Fatalf("first message = %+v, want welcome", m)
 	}
-	return nil
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
-
-func subject(sub string) jwt.RegisteredClaims { return jwt.RegisteredClaims{Subject: sub} }

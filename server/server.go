@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/auth"
 )
@@ -28,37 +26,27 @@ type Server struct {
 	verifier    *auth.Verifier
 	log         *slog.Logger
 	mux         *http.ServeMux
-	hub         *hub
-	upgrader    *websocket.Upgrader
+	hub         Live
 	captions    captionLimiter
 }
 
-// Options tune the server.
-type Options struct {
-	// AllowedOrigins are the browser origins, besides the server's own, that
-	// may open live connections ("*" for any).
-	AllowedOrigins []string
+// Parts are what the server serves; cmd/parley/wire.go builds them.
+type Parts struct {
+	Rooms       *rooms.Service
+	Transcripts *rooms.Transcripts
+	Verifier    *auth.Verifier
+	Live        Live
+	Log         *slog.Logger
 }
 
-// New returns the server. It observes svc to feed live clients, so give
-// each Service one Server.
-func New(svc *rooms.Service, verifier *auth.Verifier, log *slog.Logger, opts Options) *Server {
-	transcripts := rooms.NewTranscripts(svc, log)
+// New returns the server over p; it starts nothing.
+func New(p Parts) *Server {
 	s := &Server{
-		rooms: svc, transcripts: transcripts, verifier: verifier, log: log, mux: http.NewServeMux(),
-		hub: newHub(svc, transcripts, log), upgrader: newUpgrader(opts.AllowedOrigins),
+		rooms: p.Rooms, transcripts: p.Transcripts, verifier: p.Verifier, log: p.Log,
+		mux: http.NewServeMux(), hub: p.Live,
 	}
-	svc.Observe(s.hub)
-	transcripts.Observe(s.hub)
 	s.routes()
 	return s
-}
-
-// Close ends every live connection with "going away" and waits for them,
-// up to ctx. http.Server.Shutdown does not: it lets go of upgraded
-// connections.
-func (s *Server) Close(ctx context.Context) {
-	s.hub.close(ctx)
 }
 
 func (s *Server) routes() {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/export"
+	"github.com/parley-hub/parley/server/protocol"
+	"github.com/parley-hub/parley/server/ratelimit"
 )
 
 // Caption posts a captioner may make per second, with a burst allowance:
@@ -28,21 +30,21 @@ var errRateLimited = errors.New("too many caption posts: slow down and retry wit
 // captionLimiter keeps a token bucket per captioner.
 type captionLimiter struct {
 	mu      sync.Mutex
-	buckets map[string]*bucket
+	buckets map[string]*ratelimit.Bucket
 }
 
 func (l *captionLimiter) allow(sub string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.buckets == nil {
-		l.buckets = map[string]*bucket{}
+		l.buckets = map[string]*ratelimit.Bucket{}
 	}
 	b, ok := l.buckets[sub]
 	if !ok {
-		b = newBucket(captionRate, captionBurst, now)
+		b = ratelimit.New(captionRate, captionBurst, now)
 		l.buckets[sub] = b
 	}
-	return b.take(now)
+	return b.Take(now)
 }
 
 // postCaption takes a caption post the way CART software sends one: the
@@ -96,13 +98,13 @@ func (s *Server) transcript(w http.ResponseWriter, r request) error {
 	if err != nil {
 		return err
 	}
-	limit, err := uintParam(q.Get("limit"), maxBacklog, "limit")
+	limit, err := uintParam(q.Get("limit"), protocol.MaxBacklog, "limit")
 	if err != nil {
 		return err
 	}
 	page := transcriptPage{Lang: langParam(r)}
 	err = s.transcripts.View(r.Context(), r.room, page.Lang, func(c *rooms.Channel) {
-		page.Seq, page.Segments = c.Seq, c.Segments(after, int(min(max(limit, 1), maxBacklog)))
+		page.Seq, page.Segments = c.Seq, c.Segments(after, int(min(max(limit, 1), protocol.MaxBacklog)))
 	})
 	if err != nil {
 		return err

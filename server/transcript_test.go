@@ -167,54 +167,6 @@ func TestViewersFollowTheirLanguagesLive(t *testing.T) {
 	}
 }
 
-// A viewer that reconnects with where it left off gets exactly what it
-// missed.
-func TestTranscriptResume(t *testing.T) {
-	a := newAPI(t)
-	plenary(t, a)
-	tok := a.token(t, "plenary", rooms.RoleParticipant, "amina", nil)
-	cart := captioner(t, a, "en")
-	a.postCaption(t, cart, "plenary", "lang=en&seq=1", "One.\n")
-	v := a.dial(t, "plenary", tok, "")
-	v.welcome()
-	v.nextOf("snapshot")
-	v.send(map[string]any{"type": "transcript", "id": "t", "langs": []string{"en"}})
-	backlog := v.nextOf("segments")
-	var segs []rooms.Segment
-	json.Unmarshal(backlog.Segments, &segs)
-	if len(segs) != 1 || segs[0].Text != "One." {
-		t.Fatalf("backlog = %+v", segs)
-	}
-	last := backlog.Seq
-	v.conn.Close()
-
-	a.postCaption(t, cart, "plenary", "lang=en&seq=2", "Two.\n")
-	a.postCaption(t, cart, "plenary", "lang=en&seq=3", "Three.\n")
-	r := a.dial(t, "plenary", tok, "")
-	r.welcome()
-	r.nextOf("snapshot")
-	r.send(map[string]any{"type": "transcript", "id": "t", "langs": []string{"en"}, "after": map[string]uint64{"en": last}})
-	var got []string
-	for len(got) < 2 {
-		m := r.next()
-		switch m.Type {
-		case "segment":
-			var seg rooms.Segment
-			json.Unmarshal(m.SegmentRaw, &seg)
-			got = append(got, seg.Text)
-		case "segments":
-			var segs []rooms.Segment
-			json.Unmarshal(m.Segments, &segs)
-			for _, s := range segs {
-				got = append(got, s.Text)
-			}
-		}
-	}
-	if strings.Join(got, " ") != "Two. Three." {
-		t.Errorf("after resume got %q, want Two. Three.", got)
-	}
-}
-
 func TestTranscriptExportsAndSearch(t *testing.T) {
 	a := newAPI(t)
 	chair := plenary(t, a)
@@ -261,12 +213,10 @@ func nextSegment(t *testing.T, c *liveClient) struct {
 } {
 	t.Helper()
 	m := c.nextOf("segment")
-	var seg rooms.Segment
-	json.Unmarshal(m.SegmentRaw, &seg)
 	return struct {
 		Lang    string
 		Segment rooms.Segment
-	}{m.Lang, seg}
+	}{m.Lang, *m.Segment}
 }
 
 func (a *api) getText(t *testing.T, token, path, contentType string) string {
@@ -304,8 +254,8 @@ func TestFollowingTranscripts(t *testing.T) {
 			continue
 		}
 		got[m.Lang] = true
-		if m.Lang == "en" && !strings.Contains(string(m.Segments), "One.") {
-			t.Errorf("en after a seq ahead of the channel: %s", m.Segments)
+		if m.Lang == "en" && (len(m.Segments) != 1 || m.Segments[0].Text != "One.") {
+			t.Errorf("en after a seq ahead of the channel: %+v", m.Segments)
 		}
 	}
 }

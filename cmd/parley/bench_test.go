@@ -12,9 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/rooms/filestore"
-	"github.com/parley-hub/parley/server"
 	"github.com/parley-hub/parley/server/auth"
 )
 
@@ -33,15 +31,15 @@ func startBenchServer(t *testing.T) *url.URL {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := server.New(rooms.NewService(store, log, nil), verifier, log, server.Options{})
-	srv := httptest.NewServer(api)
+	api := wire(store, verifier, nil, log)
+	srv := httptest.NewServer(api.handler)
 	// Cleanups run last-in first-out: connections, then listener, then store.
 	t.Cleanup(func() { store.Close() })
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		api.Close(ctx)
+		api.shutdown(ctx)
 	})
 	u, err := url.Parse(srv.URL)
 	if err != nil {

@@ -19,7 +19,6 @@ import (
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/rooms/filestore"
 	"github.com/parley-hub/parley/rooms/redisstore"
-	"github.com/parley-hub/parley/server"
 	"github.com/parley-hub/parley/server/auth"
 )
 
@@ -90,7 +89,8 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	svc := rooms.NewService(store, log, nil)
+	parley := wire(store, verifier, cfg.Origins, log)
+	defer parley.shutdown(context.Background())
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -99,15 +99,14 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 	base := "http://" + ln.Addr().String()
 	log.Info("parley listening", "addr", ln.Addr().String(), "store", storeName(cfg))
 	if cfg.Demo {
-		if err := openDemo(ctx, svc, secret, base, stdout); err != nil {
+		if err := openDemo(ctx, parley.rooms, secret, base, stdout); err != nil {
 			ln.Close()
 			return err
 		}
 	}
 
-	api := server.New(svc, verifier, log, server.Options{AllowedOrigins: cfg.Origins})
 	srv := &http.Server{
-		Handler:           api,
+		Handler:           parley.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -121,7 +120,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait)
 	defer cancel()
-	api.Close(shutdownCtx)
+	parley.shutdown(shutdownCtx)
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}

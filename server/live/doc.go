@@ -1,0 +1,21 @@
+// Package live serves the live protocol (docs/protocol.md, messages in
+// server/protocol): a Hub fans each room's events and transcript segments
+// out to its WebSocket clients, lets them resume by seq, counts presence and
+// takes their commands and caption lines. It hands package server a handler
+// to mount and never imports it: server authenticates the request, and maps
+// errors to statuses and protocol codes for it (Config.Codes).
+//
+// Goroutines: a Hub runs one loop (presence, idle caption lines) and one
+// watcher per log it serves, from Start until Close. Each connection has
+// one reader goroutine for its whole life, a writer goroutine only while
+// there is something to write (which also sends the close frame), and one
+// timer (pings and token expiry). A feed's drainer runs only while captured
+// entries wait to be encoded.
+//
+// Lock order: a room's or channel's lock (package rooms, held while its
+// observers run) → Hub.mu → feed.mu → client.mu. A lock is never taken
+// while one later in the order is held; Hub.mu is released before a feed's
+// lock is taken. Encoding happens under none of them, except a snapshot or
+// transcript backlog on a cache miss, which must be taken at the log's seq
+// and is then shared by every client joining at that seq.
+package live

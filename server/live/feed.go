@@ -1,0 +1,281 @@
+package live
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/server/protocol"
+)
+
+// feed is one log's live side: its clients, the entries captured under the
+// log's lock and waiting to be encoded, and its recent encoded entries for
+// resume; a room's event feed also counts presence.
+type feed struct {
+	id  rooms.LogID
+	log *slog.Logger
+
+	mu sync.Mutex
+	// clients maps each client to the seq it has been sent up to: an entry
+	// captured before a client joined but encoded after is not sent twice.
+	clients map[*client]uint64
+	// pending entries were captured in log order under the log's lock; one
+	// drainer at a time encodes and sends them, in that order.
+	pending  []captured
+	draining bool
+	recent   []frame // the last replayWindow entries sent, oldest first
+	base     uint64  // seq of the entry just before recent[0]
+	last     uint64  // seq of the last entry sent
+	// presence counts this node's clients; sent is what the room's clients
+	// were last told, summed over every node.
+	presence rooms.Presence
+	sent     rooms.Presence
+	snapshot encodedSnapshot
+	// backlog is a transcript feed's shared message for joining viewers.
+	backlog encodedBacklog
+}
+
+// captured is a log entry's message, not yet encoded.
+type captured struct {
+	seq uint64
+	msg any
+}
+
+type frame struct {
+	seq uint64
+	msg *websocket.PreparedMessage
+}
+
+type encodedSnapshot struct {
+	seq uint64
+	at  time.Time
+	msg *websocket.PreparedMessage
+}
+
+type encodedBacklog struct {
+	seq   uint64
+	limit int
+	msg   *websocket.PreparedMessage
+}
+
+func newFeed(id rooms.LogID, seq uint64, log *slog.Logger) *feed {
+	return &feed{
+		id: id, log: log, clients: map[*client]uint64{}, base: seq, last: seq,
+		presence: rooms.NewPresence(), sent: rooms.NewPresence(),
+	}
+}
+
+// capture queues msg, the log entry seq, for the feed's clients. The caller
+// holds the log's lock, which orders captures; encoding happens later, in
+// the drainer, under no lock.
+func (f *feed) capture(seq uint64, msg any) {
+	f.mu.Lock()
+	f.pending = append(f.pending, captured{seq: seq, msg: msg})
+	start := !f.draining
+	f.draining = true
+	f.mu.Unlock()
+	if start {
+		go f.drain()
+	}
+}
+
+// drain encodes captured entries and sends them until none wait.
+func (f *feed) drain() {
+	for {
+		f.mu.Lock()
+		batch := f.pending
+		f.pending = nil
+		if len(batch) == 0 {
+			f.draining = false
+			f.mu.Unlock()
+			return
+		}
+		f.mu.Unlock()
+		frames := make([]frame, 0, len(batch))
+		for _, e := range batch {
+			if pm := prepare(f.log, f.id, e.msg); pm != nil {
+				frames = append(frames, frame{seq: e.seq, msg: pm})
+			}
+		}
+		f.mu.Lock()
+		for _, fr := range frames {
+			f.send(fr)
+		}
+		f.mu.Unlock()
+	}
+}
+
+// send delivers fr to every client that has not had it and keeps it for
+// clients that resume. The caller holds f.mu.
+func (f *feed) send(fr frame) {
+	f.recent = append(f.recent, fr)
+	if over := len(f.recent) - replayWindow; over > 0 {
+		f.base = f.recent[over-1].seq
+		f.recent = append(f.recent[:0:0], f.recent[over:]...)
+	}
+	f.last = fr.seq
+	for c, had := range f.clients {
+		if c.closing.Load() {
+			f.drop(c)
+		} else if fr.seq > had {
+			c.enqueue(fr.msg)
+			f.clients[c] = fr.seq
+		}
+	}
+}
+
+// replay queues for c the entries sent after `after` and reports the seq c
+// has then had, or false when the feed no longer has them all. Entries up
+// to last that are still being encoded reach c when they are sent. The
+// caller holds f.mu.
+func (f *feed) replay(c *client, after, last uint64) (uint64, bool) {
+	if after < f.base || after > last {
+		return 0, false
+	}
+	var missed []*websocket.PreparedMessage
+	for _, fr := range f.recent {
+		if fr.seq > after {
+			missed = append(missed, fr.msg)
+		}
+	}
+	c.enqueueBacklog(missed)
+	return max(after, f.last), true
+}
+
+// add registers c as having had the entries up to seq, unless c is being
+// closed: a client kicked while it joined must not stay registered. The
+// caller holds f.mu.
+func (f *feed) add(c *client, seq uint64) bool {
+	if c.closing.Load() {
+		return false
+	}
+	f.clients[c] = seq
+	return true
+}
+
+// remove unregisters c.
+func (f *feed) remove(c *client) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.drop(c)
+}
+
+// drop unregisters c if it is registered; a room feed stops counting it.
+// The caller holds f.mu.
+func (f *feed) drop(c *client) {
+	if _, ok := f.clients[c]; !ok {
+		return
+	}
+	delete(f.clients, c)
+	if f.id.Channel == "" {
+		f.presence.Add(c.who, -1)
+	}
+}
+
+// join registers c with its room and queues, in order, what it must see
+// before live events: welcome, then the events after `after` or a snapshot.
+// The room's lock is held while c is registered, so the snapshot and the
+// events c is sent meet without a gap or an overlap.
+func (h *Hub) join(ctx context.Context, c *client, after uint64, resume bool) error {
+	// Nothing else reaches c before it is registered: its welcome is
+	// encoded and queued first, outside the room's lock.
+	c.reply(protocol.Welcome{
+		Type: protocol.TypeWelcome, Room: c.room, ServerTime: h.now(),
+		You: protocol.You{Speaker: c.who.Speaker(), Role: c.who.Role, Lang: c.who.Lang},
+	})
+	return h.cfg.Rooms.View(ctx, c.room, func(st *rooms.State) {
+		f := h.feed(rooms.RoomLog(c.room), st.Seq)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		now := h.now()
+		had, ok := uint64(0), false
+		if resume {
+			had, ok = f.replay(c, after, st.Seq)
+		}
+		if !ok {
+			c.enqueue(f.preparedSnapshot(st, now))
+			had = st.Seq
+		}
+		if f.add(c, had) {
+			f.presence.Add(c.who, 1)
+		}
+	})
+}
+
+// preparedSnapshot is the snapshot message for joining clients, prepared
+// once and shared while the room stays as it is. The caller holds the
+// room's lock and f.mu.
+func (f *feed) preparedSnapshot(st *rooms.State, now time.Time) *websocket.PreparedMessage {
+	s := f.snapshot
+	if s.msg == nil || s.seq != st.Seq || now.Sub(s.at) > snapshotReuse {
+		pm := prepare(f.log, f.id, protocol.Snapshot{Type: protocol.TypeSnapshot, Snapshot: st.Snapshot(now)})
+		f.snapshot = encodedSnapshot{seq: st.Seq, at: now, msg: pm}
+	}
+	return f.snapshot.msg
+}
+
+// localPresence counts this node's clients of the room. A client kicked
+// stops counting here at the latest, even while its writer still waits to
+// send the close frame to a peer that stopped reading.
+func (f *feed) localPresence() rooms.Presence {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for c := range f.clients {
+		if c.closing.Load() {
+			f.drop(c)
+		}
+	}
+	return f.presence.Clone()
+}
+
+// sendPresence sends the room's clients its counts over every node, if
+// they changed.
+func (f *feed) sendPresence(all rooms.Presence) {
+	f.mu.Lock()
+	if all.Equal(f.sent) {
+		f.mu.Unlock()
+		return
+	}
+	f.sent = all
+	f.mu.Unlock()
+	pm := prepare(f.log, f.id, protocol.Presence{Type: protocol.TypePresence, Presence: all})
+	if pm == nil {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for c := range f.clients {
+		c.enqueue(pm)
+	}
+}
+
+// prepare encodes msg once for every client; nil if it cannot (it is
+// logged: the protocol's types always encode).
+func prepare(log *slog.Logger, id rooms.LogID, msg any) *websocket.PreparedMessage {
+	b, err := json.Marshal(msg)
+	if err == nil {
+		var pm *websocket.PreparedMessage
+		if pm, err = websocket.NewPreparedMessage(websocket.TextMessage, b); err == nil {
+			return pm
+		}
+	}
+	log.Error("prepare live message", "log", id.String(), "err", err)
+	return nil
+}
+
+// roomObserver captures each event for its room's feed.
+type roomObserver struct{ h *Hub }
+
+// Applied runs under the room's lock: it captures the event and the parts
+// of the snapshot it changed (the queue's order is cached in the state),
+// and leaves the encoding to the feed's drainer.
+func (o roomObserver) Applied(room string, e rooms.Event, st *rooms.State) {
+	if f := o.h.existingFeed(rooms.RoomLog(room)); f != nil {
+		f.capture(e.Seq, protocol.Event{Type: protocol.TypeEvent, Seq: e.Seq, Event: e, Changes: st.Changes(e.Type, o.h.now())})
+	}
+}

@@ -1,0 +1,248 @@
+package live_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/rooms/filestore"
+	"github.com/parley-hub/parley/server/live"
+	"github.com/parley-hub/parley/server/protocol"
+)
+
+// harness is a started hub over the embedded store, mounted on a real
+// server on 127.0.0.1. Its handler takes who the client is from the query
+// (sub, role, group, mode, lang, exp): authentication is package server's.
+type harness struct {
+	url         string
+	rooms       *rooms.Service
+	transcripts *rooms.Transcripts
+	hub         *live.Hub
+}
+
+func newHarness(t testing.TB) *harness {
+	t.Helper()
+	log := slog.New(slog.DiscardHandler)
+	store, err := filestore.OpenWithOptions(t.TempDir(), filestore.Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := rooms.NewService(store, log, nil)
+	h := &harness{rooms: svc, transcripts: rooms.NewTranscripts(svc, log)}
+	h.hub = live.New(live.Config{Rooms: svc, Transcripts: h.transcripts, Log: log, Codes: codes})
+	h.hub.Start()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /rooms/{room}/ws", func(w http.ResponseWriter, r *http.Request) {
+		if err := h.hub.Serve(w, r, session(r)); err != nil {
+			status := http.StatusBadRequest
+			switch {
+			case errors.Is(err, live.ErrShuttingDown):
+				status = http.StatusServiceUnavailable
+			case errors.Is(err, rooms.ErrNotFound):
+				status = http.StatusNotFound
+			}
+			http.Error(w, err.Error(), status)
+		}
+	})
+	srv := httptest.NewServer(mux)
+	h.url = srv.URL
+	// Cleanups run last first: the hub, then the listener, then the store.
+	t.Cleanup(func() { store.Close() })
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { h.hub.Close(context.Background()) })
+	return h
+}
+
+// codes names errors as package server does, for what these tests send.
+func codes(err error) (string, bool) {
+	switch {
+	case errors.Is(err, rooms.ErrNotFound):
+		return "not_found", false
+	case errors.Is(err, rooms.ErrForbidden):
+		return "forbidden", false
+	case errors.Is(err, rooms.ErrInvalid):
+		return "invalid", false
+	case errors.Is(err, rooms.ErrState):
+		return "not_now", false
+	}
+	return "internal", true
+}
+
+func session(r *http.Request) live.Session {
+	q := r.URL.Query()
+	s := live.Session{Room: r.PathValue("room"), Who: rooms.Participant{
+		Sub: q.Get("sub"), Name: q.Get("sub"), Role: q.Get("role"), Group: q.Get("group"), Mode: q.Get("mode"), Lang: q.Get("lang"),
+	}}
+	if exp, err := strconv.ParseInt(q.Get("exp"), 10, 64); err == nil {
+		s.Expires = time.Unix(0, exp)
+	}
+	return s
+}
+
+// who is the query naming a client.
+func who(sub, role string, more ...string) string {
+	q := url.Values{"sub": {sub}, "role": {role}}
+	for i := 0; i+1 < len(more); i += 2 {
+		q.Set(more[i], more[i+1])
+	}
+	return q.Encode()
+}
+
+// plenary opens a fifo room.
+func (h *harness) plenary(t testing.TB) {
+	t.Helper()
+	spec, err := rooms.DecodeRoomSpec([]byte(`{"id":"plenary","policy":{"kind":"fifo"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.rooms.Create(context.Background(), rooms.Participant{Sub: "chair", Role: rooms.RoleChair}, spec); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// command runs a command in the plenary as sub with role.
+func (h *harness) command(t testing.TB, sub, role, body string) rooms.Result {
+	t.Helper()
+	cmd, err := rooms.DecodeCommand([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := h.rooms.Execute(context.Background(), "plenary", rooms.Participant{Sub: sub, Name: sub, Role: role}, cmd)
+	if err != nil {
+		t.Fatalf("%s: %v", body, err)
+	}
+	return res
+}
+
+func (h *harness) chair(t testing.TB, body string) { h.command(t, "chair", rooms.RoleChair, body) }
+
+type conn struct {
+	t    testing.TB
+	conn *websocket.Conn
+}
+
+// dial opens a live connection to room; query names the client and more.
+func (h *harness) dial(t testing.TB, room, query string) *conn {
+	t.Helper()
+	c, resp, err := h.tryDial(room, query)
+	if err != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		t.Fatalf("dial %s: %v (HTTP %d)", room, err, status)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &conn{t: t, conn: c}
+}
+
+func (h *harness) tryDial(room, query string) (*websocket.Conn, *http.Response, error) {
+	return websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(h.url, "http")+"/rooms/"+room+"/ws?"+query, nil)
+}
+
+// next reads the next message that is not presence (presence comes on its
+// own clock and tests that want it use nextOf).
+func (c *conn) next() protocol.ServerMessage {
+	c.t.Helper()
+	for {
+		if m := c.read(); m.Type != protocol.TypePresence {
+			return m
+		}
+	}
+}
+
+func (c *conn) read() protocol.ServerMessage {
+	c.t.Helper()
+	c.conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	var m protocol.ServerMessage
+	if err := c.conn.ReadJSON(&m); err != nil {
+		c.t.Fatalf("read: %v", err)
+	}
+	return m
+}
+
+// nextOf skips messages until one of type typ.
+func (c *conn) nextOf(typ string) protocol.ServerMessage {
+	c.t.Helper()
+	for {
+		if m := c.read(); m.Type == typ {
+			return m
+		}
+	}
+}
+
+func (c *conn) send(v any) {
+	c.t.Helper()
+	if err := c.conn.WriteJSON(v); err != nil {
+		c.t.Fatalf("send: %v", err)
+	}
+}
+
+// welcome reads the welcome message.
+func (c *conn) welcome() protocol.ServerMessage {
+	c.t.Helper()
+	m := c.next()
+	if m.Type != protocol.TypeWelcome {
+		c.t.Fatalf("first message = %+v, want welcome", m)
+	}
+	return m
+}
+
+// closeCode reads until the server closes the connection and returns the
+// close code (1006 when it just went away).
+func (c *conn) closeCode() int {
+	c.t.Helper()
+	return readCloseCode(c.conn, 20*time.Second)
+}
+
+func readCloseCode(ws *websocket.Conn, wait time.Duration) int {
+	ws.SetReadDeadline(time.Now().Add(wait))
+	for {
+		_, _, err := ws.ReadMessage()
+		if err == nil {
+			continue
+		}
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			return ce.Code
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return 0 // not closed
+		}
+		return websocket.CloseAbnormalClosure
+	}
+}
+
+func presence(t testing.TB, m protocol.ServerMessage) rooms.Presence {
+	t.Helper()
+	if m.Presence == nil {
+		t.Fatalf("presence message without counts: %+v", m)
+	}
+	return *m.Presence
+}
+
+func changes(t testing.TB, m protocol.ServerMessage, key string, v any) {
+	t.Helper()
+	raw, ok := m.Changes[key]
+	if !ok {
+		t.Fatalf("event %d changes lack %s: %v", m.Seq, key, m.Changes)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,327 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/server/protocol"
+)
+
+const (
+	// replayWindow is how many recent events a room keeps ready for clients
+	// resuming after a dropped connection; further back they get a snapshot.
+	replayWindow = 1024
+	// tickEvery paces the hub's loop: presence counts are sent at most this
+	// often, and idle caption lines are finished.
+	tickEvery = time.Second
+	// snapshotReuse is how long an encoded snapshot serves joining clients
+	// when the room has not changed: a join storm encodes it once, not
+	// once per client. Clients count down from ends_at, so a floor's
+	// elapsed_s a moment old does no harm.
+	snapshotReuse = time.Second
+	// captionPause is how long a captioner may pause before the line they
+	// were writing is shown as finished.
+	captionPause = 3 * time.Second
+)
+
+// ErrShuttingDown refuses a connection while the hub closes.
+var ErrShuttingDown = errors.New("the server is shutting down; reconnect shortly")
+
+// Config is what a Hub serves and how it reports errors.
+type Config struct {
+	Rooms       *rooms.Service
+	Transcripts *rooms.Transcripts
+	Log         *slog.Logger
+	// Codes names err for the protocol: its error code, and whether it is
+	// the server's fault (then it is logged and the client reads a plain
+	// message without internals). Package server provides it, as the one
+	// place that maps domain errors.
+	Codes func(err error) (code string, fault bool)
+	// AllowedOrigins are the browser origins, besides the server's own, that
+	// may open live connections ("*" for any).
+	AllowedOrigins []string
+}
+
+// Session is an authenticated client of one room.
+type Session struct {
+	Room string
+	Who  rooms.Participant
+	// Expires is when the client's token expires (zero: never); the
+	// connection is closed with 4001 then.
+	Expires time.Time
+}
+
+// Hub fans every room's events and transcript segments out to its live
+// clients. It subscribes to the room service and the transcripts, so every
+// entry folded on this node, whoever appended it, reaches the clients once,
+// in order.
+type Hub struct {
+	cfg      Config
+	log      *slog.Logger
+	now      func() time.Time
+	upgrader *websocket.Upgrader
+
+	// life is the hub's own lifetime, from Start to Close (not a
+	// request's): watchers and live commands run under it.
+	life   context.Context
+	cancel context.CancelFunc
+	unsub  []func()
+	loops  sync.WaitGroup // the hub's loop and watchers
+	conns  sync.WaitGroup // tracked connections, until their writer finishes
+
+	mu      sync.Mutex
+	feeds   map[rooms.LogID]*feed
+	clients map[*client]struct{} // every tracked connection
+	closed  bool
+}
+
+// New returns a hub that serves nothing until Start.
+func New(cfg Config) *Hub {
+	return &Hub{
+		cfg: cfg, log: cfg.Log, now: time.Now, upgrader: newUpgrader(cfg.AllowedOrigins),
+		feeds: map[rooms.LogID]*feed{}, clients: map[*client]struct{}{},
+	}
+}
+
+// Start subscribes to the rooms and transcripts and starts the hub's loop.
+// Call it once, before Serve.
+func (h *Hub) Start() {
+	h.life, h.cancel = context.WithCancel(context.Background())
+	h.unsub = []func(){h.cfg.Rooms.Subscribe(roomObserver{h}), h.cfg.Transcripts.Subscribe(transcriptObserver{h})}
+	h.loops.Add(1)
+	go func() {
+		defer h.loops.Done()
+		h.loop(h.life)
+	}()
+}
+
+// Close ends every live connection with "going away", refuses new ones,
+// and waits, up to ctx, for the connections and the hub's goroutines to
+// finish. http.Server.Shutdown does not do it: it lets go of upgraded
+// connections. Closing again does no harm.
+func (h *Hub) Close(ctx context.Context) {
+	h.mu.Lock()
+	h.closed = true
+	// Every connection tracked before closed was set is in clients, joined
+	// or still joining; every later one is refused. So all are kicked.
+	kicked := make([]*client, 0, len(h.clients))
+	for c := range h.clients {
+		kicked = append(kicked, c)
+	}
+	h.mu.Unlock()
+	for _, c := range kicked {
+		c.kick(protocol.CloseGoingAway, "server shutting down")
+	}
+	for _, unsub := range h.unsub {
+		unsub()
+	}
+	if h.cancel != nil {
+		h.cancel()
+	}
+	done := make(chan struct{})
+	go func() {
+		h.conns.Wait()
+		h.loops.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+// Serve takes a client of the live protocol. It returns an error, without
+// answering, when it refuses the request before the upgrade (the caller
+// maps it: unknown room, bad after, shutting down, refused handshake);
+// once upgraded the connection lives on in its own goroutine and Serve
+// returns nil.
+func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) error {
+	after, resume, err := afterParam(r)
+	if err != nil {
+		return err
+	}
+	if err := h.cfg.Rooms.View(r.Context(), s.Room, func(*rooms.State) {}); err != nil {
+		return err
+	}
+	if !h.accepting() {
+		return ErrShuttingDown
+	}
+	conn, err := h.upgrade(w, r)
+	if err != nil {
+		var refused *HandshakeError
+		if errors.As(err, &refused) {
+			return err
+		}
+		h.log.Warn("live upgrade failed", "room", s.Room, "err", err)
+		return nil // the connection is gone; there is nobody to answer
+	}
+	c := newClient(h, conn, s)
+	if !h.track(c) {
+		c.refuse(protocol.CloseGoingAway, "server shutting down")
+		return nil
+	}
+	if err := h.join(r.Context(), c, after, resume); err != nil {
+		c.logger().Warn("live join failed", "err", err)
+		c.kick(protocol.CloseRoomGone, "room unavailable")
+	} else {
+		c.startTimer()
+	}
+	// The handler returns and net/http lets go of the request; the
+	// connection lives on in its reader, so an idle client costs one
+	// goroutine and its buffers.
+	go c.read(h.life)
+	return nil
+}
+
+func afterParam(r *http.Request) (after uint64, given bool, err error) {
+	v := r.URL.Query().Get("after")
+	if v == "" {
+		return 0, false, nil
+	}
+	after, err = strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, false, fmt.Errorf("%w: after must be a whole number, not %q", rooms.ErrInvalid, v)
+	}
+	return after, true, nil
+}
+
+// accepting reports whether the hub takes new connections.
+func (h *Hub) accepting() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return !h.closed
+}
+
+// track counts a connection that Close must kick and wait for, unless the
+// hub is closed already. Counting under the lock orders every Add before
+// Close's Wait, and every tracked client into Close's list.
+func (h *Hub) track(c *client) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.clients[c] = struct{}{}
+	h.conns.Add(1)
+	return true
+}
+
+// untrack forgets a connection whose writer has finished.
+func (h *Hub) untrack(c *client) {
+	h.mu.Lock()
+	delete(h.clients, c)
+	h.mu.Unlock()
+	h.conns.Done()
+}
+
+// loop sends presence and finishes idle caption lines until ctx is done.
+func (h *Hub) loop(ctx context.Context) {
+	tick := time.NewTicker(tickEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			h.sendPresence(ctx)
+			h.cfg.Transcripts.FinishIdle(ctx, captionPause)
+		}
+	}
+}
+
+func (h *Hub) existingFeed(id rooms.LogID) *feed {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.feeds[id]
+}
+
+// feed returns the feed of log id, creating it at seq with an empty replay
+// window and starting to watch the log for other nodes' entries. The
+// caller holds the log's lock, so no entry is folded in meanwhile.
+func (h *Hub) feed(id rooms.LogID, seq uint64) *feed {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f, ok := h.feeds[id]
+	if !ok {
+		f = newFeed(id, seq, h.log)
+		h.feeds[id] = f
+		if !h.closed {
+			h.loops.Add(1)
+			go func() {
+				defer h.loops.Done()
+				h.watch(h.life, id)
+			}()
+		}
+	}
+	return f
+}
+
+// watch folds in other nodes' entries of log id until ctx is done,
+// retrying after a store outage.
+func (h *Hub) watch(ctx context.Context, id rooms.LogID) {
+	for ctx.Err() == nil {
+		var err error
+		if lang, ok := rooms.TranscriptLanguage(id); ok {
+			err = h.cfg.Transcripts.Watch(ctx, id.Room, lang)
+		} else {
+			err = h.cfg.Rooms.Watch(ctx, id.Room)
+		}
+		if err == nil {
+			return
+		}
+		h.log.Warn("watching a log for other nodes' entries failed; retrying", "log", id.String(), "err", err)
+		retry := time.NewTimer(time.Second)
+		select {
+		case <-ctx.Done():
+		case <-retry.C:
+		}
+		retry.Stop()
+	}
+}
+
+// sendPresence shares each room's presence counts with the other nodes and
+// sends the room's clients the sum if it changed. Run once per tick, a
+// join storm is one message, not thousands.
+func (h *Hub) sendPresence(ctx context.Context) {
+	h.mu.Lock()
+	feeds := make([]*feed, 0, len(h.feeds))
+	for id, f := range h.feeds {
+		if id.Channel == "" {
+			feeds = append(feeds, f)
+		}
+	}
+	h.mu.Unlock()
+	for _, f := range feeds {
+		all, err := h.cfg.Rooms.SharePresence(ctx, f.id.Room, f.localPresence())
+		if err != nil {
+			h.log.Warn("sharing presence failed; counting this node only", "room", f.id.Room, "err", err)
+		}
+		f.sendPresence(all)
+	}
+}
+
+// leave unregisters c from its room and its transcript channels.
+func (h *Hub) leave(c *client) {
+	for _, f := range c.followed() {
+		f.remove(c)
+	}
+	if f := h.existingFeed(rooms.RoomLog(c.room)); f != nil {
+		f.remove(c)
+	}
+}
+
+// Clients is how many connections the hub tracks now.
+func (h *Hub) Clients() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.clients)
+}
