@@ -18,20 +18,20 @@ func TestLiveAcrossTwoNodesOnOneRedis(t *testing.T) {
 	chair := plenary(t, nodeA)
 
 	onB := nodeB.dial(t, "plenary", nodeB.token(t, "plenary", rooms.RoleObserver, "screen", nil), "")
-	onB.welcome()
-	if s := onB.nextOf("snapshot"); s.Snapshot.Seq != 1 {
+	onB.Welcome()
+	if s := onB.NextOf("snapshot"); s.Snapshot.Seq != 1 {
 		t.Fatalf("node B snapshot at seq %d, want 1", s.Snapshot.Seq)
 	}
 	onA := nodeA.dial(t, "plenary", nodeA.token(t, "plenary", rooms.RoleObserver, "screen-a", nil), "")
-	onA.welcome()
-	onA.nextOf("snapshot")
+	onA.Welcome()
+	onA.NextOf("snapshot")
 
 	for _, sub := range []string{"amina", "carlos", "mei"} {
 		nodeA.command(t, nodeA.token(t, "plenary", rooms.RoleParticipant, sub, nil), "plenary", `{"type":"raise_hand"}`, http.StatusOK)
 	}
 	nodeB.command(t, chair, "plenary", `{"type":"call_next"}`, http.StatusOK)
 	for want := uint64(2); want <= 5; want++ {
-		b, a := onB.nextOf("event"), onA.nextOf("event")
+		b, a := onB.NextOf("event"), onA.NextOf("event")
 		if b.Seq != want || a.Seq != want || b.Event.Type != a.Event.Type {
 			t.Fatalf("event %d: node A got %d %s, node B got %d %s", want, a.Seq, a.Event.Type, b.Seq, b.Event.Type)
 		}
@@ -48,10 +48,10 @@ func TestTranscriptAcrossTwoNodesOnOneRedis(t *testing.T) {
 	nodeA.postCaption(t, cart, "plenary", "lang=en&seq=1", "First line.\n")
 
 	viewer := nodeB.dial(t, "plenary", nodeB.token(t, "plenary", rooms.RoleParticipant, "amina", nil), "")
-	viewer.welcome()
-	viewer.nextOf("snapshot")
-	viewer.send(map[string]any{"type": "transcript", "id": "t", "langs": []string{"en"}})
-	if m := viewer.nextOf("segments"); len(m.Segments) != 1 || m.Segments[0].Text != "First line." {
+	viewer.Welcome()
+	viewer.NextOf("snapshot")
+	viewer.Send(map[string]any{"type": "transcript", "id": "t", "langs": []string{"en"}})
+	if m := viewer.NextOf("segments"); len(m.Segments) != 1 || m.Segments[0].Text != "First line." {
 		t.Fatalf("backlog on node B = %+v", m.Segments)
 	}
 	for i, line := range []string{"Second line.", "Third line."} {
@@ -72,7 +72,7 @@ func TestPresenceAcrossTwoNodesOnOneRedis(t *testing.T) {
 	nodeB.dial(t, "plenary", nodeB.token(t, "plenary", rooms.RoleParticipant, "amina", nil), "")
 	nodeB.dial(t, "plenary", nodeB.token(t, "plenary", rooms.RoleHub, "dhaka", nil), "")
 	for {
-		p := *onA.nextOf("presence").Presence
+		p := *onA.NextOf("presence").Presence
 		if p.Total == 3 {
 			if p.ByRole["chair"] != 1 || p.ByRole["participant"] != 1 || p.ByRole["hub"] != 1 {
 				t.Errorf("presence = %+v", p)

@@ -23,8 +23,8 @@ func TestLiveBadFramesGetErrorsAndTheRoomStaysUp(t *testing.T) {
 	plenary(t, a)
 	tok := a.token(t, "plenary", rooms.RoleParticipant, "amina", nil)
 	c := a.dial(t, "plenary", tok, "")
-	c.welcome()
-	c.nextOf("snapshot")
+	c.Welcome()
+	c.NextOf("snapshot")
 
 	frames := []struct{ frame, code, mentions string }{
 		{`{"type":`, "bad_frame", "malformed JSON"},
@@ -35,30 +35,30 @@ func TestLiveBadFramesGetErrorsAndTheRoomStaysUp(t *testing.T) {
 		{`{"type":"command","id":"x3","command":{"type":"release"}}`, "not_now", "nobody holds the floor"},
 	}
 	for _, f := range frames {
-		if err := c.conn.WriteMessage(websocket.TextMessage, []byte(f.frame)); err != nil {
+		if err := c.WS.WriteMessage(websocket.TextMessage, []byte(f.frame)); err != nil {
 			t.Fatal(err)
 		}
-		m := c.next()
+		m := c.Next()
 		if m.Type != "error" || m.Code != f.code || !strings.Contains(m.Message, f.mentions) {
 			t.Errorf("%s: got %+v, want %s mentioning %q", f.frame, m, f.code, f.mentions)
 		}
 	}
-	c.send(map[string]any{"type": "ping", "id": "p1"})
-	if m := c.next(); m.Type != "pong" || m.ID != "p1" {
+	c.Send(map[string]any{"type": "ping", "id": "p1"})
+	if m := c.Next(); m.Type != "pong" || m.ID != "p1" {
 		t.Errorf("ping answered %+v", m)
 	}
 
 	big := `{"type":"ping","id":"` + strings.Repeat("x", 20<<10) + `"}`
-	if err := c.conn.WriteMessage(websocket.TextMessage, []byte(big)); err != nil {
+	if err := c.WS.WriteMessage(websocket.TextMessage, []byte(big)); err != nil {
 		t.Fatal(err)
 	}
-	if code := c.closeCode(); code != websocket.CloseMessageTooBig {
+	if code := c.CloseCode(); code != websocket.CloseMessageTooBig {
 		t.Errorf("oversized frame: close code %d, want %d", code, websocket.CloseMessageTooBig)
 	}
 
 	other := a.dial(t, "plenary", tok, "")
-	other.welcome()
-	if m := other.next(); m.Type != "snapshot" {
+	other.Welcome()
+	if m := other.Next(); m.Type != "snapshot" {
 		t.Errorf("after a bad client, a new one got %+v", m)
 	}
 }

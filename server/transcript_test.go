@@ -9,6 +9,7 @@ import (
 
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/auth"
+	"github.com/parley-hub/parley/server/live/livetest"
 )
 
 // postCaption posts a caption the way CART software does: the token in the
@@ -146,13 +147,13 @@ func TestViewersFollowTheirLanguagesLive(t *testing.T) {
 	english := a.dial(t, "plenary", a.token(t, "plenary", rooms.RoleParticipant, "amina", nil), "")
 	french := a.dial(t, "plenary", a.token(t, "plenary", rooms.RoleParticipant, "jean", nil), "")
 	for _, v := range []struct {
-		c    *liveClient
+		c    *livetest.Conn
 		lang string
 	}{{english, "en"}, {french, "fr"}} {
-		v.c.welcome()
-		v.c.nextOf("snapshot")
-		v.c.send(map[string]any{"type": "transcript", "id": "t", "langs": []string{v.lang}})
-		if m := v.c.nextOf("segments"); m.Lang != v.lang {
+		v.c.Welcome()
+		v.c.NextOf("snapshot")
+		v.c.Send(map[string]any{"type": "transcript", "id": "t", "langs": []string{v.lang}})
+		if m := v.c.NextOf("segments"); m.Lang != v.lang {
 			t.Fatalf("subscribed to %s, got the backlog of %s", v.lang, m.Lang)
 		}
 	}
@@ -207,12 +208,12 @@ func TestTranscriptExportsAndSearch(t *testing.T) {
 	}
 }
 
-func nextSegment(t *testing.T, c *liveClient) struct {
+func nextSegment(t *testing.T, c *livetest.Conn) struct {
 	Lang    string
 	Segment rooms.Segment
 } {
 	t.Helper()
-	m := c.nextOf("segment")
+	m := c.NextOf("segment")
 	return struct {
 		Lang    string
 		Segment rooms.Segment
@@ -236,20 +237,20 @@ func TestFollowingTranscripts(t *testing.T) {
 	cart := captioner(t, a, "")
 	a.postCaption(t, cart, "plenary", "lang=en&seq=1", "One.\n")
 	v := a.dial(t, "plenary", a.token(t, "plenary", rooms.RoleParticipant, "amina", nil), "")
-	v.welcome()
-	v.nextOf("snapshot")
+	v.Welcome()
+	v.NextOf("snapshot")
 
 	// Only languages someone writes in can be followed (and the floor,
 	// always): made-up ones are refused, and change nothing.
-	v.send(map[string]any{"type": "transcript", "id": "t1", "langs": []string{"xx-made-up"}})
-	if m := v.next(); m.Type != "error" || m.Code != "not_found" || m.ID != "t1" {
+	v.Send(map[string]any{"type": "transcript", "id": "t1", "langs": []string{"xx-made-up"}})
+	if m := v.Next(); m.Type != "error" || m.Code != "not_found" || m.ID != "t1" {
 		t.Errorf("made-up language: %+v", m)
 	}
 	// A client that saw more than the channel holds (the channel was
 	// rebuilt) gets the channel afresh.
-	v.send(map[string]any{"type": "transcript", "id": "t2", "langs": []string{"floor", "en"}, "after": map[string]uint64{"en": 999}})
+	v.Send(map[string]any{"type": "transcript", "id": "t2", "langs": []string{"floor", "en"}, "after": map[string]uint64{"en": 999}})
 	for got := map[string]bool{}; !got["floor"] || !got["en"]; {
-		m := v.next()
+		m := v.Next()
 		if m.Type != "segments" {
 			continue
 		}

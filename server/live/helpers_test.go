@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,6 +18,7 @@ import (
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/rooms/filestore"
 	"github.com/parley-hub/parley/server/live"
+	"github.com/parley-hub/parley/server/live/livetest"
 	"github.com/parley-hub/parley/server/protocol"
 )
 
@@ -128,102 +128,18 @@ func (h *harness) command(t testing.TB, sub, role, body string) rooms.Result {
 
 func (h *harness) chair(t testing.TB, body string) { h.command(t, "chair", rooms.RoleChair, body) }
 
-type conn struct {
-	t    testing.TB
-	conn *websocket.Conn
-}
-
 // dial opens a live connection to room; query names the client and more.
-func (h *harness) dial(t testing.TB, room, query string) *conn {
+func (h *harness) dial(t testing.TB, room, query string) *livetest.Conn {
 	t.Helper()
-	c, resp, err := h.tryDial(room, query)
-	if err != nil {
-		status := 0
-		if resp != nil {
-			status = resp.StatusCode
-		}
-		t.Fatalf("dial %s: %v (HTTP %d)", room, err, status)
-	}
-	t.Cleanup(func() { c.Close() })
-	return &conn{t: t, conn: c}
+	return livetest.Dial(t, h.wsURL(room, query), nil)
 }
 
 func (h *harness) tryDial(room, query string) (*websocket.Conn, *http.Response, error) {
-	return websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(h.url, "http")+"/rooms/"+room+"/ws?"+query, nil)
+	return websocket.DefaultDialer.Dial(h.wsURL(room, query), nil)
 }
 
-// next reads the next message that is not presence (presence comes on its
-// own clock and tests that want it use nextOf).
-func (c *conn) next() protocol.ServerMessage {
-	c.t.Helper()
-	for {
-		if m := c.read(); m.Type != protocol.TypePresence {
-			return m
-		}
-	}
-}
-
-func (c *conn) read() protocol.ServerMessage {
-	c.t.Helper()
-	c.conn.SetReadDeadline(time.Now().Add(20 * time.Second))
-	var m protocol.ServerMessage
-	if err := c.conn.ReadJSON(&m); err != nil {
-		c.t.Fatalf("read: %v", err)
-	}
-	return m
-}
-
-// nextOf skips messages until one of type typ.
-func (c *conn) nextOf(typ string) protocol.ServerMessage {
-	c.t.Helper()
-	for {
-		if m := c.read(); m.Type == typ {
-			return m
-		}
-	}
-}
-
-func (c *conn) send(v any) {
-	c.t.Helper()
-	if err := c.conn.WriteJSON(v); err != nil {
-		c.t.Fatalf("send: %v", err)
-	}
-}
-
-// welcome reads the welcome message.
-func (c *conn) welcome() protocol.ServerMessage {
-	c.t.Helper()
-	m := c.next()
-	if m.Type != protocol.TypeWelcome {
-		c.t.Fatalf("first message = %+v, want welcome", m)
-	}
-	return m
-}
-
-// closeCode reads until the server closes the connection and returns the
-// close code (1006 when it just went away).
-func (c *conn) closeCode() int {
-	c.t.Helper()
-	return readCloseCode(c.conn, 20*time.Second)
-}
-
-func readCloseCode(ws *websocket.Conn, wait time.Duration) int {
-	ws.SetReadDeadline(time.Now().Add(wait))
-	for {
-		_, _, err := ws.ReadMessage()
-		if err == nil {
-			continue
-		}
-		var ce *websocket.CloseError
-		if errors.As(err, &ce) {
-			return ce.Code
-		}
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			return 0 // not closed
-		}
-		return websocket.CloseAbnormalClosure
-	}
+func (h *harness) wsURL(room, query string) string {
+	return "ws" + strings.TrimPrefix(h.url, "http") + "/rooms/" + room + "/ws?" + query
 }
 
 func presence(t testing.TB, m protocol.ServerMessage) rooms.Presence {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/server/live/livetest"
 	"github.com/parley-hub/parley/server/protocol"
 )
 
@@ -14,21 +15,21 @@ func TestWelcomeSnapshotAckAndEvent(t *testing.T) {
 	h.plenary(t)
 	c := h.dial(t, "plenary", who("amina", rooms.RoleParticipant, "group", "civil-society"))
 
-	w := c.welcome()
+	w := c.Welcome()
 	if w.You == nil || w.You.Sub != "amina" || w.You.Role != "participant" || w.You.Group != "civil-society" {
 		t.Fatalf("welcome = %+v", w)
 	}
-	s := c.next()
+	s := c.Next()
 	if s.Type != protocol.TypeSnapshot || s.Snapshot == nil || s.Snapshot.Seq != 1 || s.Snapshot.Room != "plenary" {
 		t.Fatalf("snapshot = %+v", s)
 	}
 
-	c.send(map[string]any{"type": "command", "id": "c1", "command": map[string]any{"type": "raise_hand", "note": "on access"}})
+	c.Send(map[string]any{"type": "command", "id": "c1", "command": map[string]any{"type": "raise_hand", "note": "on access"}})
 	// The event is broadcast while the ack is the client's own; either may
 	// come first, but each must come once.
 	var ack, ev protocol.ServerMessage
 	for range 2 {
-		switch m := c.next(); m.Type {
+		switch m := c.Next(); m.Type {
 		case protocol.TypeAck:
 			ack = m
 		case protocol.TypeEvent:
@@ -53,11 +54,11 @@ func TestWelcomeSnapshotAckAndEvent(t *testing.T) {
 func TestEventsArriveInOrderOnEveryClient(t *testing.T) {
 	h := newHarness(t)
 	h.plenary(t)
-	var clients []*conn
+	var clients []*livetest.Conn
 	for _, sub := range []string{"amina", "carlos", "mei"} {
 		c := h.dial(t, "plenary", who(sub, rooms.RoleParticipant))
-		c.welcome()
-		c.nextOf(protocol.TypeSnapshot)
+		c.Welcome()
+		c.NextOf(protocol.TypeSnapshot)
 		clients = append(clients, c)
 	}
 	for _, sub := range []string{"amina", "carlos", "mei"} {
@@ -67,7 +68,7 @@ func TestEventsArriveInOrderOnEveryClient(t *testing.T) {
 	h.chair(t, `{"type":"call_next"}`) // release + grant
 	for i, c := range clients {
 		for want := uint64(2); want <= 7; want++ {
-			if m := c.nextOf(protocol.TypeEvent); m.Seq != want {
+			if m := c.NextOf(protocol.TypeEvent); m.Seq != want {
 				t.Fatalf("client %d: event seq %d, want %d", i, m.Seq, want)
 			}
 		}
@@ -79,31 +80,31 @@ func TestResumeHasNoGapsOrDuplicates(t *testing.T) {
 	h.plenary(t)
 	amina := who("amina", rooms.RoleParticipant)
 	c := h.dial(t, "plenary", amina)
-	c.welcome()
-	c.nextOf(protocol.TypeSnapshot)
+	c.Welcome()
+	c.NextOf(protocol.TypeSnapshot)
 	h.chair(t, `{"type":"set_agenda_item","title":"Item 1"}`)
-	last := c.nextOf(protocol.TypeEvent).Seq
-	c.conn.Close() // the connection drops
+	last := c.NextOf(protocol.TypeEvent).Seq
+	c.WS.Close() // the connection drops
 
 	for i := range 5 {
 		h.chair(t, `{"type":"set_agenda_item","title":"Item `+itoa(i+2)+`"}`)
 	}
 	r := h.dial(t, "plenary", amina+"&after="+itoa(int(last)))
-	r.welcome()
+	r.Welcome()
 	for want := last + 1; want <= last+5; want++ {
-		if m := r.next(); m.Type != protocol.TypeEvent || m.Seq != want {
+		if m := r.Next(); m.Type != protocol.TypeEvent || m.Seq != want {
 			t.Fatalf("after resume got %s seq %d, want event %d", m.Type, m.Seq, want)
 		}
 	}
 	h.chair(t, `{"type":"close_list"}`)
-	if m := r.next(); m.Type != protocol.TypeEvent || m.Seq != last+6 {
+	if m := r.Next(); m.Type != protocol.TypeEvent || m.Seq != last+6 {
 		t.Fatalf("live after resume: %s seq %d, want event %d", m.Type, m.Seq, last+6)
 	}
 
 	for _, q := range []string{"after=0", "after=999"} {
 		s := h.dial(t, "plenary", amina+"&"+q)
-		s.welcome()
-		if m := s.next(); m.Type != protocol.TypeSnapshot || m.Snapshot.Seq != last+6 {
+		s.Welcome()
+		if m := s.Next(); m.Type != protocol.TypeSnapshot || m.Snapshot.Seq != last+6 {
 			t.Errorf("%s: got %s, want a fresh snapshot at %d", q, m.Type, last+6)
 		}
 	}
@@ -123,20 +124,20 @@ func TestJoinsDuringEventsSeeNoGapsOrDuplicates(t *testing.T) {
 			h.chair(t, `{"type":"set_agenda_item","title":"Item `+itoa(i)+`"}`)
 		}
 	}()
-	var clients []*conn
+	var clients []*livetest.Conn
 	for i := range 8 {
 		c := h.dial(t, "plenary", who("screen"+itoa(i), rooms.RoleObserver))
-		c.welcome()
+		c.Welcome()
 		clients = append(clients, c)
 	}
 	<-done
 	for i, c := range clients {
-		from := c.next()
+		from := c.Next()
 		if from.Type != protocol.TypeSnapshot {
 			t.Fatalf("client %d: %s after welcome, want snapshot", i, from.Type)
 		}
 		for want := from.Snapshot.Seq + 1; want <= events+1; want++ {
-			if m := c.next(); m.Type != protocol.TypeEvent || m.Seq != want {
+			if m := c.Next(); m.Type != protocol.TypeEvent || m.Seq != want {
 				t.Fatalf("client %d from %d: got %s %d, want event %d", i, from.Snapshot.Seq, m.Type, m.Seq, want)
 			}
 		}
@@ -147,7 +148,7 @@ func TestClosesWhenTheTokenExpires(t *testing.T) {
 	h := newHarness(t)
 	h.plenary(t)
 	c := h.dial(t, "plenary", who("amina", rooms.RoleParticipant, "exp", itoa(int(time.Now().Add(time.Second).UnixNano()))))
-	if code := c.closeCode(); code != protocol.CloseTokenExpired {
+	if code := c.CloseCode(); code != protocol.CloseTokenExpired {
 		t.Errorf("close code %d, want %d (token expired)", code, protocol.CloseTokenExpired)
 	}
 }
@@ -159,15 +160,15 @@ func TestResumeAfterALongGap(t *testing.T) {
 	h.plenary(t)
 	screen := who("screen", rooms.RoleObserver)
 	// The node keeps recent events for rooms it serves live.
-	h.dial(t, "plenary", screen).welcome()
+	h.dial(t, "plenary", screen).Welcome()
 	const missed = 300
 	for i := range missed {
 		h.chair(t, `{"type":"set_agenda_item","title":"Item `+itoa(i)+`"}`)
 	}
 	c := h.dial(t, "plenary", screen+"&after=1")
-	c.welcome()
+	c.Welcome()
 	for want := uint64(2); want <= missed+1; want++ {
-		if m := c.next(); m.Type != protocol.TypeEvent || m.Seq != want {
+		if m := c.Next(); m.Type != protocol.TypeEvent || m.Seq != want {
 			t.Fatalf("got %s %d, want event %d", m.Type, m.Seq, want)
 		}
 	}
@@ -182,7 +183,7 @@ func TestPresenceCounts(t *testing.T) {
 	h.dial(t, "plenary", who("screen", rooms.RoleObserver, "mode", "in-room"))
 	h.dial(t, "plenary", who("dhaka", rooms.RoleHub, "mode", "hub"))
 	for {
-		p := presence(t, first.nextOf(protocol.TypePresence))
+		p := presence(t, first.NextOf(protocol.TypePresence))
 		if p.Total < 3 {
 			continue // counted before the others joined
 		}
@@ -205,28 +206,28 @@ func TestViewersFollowTranscriptsAndResume(t *testing.T) {
 	}
 	post(1, "One.")
 	v := h.dial(t, "plenary", who("amina", rooms.RoleParticipant))
-	v.welcome()
-	v.nextOf(protocol.TypeSnapshot)
-	v.send(map[string]any{"type": "transcript", "id": "t", "langs": []string{"en"}})
-	backlog := v.nextOf(protocol.TypeSegments)
+	v.Welcome()
+	v.NextOf(protocol.TypeSnapshot)
+	v.Send(map[string]any{"type": "transcript", "id": "t", "langs": []string{"en"}})
+	backlog := v.NextOf(protocol.TypeSegments)
 	if len(backlog.Segments) != 1 || backlog.Segments[0].Text != "One." {
 		t.Fatalf("backlog = %+v", backlog.Segments)
 	}
 	post(2, "Two.")
-	if m := v.nextOf(protocol.TypeSegment); m.Segment == nil || m.Segment.Text != "Two." {
+	if m := v.NextOf(protocol.TypeSegment); m.Segment == nil || m.Segment.Text != "Two." {
 		t.Fatalf("live segment = %+v", m)
 	}
 	last := backlog.Seq
-	v.conn.Close()
+	v.WS.Close()
 
 	post(3, "Three.")
 	r := h.dial(t, "plenary", who("amina", rooms.RoleParticipant))
-	r.welcome()
-	r.nextOf(protocol.TypeSnapshot)
-	r.send(map[string]any{"type": "transcript", "id": "t", "langs": []string{"en"}, "after": map[string]uint64{"en": last}})
+	r.Welcome()
+	r.NextOf(protocol.TypeSnapshot)
+	r.Send(map[string]any{"type": "transcript", "id": "t", "langs": []string{"en"}, "after": map[string]uint64{"en": last}})
 	var got []string
 	for len(got) < 2 {
-		switch m := r.next(); m.Type {
+		switch m := r.Next(); m.Type {
 		case protocol.TypeSegment:
 			got = append(got, m.Segment.Text)
 		case protocol.TypeSegments:

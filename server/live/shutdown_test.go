@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/server/live/livetest"
 	"github.com/parley-hub/parley/server/protocol"
 )
 
@@ -19,13 +20,13 @@ func TestShutdownClosesConnectionsWithGoingAway(t *testing.T) {
 	h := newHarness(t)
 	h.plenary(t)
 	amina := who("amina", rooms.RoleParticipant)
-	clients := []*conn{h.dial(t, "plenary", amina), h.dial(t, "plenary", amina)}
+	clients := []*livetest.Conn{h.dial(t, "plenary", amina), h.dial(t, "plenary", amina)}
 	for _, c := range clients {
-		c.welcome()
+		c.Welcome()
 	}
 	h.hub.Close(context.Background())
 	for i, c := range clients {
-		if code := c.closeCode(); code != protocol.CloseGoingAway {
+		if code := c.CloseCode(); code != protocol.CloseGoingAway {
 			t.Errorf("client %d: close code %d, want %d (going away)", i, code, protocol.CloseGoingAway)
 		}
 	}
@@ -60,7 +61,7 @@ func TestShutdownKicksClientsJoiningDuringIt(t *testing.T) {
 				return
 			}
 			defer ws.Close()
-			code := readCloseCode(ws, 20*time.Second)
+			code := livetest.CloseCode(ws, 20*time.Second)
 			mu.Lock()
 			codes[code]++
 			mu.Unlock()
@@ -96,8 +97,8 @@ func TestSlowClientIsDroppedWithoutSlowingOthers(t *testing.T) {
 	}
 	slow := h.dial(t, "plenary", who("slow", rooms.RoleObserver))
 	brisk := h.dial(t, "plenary", who("brisk", rooms.RoleObserver))
-	brisk.welcome()
-	seq := brisk.nextOf(protocol.TypeSnapshot).Snapshot.Seq
+	brisk.Welcome()
+	seq := brisk.NextOf(protocol.TypeSnapshot).Snapshot.Seq
 	// The slow client reads nothing while the room moves on, as one on a
 	// link that drops out would, until the brisk one is told that only one
 	// client is left.
@@ -111,7 +112,7 @@ func TestSlowClientIsDroppedWithoutSlowingOthers(t *testing.T) {
 		seq++
 		left := 0
 		for {
-			m := brisk.read()
+			m := brisk.Read()
 			if m.Type == protocol.TypePresence {
 				left = presence(t, m).Total
 				continue
@@ -125,7 +126,7 @@ func TestSlowClientIsDroppedWithoutSlowingOthers(t *testing.T) {
 			break
 		}
 	}
-	if code := slow.closeCode(); code != protocol.CloseTooSlow {
+	if code := slow.CloseCode(); code != protocol.CloseTooSlow {
 		t.Errorf("slow client: close code %d, want %d", code, protocol.CloseTooSlow)
 	}
 }
@@ -137,25 +138,25 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	func() {
 		h := newHarness(t)
 		h.plenary(t)
-		var clients []*conn
+		var clients []*livetest.Conn
 		for i := range 5 {
 			c := h.dial(t, "plenary", who("p"+itoa(i), rooms.RoleParticipant))
-			c.welcome()
-			c.nextOf(protocol.TypeSnapshot)
+			c.Welcome()
+			c.NextOf(protocol.TypeSnapshot)
 			clients = append(clients, c)
 		}
-		clients[0].send(map[string]any{"type": "transcript", "id": "t", "langs": []string{rooms.FloorLanguage}})
-		clients[0].nextOf(protocol.TypeAck)
+		clients[0].Send(map[string]any{"type": "transcript", "id": "t", "langs": []string{rooms.FloorLanguage}})
+		clients[0].NextOf(protocol.TypeAck)
 		h.chair(t, `{"type":"set_agenda_item","title":"Item 1"}`)
 		for _, c := range clients {
-			c.nextOf(protocol.TypeEvent)
+			c.NextOf(protocol.TypeEvent)
 		}
 		h.hub.Close(context.Background())
 		for _, c := range clients {
-			if code := c.closeCode(); code != protocol.CloseGoingAway {
+			if code := c.CloseCode(); code != protocol.CloseGoingAway {
 				t.Errorf("close code %d, want %d", code, protocol.CloseGoingAway)
 			}
-			c.conn.Close()
+			c.WS.Close()
 		}
 	}()
 	// The harness's server and store close in the test's cleanup; close
