@@ -185,3 +185,18 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		<-tick.C
 	}
 }
+
+// An idle connection costs the server one goroutine, its reader: the
+// writer ends once the queue is empty and pings come from a timer.
+func TestIdleConnectionsCostOneGoroutineEach(t *testing.T) {
+	h := newHarness(t)
+	h.plenary(t)
+	before := runtime.NumGoroutine()
+	const idle = 20
+	for i := range idle {
+		c := h.dial(t, "plenary", who("p"+itoa(i), rooms.RoleParticipant))
+		c.Welcome()
+		c.NextOf(protocol.TypeSnapshot)
+	}
+	waitFor(t, "the writers to end", func() bool { return runtime.NumGoroutine() <= before+idle })
+}
