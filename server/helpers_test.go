@@ -24,19 +24,31 @@ type api struct {
 	url    string
 	secret []byte
 	server *server.Server
+	client *http.Client // what do sends requests with
 }
 
 func newAPI(t testing.TB) *api {
+	t.Helper()
+	return newAPIWithin(t, server.DefaultHTTPLimits)
+}
+
+func newAPIWithin(t testing.TB, limits server.HTTPLimits) *api {
 	t.Helper()
 	store, err := filestore.OpenWithOptions(t.TempDir(), filestore.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	return serveStore(t, store)
+	return serveWithin(t, store, limits)
 }
 
 func serveStore(t testing.TB, store rooms.Store) *api {
+	return serveWithin(t, store, server.DefaultHTTPLimits)
+}
+
+// serveWithin serves over store with the http.Server `parley serve` runs,
+// within limits.
+func serveWithin(t testing.TB, store rooms.Store, limits server.HTTPLimits) *api {
 	t.Helper()
 	secret := []byte("test-secret-of-enough-length-for-hs256")
 	v, err := auth.NewVerifier(secret, nil)
@@ -45,10 +57,12 @@ func serveStore(t testing.TB, store rooms.Store) *api {
 	}
 	log := slog.New(slog.DiscardHandler)
 	parley := server.New(rooms.NewService(store, log, nil), v, log, server.Options{})
-	srv := httptest.NewServer(parley)
+	srv := httptest.NewUnstartedServer(parley)
+	srv.Config = server.HTTPServer(parley, limits, log)
+	srv.Start()
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { parley.Close(context.Background()) })
-	return &api{url: srv.URL, secret: secret, server: parley}
+	return &api{url: srv.URL, secret: secret, server: parley, client: http.DefaultClient}
 }
 
 func (a *api) token(t testing.TB, room, role, sub string, mutate func(*auth.Claims)) string {
@@ -78,7 +92,7 @@ func (a *api) do(t testing.TB, method, path, token, body string, headers map[str
 			req.Header.Set(k, v)
 		}
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := a.client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

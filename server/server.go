@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -167,8 +168,12 @@ func bearer(r *http.Request) string {
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
+	switch {
+	case errors.As(err, &tooLarge):
 		return nil, errBodyTooLarge
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		// The connection's read deadline: the body came too slowly.
+		return nil, errBodyTimeout
 	}
 	return body, err
 }
