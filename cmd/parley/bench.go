@@ -45,7 +45,7 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 		}
 		return fmt.Errorf("bench: unknown kind %q: use ws or transcript", args[0])
 	}
-	cfg, out, err := parseBenchFlags(args[0], args[1:], getenv, stderr)
+	cfg, out, err := parseBenchFlags(ctx, args[0], args[1:], getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ type benchOutput struct {
 	cpuProfile string // where to write the bench's own CPU profile
 }
 
-func parseBenchFlags(kind string, args []string, getenv func(string) string, stderr io.Writer) (bench.Config, benchOutput, error) {
+func parseBenchFlags(ctx context.Context, kind string, args []string, getenv func(string) string, stderr io.Writer) (bench.Config, benchOutput, error) {
 	fs := flag.NewFlagSet("parley bench "+kind, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -133,7 +133,7 @@ func parseBenchFlags(kind string, args []string, getenv func(string) string, std
 		return bench.Config{}, benchOutput{}, fmt.Errorf("bench: --url: %w", err)
 	}
 	cfg.BaseURL = u
-	return cfg, out, cfg.Validate(context.Background())
+	return cfg, out, cfg.Validate(ctx)
 }
 
 func startCPUProfile(path string) (stop func(), err error) {

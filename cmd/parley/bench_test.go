@@ -68,7 +68,7 @@ func TestBenchFlagsRequireBoundsAndASecret(t *testing.T) {
 		}
 		return ""
 	}
-	cfg, out, err := parseBenchFlags(bench.KindWS, []string{"--json"}, env, io.Discard)
+	cfg, out, err := parseBenchFlags(t.Context(), bench.KindWS, []string{"--json"}, env, io.Discard)
 	if err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
@@ -84,21 +84,21 @@ func TestBenchFlagsRequireBoundsAndASecret(t *testing.T) {
 		{"--url", "http://10.1.2.3"}, // not the loopback
 		{"--lang", "en"},             // the transcript kind's
 	} {
-		if _, _, err := parseBenchFlags(bench.KindWS, args, env, io.Discard); err == nil {
+		if _, _, err := parseBenchFlags(t.Context(), bench.KindWS, args, env, io.Discard); err == nil {
 			t.Errorf("parseBenchFlags(%v) accepted", args)
 		}
 	}
-	if _, _, err := parseBenchFlags(bench.KindWS, nil, func(string) string { return "" }, io.Discard); err == nil || !strings.Contains(err.Error(), "secret") {
+	if _, _, err := parseBenchFlags(t.Context(), bench.KindWS, nil, func(string) string { return "" }, io.Discard); err == nil || !strings.Contains(err.Error(), "secret") {
 		t.Errorf("without a secret: %v", err)
 	}
-	if _, _, err := parseBenchFlags(bench.KindWS, []string{"--events", "0", "--duration", "5s"}, env, io.Discard); err != nil {
+	if _, _, err := parseBenchFlags(t.Context(), bench.KindWS, []string{"--events", "0", "--duration", "5s"}, env, io.Discard); err != nil {
 		t.Errorf("a drive bounded by --duration: %v", err)
 	}
 }
 
 func TestBenchTranscriptFlags(t *testing.T) {
 	env := func(string) string { return "s" }
-	cfg, _, err := parseBenchFlags(bench.KindTranscript, nil, env, io.Discard)
+	cfg, _, err := parseBenchFlags(t.Context(), bench.KindTranscript, nil, env, io.Discard)
 	if err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
@@ -115,15 +115,15 @@ func TestBenchTranscriptFlags(t *testing.T) {
 		{"--idle"},           // the ws kind's
 		{"--driver", "hand"}, // likewise
 	} {
-		if _, _, err := parseBenchFlags(bench.KindTranscript, args, env, io.Discard); err == nil {
+		if _, _, err := parseBenchFlags(t.Context(), bench.KindTranscript, args, env, io.Discard); err == nil {
 			t.Errorf("parseBenchFlags(transcript, %v) accepted", args)
 		}
 	}
-	cfg, _, err = parseBenchFlags(bench.KindTranscript, []string{"--late-only", "--clients", "0", "--events", "0"}, env, io.Discard)
+	cfg, _, err = parseBenchFlags(t.Context(), bench.KindTranscript, []string{"--late-only", "--clients", "0", "--events", "0"}, env, io.Discard)
 	if err != nil || !cfg.LateOnly {
 		t.Errorf("--late-only: %v, late only %v", err, cfg.LateOnly)
 	}
-	if _, _, err := parseBenchFlags(bench.KindTranscript, []string{"--lang", "pt-br"}, env, io.Discard); err != nil {
+	if _, _, err := parseBenchFlags(t.Context(), bench.KindTranscript, []string{"--lang", "pt-br"}, env, io.Discard); err != nil {
 		t.Errorf("--lang pt-br: %v", err)
 	}
 }
