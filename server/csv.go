@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/parley-hub/parley/rooms"
 )
@@ -17,20 +19,26 @@ var interventionColumns = []string{
 	"gender", "mode", "hub", "kind", "agenda_item", "ended_by", "request",
 }
 
-// writeInterventionsCSV writes the intervention record as CSV, one turn a row.
+// writeInterventionsCSV writes the intervention record as CSV, one turn a
+// row. Every text cell comes from tokens, room specs or commands, so each
+// goes through csvText.
 func writeInterventionsCSV(w io.Writer, list []rooms.Intervention) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(interventionColumns); err != nil {
 		return err
 	}
 	for _, iv := range list {
-		err := cw.Write([]string{
+		row := []string{
 			iv.Start.UTC().Format(time.RFC3339), iv.End.UTC().Format(time.RFC3339),
 			seconds(iv.DurationS), seconds(iv.OverrunS),
-			csvSafe(iv.Sub), csvSafe(iv.Name), iv.Group, iv.Region, iv.Gender, iv.Mode, csvSafe(iv.Hub),
-			string(iv.Kind), csvSafe(iv.AgendaItem), iv.EndedBy, iv.Request,
-		})
-		if err != nil {
+		}
+		for _, text := range []string{
+			iv.Sub, iv.Name, iv.Group, iv.Region, iv.Gender, iv.Mode, iv.Hub,
+			string(iv.Kind), iv.AgendaItem, iv.EndedBy, iv.Request,
+		} {
+			row = append(row, csvText(text))
+		}
+		if err := cw.Write(row); err != nil {
 			return err
 		}
 	}
@@ -40,13 +48,37 @@ func writeInterventionsCSV(w io.Writer, list []rooms.Intervention) error {
 
 func seconds(s float64) string { return strconv.FormatFloat(s, 'f', 1, 64) }
 
-// csvSafe keeps a spreadsheet from reading a name such as "=HYPERLINK(...)"
-// as a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+// csvText makes s a cell a spreadsheet shows as the text it is. Control
+// characters go (line breaks and tabs become spaces) and so do the bidi
+// controls that make a cell read otherwise than it is written (U+202E
+// turns "gpj.exe" into "exe.jpg"); invalid UTF-8 becomes U+FFFD. Then a
+// cell that starts, after any spaces, as a formula would ("=HYPERLINK(...)",
+// "+SUM(1,2)", "@SUM(1)", "-1+1", their full-width forms too) is quoted
+// with a leading apostrophe, which spreadsheets take as "this is text".
+func csvText(s string) string {
+	clean := strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
+			return ' '
+		case unicode.IsControl(r) || isBidiControl(r):
+			return -1
+		}
+		return r
+	}, s)
+	if first, _ := utf8.DecodeRuneInString(strings.TrimLeft(clean, " ")); strings.ContainsRune(formulaStarts, first) {
+		return "'" + clean
 	}
-	return s
+	return clean
+}
+
+// formulaStarts are the characters with which a spreadsheet cell is a
+// formula, in ASCII and full width.
+const formulaStarts = "=+-@\uFF1D\uFF0B\uFF0D\uFF20"
+
+// isBidiControl reports the explicit directional formatting characters:
+// marks, embeddings, overrides and isolates.
+func isBidiControl(r rune) bool {
+	return r == '\u061C' || r == '\u200E' || r == '\u200F' || ('\u202A' <= r && r <= '\u202E') || ('\u2066' <= r && r <= '\u2069')
 }
 
 func acceptsCSV(r *http.Request) bool {

@@ -14,6 +14,9 @@ import (
 // errBodyTooLarge is what a request body over maxBody becomes.
 var errBodyTooLarge = errors.New("request body too large")
 
+// errBodyTimeout is a request body that did not arrive within the read timeout.
+var errBodyTimeout = errors.New("request body too slow: it did not arrive within the read timeout")
+
 // apiError is the body of every error answer.
 type apiError struct {
 	Error errorBody `json:"error"`
@@ -34,6 +37,8 @@ func classify(err error) (status int, code string) {
 		return handshake.Status, "bad_handshake"
 	case errors.As(err, &maxBytes), errors.Is(err, errBodyTooLarge):
 		return http.StatusRequestEntityTooLarge, "body_too_large"
+	case errors.Is(err, errBodyTimeout):
+		return http.StatusRequestTimeout, "body_timeout"
 	case errors.Is(err, errRateLimited):
 		return http.StatusTooManyRequests, "rate_limited"
 	case errors.Is(err, auth.ErrExpired):

@@ -24,19 +24,31 @@ import (
 type api struct {
 	url    string
 	secret []byte
+	client *http.Client // what do sends requests with
 }
 
 func newAPI(t testing.TB) *api {
+	t.Helper()
+	return newAPIWithin(t, server.DefaultHTTPLimits)
+}
+
+func newAPIWithin(t testing.TB, limits server.HTTPLimits) *api {
 	t.Helper()
 	store, err := filestore.OpenWithOptions(t.TempDir(), filestore.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	return serveStore(t, store)
+	return serveWithin(t, store, limits)
 }
 
 func serveStore(t testing.TB, store rooms.Store) *api {
+	return serveWithin(t, store, server.DefaultHTTPLimits)
+}
+
+// serveWithin serves over store with the http.Server `parley serve` runs,
+// within limits.
+func serveWithin(t testing.TB, store rooms.Store, limits server.HTTPLimits) *api {
 	t.Helper()
 	secret := []byte("test-secret-of-enough-length-for-hs256")
 	v, err := auth.NewVerifier(secret, nil)
@@ -49,10 +61,13 @@ func serveStore(t testing.TB, store rooms.Store) *api {
 	transcripts := rooms.NewTranscripts(svc, log)
 	hub := live.New(live.Config{Rooms: svc, Transcripts: transcripts, Log: log, Codes: server.ProtocolError})
 	hub.Start()
-	srv := httptest.NewServer(server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: v, Live: hub, Log: log}))
+	parley := server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: v, Live: hub, Log: log})
+	srv := httptest.NewUnstartedServer(parley)
+	srv.Config = server.HTTPServer(parley, limits, log)
+	srv.Start()
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { hub.Close(context.Background()) })
-	return &api{url: srv.URL, secret: secret}
+	return &api{url: srv.URL, secret: secret, client: http.DefaultClient}
 }
 
 func (a *api) token(t testing.TB, room, role, sub string, mutate func(*auth.Claims)) string {
@@ -82,7 +97,7 @@ func (a *api) do(t testing.TB, method, path, token, body string, headers map[str
 			req.Header.Set(k, v)
 		}
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := a.client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func (s *Server) pageRoutes() {
 	tags := contentTags(frontend.Files)
 	for pattern, file := range pages {
 		s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'")
+			w.Header().Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'")
 			w.Header().Set("Referrer-Policy", "no-referrer")
 			revalidate(w, tags[file])
 			http.ServeFileFS(w, r, frontend.Files, file)
@@ -35,7 +35,13 @@ func (s *Server) pageRoutes() {
 	static, _ := fs.Sub(frontend.Files, "static")
 	files := http.StripPrefix("/static/", http.FileServerFS(static))
 	s.mux.HandleFunc("GET /static/", func(w http.ResponseWriter, r *http.Request) {
-		revalidate(w, tags["static/"+strings.TrimPrefix(r.URL.Path, "/static/")])
+		// Only files have tags: a directory is not found, never listed.
+		tag, ok := tags["static/"+strings.TrimPrefix(r.URL.Path, "/static/")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		revalidate(w, tag)
 		files.ServeHTTP(w, r)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -76,7 +77,15 @@ func (s *Server) routes() {
 }
 
 // ServeHTTP logs each request (never its query, which may carry a token).
+// Every answer, page, API or static file, may not be framed by another
+// site (clickjacking a chair's console) nor read as another type than it
+// says (an uploaded text sniffed as HTML); pages replace the policy with
+// their own, which keeps frame-ancestors.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY") // frame-ancestors for browsers without it
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	s.mux.ServeHTTP(rec, r)
@@ -138,15 +147,17 @@ func (s *Server) inRoom(h func(http.ResponseWriter, request) error) http.Handler
 	}
 }
 
-// bearer returns the request's token from the Authorization header, or from
-// the access_token query parameter for links and tools that cannot set
-// headers.
+// bearer returns the request's token from the Authorization header (the
+// scheme in any case, RFC 9110 §11.1), or from the access_token query
+// parameter for tools that cannot set headers: WebSockets in browsers, and
+// captioning software that posts to a URL.
 func bearer(r *http.Request) string {
 	if h := r.Header.Get("Authorization"); h != "" {
-		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
-			return strings.TrimSpace(t)
+		scheme, token, _ := strings.Cut(strings.TrimSpace(h), " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			return ""
 		}
-		return ""
+		return strings.TrimSpace(token)
 	}
 	return r.URL.Query().Get("access_token")
 }
@@ -155,8 +166,12 @@ func bearer(r *http.Request) string {
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
+	switch {
+	case errors.As(err, &tooLarge):
 		return nil, errBodyTooLarge
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		// The connection's read deadline: the body came too slowly.
+		return nil, errBodyTimeout
 	}
 	return body, err
 }

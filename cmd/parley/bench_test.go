@@ -2,142 +2,20 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"log/slog"
-	"net/http/httptest"
-	"net/url"
-	"os"
+	"io"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/parley-hub/parley/rooms/filestore"
-	"github.com/parley-hub/parley/server/auth"
+	"github.com/parley-hub/parley/cmd/parley/internal/bench"
 )
 
-const benchTestSecret = "bench-test-secret-long-enough-for-hs256"
-
-// startBenchServer runs a real server, as `parley serve` builds it, on
-// 127.0.0.1 over an embedded store in a temporary directory.
-func startBenchServer(t *testing.T) *url.URL {
-	t.Helper()
-	log := slog.New(slog.DiscardHandler)
-	store, err := filestore.OpenWithOptions(t.TempDir(), filestore.Options{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	verifier, err := auth.NewVerifier([]byte(benchTestSecret), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	api := wire(store, verifier, nil, log)
-	srv := httptest.NewServer(api.handler)
-	// Cleanups run last-in first-out: connections, then listener, then store.
-	t.Cleanup(func() { store.Close() })
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		api.shutdown(ctx)
-	})
-	u, err := url.Parse(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
-func smallBenchConfig(u *url.URL) benchConfig {
-	return benchConfig{
-		Kind: benchWS, BaseURL: u, Secret: []byte(benchTestSecret), Room: "bench",
-		Clients: 50, ConnectRate: 500, Rate: 20, Events: 10, Driver: driverAgenda,
-		Timeout: 2 * time.Minute, Drain: 30 * time.Second, DialTimeout: 10 * time.Second,
-		// The test's process is the server: its figures exercise /proc
-		// reading, not the server's cost.
-		ServerPID: os.Getpid(),
-	}
-}
-
-// checkDelivered asserts the report's counts agree with each other and
-// with the configuration. No assertion is about wall-clock time: a shared
-// machine makes those flaky, and the bench reports them, not tests them.
-func checkDelivered(t *testing.T, cfg benchConfig, rep *benchReport) {
-	t.Helper()
-	d := rep.Delivery
-	if !rep.Passed || len(rep.Problems) > 0 {
-		t.Fatalf("run failed: %v", rep.Problems)
-	}
-	if rep.Connected != cfg.Clients || rep.Failed != 0 || rep.DroppedEarly != 0 {
-		t.Errorf("connected %d, failed %d, dropped %d; want %d, 0, 0", rep.Connected, rep.Failed, rep.DroppedEarly, cfg.Clients)
-	}
-	if rep.Join.Count != cfg.Clients {
-		t.Errorf("join samples = %d, want %d", rep.Join.Count, cfg.Clients)
-	}
-	if rep.CommandsSent != cfg.Events || rep.CommandErrors != 0 || d.EventsSent != cfg.Events {
-		t.Errorf("commands sent %d, failed %d, events %d; want %d, 0, %d", rep.CommandsSent, rep.CommandErrors, d.EventsSent, cfg.Events, cfg.Events)
-	}
-	want := cfg.Clients * cfg.Events
-	if d.Expected != want || d.Delivered != want || d.Missing != 0 || d.DuplicateOrOutOfOrder != 0 || d.Resnapshots != 0 || d.Foreign != 0 {
-		t.Errorf("delivery = %+v, want %d delivered of %d and nothing else", d, want, want)
-	}
-	if rep.Latency.Count != want || rep.LatencyFromSchedule.Count != want {
-		t.Errorf("latency samples = %d and %d, want %d", rep.Latency.Count, rep.LatencyFromSchedule.Count, want)
-	}
-	if !(rep.Latency.P50Ms <= rep.Latency.P99Ms && rep.Latency.P99Ms <= rep.Latency.P999Ms && rep.Latency.P999Ms <= rep.Latency.MaxMs) {
-		t.Errorf("latency percentiles out of order: %+v", rep.Latency)
-	}
-	if rep.Memory.Connected == nil || rep.Memory.Connected.RSSKiB <= 0 {
-		t.Errorf("server memory not read: %+v", rep.Memory)
-	}
-}
-
-func TestBenchDeliversEveryEventToEveryClient(t *testing.T) {
-	u := startBenchServer(t)
-	cfg := smallBenchConfig(u)
-	var progress bytes.Buffer
-	rep, err := runBench(t.Context(), cfg, &progress)
-	if err != nil {
-		t.Fatalf("runBench: %v\n%s", err, progress.String())
-	}
-	checkDelivered(t, cfg, rep)
-	if !rep.RoomCreated {
-		t.Error("the room should have been created by the first run")
-	}
-
-	// A second run in the same room keeps it and starts from where the
-	// first left off: its events are the only ones its clients expect.
-	cfg.Driver = driverHand
-	cfg.Clients = 20
-	rep, err = runBench(t.Context(), cfg, &progress)
-	if err != nil {
-		t.Fatalf("second runBench: %v", err)
-	}
-	checkDelivered(t, cfg, rep)
-	if rep.RoomCreated {
-		t.Error("the second run should have kept the room")
-	}
-}
-
-func TestBenchIdleHoldsAndReleasesConnections(t *testing.T) {
-	u := startBenchServer(t)
-	cfg := smallBenchConfig(u)
-	cfg.Idle, cfg.Events, cfg.Rate = true, 0, 0
-	rep, err := runBench(t.Context(), cfg, &bytes.Buffer{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.Passed || rep.Connected != cfg.Clients || rep.Mode != "idle" || rep.CommandsSent != 0 {
-		t.Fatalf("idle run: passed %v, connected %d, mode %s, commands %d, problems %v", rep.Passed, rep.Connected, rep.Mode, rep.CommandsSent, rep.Problems)
-	}
-	if rep.Memory.Connected == nil || rep.Memory.AfterDisconnect == nil {
-		t.Errorf("idle run should read the server's memory connected and after: %+v", rep.Memory)
-	}
-}
+// The load itself is tested in package bench; these test the command
+// line around it, against the real binary.
 
 func TestBenchCommandPrintsJSONAndFailsOnAWrongSecret(t *testing.T) {
-	u := startBenchServer(t)
-	args := []string{"bench", "ws", "--url", u.String(), "--clients", "5", "--events", "3", "--rate", "50", "--settle", "0", "--json"}
+	srv := start(t, "--data", t.TempDir())
+	args := []string{"bench", "ws", "--url", srv.url, "--clients", "5", "--events", "3", "--rate", "50", "--settle", "0", "--json"}
 	rep := runBenchJSON(t, args)
 	if !rep.Passed || rep.Delivery.Delivered != 15 {
 		t.Errorf("JSON report: passed %v, delivered %d; want true, 15", rep.Passed, rep.Delivery.Delivered)
@@ -152,56 +30,100 @@ func TestBenchCommandPrintsJSONAndFailsOnAWrongSecret(t *testing.T) {
 	}
 }
 
-func TestBenchFailsWhenTheDriveFails(t *testing.T) {
-	u := startBenchServer(t)
-	cfg := smallBenchConfig(u)
-	cfg.Clients, cfg.Events = 5, 3
-	// A closed room still takes connections but refuses every command.
-	tokens, err := mintTokens(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hc := newBenchHTTPClient()
-	if _, err := ensureRoom(t.Context(), hc, cfg, tokens.admin); err != nil {
-		t.Fatal(err)
-	}
-	status, body, err := apiCall(t.Context(), hc, cfg.apiURL("/rooms/bench/commands"), tokens.driver, `{"type":"close_room"}`)
-	if err != nil || status != 200 {
-		t.Fatalf("close room: %d %s %v", status, body, err)
-	}
-
-	rep, err := runBench(t.Context(), cfg, &bytes.Buffer{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Passed || rep.CommandErrors != cfg.Events || rep.Delivery.EventsSent != 0 || len(rep.CommandFailures) == 0 {
-		t.Errorf("passed %v, command errors %d, events %d, failures %v; want a failed run with %d command errors",
-			rep.Passed, rep.CommandErrors, rep.Delivery.EventsSent, rep.CommandFailures, cfg.Events)
-	}
-	var text bytes.Buffer
-	rep.writeText(&text)
-	if !strings.Contains(text.String(), "FAIL") {
-		t.Errorf("text report does not say FAIL:\n%s", text.String())
+func TestBenchTranscriptCommandLine(t *testing.T) {
+	srv := start(t, "--data", t.TempDir())
+	args := []string{"bench", "transcript", "--url", srv.url, "--clients", "4", "--events", "3", "--rate", "20",
+		"--prefill", "10", "--late", "1", "--late-backlog", "5", "--settle", "0", "--json"}
+	rep := runBenchJSON(t, args)
+	if !rep.Passed || rep.Delivery.Delivered != 12 || rep.Transcript == nil || rep.Transcript.Late == nil || rep.Transcript.Late.WS[0].Segments != 5 {
+		t.Errorf("JSON report: passed %v, delivered %d, transcript %+v", rep.Passed, rep.Delivery.Delivered, rep.Transcript)
 	}
 }
 
-// runBenchJSON runs the bench command line with the test secret in the
-// environment and decodes its JSON report.
-func runBenchJSON(t *testing.T, args []string) benchReport {
+// runBenchJSON runs the bench command line with the process tests' secret
+// in the environment and decodes its JSON report.
+func runBenchJSON(t *testing.T, args []string) bench.Report {
 	t.Helper()
 	var out, errs bytes.Buffer
 	env := func(k string) string {
 		if k == "PARLEY_JWT_SECRET" {
-			return benchTestSecret
+			return testSecret
 		}
 		return ""
 	}
 	if err := run(t.Context(), args, env, &out, &errs); err != nil {
 		t.Fatalf("bench: %v\n%s", err, errs.String())
 	}
-	var rep benchReport
+	var rep bench.Report
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("report is not JSON: %v\n%s", err, out.String())
 	}
 	return rep
+}
+
+func TestBenchFlagsRequireBoundsAndASecret(t *testing.T) {
+	env := func(k string) string {
+		if k == "PARLEY_JWT_SECRET" {
+			return "s"
+		}
+		return ""
+	}
+	cfg, out, err := parseBenchFlags(t.Context(), bench.KindWS, []string{"--json"}, env, io.Discard)
+	if err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	if cfg.Clients != 5000 || cfg.ConnectRate != 500 || cfg.Rate != 3.33 || cfg.Events != 20 || cfg.Room != "bench" || string(cfg.Secret) != "s" ||
+		cfg.Driver != bench.DriverAgenda || cfg.BaseURL.String() != "http://127.0.0.1:8080" || !out.json {
+		t.Errorf("defaults = %+v, %+v", cfg, out)
+	}
+	for _, args := range [][]string{
+		{"--events", "0"},            // unbounded drive
+		{"--timeout", "0"},           // unbounded run
+		{"--clients", "0"},           // nothing to do
+		{"--driver", "shout"},        // unknown driver
+		{"--url", "http://10.1.2.3"}, // not the loopback
+		{"--lang", "en"},             // the transcript kind's
+	} {
+		if _, _, err := parseBenchFlags(t.Context(), bench.KindWS, args, env, io.Discard); err == nil {
+			t.Errorf("parseBenchFlags(%v) accepted", args)
+		}
+	}
+	if _, _, err := parseBenchFlags(t.Context(), bench.KindWS, nil, func(string) string { return "" }, io.Discard); err == nil || !strings.Contains(err.Error(), "secret") {
+		t.Errorf("without a secret: %v", err)
+	}
+	if _, _, err := parseBenchFlags(t.Context(), bench.KindWS, []string{"--events", "0", "--duration", "5s"}, env, io.Discard); err != nil {
+		t.Errorf("a drive bounded by --duration: %v", err)
+	}
+}
+
+func TestBenchTranscriptFlags(t *testing.T) {
+	env := func(string) string { return "s" }
+	cfg, _, err := parseBenchFlags(t.Context(), bench.KindTranscript, nil, env, io.Discard)
+	if err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	if cfg.Kind != bench.KindTranscript || cfg.Clients != 5000 || cfg.Rate != 5 || cfg.Events != 100 || cfg.Lang != "en" ||
+		cfg.Late != 5 || cfg.LateBacklog != 10000 || cfg.Prefill != 0 || cfg.Backlog != 0 || cfg.LateOnly {
+		t.Errorf("defaults = %+v", cfg)
+	}
+	for _, args := range [][]string{
+		{"--lang", "English!"},
+		{"--late-backlog", "10001"},
+		{"--late-only", "--late", "0"},
+		{"--backlog", "-1"},
+		{"--prefill", "-5"},
+		{"--idle"},           // the ws kind's
+		{"--driver", "hand"}, // likewise
+	} {
+		if _, _, err := parseBenchFlags(t.Context(), bench.KindTranscript, args, env, io.Discard); err == nil {
+			t.Errorf("parseBenchFlags(transcript, %v) accepted", args)
+		}
+	}
+	cfg, _, err = parseBenchFlags(t.Context(), bench.KindTranscript, []string{"--late-only", "--clients", "0", "--events", "0"}, env, io.Discard)
+	if err != nil || !cfg.LateOnly {
+		t.Errorf("--late-only: %v, late only %v", err, cfg.LateOnly)
+	}
+	if _, _, err := parseBenchFlags(t.Context(), bench.KindTranscript, []string{"--lang", "pt-br"}, env, io.Discard); err != nil {
+		t.Errorf("--lang pt-br: %v", err)
+	}
 }

@@ -42,13 +42,22 @@ type process struct {
 	cmd  *exec.Cmd
 	url  string
 	logs *bytes.Buffer
+	// stdout has the lines the process prints, and closes when it exits.
+	stdout chan string
 }
 
 var listening = regexp.MustCompile(`msg="parley listening" addr=(\S+)`)
 
-// start runs `parley serve` with args on a free loopback port and waits
-// until it answers.
+// start runs `parley serve` with the test secret and args on a free
+// loopback port and waits until it answers.
 func start(t *testing.T, args ...string) *process {
+	t.Helper()
+	return startServe(t, append([]string{"--secret", testSecret}, args...)...)
+}
+
+// startServe runs `parley serve` with args alone on a free loopback port
+// and waits until it answers.
+func startServe(t *testing.T, args ...string) *process {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("runs the binary")
@@ -57,15 +66,28 @@ func start(t *testing.T, args ...string) *process {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--secret", testSecret}, args...)...)
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &process{cmd: cmd, logs: &bytes.Buffer{}}
+	p := &process{cmd: cmd, logs: &bytes.Buffer{}, stdout: make(chan string, 1000)}
+	go func() {
+		defer close(p.stdout)
+		for lines := bufio.NewScanner(stdout); lines.Scan(); {
+			select {
+			case p.stdout <- lines.Text():
+			default: // nobody reads this much: drop it, never block the process
+			}
+		}
+	}()
 	t.Cleanup(func() { p.kill() })
 	lines := bufio.NewScanner(stderr)
 	for lines.Scan() {
@@ -80,6 +102,27 @@ func start(t *testing.T, args ...string) *process {
 	}
 	go io.Copy(io.Discard, stderr)
 	return p
+}
+
+// output waits for a line of stdout that re matches and returns its
+// submatches.
+func (p *process) output(t *testing.T, re *regexp.Regexp) []string {
+	t.Helper()
+	timeout := time.NewTimer(30 * time.Second)
+	defer timeout.Stop()
+	for {
+		select {
+		case line, ok := <-p.stdout:
+			if !ok {
+				t.Fatalf("the process ended without printing a line like %s", re)
+			}
+			if m := re.FindStringSubmatch(line); m != nil {
+				return m
+			}
+		case <-timeout.C:
+			t.Fatalf("no line like %s", re)
+		}
+	}
 }
 
 // kill ends the process with SIGKILL: no shutdown, no flush.

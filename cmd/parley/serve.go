@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +17,7 @@ import (
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/rooms/filestore"
 	"github.com/parley-hub/parley/rooms/redisstore"
+	"github.com/parley-hub/parley/server"
 	"github.com/parley-hub/parley/server/auth"
 )
 
@@ -44,7 +43,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&cfg.DataDir, "data", "./data", "directory of the embedded store's journals")
 	fs.StringVar(&cfg.RedisURL, "redis", getenv("PARLEY_REDIS_URL"), "use Redis at this URL instead of the embedded store (env PARLEY_REDIS_URL)")
 	fs.StringVar(&cfg.RedisPrefix, "redis-prefix", "parley", "prefix of Parley's Redis keys")
-	fs.StringVar(&cfg.Secret, "secret", getenv("PARLEY_JWT_SECRET"), "HS256 token secret (env PARLEY_JWT_SECRET); a development secret is generated when none is given")
+	fs.StringVar(&cfg.Secret, "secret", getenv("PARLEY_JWT_SECRET"), "HS256 token secret (env PARLEY_JWT_SECRET); without one, a development secret is kept in the data directory")
 	fs.StringVar(&cfg.PublicKey, "jwt-public-key", "", "PEM file of an Ed25519 or RSA public key that verifies EdDSA or RS256 tokens")
 	fs.Func("allowed-origin", "a browser origin, besides the server's own, allowed to open live connections (repeatable; env PARLEY_ALLOWED_ORIGINS, comma-separated)", func(o string) error {
 		cfg.Origins = append(cfg.Origins, o)
@@ -76,8 +75,13 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 
 	secret := []byte(cfg.Secret)
 	if len(secret) == 0 && cfg.PublicKey == "" {
-		secret = devSecret()
-		log.Warn("no --secret given: using a development secret that dies with this process; tokens from `parley token` will not verify", "hint", "set PARLEY_JWT_SECRET for tokens that outlive a restart")
+		var path string
+		var created bool
+		if secret, path, created, err = devSecret(cfg.DataDir); err != nil {
+			return err
+		}
+		log.Warn("no --secret given: using the development secret kept in the data directory; for production set PARLEY_JWT_SECRET",
+			"file", path, "made_now", created, "hint", "parley token --secret \"$(cat "+path+")\" issues tokens it accepts")
 	}
 	var pub any
 	if cfg.PublicKey != "" {
@@ -105,11 +109,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		}
 	}
 
-	srv := &http.Server{
-		Handler:           parley.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := server.HTTPServer(parley.handler, server.DefaultHTTPLimits, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -157,10 +157,4 @@ func storeName(cfg serveConfig) string {
 		return "redis"
 	}
 	return "embedded:" + cfg.DataDir
-}
-
-func devSecret() []byte {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return []byte(hex.EncodeToString(b))
 }

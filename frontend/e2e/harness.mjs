@@ -4,6 +4,7 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -114,6 +115,8 @@ export class Harness {
     const context = await this.browser.newContext({ locale, viewport, bypassCSP });
     const page = await context.newPage();
     page.errors = [];
+    page.requests = []; // every HTTP request's URL (the WebSocket's is not one)
+    page.on('request', (req) => page.requests.push(req.url()));
     page.on('pageerror', (err) => page.errors.push(err.message));
     page.on('console', (msg) => {
       if (msg.type() === 'error') page.errors.push(msg.text());
@@ -125,6 +128,13 @@ export class Harness {
   shot(page, name) {
     return page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
   }
+}
+
+// download clicks what starts a download and resolves with the file's
+// name and text once the browser has saved it.
+export async function download(page, locator) {
+  const [file] = await Promise.all([page.waitForEvent('download'), locator.click()]);
+  return { name: file.suggestedFilename(), text: await readFile(await file.path(), 'utf8') };
 }
 
 // ordinal is how the English pages write a position.

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Harness, ordinal, text } from './harness.mjs';
+import { download, Harness, ordinal, text } from './harness.mjs';
 
 const ROOM = 'plenary';
 const h = new Harness();
@@ -124,10 +124,8 @@ test('the speaker ends the turn; the balance dashboard follows live', async () =
   await pages.chair.getByRole('button', { name: 'Call next speaker', exact: true }).click();
   await text(turns, '2');
   await text(balance.locator('#charts'), 'Stakeholder group');
-  const csv = await balance.locator('#dl-csv').getAttribute('href');
-  const res = await fetch(h.base + csv);
-  assert.equal(res.status, 200);
-  assert.match(await res.text(), /^start,end,duration_s/);
+  const csv = await download(balance, balance.getByRole('button', { name: 'Download interventions (CSV)' }));
+  assert.match(csv.text, /^start,end,duration_s/);
   await h.shot(balance, 'balance');
 });
 

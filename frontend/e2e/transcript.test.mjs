@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Harness, text } from './harness.mjs';
+import { download, Harness, text } from './harness.mjs';
 
 const ROOM = 'summit';
 const h = new Harness();
@@ -268,14 +268,11 @@ test('the console says why the server refuses text, and keeps the words', async 
 
 test('the chair can download the transcript of each language', async () => {
   const chair = await h.open(`/rooms/${ROOM}/chair`, tokens.chair);
-  const vtt = chair.getByRole('link', { name: 'Download WebVTT: English' });
-  await vtt.waitFor();
-  await chair.getByRole('link', { name: 'Download Text: French' }).waitFor();
-  const res = await fetch(await vtt.evaluate((a) => a.href));
-  assert.equal(res.status, 200);
-  const body = await res.text();
-  assert.match(body, /^WEBVTT/);
-  assert.match(body, /Governments need a voice here too\./);
+  await chair.getByRole('button', { name: 'Download Text: French' }).waitFor();
+  const vtt = await download(chair, chair.getByRole('button', { name: 'Download WebVTT: English' }));
+  assert.equal(vtt.name, `${ROOM}-en.vtt`);
+  assert.match(vtt.text, /^WEBVTT/);
+  assert.match(vtt.text, /Governments need a voice here too\./);
   await chair.locator('#record').scrollIntoViewIfNeeded();
   await h.shot(chair, 'chair-transcript-record');
   await chair.context().close();

@@ -7,6 +7,7 @@ import { t } from './i18n.js';
 import { apiURL } from './live.js';
 import { duration, el } from './format.js';
 import { BalanceView } from './balance-view.js';
+import { onDownload } from './download.js';
 
 const $ = (id) => document.getElementById(id);
 let view;
@@ -35,14 +36,10 @@ function total(label, value) {
   return li;
 }
 
-// links point the downloads and the navigation at this room. The API
-// accepts the token as access_token, as a plain link cannot send a header.
+// links point the downloads and the navigation at this room.
 function links(live) {
-  const token = encodeURIComponent(live.token);
-  $('dl-csv').href = `${apiURL(live.room, '/interventions.csv')}?access_token=${token}`;
-  $('dl-csv').download = `${live.room}-interventions.csv`;
-  $('dl-json').href = `${apiURL(live.room, '/interventions')}?access_token=${token}`;
-  $('dl-json').download = `${live.room}-interventions.json`;
+  onDownload($('dl-csv'), live, apiURL(live.room, '/interventions.csv'), `${live.room}-interventions.csv`);
+  onDownload($('dl-json'), live, apiURL(live.room, '/interventions'), `${live.room}-interventions.json`);
   const base = `/rooms/${encodeURIComponent(live.room)}`;
   $('nav-chair').href = `${base}/chair`;
   $('nav-display').href = `${base}/display`;

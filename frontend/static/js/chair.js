@@ -11,6 +11,7 @@ import { Clocks, queueCount } from './queue-view.js';
 import { ChairQueue } from './chair-queue.js';
 import { ChairLog } from './chair-log.js';
 import { BalanceView } from './balance-view.js';
+import { onDownload } from './download.js';
 
 const $ = (id) => document.getElementById(id);
 const CHAIR_ROLES = new Set(['chair', 'admin']);
@@ -124,8 +125,7 @@ function renderBalance(s) {
   balance.render(s.balance);
 }
 
-// Transcript exports, one line per channel. The API takes the token as
-// access_token, as a plain link cannot send a header.
+// Transcript exports, one line per channel.
 const EXPORTS = [['vtt', 'WebVTT'], ['srt', 'SRT'], ['txt', null]];
 
 function renderRecord(live) {
@@ -136,12 +136,12 @@ function renderRecord(live) {
     const name = languageName(lang);
     li.append(el('span', 'record-lang', name));
     for (const [ext, format] of EXPORTS) {
-      const a = el('a', 'record-link', format ?? t('chair.formatText'));
-      const query = new URLSearchParams({ lang, access_token: live.token });
-      a.href = `${apiURL(live.room, `/transcript.${ext}`)}?${query}`;
-      a.download = `${live.room}-${lang}.${ext}`;
-      a.setAttribute('aria-label', t('chair.download', { name, format: a.textContent }));
-      li.append(' ', a);
+      const button = el('button', 'secondary small record-link', format ?? t('chair.formatText'));
+      button.type = 'button';
+      button.setAttribute('aria-label', t('chair.download', { name, format: button.textContent }));
+      const query = new URLSearchParams({ lang });
+      onDownload(button, live, `${apiURL(live.room, `/transcript.${ext}`)}?${query}`, `${live.room}-${lang}.${ext}`);
+      li.append(' ', button);
     }
     return li;
   }));

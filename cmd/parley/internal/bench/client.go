@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -15,11 +15,11 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// benchWire is the little of a server message the bench needs. Fields it
+// wireMessage is the little of a server message the bench needs. Fields it
 // does not name (changes, the snapshot's queue and balance, a segment's
 // text) are skipped by the decoder without being built, which keeps 5,000
 // readers cheap.
-type benchWire struct {
+type wireMessage struct {
 	Type  string `json:"type"`
 	Seq   uint64 `json:"seq"`
 	Event struct {
@@ -40,9 +40,9 @@ type benchWire struct {
 	Message  string     `json:"message"`
 }
 
-// benchSample is one event, or one segment change, as one client received
+// sample is one event, or one segment change, as one client received
 // it.
-type benchSample struct {
+type sample struct {
 	seq    uint64
 	recvNs int64 // wall clock, Unix nanoseconds, when the whole frame was read
 	latNs  int64 // recvNs minus the event's server timestamp (a segment's updated)
@@ -52,11 +52,11 @@ type benchSample struct {
 	final   bool
 }
 
-// benchFrames lends read buffers to the readers: a buffer per connection
+// framePool lends read buffers to the readers: a buffer per connection
 // would hold the largest frame (a snapshot) for the whole run.
-var benchFrames = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var framePool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// benchClient is one live connection: a goroutine dials it on schedule and
+// client is one live connection: a goroutine dials it on schedule and
 // then reads until the connection ends. Fields without atomics are written
 // only by that goroutine and read by others only after done closes, except
 // the join fields, which are final once joined closes.
@@ -64,7 +64,7 @@ var benchFrames = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // A client measures its room's events, or with follow a transcript
 // channel's segments: once the room's snapshot has come it sends follow (a
 // `transcript` message) and is ready when the channel's `segments` arrive.
-type benchClient struct {
+type client struct {
 	index int
 	// follow is the transcript request to send after the snapshot; nil
 	// measures the room's events.
@@ -90,7 +90,7 @@ type benchClient struct {
 	backlog      int
 	backlogFrame []byte
 
-	samples    []benchSample
+	samples    []sample
 	resnapshot int // snapshots (or segments) after the first: the server made the client start over
 	presence   int
 	roomEvents int // room events received while following a transcript: not measured
@@ -110,19 +110,19 @@ type benchClient struct {
 	done     chan struct{} // closed when the reader returns
 }
 
-func newBenchClient(index, expectEvents int) *benchClient {
-	return &benchClient{
+func newClient(index, expectEvents int) *client {
+	return &client{
 		index:   index,
-		samples: make([]benchSample, 0, expectEvents),
+		samples: make([]sample, 0, expectEvents),
 		joined:  make(chan struct{}),
 		done:    make(chan struct{}),
 	}
 }
 
-// newBenchDialer keeps each connection's buffers small: the bench only reads
+// newDialer keeps each connection's buffers small: the bench only reads
 // and its frames rarely exceed a kilobyte (a larger one is read in parts).
 // It dials the given URL only: no proxy from the environment.
-func newBenchDialer(timeout time.Duration) *websocket.Dialer {
+func newDialer(timeout time.Duration) *websocket.Dialer {
 	return &websocket.Dialer{
 		Proxy:            nil,
 		HandshakeTimeout: timeout,
@@ -133,7 +133,7 @@ func newBenchDialer(timeout time.Duration) *websocket.Dialer {
 }
 
 // run dials, then reads until the connection ends.
-func (c *benchClient) run(ctx context.Context, d *websocket.Dialer, url, token string) {
+func (c *client) run(ctx context.Context, d *websocket.Dialer, url, token string) {
 	defer close(c.done)
 	defer c.markJoined()
 	c.dialStart = time.Now()
@@ -161,17 +161,17 @@ func describeDialError(err error, resp *http.Response) error {
 	return fmt.Errorf("%w (HTTP %d)", err, resp.StatusCode)
 }
 
-func (c *benchClient) markJoined() { c.joinOnce.Do(func() { close(c.joined) }) }
+func (c *client) markJoined() { c.joinOnce.Do(func() { close(c.joined) }) }
 
 // read handles frames until the connection ends.
-func (c *benchClient) read(conn *websocket.Conn) {
+func (c *client) read(conn *websocket.Conn) {
 	for {
 		_, r, err := conn.NextReader()
 		if err != nil {
 			c.endErr, c.endedUnasked = err, !c.closing.Load()
 			return
 		}
-		buf := benchFrames.Get().(*bytes.Buffer)
+		buf := framePool.Get().(*bytes.Buffer)
 		buf.Reset()
 		_, err = buf.ReadFrom(r)
 		now := time.Now()
@@ -179,7 +179,7 @@ func (c *benchClient) read(conn *websocket.Conn) {
 			c.handle(buf.Bytes(), now)
 		}
 		if buf.Cap() <= maxPooledFrame {
-			benchFrames.Put(buf)
+			framePool.Put(buf)
 		}
 		if err == nil && c.requestDue {
 			c.requestDue, c.requestAt = false, time.Now()
@@ -196,7 +196,7 @@ func (c *benchClient) read(conn *websocket.Conn) {
 // that every reader draws on.
 const maxPooledFrame = 256 << 10
 
-func (c *benchClient) handle(data []byte, now time.Time) {
+func (c *client) handle(data []byte, now time.Time) {
 	if c.follow != nil {
 		if seg, ok := parseSegmentFast(data); ok {
 			c.recordSegment(seg, now)
@@ -211,7 +211,7 @@ func (c *benchClient) handle(data []byte, now time.Time) {
 		c.recordEvent(seq, at, now)
 		return
 	}
-	var m benchWire
+	var m wireMessage
 	if err := json.Unmarshal(data, &m); err != nil {
 		c.badFrames++
 		return
@@ -236,7 +236,7 @@ func (c *benchClient) handle(data []byte, now time.Time) {
 		c.ready(now, m.Snapshot.Seq)
 	case "segment":
 		c.slowPath++
-		c.recordSegment(benchSegmentMsg{seq: m.Seq, id: m.Segment.ID, final: m.Segment.Final, updated: m.Segment.Updated}, now)
+		c.recordSegment(segmentMessage{seq: m.Seq, id: m.Segment.ID, final: m.Segment.Final, updated: m.Segment.Updated}, now)
 	case "segments":
 		c.slowPath++
 		c.segmentsArrived(m.Seq, len(m.Segments), data, now)
@@ -257,27 +257,27 @@ func (c *benchClient) handle(data []byte, now time.Time) {
 }
 
 // ready starts measuring: deliveries are the entries after seq.
-func (c *benchClient) ready(now time.Time, seq uint64) {
+func (c *client) ready(now time.Time, seq uint64) {
 	c.readyAt, c.readySeq = now, seq
 	c.lastSeq.Store(seq)
 	c.markJoined()
 }
 
-func (c *benchClient) recordEvent(seq uint64, at, now time.Time) {
+func (c *client) recordEvent(seq uint64, at, now time.Time) {
 	if c.follow != nil {
 		c.roomEvents++ // the room's log, not the channel's: another seq space
 		return
 	}
-	c.samples = append(c.samples, benchSample{seq: seq, recvNs: now.UnixNano(), latNs: now.Sub(at).Nanoseconds()})
+	c.samples = append(c.samples, sample{seq: seq, recvNs: now.UnixNano(), latNs: now.Sub(at).Nanoseconds()})
 	c.lastSeq.Store(seq)
 }
 
-func (c *benchClient) recordSegment(m benchSegmentMsg, now time.Time) {
+func (c *client) recordSegment(m segmentMessage, now time.Time) {
 	if c.follow == nil {
 		c.other++
 		return
 	}
-	c.samples = append(c.samples, benchSample{
+	c.samples = append(c.samples, sample{
 		seq: m.seq, recvNs: now.UnixNano(), latNs: now.Sub(m.updated).Nanoseconds(), segment: m.id, final: m.final,
 	})
 	c.lastSeq.Store(m.seq)
@@ -285,7 +285,7 @@ func (c *benchClient) recordSegment(m benchSegmentMsg, now time.Time) {
 
 // segmentsArrived takes the channel's answer to the transcript request: n
 // recent segments as of the channel's seq.
-func (c *benchClient) segmentsArrived(seq uint64, n int, data []byte, now time.Time) {
+func (c *client) segmentsArrived(seq uint64, n int, data []byte, now time.Time) {
 	if c.follow == nil {
 		c.other++
 		return
@@ -359,11 +359,11 @@ func cutUint(b []byte) (uint64, []byte, bool) {
 
 // joinedOK reports, once joined has closed, whether the client got ready:
 // its snapshot, or its transcript's segments.
-func (c *benchClient) joinedOK() bool { return c.dialErr == nil && !c.readyAt.IsZero() }
+func (c *client) joinedOK() bool { return c.dialErr == nil && !c.readyAt.IsZero() }
 
 // startClose sends a normal close frame; the server answers it and ends
 // the connection, which ends the reader.
-func (c *benchClient) startClose() {
+func (c *client) startClose() {
 	c.closing.Store(true)
 	if conn := c.conn.Load(); conn != nil {
 		msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bench done")
@@ -372,7 +372,7 @@ func (c *benchClient) startClose() {
 }
 
 // forceClose drops the connection of a reader that did not end by itself.
-func (c *benchClient) forceClose() {
+func (c *client) forceClose() {
 	c.closing.Store(true)
 	if conn := c.conn.Load(); conn != nil {
 		conn.Close()
@@ -381,7 +381,7 @@ func (c *benchClient) forceClose() {
 
 // droppedEarly reports, once done has closed, whether the connection ended
 // before the bench asked, and how.
-func (c *benchClient) droppedEarly() (bool, string) {
+func (c *client) droppedEarly() (bool, string) {
 	if c.dialErr != nil || c.conn.Load() == nil {
 		return false, ""
 	}

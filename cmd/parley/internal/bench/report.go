@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"fmt"
@@ -6,97 +6,98 @@ import (
 	"time"
 )
 
-// benchReport is a run's figures and verdict; --json prints it as is.
-type benchReport struct {
-	Kind        string       `json:"kind"` // "ws" or "transcript"
-	Target      string       `json:"target"`
-	Room        string       `json:"room"`
-	RoomCreated bool         `json:"room_created"`
-	Mode        string       `json:"mode"` // "drive", "idle" or "late-only"
-	Machine     benchMachine `json:"machine"`
+// Report is a run's figures and verdict; `parley bench --json` prints it
+// as is.
+type Report struct {
+	Kind        string  `json:"kind"` // "ws" or "transcript"
+	Target      string  `json:"target"`
+	Room        string  `json:"room"`
+	RoomCreated bool    `json:"room_created"`
+	Mode        string  `json:"mode"` // "drive", "idle" or "late-only"
+	Machine     Machine `json:"machine"`
 
 	Clients            int              `json:"clients"`
 	Connected          int              `json:"connected"`
 	Failed             int              `json:"failed"`
-	FailureReasons     []countedMessage `json:"failure_reasons,omitempty"`
+	FailureReasons     []CountedMessage `json:"failure_reasons,omitempty"`
 	ConnectRateTarget  float64          `json:"connect_rate_target"`
 	ConnectRateReached float64          `json:"connect_rate_reached"`
 	// JoinWindowMs runs from the first dial to the last client ready.
 	JoinWindowMs float64 `json:"join_window_ms"`
 	// Join runs, per client, from starting to dial to being ready: having
 	// the snapshot, or for a transcript viewer the channel's segments.
-	Join benchLatency `json:"join_latency"`
+	Join Latency `json:"join_latency"`
 	// DroppedEarly counts joined clients whose connection ended before the
 	// bench closed it (kicked as too slow, or the server failed).
 	DroppedEarly        int              `json:"dropped_early"`
-	DroppedEarlyReasons []countedMessage `json:"dropped_early_reasons,omitempty"`
+	DroppedEarlyReasons []CountedMessage `json:"dropped_early_reasons,omitempty"`
 
 	Driver           string           `json:"driver,omitempty"`
 	Rate             float64          `json:"rate,omitempty"`
 	CommandsSent     int              `json:"commands_sent"`
 	CommandErrors    int              `json:"command_errors"`
-	CommandFailures  []countedMessage `json:"command_failures,omitempty"`
-	CommandRoundTrip benchLatency     `json:"command_round_trip"`
+	CommandFailures  []CountedMessage `json:"command_failures,omitempty"`
+	CommandRoundTrip Latency          `json:"command_round_trip"`
 	// DriverLateMaxMs is the most a command was sent after its due time.
 	DriverLateMaxMs float64 `json:"driver_late_max_ms"`
 
-	Delivery benchDelivery `json:"delivery"`
+	Delivery Delivery `json:"delivery"`
 	// Latency runs from the event's server timestamp (set when the command
 	// was decided, before the journal's sync; a segment's updated is the
 	// same time of its entry) to the client's read.
-	Latency benchLatency `json:"latency_from_event_time"`
+	Latency Latency `json:"latency_from_event_time"`
 	// LatencyFromSchedule runs from when the schedule said to send the
 	// command: it also counts the driver's lateness and the command's own
 	// processing, which a slow server inflicts on the chair.
-	LatencyFromSchedule benchLatency `json:"latency_from_schedule"`
+	LatencyFromSchedule Latency `json:"latency_from_schedule"`
 	// PerEvent is each driven event's delivery, in seq order.
-	PerEvent []benchEventLatency `json:"per_event,omitempty"`
+	PerEvent []EventLatency `json:"per_event,omitempty"`
 
 	// Transcript is the transcript kind's prefill, viewers and late viewers.
-	Transcript *benchTranscriptReport `json:"transcript,omitempty"`
+	Transcript *TranscriptReport `json:"transcript,omitempty"`
 	// SlowPathFrames counts events and segments the fast parser declined:
 	// above zero, the server's layout changed and the bench costs more.
 	SlowPathFrames int `json:"slow_path_frames"`
 
-	Memory         benchMemory    `json:"server_memory"`
-	ServerCPU      benchServerCPU `json:"server_cpu"`
-	ToolCPUMs      float64        `json:"tool_cpu_ms"`
-	ToolCPUDriveMs float64        `json:"tool_cpu_drive_ms"`
-	ElapsedMs      float64        `json:"elapsed_ms"`
+	Memory         Memory    `json:"server_memory"`
+	ServerCPU      ServerCPU `json:"server_cpu"`
+	ToolCPUMs      float64   `json:"tool_cpu_ms"`
+	ToolCPUDriveMs float64   `json:"tool_cpu_drive_ms"`
+	ElapsedMs      float64   `json:"elapsed_ms"`
 
 	Passed   bool     `json:"passed"`
 	Problems []string `json:"problems,omitempty"`
 }
 
-// benchMemory is the server's resident memory around the connect phase.
+// Memory is the server's resident memory around the connect phase.
 // RSS counts what the Go runtime holds from the OS, garbage included, so
 // it is an upper bound on what the connections keep alive.
-type benchMemory struct {
-	Before          *procMemory `json:"before,omitempty"`
-	Connected       *procMemory `json:"connected,omitempty"`
-	AfterDisconnect *procMemory `json:"after_disconnect,omitempty"`
+type Memory struct {
+	Before          *ProcMemory `json:"before,omitempty"`
+	Connected       *ProcMemory `json:"connected,omitempty"`
+	AfterDisconnect *ProcMemory `json:"after_disconnect,omitempty"`
 	DeltaKiB        int64       `json:"delta_kib"`
 	PerConnKiB      float64     `json:"per_connection_kib"`
 	Per1000MiB      float64     `json:"per_1000_connections_mib"`
 }
 
-// benchEventLatency is one event's delivery to all clients.
-type benchEventLatency struct {
+// EventLatency is one event's delivery to all clients.
+type EventLatency struct {
 	Seq uint64 `json:"seq"`
 	// DueMs is when its command was due, from the first command's due time.
 	DueMs       float64 `json:"due_ms"`
 	RoundTripMs float64 `json:"command_round_trip_ms"`
-	benchLatency
+	Latency
 }
 
-// benchServerCPU is the CPU the server used in each phase.
-type benchServerCPU struct {
+// ServerCPU is the CPU the server used in each phase.
+type ServerCPU struct {
 	ConnectMs float64 `json:"connect_ms"` // connecting and settling
 	DriveMs   float64 `json:"drive_ms"`   // driving and draining
 }
 
-func newBenchReport(cfg benchConfig) *benchReport {
-	rep := &benchReport{
+func newReport(cfg Config) *Report {
+	rep := &Report{
 		Kind: cfg.Kind, Target: cfg.BaseURL.String(), Room: cfg.Room, Mode: "drive", Machine: readMachine(),
 		Clients: cfg.Clients, ConnectRateTarget: cfg.ConnectRate,
 	}
@@ -113,11 +114,11 @@ func newBenchReport(cfg benchConfig) *benchReport {
 	return rep
 }
 
-func (rep *benchReport) problem(p string) { rep.Problems = append(rep.Problems, p) }
+func (rep *Report) problem(p string) { rep.Problems = append(rep.Problems, p) }
 
 // setJoins records the connect phase, once every client has joined or
 // given up.
-func (rep *benchReport) setJoins(clients []*benchClient, start time.Time) {
+func (rep *Report) setJoins(clients []*client, start time.Time) {
 	var joins []int64
 	var last time.Time
 	reasons := map[string]int{}
@@ -140,7 +141,7 @@ func (rep *benchReport) setJoins(clients []*benchClient, start time.Time) {
 	}
 }
 
-func failureReason(c *benchClient) string {
+func failureReason(c *client) string {
 	what := "no snapshot"
 	if c.follow != nil && !c.snapshotAt.IsZero() {
 		what = "no transcript segments"
@@ -158,7 +159,7 @@ func failureReason(c *benchClient) string {
 
 // setConnections records, once every reader has ended, which connections
 // the server ended before the bench did.
-func (rep *benchReport) setConnections(clients []*benchClient) {
+func (rep *Report) setConnections(clients []*client) {
 	reasons := map[string]int{}
 	for _, c := range clients {
 		rep.SlowPathFrames += c.slowPath
@@ -173,7 +174,7 @@ func (rep *benchReport) setConnections(clients []*benchClient) {
 	rep.DroppedEarlyReasons = topMessages(reasons, 5)
 }
 
-func (rep *benchReport) setMemory(before, connected *procMemory) {
+func (rep *Report) setMemory(before, connected *ProcMemory) {
 	rep.Memory.Before, rep.Memory.Connected = before, connected
 	if before == nil || connected == nil || rep.Connected == 0 {
 		return
@@ -183,7 +184,7 @@ func (rep *benchReport) setMemory(before, connected *procMemory) {
 	rep.Memory.Per1000MiB = rep.Memory.PerConnKiB * 1000 / 1024
 }
 
-func (rep *benchReport) setCommands(cmds []benchCommandResult) {
+func (rep *Report) setCommands(cmds []commandResult) {
 	rep.CommandsSent = len(cmds)
 	rtts := make([]int64, 0, len(cmds))
 	failures := map[string]int{}
@@ -199,15 +200,15 @@ func (rep *benchReport) setCommands(cmds []benchCommandResult) {
 	rep.CommandRoundTrip = summarize(rtts)
 }
 
-func (rep *benchReport) setDelivery(d benchDelivery, cmds []benchCommandResult) {
+func (rep *Report) setDelivery(d Delivery, cmds []commandResult) {
 	rep.Delivery = d
 	rep.Latency = summarize(d.fromEvent)
 	rep.LatencyFromSchedule = summarize(d.fromSchedule)
 	for _, c := range cmds {
 		for _, seq := range c.seqs {
 			if lat, ok := d.bySeq[seq]; ok && c.err == nil {
-				rep.PerEvent = append(rep.PerEvent, benchEventLatency{
-					Seq: seq, DueMs: nsToMs(c.dueNs - cmds[0].dueNs), RoundTripMs: nsToMs(c.rttNs), benchLatency: summarize(lat),
+				rep.PerEvent = append(rep.PerEvent, EventLatency{
+					Seq: seq, DueMs: nsToMs(c.dueNs - cmds[0].dueNs), RoundTripMs: nsToMs(c.rttNs), Latency: summarize(lat),
 				})
 			}
 		}
@@ -215,8 +216,8 @@ func (rep *benchReport) setDelivery(d benchDelivery, cmds []benchCommandResult) 
 }
 
 // slowestEvent is the event whose last delivery came latest.
-func (rep *benchReport) slowestEvent() (benchEventLatency, bool) {
-	var worst benchEventLatency
+func (rep *Report) slowestEvent() (EventLatency, bool) {
+	var worst EventLatency
 	for _, e := range rep.PerEvent {
 		if e.MaxMs > worst.MaxMs {
 			worst = e
@@ -228,7 +229,7 @@ func (rep *benchReport) slowestEvent() (benchEventLatency, bool) {
 // judge decides the verdict: a run passes when every client joined, no
 // connection was dropped, and, when driving, every command succeeded and
 // every event reached every client once, in order.
-func (rep *benchReport) judge() {
+func (rep *Report) judge() {
 	if rep.Failed > 0 {
 		rep.problem(fmt.Sprintf("%d of %d clients failed to join", rep.Failed, rep.Clients))
 	}
@@ -260,22 +261,22 @@ func (rep *benchReport) judge() {
 }
 
 // unit names what the run delivers, and who to.
-func (rep *benchReport) unit() string {
-	if rep.Kind == benchTranscript {
+func (rep *Report) unit() string {
+	if rep.Kind == KindTranscript {
 		return "segments"
 	}
 	return "events"
 }
 
-func (rep *benchReport) audience() string {
-	if rep.Kind == benchTranscript {
+func (rep *Report) audience() string {
+	if rep.Kind == KindTranscript {
 		return "viewers"
 	}
 	return "clients"
 }
 
-// writeText prints the report for a person.
-func (rep *benchReport) writeText(w io.Writer) {
+// WriteText prints the report for a person.
+func (rep *Report) WriteText(w io.Writer) {
 	m := rep.Machine
 	fmt.Fprintf(w, "parley bench %s: %s room %q (%s)\n", rep.Kind, rep.Target, rep.Room, rep.Mode)
 	fmt.Fprintf(w, "machine       %d CPUs, %s; load %s -> %s; CPU pressure %s -> %s; fd limit %d\n",
@@ -307,7 +308,7 @@ func (rep *benchReport) writeText(w io.Writer) {
 		fmt.Fprintf(w, "latency       from event time: %s\n", rep.Latency)
 		fmt.Fprintf(w, "              from schedule:   %s\n", rep.LatencyFromSchedule)
 		if e, ok := rep.slowestEvent(); ok {
-			fmt.Fprintf(w, "              slowest:         seq %d, due at +%.0f ms, command round trip %.1f ms: %s\n", e.Seq, e.DueMs, e.RoundTripMs, e.benchLatency)
+			fmt.Fprintf(w, "              slowest:         seq %d, due at +%.0f ms, command round trip %.1f ms: %s\n", e.Seq, e.DueMs, e.RoundTripMs, e.Latency)
 		}
 	}
 	if rep.Transcript != nil {
@@ -343,7 +344,7 @@ func (rep *benchReport) writeText(w io.Writer) {
 	}
 }
 
-func (l benchLatency) String() string {
+func (l Latency) String() string {
 	if l.Count == 0 {
 		return "no samples"
 	}

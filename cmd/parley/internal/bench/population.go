@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -25,9 +25,9 @@ var (
 	benchHubs    = []string{"dhaka", "nairobi", "sao-paulo", "tunis", "manila"}
 )
 
-// benchPerson is client i's identity. It is deterministic so that two runs
+// person is client i's identity. It is deterministic so that two runs
 // load the server with the same mix.
-func benchPerson(room string, i int) auth.Claims {
+func person(room string, i int) auth.Claims {
 	c := auth.Claims{
 		RegisteredClaims: jwt.RegisteredClaims{Subject: fmt.Sprintf("bench-%d", i)},
 		Name:             fmt.Sprintf("Bench %d", i),
@@ -51,8 +51,8 @@ func benchPerson(room string, i int) auth.Claims {
 	return c
 }
 
-// benchTokens are the run's credentials.
-type benchTokens struct {
+// credentials are the run's credentials.
+type credentials struct {
 	admin     string   // opens the room
 	driver    string   // chair who drives the commands
 	captioner string   // posts the transcript kind's captions
@@ -63,23 +63,23 @@ type benchTokens struct {
 // mintTokens issues every token up front so that signing costs nothing
 // during the measured phases. They outlive the run's timeout, so the server
 // never closes a connection for an expired token mid-run.
-func mintTokens(cfg benchConfig) (benchTokens, error) {
+func mintTokens(cfg Config) (credentials, error) {
 	ttl := cfg.Timeout + time.Hour
-	var t benchTokens
+	var t credentials
 	var err error
 	admin := auth.Claims{RegisteredClaims: jwt.RegisteredClaims{Subject: "bench-admin"}, Name: "Bench admin", Room: auth.AnyRoom, Role: rooms.RoleAdmin}
 	if t.admin, err = auth.Issue(cfg.Secret, admin, ttl); err != nil {
-		return benchTokens{}, fmt.Errorf("bench: admin token: %w", err)
+		return credentials{}, fmt.Errorf("bench: admin token: %w", err)
 	}
 	driver := auth.Claims{RegisteredClaims: jwt.RegisteredClaims{Subject: "bench-driver"}, Name: "Bench chair", Room: cfg.Room,
 		Role: rooms.RoleChair, Group: "government", Region: "africa", Gender: "woman", Mode: rooms.ModeInRoom}
 	if t.driver, err = auth.Issue(cfg.Secret, driver, ttl); err != nil {
-		return benchTokens{}, fmt.Errorf("bench: driver token: %w", err)
+		return credentials{}, fmt.Errorf("bench: driver token: %w", err)
 	}
 	t.clients = make([]string, cfg.Clients)
 	for i := range t.clients {
-		if t.clients[i], err = auth.Issue(cfg.Secret, benchPerson(cfg.Room, i), ttl); err != nil {
-			return benchTokens{}, fmt.Errorf("bench: token of client %d: %w", i, err)
+		if t.clients[i], err = auth.Issue(cfg.Secret, person(cfg.Room, i), ttl); err != nil {
+			return credentials{}, fmt.Errorf("bench: token of client %d: %w", i, err)
 		}
 	}
 	if !cfg.transcript() {
@@ -90,21 +90,21 @@ func mintTokens(cfg benchConfig) (benchTokens, error) {
 	captioner := auth.Claims{RegisteredClaims: jwt.RegisteredClaims{Subject: "bench-captioner"}, Name: "Bench captioner", Room: cfg.Room,
 		Role: rooms.RoleCaptioner, Lang: cfg.Lang}
 	if t.captioner, err = auth.Issue(cfg.Secret, captioner, ttl); err != nil {
-		return benchTokens{}, fmt.Errorf("bench: captioner token: %w", err)
+		return credentials{}, fmt.Errorf("bench: captioner token: %w", err)
 	}
 	// Late viewers are more of the same population, after the others.
 	t.late = make([]string, cfg.Late)
 	for i := range t.late {
-		if t.late[i], err = auth.Issue(cfg.Secret, benchPerson(cfg.Room, cfg.Clients+i), ttl); err != nil {
-			return benchTokens{}, fmt.Errorf("bench: token of late viewer %d: %w", i, err)
+		if t.late[i], err = auth.Issue(cfg.Secret, person(cfg.Room, cfg.Clients+i), ttl); err != nil {
+			return credentials{}, fmt.Errorf("bench: token of late viewer %d: %w", i, err)
 		}
 	}
 	return t, nil
 }
 
-// newBenchHTTPClient talks only to the target: no proxy from the
+// newHTTPClient talks only to the target: no proxy from the
 // environment, no redirects elsewhere.
-func newBenchHTTPClient() *http.Client {
+func newHTTPClient() *http.Client {
 	return &http.Client{
 		Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second},
 		Timeout:   10 * time.Second,
@@ -142,7 +142,7 @@ func apiSend(ctx context.Context, hc *http.Client, method, url, token, contentTy
 }
 
 // ensureRoom opens the room, or keeps it if an earlier run opened it.
-func ensureRoom(ctx context.Context, hc *http.Client, cfg benchConfig, adminToken string) (created bool, err error) {
+func ensureRoom(ctx context.Context, hc *http.Client, cfg Config, adminToken string) (created bool, err error) {
 	body := fmt.Sprintf(`{"id":%q,"title":"Parley bench"}`, cfg.Room)
 	status, data, err := apiCall(ctx, hc, cfg.apiURL("/rooms"), adminToken, body)
 	switch {

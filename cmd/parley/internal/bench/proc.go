@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package bench
 
 import (
 	"bufio"
@@ -31,27 +31,17 @@ func raiseFDLimit(need uint64) (limit uint64, err error) {
 	}
 	if rl.Cur < need {
 		return rl.Cur, fmt.Errorf("bench: the open-file limit is %d (hard %d) but %d clients need about %d: raise it (ulimit -Hn, /etc/security/limits.conf) or use fewer --clients",
-			rl.Cur, rl.Max, need-benchSpareFDs, need)
+			rl.Cur, rl.Max, need-spareFDs, need)
 	}
 	return rl.Cur, nil
 }
 
-// benchSpareFDs are descriptors the bench needs besides its clients: the
-// driver's HTTP connection, /proc files, stdio, the runtime's own.
-const benchSpareFDs = 64
-
-// procMemory is a process's resident memory, from /proc/<pid>/status.
-type procMemory struct {
-	RSSKiB  int64 `json:"rss_kib"`
-	PeakKiB int64 `json:"peak_rss_kib"` // VmHWM: the most it has held
-}
-
-func readProcMemory(pid int) (procMemory, error) {
+func readProcMemory(pid int) (ProcMemory, error) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return procMemory{}, fmt.Errorf("bench: server memory: %w", err)
+		return ProcMemory{}, fmt.Errorf("bench: server memory: %w", err)
 	}
-	var m procMemory
+	var m ProcMemory
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		key, val, ok := strings.Cut(sc.Text(), ":")
@@ -69,12 +59,12 @@ func readProcMemory(pid int) (procMemory, error) {
 		}
 		n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(val), " kB"), 10, 64)
 		if err != nil {
-			return procMemory{}, fmt.Errorf("bench: server memory: %s: %w", key, err)
+			return ProcMemory{}, fmt.Errorf("bench: server memory: %s: %w", key, err)
 		}
 		*dst = n
 	}
 	if m.RSSKiB == 0 {
-		return procMemory{}, fmt.Errorf("bench: server memory: no VmRSS in /proc/%d/status", pid)
+		return ProcMemory{}, fmt.Errorf("bench: server memory: no VmRSS in /proc/%d/status", pid)
 	}
 	return m, nil
 }
@@ -117,27 +107,8 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// benchMachine says what the figures were measured on.
-type benchMachine struct {
-	CPUs     int    `json:"cpus"`
-	CPUModel string `json:"cpu_model,omitempty"`
-	// LoadAvg is /proc/loadavg's 1, 5 and 15 minute averages: on a shared
-	// machine they tell how much else competed for the CPUs.
-	LoadAvgStart string `json:"load_avg_start,omitempty"`
-	LoadAvgEnd   string `json:"load_avg_end,omitempty"`
-	// CPUPressure is /proc/pressure/cpu's "some avg10": the share of the
-	// last 10 s in which something runnable waited for a CPU. Above a few
-	// percent, latencies measure the neighbours as much as the server.
-	CPUPressureStart string `json:"cpu_pressure_start,omitempty"`
-	CPUPressureEnd   string `json:"cpu_pressure_end,omitempty"`
-	FDLimit          uint64 `json:"fd_limit"`
-	// EphemeralPorts is how many local ports the loopback can hand out; each
-	// client uses one.
-	EphemeralPorts int `json:"ephemeral_ports,omitempty"`
-}
-
-func readMachine() benchMachine {
-	m := benchMachine{CPUs: runtime.NumCPU(), LoadAvgStart: readLoadAvg(), CPUPressureStart: readCPUPressure()}
+func readMachine() Machine {
+	m := Machine{CPUs: runtime.NumCPU(), LoadAvgStart: readLoadAvg(), CPUPressureStart: readCPUPressure()}
 	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for line := range strings.Lines(string(data)) {
 			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {

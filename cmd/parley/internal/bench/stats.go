@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"cmp"
@@ -6,10 +6,10 @@ import (
 	"slices"
 )
 
-// benchLatency summarises a set of durations. Every sample is kept (5,000
+// Latency summarises a set of durations. Every sample is kept (5,000
 // clients × 20 events is 100,000 of them, 800 KB), so the percentiles are
 // exact, not a histogram's approximation.
-type benchLatency struct {
+type Latency struct {
 	Count  int     `json:"count"`
 	P50Ms  float64 `json:"p50_ms"`
 	P99Ms  float64 `json:"p99_ms"`
@@ -18,12 +18,12 @@ type benchLatency struct {
 }
 
 // summarize sorts ns in place and returns its percentiles.
-func summarize(ns []int64) benchLatency {
+func summarize(ns []int64) Latency {
 	if len(ns) == 0 {
-		return benchLatency{}
+		return Latency{}
 	}
 	slices.Sort(ns)
-	return benchLatency{
+	return Latency{
 		Count:  len(ns),
 		P50Ms:  nsToMs(percentile(ns, 50)),
 		P99Ms:  nsToMs(percentile(ns, 99)),
@@ -42,19 +42,19 @@ func percentile(sorted []int64, p float64) int64 {
 
 func nsToMs(ns int64) float64 { return float64(ns) / 1e6 }
 
-// countedMessage is an error message and how many clients saw it.
-type countedMessage struct {
+// CountedMessage is an error message and how many clients saw it.
+type CountedMessage struct {
 	Message string `json:"message"`
 	Count   int    `json:"count"`
 }
 
 // topMessages keeps the n most frequent messages: 5,000 clients failing
 // the same way should read as one line, not 5,000.
-func topMessages(counts map[string]int, n int) []countedMessage {
-	out := make([]countedMessage, 0, len(counts))
+func topMessages(counts map[string]int, n int) []CountedMessage {
+	out := make([]CountedMessage, 0, len(counts))
 	for _, msg := range slices.Sorted(maps.Keys(counts)) {
-		out = append(out, countedMessage{Message: msg, Count: counts[msg]})
+		out = append(out, CountedMessage{Message: msg, Count: counts[msg]})
 	}
-	slices.SortStableFunc(out, func(a, b countedMessage) int { return cmp.Compare(b.Count, a.Count) })
+	slices.SortStableFunc(out, func(a, b CountedMessage) int { return cmp.Compare(b.Count, a.Count) })
 	return out[:min(n, len(out))]
 }

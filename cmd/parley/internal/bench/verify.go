@@ -1,8 +1,8 @@
-package main
+package bench
 
-// benchDelivery is what every client received against what the driver
+// Delivery is what every client received against what the driver
 // appended: the bench's verdict rests on it.
-type benchDelivery struct {
+type Delivery struct {
 	// EventsSent is how many events the driver's commands appended.
 	EventsSent int `json:"events_sent"`
 	// Expected is EventsSent for each client that joined.
@@ -36,9 +36,9 @@ type benchDelivery struct {
 // changes) against the seqs the driver's commands appended. Clients joined
 // before the drive began, so every appended entry is one each client must
 // see exactly once, in order.
-func tallyDelivery(clients []*benchClient, cmds []benchCommandResult) benchDelivery {
-	due := map[uint64]int64{}         // seq -> when its command was due
-	want := map[uint64]benchSegment{} // seq -> the segment a caption post made
+func tallyDelivery(clients []*client, cmds []commandResult) Delivery {
+	due := map[uint64]int64{}          // seq -> when its command was due
+	want := map[uint64]postedSegment{} // seq -> the segment a caption post made
 	for _, c := range cmds {
 		if c.err != nil {
 			continue
@@ -50,7 +50,7 @@ func tallyDelivery(clients []*benchClient, cmds []benchCommandResult) benchDeliv
 			want[s.Seq] = s
 		}
 	}
-	d := benchDelivery{EventsSent: len(due), bySeq: map[uint64][]int64{}}
+	d := Delivery{EventsSent: len(due), bySeq: map[uint64][]int64{}}
 	joined := 0
 	for _, c := range clients {
 		if c.joinedOK() {

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// benchLateJoin is one late viewer's fetch of the channel's recent history.
-type benchLateJoin struct {
+// LateJoin is one late viewer's fetch of the channel's recent history.
+type LateJoin struct {
 	// TotalMs runs over the live protocol from starting to dial to having
 	// read the whole `segments` message; over HTTP from sending the request
 	// on a new connection to having read the whole answer.
@@ -33,24 +33,24 @@ type benchLateJoin struct {
 	Err         string  `json:"error,omitempty"`
 }
 
-// benchLate is the late viewers' measurement.
-type benchLate struct {
-	Asked        int             `json:"backlog_asked"`
-	WS           []benchLateJoin `json:"ws"`
-	HTTP         []benchLateJoin `json:"http"`
-	WSMedianMs   float64         `json:"ws_median_ms"`
-	HTTPMedianMs float64         `json:"http_median_ms"`
+// LateReport is the late viewers' measurement.
+type LateReport struct {
+	Asked        int        `json:"backlog_asked"`
+	WS           []LateJoin `json:"ws"`
+	HTTP         []LateJoin `json:"http"`
+	WSMedianMs   float64    `json:"ws_median_ms"`
+	HTTPMedianMs float64    `json:"http_median_ms"`
 }
 
 // lateJoins times cfg.Late new viewers fetching the last cfg.LateBacklog
 // segments, each over the live protocol and then over HTTP, one at a time
 // while the viewers (if any) stay connected.
-func (r *benchRun) lateJoins(ctx context.Context, tokens []string) {
+func (r *runner) lateJoins(ctx context.Context, tokens []string) {
 	cfg := r.cfg
-	late := &benchLate{Asked: cfg.LateBacklog}
+	late := &LateReport{Asked: cfg.LateBacklog}
 	r.rep.Transcript.Late = late
 	fmt.Fprintf(r.progress, "bench: timing %d late viewers asking for %d segments\n", cfg.Late, cfg.LateBacklog)
-	dialer := newBenchDialer(cfg.DialTimeout)
+	dialer := newDialer(cfg.DialTimeout)
 	for i, token := range tokens {
 		if ctx.Err() != nil {
 			break
@@ -65,8 +65,8 @@ func (r *benchRun) lateJoins(ctx context.Context, tokens []string) {
 }
 
 // lateJoinWS is one new live viewer asking for the channel's backlog.
-func lateJoinWS(ctx context.Context, cfg benchConfig, dialer *websocket.Dialer, token string, i int) benchLateJoin {
-	c := newBenchClient(-1-i, 0)
+func lateJoinWS(ctx context.Context, cfg Config, dialer *websocket.Dialer, token string, i int) LateJoin {
+	c := newClient(-1-i, 0)
 	c.follow, c.keepBacklog = transcriptRequest("late", cfg.Lang, cfg.LateBacklog), true
 	go c.run(ctx, dialer, cfg.wsURL(), token)
 	timer := time.NewTimer(cfg.DialTimeout + joinGrace)
@@ -77,16 +77,16 @@ func lateJoinWS(ctx context.Context, cfg benchConfig, dialer *websocket.Dialer, 
 	case <-ctx.Done():
 	}
 	c.startClose()
-	if !waitAll([]*benchClient{c}, closeWait) {
+	if !waitAll([]*client{c}, closeWait) {
 		c.forceClose()
-		if !waitAll([]*benchClient{c}, closeWait) {
+		if !waitAll([]*client{c}, closeWait) {
 			panic("bench: a late viewer's reader did not stop after its connection was closed")
 		}
 	}
 	if !c.joinedOK() {
-		return benchLateJoin{Err: failureReason(c)}
+		return LateJoin{Err: failureReason(c)}
 	}
-	j := benchLateJoin{
+	j := LateJoin{
 		TotalMs:   nsToMs(int64(c.readyAt.Sub(c.dialStart))),
 		RequestMs: nsToMs(int64(c.readyAt.Sub(c.requestAt))),
 		Bytes:     len(c.backlogFrame),
@@ -100,21 +100,21 @@ func lateJoinWS(ctx context.Context, cfg benchConfig, dialer *websocket.Dialer, 
 
 // lateJoinHTTP is one new viewer fetching the channel's backlog over HTTP,
 // on a connection of its own as a page loading does.
-func lateJoinHTTP(ctx context.Context, cfg benchConfig, token string) benchLateJoin {
-	hc := newBenchHTTPClient()
+func lateJoinHTTP(ctx context.Context, cfg Config, token string) LateJoin {
+	hc := newHTTPClient()
 	hc.Transport = &http.Transport{Proxy: nil, DisableKeepAlives: true}
 	hc.Timeout = cfg.DialTimeout + joinGrace
 	defer hc.CloseIdleConnections()
 	q := url.Values{"lang": {cfg.Lang}, "limit": {strconv.Itoa(cfg.LateBacklog)}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cfg.apiURL("/rooms/"+url.PathEscape(cfg.Room)+"/transcript")+"?"+q.Encode(), nil)
 	if err != nil {
-		return benchLateJoin{Err: err.Error()}
+		return LateJoin{Err: err.Error()}
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	start := time.Now()
 	resp, err := hc.Do(req)
 	if err != nil {
-		return benchLateJoin{Err: err.Error()}
+		return LateJoin{Err: err.Error()}
 	}
 	defer resp.Body.Close()
 	headers := time.Now()
@@ -122,20 +122,20 @@ func lateJoinHTTP(ctx context.Context, cfg benchConfig, token string) benchLateJ
 	end := time.Now()
 	switch {
 	case err != nil:
-		return benchLateJoin{Err: err.Error()}
+		return LateJoin{Err: err.Error()}
 	case resp.StatusCode != http.StatusOK:
-		return benchLateJoin{Err: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(data[:min(len(data), 300)])))}
+		return LateJoin{Err: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(data[:min(len(data), 300)])))}
 	}
-	j := benchLateJoin{TotalMs: nsToMs(int64(end.Sub(start))), FirstByteMs: nsToMs(int64(headers.Sub(start))), Bytes: len(data)}
+	j := LateJoin{TotalMs: nsToMs(int64(end.Sub(start))), FirstByteMs: nsToMs(int64(headers.Sub(start))), Bytes: len(data)}
 	j.check(data)
 	return j
 }
 
 // check decodes a `segments` message or a transcript page, once the timing
 // is done, and notes what it holds.
-func (j *benchLateJoin) check(data []byte) {
+func (j *LateJoin) check(data []byte) {
 	var page struct {
-		Segments []benchSegment `json:"segments"`
+		Segments []postedSegment `json:"segments"`
 	}
 	if err := json.Unmarshal(data, &page); err != nil {
 		j.Err = "decode the backlog: " + err.Error()
@@ -159,12 +159,12 @@ func (j *benchLateJoin) check(data []byte) {
 // checkLateJoins lists what is wrong with the late viewers' fetches: one
 // failed, one got other segments than the rest, fewer than the channel
 // holds (at least posted), or not up to the last segment posted.
-func checkLateJoins(l *benchLate, posted int, lastID uint64) []string {
+func checkLateJoins(l *LateReport, posted int, lastID uint64) []string {
 	var problems []string
-	var ref *benchLateJoin
+	var ref *LateJoin
 	for _, set := range []struct {
 		via   string
-		joins []benchLateJoin
+		joins []LateJoin
 	}{{"live", l.WS}, {"HTTP", l.HTTP}} {
 		for i := range set.joins {
 			j := &set.joins[i]
@@ -190,7 +190,7 @@ func checkLateJoins(l *benchLate, posted int, lastID uint64) []string {
 }
 
 // medianTotal is the median of the successful joins' total times.
-func medianTotal(joins []benchLateJoin) float64 {
+func medianTotal(joins []LateJoin) float64 {
 	var ns []int64
 	for _, j := range joins {
 		if j.Err == "" {

@@ -1,9 +1,8 @@
-package main
+package bench
 
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/url"
 	"strings"
 	"testing"
@@ -12,9 +11,9 @@ import (
 	"github.com/parley-hub/parley/rooms"
 )
 
-func smallTranscriptConfig(u *url.URL) benchConfig {
-	cfg := smallBenchConfig(u)
-	cfg.Kind, cfg.Driver = benchTranscript, ""
+func smallTranscriptConfig(u *url.URL) Config {
+	cfg := smallConfig(u)
+	cfg.Kind, cfg.Driver = KindTranscript, ""
 	cfg.Clients, cfg.Rate, cfg.Events, cfg.Lang = 30, 20, 20, "en"
 	cfg.Late, cfg.LateBacklog = 2, 1000
 	return cfg
@@ -24,11 +23,11 @@ func smallTranscriptConfig(u *url.URL) benchConfig {
 // the transcript kind has: every viewer got its backlog on joining, no
 // frame missed the fast parser, and the late viewers all got the same last
 // segments, up to the last one posted.
-func checkTranscriptRun(t *testing.T, cfg benchConfig, rep *benchReport, joinBacklog, lateSegments int) {
+func checkTranscriptRun(t *testing.T, cfg Config, rep Report, joinBacklog, lateSegments int) {
 	t.Helper()
 	checkDelivered(t, cfg, rep)
 	tr := rep.Transcript
-	if rep.Kind != benchTranscript || tr == nil || tr.Lang != cfg.Lang {
+	if rep.Kind != KindTranscript || tr == nil || tr.Lang != cfg.Lang {
 		t.Fatalf("kind %q, transcript section %+v", rep.Kind, tr)
 	}
 	if rep.Delivery.NotAsPosted != 0 || rep.SlowPathFrames != 0 {
@@ -45,7 +44,7 @@ func checkTranscriptRun(t *testing.T, cfg benchConfig, rep *benchReport, joinBac
 	checkLate(t, cfg, tr.Late, lateSegments, rep.PerEvent[len(rep.PerEvent)-1].Seq)
 }
 
-func checkLate(t *testing.T, cfg benchConfig, late *benchLate, segments int, lastID uint64) {
+func checkLate(t *testing.T, cfg Config, late *LateReport, segments int, lastID uint64) {
 	t.Helper()
 	if late == nil || late.Asked != cfg.LateBacklog || len(late.WS) != cfg.Late || len(late.HTTP) != cfg.Late {
 		t.Fatalf("late viewers = %+v, want %d over each way asking for %d", late, cfg.Late, cfg.LateBacklog)
@@ -61,15 +60,16 @@ func checkLate(t *testing.T, cfg benchConfig, late *benchLate, segments int, las
 }
 
 func TestBenchTranscriptDeliversEverySegmentToEveryViewer(t *testing.T) {
-	u := startBenchServer(t)
+	u := startServer(t)
 	cfg := smallTranscriptConfig(u)
 	// Three batched posts (about 580 lines fit one): the viewers join with
 	// the server's default backlog of 500, the late viewers ask for 1,000.
 	cfg.Prefill = 1500
 	var progress bytes.Buffer
-	rep, err := runBench(t.Context(), cfg, &progress)
+	cfg.Progress = &progress
+	rep, err := Run(t.Context(), cfg)
 	if err != nil {
-		t.Fatalf("runBench: %v\n%s", err, progress.String())
+		t.Fatalf("Run: %v\n%s", err, progress.String())
 	}
 	p := rep.Transcript.Prefill
 	if p == nil || p.Lines != cfg.Prefill || p.Posts != 3 || p.LastID == 0 || p.PostRoundTrip.Count < p.Posts {
@@ -89,9 +89,10 @@ func TestBenchTranscriptDeliversEverySegmentToEveryViewer(t *testing.T) {
 	// Again in the same channel: posts are numbered after the first run's,
 	// so none is taken for a retry; viewers ask for a backlog of their own.
 	cfg.Prefill, cfg.Backlog, cfg.Clients, cfg.Late = 0, 50, 10, 1
-	rep, err = runBench(t.Context(), cfg, &progress)
+	cfg.Progress = &progress
+	rep, err = Run(t.Context(), cfg)
 	if err != nil {
-		t.Fatalf("second runBench: %v", err)
+		t.Fatalf("second Run: %v", err)
 	}
 	if rep.Transcript.CaptionSeqBase != uint64(cfg.Events) || rep.Transcript.Prefill != nil {
 		t.Errorf("second run: caption seq base %d, prefill %+v; want %d, none", rep.Transcript.CaptionSeqBase, rep.Transcript.Prefill, cfg.Events)
@@ -99,7 +100,7 @@ func TestBenchTranscriptDeliversEverySegmentToEveryViewer(t *testing.T) {
 	checkTranscriptRun(t, cfg, rep, 50, cfg.LateBacklog)
 
 	var text bytes.Buffer
-	rep.writeText(&text)
+	rep.WriteText(&text)
 	for _, want := range []string{"parley bench transcript", "segments x 10 viewers", "late viewers", "PASS"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text report lacks %q:\n%s", want, text.String())
@@ -108,10 +109,10 @@ func TestBenchTranscriptDeliversEverySegmentToEveryViewer(t *testing.T) {
 }
 
 func TestBenchTranscriptWarmsUpAnEmptyChannel(t *testing.T) {
-	u := startBenchServer(t)
+	u := startServer(t)
 	cfg := smallTranscriptConfig(u)
 	cfg.Clients, cfg.Events, cfg.Late = 10, 5, 1
-	rep, err := runBench(t.Context(), cfg, &bytes.Buffer{})
+	rep, err := Run(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,10 +125,10 @@ func TestBenchTranscriptWarmsUpAnEmptyChannel(t *testing.T) {
 }
 
 func TestBenchTranscriptLateOnlyFetchesTheWholeShortChannel(t *testing.T) {
-	u := startBenchServer(t)
+	u := startServer(t)
 	cfg := smallTranscriptConfig(u)
 	cfg.LateOnly, cfg.Clients, cfg.Events, cfg.Prefill, cfg.Late, cfg.LateBacklog = true, 0, 0, 120, 1, maxLateBacklog
-	rep, err := runBench(t.Context(), cfg, &bytes.Buffer{})
+	rep, err := Run(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,54 +139,10 @@ func TestBenchTranscriptLateOnlyFetchesTheWholeShortChannel(t *testing.T) {
 	checkLate(t, cfg, rep.Transcript.Late, cfg.Prefill, rep.Transcript.Prefill.LastID)
 }
 
-func TestBenchTranscriptCommandLine(t *testing.T) {
-	u := startBenchServer(t)
-	args := []string{"bench", "transcript", "--url", u.String(), "--clients", "4", "--events", "3", "--rate", "20",
-		"--prefill", "10", "--late", "1", "--late-backlog", "5", "--settle", "0", "--json"}
-	rep := runBenchJSON(t, args)
-	if !rep.Passed || rep.Delivery.Delivered != 12 || rep.Transcript == nil || rep.Transcript.Late == nil || rep.Transcript.Late.WS[0].Segments != 5 {
-		t.Errorf("JSON report: passed %v, delivered %d, transcript %+v", rep.Passed, rep.Delivery.Delivered, rep.Transcript)
-	}
-}
-
-func TestBenchTranscriptFlags(t *testing.T) {
-	env := func(string) string { return "s" }
-	cfg, err := parseBenchFlags(benchTranscript, nil, env, io.Discard)
-	if err != nil {
-		t.Fatalf("defaults: %v", err)
-	}
-	if cfg.Clients != 5000 || cfg.Rate != 5 || cfg.Events != 100 || cfg.Lang != "en" || cfg.Late != 5 || cfg.LateBacklog != 10000 || cfg.Prefill != 0 || cfg.Backlog != 0 {
-		t.Errorf("defaults = %+v", cfg)
-	}
-	if !cfg.transcript() || !cfg.driving() {
-		t.Errorf("a default transcript run should drive")
-	}
-	for _, args := range [][]string{
-		{"--lang", "English!"},
-		{"--late-backlog", "10001"},
-		{"--late-only", "--late", "0"},
-		{"--backlog", "-1"},
-		{"--prefill", "-5"},
-		{"--idle"},           // the ws kind's
-		{"--driver", "hand"}, // likewise
-	} {
-		if _, err := parseBenchFlags(benchTranscript, args, env, io.Discard); err == nil {
-			t.Errorf("parseBenchFlags(transcript, %v) accepted", args)
-		}
-	}
-	cfg, err = parseBenchFlags(benchTranscript, []string{"--late-only", "--clients", "0", "--events", "0"}, env, io.Discard)
-	if err != nil || cfg.driving() {
-		t.Errorf("--late-only: %v, driving %v", err, cfg.driving())
-	}
-	if _, err := parseBenchFlags(benchTranscript, []string{"--lang", "pt-br"}, env, io.Discard); err != nil {
-		t.Errorf("--lang pt-br: %v", err)
-	}
-}
-
 // benchViewerWith is a viewer that joined at channel seq base and then got
 // these segment changes (seq, segment id, final).
-func benchViewerWith(base uint64, changes ...benchSample) *benchClient {
-	c := newBenchClient(0, len(changes))
+func benchViewerWith(base uint64, changes ...sample) *client {
+	c := newClient(0, len(changes))
 	c.follow = transcriptRequest("t", "en", 0)
 	c.handle([]byte(`{"type":"snapshot","snapshot":{"seq":3}}`), benchTimeAt(0))
 	if !c.requestDue {
@@ -201,17 +158,17 @@ func benchViewerWith(base uint64, changes ...benchSample) *benchClient {
 }
 
 func TestTallyChecksSegmentsAreAsPosted(t *testing.T) {
-	cmds := []benchCommandResult{
-		{seqs: []uint64{11}, segments: []benchSegment{{ID: 11, Seq: 11, Final: true}}},
-		{seqs: []uint64{12}, segments: []benchSegment{{ID: 12, Seq: 12, Final: true}}},
+	cmds := []commandResult{
+		{seqs: []uint64{11}, segments: []postedSegment{{ID: 11, Seq: 11, Final: true}}},
+		{seqs: []uint64{12}, segments: []postedSegment{{ID: 12, Seq: 12, Final: true}}},
 	}
-	ok := func(seq uint64) benchSample { return benchSample{seq: seq, segment: seq, final: true} }
-	clients := []*benchClient{
+	ok := func(seq uint64) sample { return sample{seq: seq, segment: seq, final: true} }
+	clients := []*client{
 		benchViewerWith(10, ok(11), ok(12)),
-		benchViewerWith(10, ok(11), benchSample{seq: 12, segment: 12}),              // 12 not final
-		benchViewerWith(10, ok(11), benchSample{seq: 12, segment: 11, final: true}), // another segment
-		benchViewerWith(10, ok(12)),                                                 // lost 11
-		benchViewerWith(10, ok(11), ok(12), ok(12)),                                 // 12 twice
+		benchViewerWith(10, ok(11), sample{seq: 12, segment: 12}),              // 12 not final
+		benchViewerWith(10, ok(11), sample{seq: 12, segment: 11, final: true}), // another segment
+		benchViewerWith(10, ok(12)),                                            // lost 11
+		benchViewerWith(10, ok(11), ok(12), ok(12)),                            // 12 twice
 	}
 	for _, c := range clients {
 		if !c.joinedOK() || c.backlog != 1 || c.readySeq != 10 || c.slowPath != 0 {
@@ -245,7 +202,7 @@ func TestParseSegmentFastAgreesWithTheDecoderOrDeclines(t *testing.T) {
 			t.Fatal(err)
 		}
 		m, ok := parseSegmentFast(data)
-		var w benchWire
+		var w wireMessage
 		if err := json.Unmarshal(data, &w); err != nil {
 			t.Fatal(err)
 		}
@@ -282,16 +239,16 @@ func TestParseSegmentFastAgreesWithTheDecoderOrDeclines(t *testing.T) {
 }
 
 func TestCheckLateJoinsFindsDisagreement(t *testing.T) {
-	good := benchLateJoin{TotalMs: 1, Segments: 100, FirstID: 1, LastID: 100}
-	l := &benchLate{Asked: 100, WS: []benchLateJoin{good, {Err: "refused"}}, HTTP: []benchLateJoin{good, {TotalMs: 1, Segments: 99, FirstID: 2, LastID: 100}}}
+	good := LateJoin{TotalMs: 1, Segments: 100, FirstID: 1, LastID: 100}
+	l := &LateReport{Asked: 100, WS: []LateJoin{good, {Err: "refused"}}, HTTP: []LateJoin{good, {TotalMs: 1, Segments: 99, FirstID: 2, LastID: 100}}}
 	problems := checkLateJoins(l, 100, 100)
 	if len(problems) != 3 { // the failure, the disagreement, the short count
 		t.Errorf("problems = %q", problems)
 	}
-	if p := checkLateJoins(&benchLate{Asked: 100, WS: []benchLateJoin{good}}, 100, 101); len(p) != 1 || !strings.Contains(p[0], "101") {
+	if p := checkLateJoins(&LateReport{Asked: 100, WS: []LateJoin{good}}, 100, 101); len(p) != 1 || !strings.Contains(p[0], "101") {
 		t.Errorf("a backlog short of the last post: %q", p)
 	}
-	l.WS, l.HTTP = []benchLateJoin{good, good, {TotalMs: 3, Segments: 100, FirstID: 1, LastID: 100}}, nil
+	l.WS, l.HTTP = []LateJoin{good, good, {TotalMs: 3, Segments: 100, FirstID: 1, LastID: 100}}, nil
 	if problems := checkLateJoins(l, 50, 100); len(problems) != 0 || medianTotal(l.WS) != 1 {
 		t.Errorf("problems %q, median %.1f", problems, medianTotal(l.WS))
 	}

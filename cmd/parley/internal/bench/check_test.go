@@ -1,13 +1,11 @@
-package main
+package bench
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/url"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 )
@@ -16,6 +14,17 @@ func benchItoa(n uint64) string { return strconv.FormatUint(n, 10) }
 
 func benchTimeAt(ms int) time.Time {
 	return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond)
+}
+
+func TestURLsAreUnderTheBase(t *testing.T) {
+	u, _ := url.Parse("http://127.0.0.1:8080/prefix/")
+	cfg := Config{BaseURL: u, Room: "plenary-1"}
+	if got, want := cfg.wsURL(), "ws://127.0.0.1:8080/prefix/api/v1/rooms/plenary-1/ws"; got != want {
+		t.Errorf("wsURL = %s, want %s", got, want)
+	}
+	if got, want := cfg.apiURL("/rooms"), "http://127.0.0.1:8080/prefix/api/v1/rooms"; got != want {
+		t.Errorf("apiURL = %s, want %s", got, want)
+	}
 }
 
 func TestBenchRefusesNonLoopbackTargets(t *testing.T) {
@@ -47,46 +56,10 @@ func TestBenchRefusesNonLoopbackTargets(t *testing.T) {
 	}
 }
 
-func TestBenchFlagsRequireBoundsAndASecret(t *testing.T) {
-	env := func(k string) string {
-		if k == "PARLEY_JWT_SECRET" {
-			return "s"
-		}
-		return ""
-	}
-	cfg, err := parseBenchFlags(benchWS, nil, env, io.Discard)
-	if err != nil {
-		t.Fatalf("defaults: %v", err)
-	}
-	if cfg.Clients != 5000 || cfg.ConnectRate != 500 || cfg.Rate != 3.33 || cfg.Events != 20 || cfg.Room != "bench" || string(cfg.Secret) != "s" {
-		t.Errorf("defaults = %+v", cfg)
-	}
-	if got, want := cfg.wsURL(), "ws://127.0.0.1:8080/api/v1/rooms/bench/ws"; got != want {
-		t.Errorf("wsURL = %s, want %s", got, want)
-	}
-	for _, args := range [][]string{
-		{"--events", "0"},            // unbounded drive
-		{"--timeout", "0"},           // unbounded run
-		{"--clients", "0"},           // nothing to do
-		{"--driver", "shout"},        // unknown driver
-		{"--url", "http://10.1.2.3"}, // not the loopback
-	} {
-		if _, err := parseBenchFlags(benchWS, args, env, io.Discard); err == nil {
-			t.Errorf("parseBenchFlags(%v) accepted", args)
-		}
-	}
-	if _, err := parseBenchFlags(benchWS, nil, func(string) string { return "" }, io.Discard); err == nil || !strings.Contains(err.Error(), "secret") {
-		t.Errorf("without a secret: %v", err)
-	}
-	if _, err := parseBenchFlags(benchWS, []string{"--events", "0", "--duration", "5s"}, env, io.Discard); err != nil {
-		t.Errorf("a drive bounded by --duration: %v", err)
-	}
-}
-
 // benchClientWith is a joined client that received events with these seqs
 // after a snapshot at snapSeq.
-func benchClientWith(snapSeq uint64, seqs ...uint64) *benchClient {
-	c := newBenchClient(0, len(seqs))
+func benchClientWith(snapSeq uint64, seqs ...uint64) *client {
+	c := newClient(0, len(seqs))
 	c.handle([]byte(`{"type":"snapshot","snapshot":{"seq":`+benchItoa(snapSeq)+`,"queue":[]}}`), benchTimeAt(0))
 	for i, s := range seqs {
 		c.handle([]byte(`{"type":"event","seq":`+benchItoa(s)+`,"event":{"seq":`+benchItoa(s)+`,"time":"2026-01-01T00:00:00Z"},"changes":{"agenda_item":"x"}}`), benchTimeAt(i+1))
@@ -95,11 +68,11 @@ func benchClientWith(snapSeq uint64, seqs ...uint64) *benchClient {
 }
 
 func TestTallyCountsMissingDuplicateAndForeignEvents(t *testing.T) {
-	cmds := []benchCommandResult{
+	cmds := []commandResult{
 		{seqs: []uint64{11}}, {seqs: []uint64{12}}, {seqs: []uint64{13}},
 		{err: errors.New("HTTP 409")}, // failed: nothing expected of it
 	}
-	clients := []*benchClient{
+	clients := []*client{
 		benchClientWith(10, 11, 12, 13),         // perfect
 		benchClientWith(10, 11, 13),             // lost 12
 		benchClientWith(10, 11, 12, 12, 13),     // 12 twice
@@ -139,7 +112,7 @@ func TestPercentileIsNearestRank(t *testing.T) {
 func TestParseEventFastAgreesWithTheDecoderOrDeclines(t *testing.T) {
 	real := `{"type":"event","seq":42,"event":{"seq":42,"time":"2026-11-26T18:44:30.123456789Z","actor":{"sub":"c"},"type":"agenda_item_set","data":{"title":"x"}},"changes":{"agenda_item":"x"}}`
 	seq, at, ok := parseEventFast([]byte(real))
-	var m benchWire
+	var m wireMessage
 	if err := json.Unmarshal([]byte(real), &m); err != nil {
 		t.Fatal(err)
 	}

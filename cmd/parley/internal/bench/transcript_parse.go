@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -24,8 +24,8 @@ var (
 	segmentsElement = []byte(`{"id":`)
 )
 
-// benchSegmentMsg is what the bench reads of a `segment` message.
-type benchSegmentMsg struct {
+// segmentMessage is what the bench reads of a `segment` message.
+type segmentMessage struct {
 	seq, id uint64
 	final   bool
 	updated time.Time
@@ -34,7 +34,7 @@ type benchSegmentMsg struct {
 // parseSegmentFast reads a `segment` message laid out as the server writes
 // it, skipping the text without decoding it; anything else returns ok false
 // and goes through the full decoder, as parseEventFast does for events.
-func parseSegmentFast(data []byte) (m benchSegmentMsg, ok bool) {
+func parseSegmentFast(data []byte) (m segmentMessage, ok bool) {
 	rest, ok := bytes.CutPrefix(data, segmentHead)
 	if !ok {
 		return m, false

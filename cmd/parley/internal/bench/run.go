@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -20,12 +20,12 @@ const (
 	pollEvery = 20 * time.Millisecond
 )
 
-// benchRun is one run's moving parts.
-type benchRun struct {
-	cfg      benchConfig
+// runner is one run's moving parts.
+type runner struct {
+	cfg      Config
 	progress io.Writer
-	clients  []*benchClient
-	rep      *benchReport
+	clients  []*client
+	rep      *Report
 	closed   bool
 	// follow is what each client sends after its snapshot: the transcript
 	// kind's request, nil for the ws kind.
@@ -36,14 +36,25 @@ type benchRun struct {
 	lastID uint64
 }
 
-// runBench connects the clients, drives the commands, checks every
-// delivery and closes everything, all within cfg.Timeout. An error means
-// the run could not be made; a run made and failed is a report with
-// Passed false.
-func runBench(ctx context.Context, cfg benchConfig, progress io.Writer) (*benchReport, error) {
-	if err := cfg.validate(ctx); err != nil {
-		return nil, err
+// Run connects the clients, drives the commands, checks every delivery
+// and closes everything, all within cfg.Timeout. An error means the run
+// could not be made; a run made and failed is a report with Passed false
+// and its Problems.
+func Run(ctx context.Context, cfg Config) (Report, error) {
+	if err := cfg.Validate(ctx); err != nil {
+		return Report{}, err
 	}
+	if cfg.Progress == nil {
+		cfg.Progress = io.Discard
+	}
+	rep, err := run(ctx, cfg)
+	if err != nil {
+		return Report{}, err
+	}
+	return *rep, nil
+}
+
+func run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.LateOnly {
 		cfg.Clients = 0 // no viewers: no tokens, no descriptors for them
 	}
@@ -51,8 +62,8 @@ func runBench(ctx context.Context, cfg benchConfig, progress io.Writer) (*benchR
 	defer cancel()
 	started, cpuStart := time.Now(), selfCPU()
 
-	rep := newBenchReport(cfg)
-	limit, err := raiseFDLimit(uint64(cfg.Clients) + benchSpareFDs)
+	rep := newReport(cfg)
+	limit, err := raiseFDLimit(uint64(cfg.Clients) + spareFDs)
 	rep.Machine.FDLimit = limit
 	if err != nil {
 		return nil, err
@@ -64,12 +75,12 @@ func runBench(ctx context.Context, cfg benchConfig, progress io.Writer) (*benchR
 	if err != nil {
 		return nil, err
 	}
-	hc := newBenchHTTPClient()
+	hc := newHTTPClient()
 	defer hc.CloseIdleConnections()
 	if rep.RoomCreated, err = ensureRoom(ctx, hc, cfg, tokens.admin); err != nil {
 		return nil, err
 	}
-	r := &benchRun{cfg: cfg, progress: progress, rep: rep}
+	r := &runner{cfg: cfg, progress: cfg.Progress, rep: rep}
 	act, err := r.prepare(ctx, hc, tokens)
 	if err != nil {
 		return nil, err
@@ -89,7 +100,7 @@ func runBench(ctx context.Context, cfg benchConfig, progress io.Writer) (*benchR
 	rep.ServerCPU.ConnectMs = connected.cpuSince(server)
 
 	if cfg.driving() {
-		fmt.Fprintf(progress, "bench: driving %s at %.2f/s\n", r.describeDrive(), cfg.Rate)
+		fmt.Fprintf(r.progress, "bench: driving %s at %.2f/s\n", r.describeDrive(), cfg.Rate)
 		toolBefore := selfCPU()
 		cmds := drive(ctx, cfg, act)
 		r.drain(ctx, cmds)
@@ -136,7 +147,7 @@ func runBench(ctx context.Context, cfg benchConfig, progress io.Writer) (*benchR
 // returns the drive's action: for the hand driver, no request of the
 // driver's own left over from an interrupted run; for the transcript kind,
 // the prefill, and posts numbered after the channel's last.
-func (r *benchRun) prepare(ctx context.Context, hc *http.Client, tokens benchTokens) (benchAction, error) {
+func (r *runner) prepare(ctx context.Context, hc *http.Client, tokens credentials) (action, error) {
 	switch {
 	case r.cfg.transcript():
 		return r.prepareTranscript(ctx, hc, tokens.captioner)
@@ -149,7 +160,7 @@ func (r *benchRun) prepare(ctx context.Context, hc *http.Client, tokens benchTok
 	return roomCommands(hc, r.cfg, tokens.driver), nil
 }
 
-func (r *benchRun) describeDrive() string {
+func (r *runner) describeDrive() string {
 	what := r.cfg.Driver + " commands"
 	if r.cfg.transcript() {
 		what = "caption posts to " + r.cfg.Lang
@@ -161,7 +172,7 @@ func (r *benchRun) describeDrive() string {
 }
 
 // notePosted counts the lines the drive added, for the late viewers' check.
-func (r *benchRun) notePosted(cmds []benchCommandResult) {
+func (r *runner) notePosted(cmds []commandResult) {
 	for _, c := range cmds {
 		for _, s := range c.segments {
 			r.posted++
@@ -173,16 +184,16 @@ func (r *benchRun) notePosted(cmds []benchCommandResult) {
 // connect dials client i at start + i/connect-rate, each from its own
 // goroutine so a slow handshake delays no one else's, then waits for every
 // client to get its snapshot or give up.
-func (r *benchRun) connect(ctx context.Context, tokens []string) {
+func (r *runner) connect(ctx context.Context, tokens []string) {
 	cfg := r.cfg
 	fmt.Fprintf(r.progress, "bench: connecting %d clients to %s at %.0f/s\n", cfg.Clients, cfg.wsURL(), cfg.ConnectRate)
-	dialer := newBenchDialer(cfg.DialTimeout)
+	dialer := newDialer(cfg.DialTimeout)
 	url := cfg.wsURL()
 	expect := cfg.Events
-	r.clients = make([]*benchClient, cfg.Clients)
+	r.clients = make([]*client, cfg.Clients)
 	start := time.Now()
 	for i := range r.clients {
-		c := newBenchClient(i, expect)
+		c := newClient(i, expect)
 		c.follow = r.follow
 		r.clients[i] = c
 		if !sleepUntil(ctx, start.Add(time.Duration(float64(i)/cfg.ConnectRate*float64(time.Second)))) {
@@ -205,7 +216,7 @@ wait:
 			break wait
 		}
 	}
-	var stragglers []*benchClient
+	var stragglers []*client
 	for _, c := range r.clients {
 		if !isClosed(c.joined) {
 			stragglers = append(stragglers, c)
@@ -227,7 +238,7 @@ wait:
 
 // drain waits until every client still connected has the last appended
 // event, for at most --drain after the last command.
-func (r *benchRun) drain(ctx context.Context, cmds []benchCommandResult) {
+func (r *runner) drain(ctx context.Context, cmds []commandResult) {
 	var last uint64
 	for _, c := range cmds {
 		for _, s := range c.seqs {
@@ -258,7 +269,7 @@ func (r *benchRun) drain(ctx context.Context, cmds []benchCommandResult) {
 
 // closeAll sends every client a close frame, waits for the server to end
 // the connections, and drops those it did not. It is idempotent.
-func (r *benchRun) closeAll() {
+func (r *runner) closeAll() {
 	if r.closed {
 		return
 	}
@@ -284,7 +295,7 @@ func (r *benchRun) closeAll() {
 }
 
 // waitAll waits for every client's reader to end, for at most d.
-func waitAll(clients []*benchClient, d time.Duration) bool {
+func waitAll(clients []*client, d time.Duration) bool {
 	deadline := time.NewTimer(d)
 	defer deadline.Stop()
 	for _, c := range clients {
@@ -308,12 +319,12 @@ func isClosed(ch chan struct{}) bool {
 
 // serverSample is the server's memory and CPU at one moment.
 type serverSample struct {
-	mem *procMemory
+	mem *ProcMemory
 	cpu time.Duration
 	ok  bool
 }
 
-func (r *benchRun) sampleServer(when string) serverSample {
+func (r *runner) sampleServer(when string) serverSample {
 	if r.cfg.ServerPID <= 0 {
 		return serverSample{}
 	}

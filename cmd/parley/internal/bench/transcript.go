@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -28,7 +28,7 @@ const (
 	prefillBody = 60 << 10
 )
 
-func (cfg benchConfig) validateTranscript() error {
+func (cfg Config) validateTranscript() error {
 	switch {
 	case !rooms.ValidLanguage(cfg.Lang):
 		return fmt.Errorf("bench: --lang %q: use floor or a language tag such as en", cfg.Lang)
@@ -59,7 +59,7 @@ func transcriptRequest(id, lang string, backlog int) []byte {
 
 // captionsURL is the captions API of the run's channel; seq 0 leaves the
 // post unnumbered.
-func (cfg benchConfig) captionsURL(seq uint64) string {
+func (cfg Config) captionsURL(seq uint64) string {
 	q := url.Values{"lang": {cfg.Lang}}
 	if seq > 0 {
 		q.Set("seq", strconv.FormatUint(seq, 10))
@@ -69,15 +69,15 @@ func (cfg benchConfig) captionsURL(seq uint64) string {
 
 // captionAnswer is the captions API's answer to a post.
 type captionAnswer struct {
-	CaptionSeq uint64         `json:"caption_seq"`
-	Duplicate  bool           `json:"duplicate"`
-	Missing    uint64         `json:"missing"`
-	Seq        uint64         `json:"seq"`
-	Segments   []benchSegment `json:"segments"`
+	CaptionSeq uint64          `json:"caption_seq"`
+	Duplicate  bool            `json:"duplicate"`
+	Missing    uint64          `json:"missing"`
+	Seq        uint64          `json:"seq"`
+	Segments   []postedSegment `json:"segments"`
 }
 
 // postCaption posts body to the channel as caption seq (0: unnumbered).
-func postCaption(ctx context.Context, hc *http.Client, cfg benchConfig, token string, seq uint64, body string) (int, captionAnswer, error) {
+func postCaption(ctx context.Context, hc *http.Client, cfg Config, token string, seq uint64, body string) (int, captionAnswer, error) {
 	status, data, err := apiSend(ctx, hc, http.MethodPost, cfg.captionsURL(seq), token, "text/plain; charset=utf-8", body)
 	if err != nil {
 		return 0, captionAnswer{}, err
@@ -95,7 +95,7 @@ func postCaption(ctx context.Context, hc *http.Client, cfg benchConfig, token st
 // captionSeqBase is the last caption seq the channel applied: a run's posts
 // are numbered after it, so a room reused from an earlier run does not take
 // them for retries of that run's posts.
-func captionSeqBase(ctx context.Context, hc *http.Client, cfg benchConfig, token string) (uint64, error) {
+func captionSeqBase(ctx context.Context, hc *http.Client, cfg Config, token string) (uint64, error) {
 	u := cfg.apiURL("/rooms/"+url.PathEscape(cfg.Room)+"/captions/seq") + "?" + url.Values{"lang": {cfg.Lang}}.Encode()
 	status, data, err := apiSend(ctx, hc, http.MethodGet, u, token, "", "")
 	if err != nil {
@@ -115,7 +115,7 @@ func captionSeqBase(ctx context.Context, hc *http.Client, cfg benchConfig, token
 
 // channelHasText reports whether the channel holds a segment: the server
 // lets viewers follow only a language somebody has written.
-func channelHasText(ctx context.Context, hc *http.Client, cfg benchConfig, token string) (bool, error) {
+func channelHasText(ctx context.Context, hc *http.Client, cfg Config, token string) (bool, error) {
 	q := url.Values{"lang": {cfg.Lang}, "limit": {"1"}}
 	status, data, err := apiSend(ctx, hc, http.MethodGet, cfg.apiURL("/rooms/"+url.PathEscape(cfg.Room)+"/transcript")+"?"+q.Encode(), token, "", "")
 	if err != nil {
@@ -125,7 +125,7 @@ func channelHasText(ctx context.Context, hc *http.Client, cfg benchConfig, token
 		return false, fmt.Errorf("bench: read the transcript: HTTP %d: %s", status, strings.TrimSpace(string(data)))
 	}
 	var page struct {
-		Segments []benchSegment `json:"segments"`
+		Segments []postedSegment `json:"segments"`
 	}
 	if err := json.Unmarshal(data, &page); err != nil {
 		return false, fmt.Errorf("bench: read the transcript: %w", err)
@@ -141,8 +141,8 @@ func captionLine(i int) string {
 
 // captionPosts is the action of the transcript kind: the captioner's post
 // i, numbered base+i+1, which must open exactly one final segment.
-func captionPosts(hc *http.Client, cfg benchConfig, token string, base uint64) benchAction {
-	return func(ctx context.Context, i int) ([]uint64, []benchSegment, error) {
+func captionPosts(hc *http.Client, cfg Config, token string, base uint64) action {
+	return func(ctx context.Context, i int) ([]uint64, []postedSegment, error) {
 		seq := base + uint64(i) + 1
 		_, a, err := postCaption(ctx, hc, cfg, token, seq, captionLine(i))
 		switch {
@@ -163,8 +163,8 @@ func captionPosts(hc *http.Client, cfg benchConfig, token string, base uint64) b
 	}
 }
 
-// benchPrefill is how the channel was filled before the viewers came.
-type benchPrefill struct {
+// PrefillReport is how the channel was filled before the viewers came.
+type PrefillReport struct {
 	Lines       int     `json:"lines"`
 	Posts       int     `json:"posts"`
 	RateLimited int     `json:"rate_limited"` // 429s waited out and retried
@@ -172,17 +172,17 @@ type benchPrefill struct {
 	LinesPerSec float64 `json:"lines_per_second"`
 	// ChannelSeq is the channel's seq after the last post, LastID the
 	// last segment it opened.
-	ChannelSeq    uint64       `json:"channel_seq"`
-	LastID        uint64       `json:"last_id"`
-	PostRoundTrip benchLatency `json:"post_round_trip"`
+	ChannelSeq    uint64  `json:"channel_seq"`
+	LastID        uint64  `json:"last_id"`
+	PostRoundTrip Latency `json:"post_round_trip"`
 }
 
 // prefill adds n lines to the channel, as many to a post as the body limit
 // allows: ten thousand lines are some fifteen posts, well within one
 // captioner's burst. Posts are unnumbered, so a retry after a 429 (which
 // applied nothing) cannot be taken for a duplicate.
-func prefill(ctx context.Context, hc *http.Client, cfg benchConfig, token string, n int) (benchPrefill, error) {
-	p := benchPrefill{Lines: n}
+func prefill(ctx context.Context, hc *http.Client, cfg Config, token string, n int) (PrefillReport, error) {
+	p := PrefillReport{Lines: n}
 	start := time.Now()
 	var rtts []int64
 	var body strings.Builder
@@ -230,13 +230,13 @@ func prefill(ctx context.Context, hc *http.Client, cfg benchConfig, token string
 	return p, nil
 }
 
-// benchTranscriptReport is what the transcript kind adds to the report.
-type benchTranscriptReport struct {
+// TranscriptReport is what the transcript kind adds to the report.
+type TranscriptReport struct {
 	Lang string `json:"lang"`
 	// CaptionSeqBase is the channel's caption seq before the drive: posts
 	// are numbered from the next.
-	CaptionSeqBase uint64        `json:"caption_seq_base"`
-	Prefill        *benchPrefill `json:"prefill,omitempty"`
+	CaptionSeqBase uint64         `json:"caption_seq_base"`
+	Prefill        *PrefillReport `json:"prefill,omitempty"`
 	// WarmUp says the channel had no text, so one line was posted before
 	// the viewers came: the server lets them follow only a written language.
 	WarmUp bool `json:"warm_up_line,omitempty"`
@@ -247,15 +247,15 @@ type benchTranscriptReport struct {
 	JoinBacklogTotal int `json:"join_backlog_segments_total"`
 	// RoomEvents are the room's own events the viewers got besides
 	// (presence is counted apart): not measured.
-	RoomEvents int        `json:"room_events"`
-	Late       *benchLate `json:"late,omitempty"`
+	RoomEvents int         `json:"room_events"`
+	Late       *LateReport `json:"late,omitempty"`
 }
 
 // prepareTranscript fills the channel if asked and returns the drive's
 // action, numbered after whatever the channel already applied.
-func (r *benchRun) prepareTranscript(ctx context.Context, hc *http.Client, token string) (benchAction, error) {
+func (r *runner) prepareTranscript(ctx context.Context, hc *http.Client, token string) (action, error) {
 	cfg := r.cfg
-	tr := &benchTranscriptReport{Lang: cfg.Lang, ViewerBacklog: cfg.Backlog}
+	tr := &TranscriptReport{Lang: cfg.Lang, ViewerBacklog: cfg.Backlog}
 	r.rep.Transcript = tr
 	if cfg.Prefill == 0 {
 		hasText, err := channelHasText(ctx, hc, cfg, token)
@@ -290,7 +290,7 @@ func (r *benchRun) prepareTranscript(ctx context.Context, hc *http.Client, token
 }
 
 // setViewers records what the viewers got besides the measured segments.
-func (tr *benchTranscriptReport) setViewers(clients []*benchClient) {
+func (tr *TranscriptReport) setViewers(clients []*client) {
 	for _, c := range clients {
 		tr.JoinBacklogMax = max(tr.JoinBacklogMax, c.backlog)
 		tr.JoinBacklogTotal += c.backlog
@@ -299,7 +299,7 @@ func (tr *benchTranscriptReport) setViewers(clients []*benchClient) {
 }
 
 // writeText prints the transcript kind's own figures.
-func (tr *benchTranscriptReport) writeText(w io.Writer, viewers bool) {
+func (tr *TranscriptReport) writeText(w io.Writer, viewers bool) {
 	if tr.WarmUp {
 		fmt.Fprintf(w, "warm-up       the %s channel had no text: one line was posted before the viewers followed it\n", tr.Lang)
 	}

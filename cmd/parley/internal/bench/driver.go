@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -12,22 +12,22 @@ import (
 // Drivers: which commands the chair fires. Both keep the room small, so
 // the last event costs the server as much as the first.
 const (
-	// driverAgenda sets the agenda item to a new title each time: one small
+	// DriverAgenda sets the agenda item to a new title each time: one small
 	// event whose changes carry only agenda_item. It measures the fan-out
 	// itself.
-	driverAgenda = "agenda"
-	// driverHand has the driver raise a hand and withdraw it, alternately:
+	DriverAgenda = "agenda"
+	// DriverHand has the driver raise a hand and withdraw it, alternately:
 	// each event's changes carry the ordered queue (and, on raising, the
 	// balance), as a real meeting's events do.
-	driverHand = "hand"
+	DriverHand = "hand"
 )
 
 // driverCommands gives, per driver, the body of command i.
 var driverCommands = map[string]func(i int) string{
-	driverAgenda: func(i int) string {
+	DriverAgenda: func(i int) string {
 		return fmt.Sprintf(`{"type":"set_agenda_item","title":"Bench agenda item %d"}`, i+1)
 	},
-	driverHand: func(i int) string {
+	DriverHand: func(i int) string {
 		if i%2 == 0 {
 			return `{"type":"raise_hand","kind":"speak","note":"bench"}`
 		}
@@ -35,35 +35,35 @@ var driverCommands = map[string]func(i int) string{
 	},
 }
 
-// benchCommandResult is one driven command.
-type benchCommandResult struct {
+// commandResult is one driven command.
+type commandResult struct {
 	dueNs  int64 // when the schedule said to send it (Unix nanoseconds)
 	sentNs int64 // when it was sent; later than dueNs if the previous one was slow
 	rttNs  int64 // the POST's round trip: decide, append to the journal, answer
 	seqs   []uint64
 	// segments are, for a caption post, the segments it changed as its
 	// answer gave them: each viewer must get each of them as it is there.
-	segments []benchSegment
+	segments []postedSegment
 	err      error
 }
 
-// benchSegment is a segment as a caption post's answer gives it.
-type benchSegment struct {
+// postedSegment is a segment as a caption post's answer gives it.
+type postedSegment struct {
 	ID    uint64 `json:"id"`
 	Seq   uint64 `json:"seq"`
 	Final bool   `json:"final"`
 }
 
-// benchAction sends command i and says what it appended: the log seqs,
+// action sends command i and says what it appended: the log seqs,
 // and for a caption post the segments.
-type benchAction func(ctx context.Context, i int) ([]uint64, []benchSegment, error)
+type action func(ctx context.Context, i int) ([]uint64, []postedSegment, error)
 
 // roomCommands is the action of the ws kind: the chair's command i of the
 // configured driver, through the HTTP API.
-func roomCommands(hc *http.Client, cfg benchConfig, token string) benchAction {
+func roomCommands(hc *http.Client, cfg Config, token string) action {
 	url := cfg.apiURL("/rooms/" + cfg.Room + "/commands")
 	body := driverCommands[cfg.Driver]
-	return func(ctx context.Context, i int) ([]uint64, []benchSegment, error) {
+	return func(ctx context.Context, i int) ([]uint64, []postedSegment, error) {
 		status, answer, err := apiCall(ctx, hc, url, token, body(i))
 		switch {
 		case err != nil:
@@ -79,8 +79,8 @@ func roomCommands(hc *http.Client, cfg benchConfig, token string) benchAction {
 // prepareDriver leaves the room as the driver needs it: for the hand
 // driver, no request of the driver's own left over from an interrupted run.
 // It runs before clients connect, so what it appends is no one's concern.
-func prepareDriver(ctx context.Context, hc *http.Client, cfg benchConfig, token string) error {
-	if cfg.Driver != driverHand {
+func prepareDriver(ctx context.Context, hc *http.Client, cfg Config, token string) error {
+	if cfg.Driver != DriverHand {
 		return nil
 	}
 	status, body, err := apiCall(ctx, hc, cfg.apiURL("/rooms/"+cfg.Room+"/commands"), token, `{"type":"withdraw"}`)
@@ -99,9 +99,9 @@ func prepareDriver(ctx context.Context, hc *http.Client, cfg benchConfig, token 
 // omission). One command is in flight at a time, because the hand driver's
 // commands depend on each other and caption posts are numbered in order;
 // lateness is recorded for each.
-func drive(ctx context.Context, cfg benchConfig, act benchAction) []benchCommandResult {
+func drive(ctx context.Context, cfg Config, act action) []commandResult {
 	start := time.Now()
-	var results []benchCommandResult
+	var results []commandResult
 	for i := 0; cfg.Events == 0 || i < cfg.Events; i++ {
 		due := start.Add(time.Duration(float64(i) / cfg.Rate * float64(time.Second)))
 		if cfg.Duration > 0 && due.Sub(start) >= cfg.Duration {
@@ -110,7 +110,7 @@ func drive(ctx context.Context, cfg benchConfig, act benchAction) []benchCommand
 		if !sleepUntil(ctx, due) {
 			break
 		}
-		r := benchCommandResult{dueNs: due.UnixNano(), sentNs: time.Now().UnixNano()}
+		r := commandResult{dueNs: due.UnixNano(), sentNs: time.Now().UnixNano()}
 		seqs, segs, err := act(ctx, i)
 		r.rttNs = time.Now().UnixNano() - r.sentNs
 		r.seqs, r.segments = seqs, segs

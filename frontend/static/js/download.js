@@ -1,0 +1,56 @@
+// Downloads of the record and the transcript. The API takes the token in
+// the Authorization header; a link could carry it only in its URL, which
+// the browser keeps in its history and downloads list and which proxies
+// and logs on the way keep too. So a download is a button that fetches the
+// file with the header and saves what came back, under the name given.
+
+import { LiveError } from './live.js';
+import { clearError, onPress, showError } from './page.js';
+
+// How long the saved file's object URL lives: the browser has read it by
+// then, and it is only a handle to memory the page would otherwise keep.
+const OBJECT_URL_MS = 60_000;
+
+// onDownload makes button save url (fetched with the room's token) as
+// filename, marking it busy meanwhile and saying in the alert region why
+// when it fails.
+export function onDownload(button, live, url, filename) {
+  onPress(button, async () => {
+    button.dataset.busy = 'true';
+    try {
+      save(await fetchFile(url, live.token), filename);
+      clearError();
+    } catch (err) {
+      showError(err);
+    } finally {
+      delete button.dataset.busy;
+    }
+  });
+}
+
+async function fetchFile(url, token) {
+  let res;
+  try {
+    res = await fetch(url, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
+  } catch {
+    throw new LiveError('download_failed', '', true);
+  }
+  if (!res.ok) {
+    const body = await res.json().catch(() => ({}));
+    if (!body.error?.message) throw new LiveError('download_failed', '', true);
+    throw new LiveError(body.error.code, body.error.message);
+  }
+  return res.blob();
+}
+
+function save(blob, filename) {
+  const href = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = filename;
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), OBJECT_URL_MS);
+}
