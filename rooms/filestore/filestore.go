@@ -12,10 +12,19 @@
 //	body      the appended events as a JSON array
 //
 // A batch is one record, so a crash in the middle of an Append loses the
-// whole batch or none of it. Such a crash can only damage the end of a
-// journal: Open drops a torn or corrupt final record with a warning, while a
-// bad record followed by good ones is damage from elsewhere, and Open refuses
-// it with an error wrapping ErrCorrupt rather than silently dropping events.
+// whole batch or none of it, and only ever the last, unacknowledged one.
+// Such a crash can only leave a torn tail (a short write, or blocks that
+// never reached the disk): Open cuts it off with a warning, keeping the cut
+// bytes in <file>.torn-* beside the journal. Anything else (a whole record
+// that fails its checksum, a bad record followed by good ones) is damage
+// from elsewhere: Open sets that log aside, leaving its file as it is, logs
+// an error saying how to repair it, and serves every other log; the set
+// aside log answers every call with an error wrapping
+// rooms.ErrRoomUnavailable. Nothing read from a journal is ever deleted.
+//
+// A failed write or fsync leaves the end of a journal unknown: that log
+// refuses appends, with an error wrapping rooms.ErrUnavailable, until the
+// store is opened again and the replay decides what is on disk.
 //
 // Only one Store may have a directory open at a time; on Unix a lock file
 // (<dir>/LOCK) makes a second Open fail instead of interleaving writes.
@@ -37,15 +46,17 @@ import (
 )
 
 // ErrCorrupt means a journal is damaged in a way a crash cannot explain, so
-// the store will not guess which events are real.
+// the store will not guess which events are real. The errors of a log set
+// aside for it wrap it, as well as rooms.ErrRoomUnavailable.
 var ErrCorrupt = errors.New("journal is corrupt")
 
-var errClosed = errors.New("store is closed")
+var errClosed = fmt.Errorf("%w: the store is closed", rooms.ErrUnavailable)
 
 // Options tune Open.
 type Options struct {
-	// Logger receives a warning for each torn record that Open drops from
-	// the end of a journal. Nil means slog.Default().
+	// Logger receives a warning for each torn record that Open cuts off
+	// the end of a journal, and an error for each journal it sets aside.
+	// Nil means slog.Default().
 	Logger *slog.Logger
 }
 
@@ -67,6 +78,10 @@ var _ rooms.Store = (*Store)(nil)
 
 // journal is one log. Appends to different logs run in parallel.
 type journal struct {
+	// damaged, set when the store opens and never changed, says why the
+	// log is set aside; every call on it fails with it.
+	damaged error
+
 	// appendMu serializes appends to the log and is held across the write
 	// and the fsync. It guards file and broken.
 	appendMu sync.Mutex
@@ -117,7 +132,13 @@ func OpenWithOptions(dir string, opts Options) (*Store, error) {
 			logger.Warn("filestore: ignoring a journal whose name is not a log id", "file", filepath.Join(journals, entry.Name()))
 			continue
 		}
-		events, err := replay(filepath.Join(journals, entry.Name()), logger)
+		path := filepath.Join(journals, entry.Name())
+		events, err := replay(path, logger)
+		var bad *damage
+		if errors.As(err, &bad) {
+			s.logs[id] = setAside(logger, id, path, bad, len(events))
+			continue
+		}
 		if err != nil {
 			s.Close()
 			return nil, fmt.Errorf("filestore: log %q: %w", id, err)
@@ -126,6 +147,29 @@ func OpenWithOptions(dir string, opts Options) (*Store, error) {
 	}
 	return s, nil
 }
+
+// setAside returns the journal of a log whose file is damaged: it says so
+// to every call, and the operator learns from logger what to do.
+func setAside(logger *slog.Logger, id rooms.LogID, path string, bad *damage, intact int) *journal {
+	logger.Error("filestore: a journal is damaged: its log is set aside and answers 503 until it is repaired; every other log serves",
+		"log", id.String(), "room", id.Room, "file", path, "damage", bad.what, "offset", bad.offset, "events_before", intact,
+		"repair", fmt.Sprintf("stop parley and copy %s somewhere safe; then restore it from a backup, or keep the %d events before the damage by cutting it to %d bytes (truncate -s %d); then start parley again", path, intact, bad.offset, bad.offset))
+	return &journal{damaged: &setAsideError{id: id, bad: bad}}
+}
+
+// setAsideError is what every call on a set aside log returns. It wraps
+// rooms.ErrRoomUnavailable and the damage (so ErrCorrupt).
+type setAsideError struct {
+	id  rooms.LogID
+	bad *damage
+}
+
+func (e *setAsideError) Error() string {
+	return fmt.Sprintf("%s: the journal of %s is damaged (%s, at byte %d) and set aside until an operator repairs it",
+		rooms.ErrRoomUnavailable, e.id, e.bad.what, e.bad.offset)
+}
+
+func (e *setAsideError) Unwrap() []error { return []error{rooms.ErrRoomUnavailable, e.bad} }
 
 // journalExt ends the name of every journal file.
 const journalExt = ".log"
@@ -146,6 +190,9 @@ func (s *Store) Append(ctx context.Context, id rooms.LogID, expected uint64, eve
 	r, err := s.journal(id, true)
 	if err != nil {
 		return nil, fmt.Errorf("filestore: append to log %q: %w", id, err)
+	}
+	if r.damaged != nil {
+		return nil, fmt.Errorf("filestore: append to log %q: %w", id, r.damaged)
 	}
 
 	r.appendMu.Lock()
@@ -195,12 +242,12 @@ func (s *Store) write(r *journal, id rooms.LogID, record []byte) error {
 	if r.file == nil {
 		f, err := os.OpenFile(filepath.Join(s.dir, fileName(id)), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w: %w", rooms.ErrUnavailable, err)
 		}
 		// A new journal's name must be as durable as its contents.
 		if err := syncDir(s.dir); err != nil {
 			f.Close()
-			return err
+			return fmt.Errorf("%w: %w", rooms.ErrUnavailable, err)
 		}
 		r.file = f
 	}
@@ -209,9 +256,10 @@ func (s *Store) write(r *journal, id rooms.LogID, record []byte) error {
 		err = r.file.Sync()
 	}
 	if err != nil {
-		r.broken = fmt.Errorf("refusing appends until the store is reopened, after a journal write failed: %w", err)
+		r.broken = fmt.Errorf("%w: refusing appends until the store is reopened, after a journal write failed: %w", rooms.ErrUnavailable, err)
+		return r.broken
 	}
-	return err
+	return nil
 }
 
 // Read implements rooms.Store.
@@ -222,6 +270,9 @@ func (s *Store) Read(_ context.Context, id rooms.LogID, after uint64, limit int)
 	}
 	if r == nil {
 		return []rooms.Event{}, nil
+	}
+	if r.damaged != nil {
+		return nil, fmt.Errorf("filestore: read log %q: %w", id, r.damaged)
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -242,6 +293,9 @@ func (s *Store) LastSeq(_ context.Context, id rooms.LogID) (uint64, error) {
 	if r == nil {
 		return 0, nil
 	}
+	if r.damaged != nil {
+		return 0, fmt.Errorf("filestore: last seq of log %q: %w", id, r.damaged)
+	}
 	return r.lastSeq(), nil
 }
 
@@ -260,8 +314,9 @@ func (s *Store) Rooms(context.Context) ([]string, error) {
 	}
 	ids := []string{}
 	for id, r := range s.logs {
-		// A log whose first append failed has an entry but no events.
-		if id.Channel == "" && r.lastSeq() > 0 {
+		// A log whose first append failed has an entry but no events; one
+		// set aside has events this store cannot read.
+		if id.Channel == "" && (r.lastSeq() > 0 || r.damaged != nil) {
 			ids = append(ids, id.Room)
 		}
 	}
@@ -280,13 +335,13 @@ func (s *Store) Ping(context.Context) error {
 	}
 	f, err := os.CreateTemp(s.dir, ".ping-*")
 	if err != nil {
-		return fmt.Errorf("filestore: ping: %w", err)
+		return fmt.Errorf("filestore: ping: %w: %w", rooms.ErrUnavailable, err)
 	}
 	defer os.Remove(f.Name())
 	_, err = f.WriteString("ping\n")
 	err = errors.Join(err, f.Sync(), f.Close())
 	if err != nil {
-		return fmt.Errorf("filestore: ping: %w", err)
+		return fmt.Errorf("filestore: ping: %w: %w", rooms.ErrUnavailable, err)
 	}
 	return nil
 }

@@ -108,8 +108,8 @@ func TestTornTail(t *testing.T) {
 		{"short header", func(t *testing.T, path string, ends []int64) {
 			truncateFile(t, path, ends[1]+5)
 		}, 2},
-		{"checksum mismatch", func(t *testing.T, path string, ends []int64) {
-			flipByte(t, path, ends[2]-2)
+		{"blocks of the body never written", func(t *testing.T, path string, ends []int64) {
+			writeAt(t, path, ends[1]+headerSize+4, make([]byte, 8))
 		}, 2},
 		{"half a record after the last", func(t *testing.T, path string, ends []int64) {
 			half := binary.BigEndian.AppendUint32(nil, 100)
@@ -130,6 +130,10 @@ func TestTornTail(t *testing.T) {
 			dir := t.TempDir()
 			path, ends := journalOf(t, dir, 3)
 			c.damage(t, path, ends)
+			damaged, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
 
 			var log bytes.Buffer
 			s := mustOpen(t, dir, &log)
@@ -143,6 +147,14 @@ func TestTornTail(t *testing.T) {
 			}
 			if fi, err := os.Stat(path); err != nil || fi.Size() != wantSize {
 				t.Fatalf("journal after replay: %v, %v; want %d bytes", fi.Size(), err, wantSize)
+			}
+			// The bytes cut off are kept beside the journal.
+			torn, err := filepath.Glob(path + ".torn-*")
+			if err != nil || len(torn) != 1 {
+				t.Fatalf("torn tails kept: %v (%v), want one file", torn, err)
+			}
+			if kept, err := os.ReadFile(torn[0]); err != nil || !bytes.Equal(kept, damaged[wantSize:]) {
+				t.Fatalf("%s holds %d bytes (%v), want the %d cut off", torn[0], len(kept), err, len(damaged)-int(wantSize))
 			}
 
 			// The log goes on where the intact records end, and stays so.
@@ -163,23 +175,38 @@ func TestTornTail(t *testing.T) {
 	}
 }
 
-func TestCorruptMiddle(t *testing.T) {
+// A journal damaged in a way no crash explains is set aside, as it is:
+// its log answers ErrRoomUnavailable, the other logs serve, and the
+// operator is told how to repair it.
+func TestDamagedJournalIsSetAside(t *testing.T) {
 	for _, c := range []struct {
 		name   string
 		damage func(t *testing.T, path string, ends []int64)
+		what   string
 	}{
-		{"checksum mismatch", func(t *testing.T, path string, ends []int64) {
+		{"checksum mismatch in the last, whole record", func(t *testing.T, path string, ends []int64) {
+			flipByte(t, path, ends[2]-2)
+		}, "checksum does not match"},
+		{"checksum field of the last record", func(t *testing.T, path string, ends []int64) {
+			flipByte(t, path, ends[1]+5)
+		}, "checksum does not match"},
+		{"length of the last record", func(t *testing.T, path string, ends []int64) {
+			// Now past the end of the file, as a short write would be, but
+			// the body is whole and matches its checksum.
+			flipByte(t, path, ends[1]+3)
+		}, "checksum does not match"},
+		{"checksum mismatch in the middle", func(t *testing.T, path string, ends []int64) {
 			flipByte(t, path, ends[1]-2)
-		}},
+		}, "intact ones after it"},
 		{"length too long", func(t *testing.T, path string, ends []int64) {
 			flipByte(t, path, ends[0]+2)
-		}},
+		}, "intact ones after it"},
 		{"length zeroed", func(t *testing.T, path string, ends []int64) {
 			writeAt(t, path, ends[0], make([]byte, 4))
-		}},
+		}, "intact ones after it"},
 		{"first record bad", func(t *testing.T, path string, ends []int64) {
 			flipByte(t, path, 10)
-		}},
+		}, "intact ones after it"},
 		{"record repeated", func(t *testing.T, path string, ends []int64) {
 			// Intact, but its events are not the ones that come next.
 			data, err := os.ReadFile(path)
@@ -187,7 +214,7 @@ func TestCorruptMiddle(t *testing.T) {
 				t.Fatal(err)
 			}
 			appendFile(t, path, data[:ends[0]])
-		}},
+		}, "event 1 where 4 belongs"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -198,17 +225,44 @@ func TestCorruptMiddle(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			side := rooms.RoomLog("side")
+			plenary := rooms.RoomLog("plenary")
 
-			s, err := filestore.Open(dir)
-			if !errors.Is(err, filestore.ErrCorrupt) {
-				if err == nil {
-					s.Close()
+			for range 2 { // and again after a restart
+				var log bytes.Buffer
+				s := mustOpen(t, dir, &log)
+				if !strings.Contains(log.String(), "level=ERROR") || !strings.Contains(log.String(), "truncate -s") || !strings.Contains(log.String(), c.what) {
+					t.Errorf("no error logged that says what is damaged and how to repair it: %q", log.String())
 				}
-				t.Fatalf("Open: got %v, want an error wrapping ErrCorrupt", err)
-			}
-			// Nothing is cut off a journal that replay refused.
-			if after, err := os.ReadFile(path); err != nil || !bytes.Equal(after, before) {
-				t.Fatalf("the refused journal changed (%v)", err)
+				_, readErr := s.Read(t.Context(), plenary, 0, 0)
+				_, lastErr := s.LastSeq(t.Context(), plenary)
+				_, appendErr := s.Append(t.Context(), plenary, 3, []rooms.Event{event(4)})
+				for what, err := range map[string]error{"Read": readErr, "LastSeq": lastErr, "Append": appendErr} {
+					if !errors.Is(err, rooms.ErrRoomUnavailable) || !errors.Is(err, filestore.ErrCorrupt) || !strings.Contains(err.Error(), c.what) {
+						t.Errorf("%s of the damaged log: %v, want ErrRoomUnavailable and ErrCorrupt saying %q", what, err, c.what)
+					}
+				}
+				// The other rooms serve.
+				seq, err := s.LastSeq(t.Context(), side)
+				if err == nil {
+					_, err = s.Append(t.Context(), side, seq, []rooms.Event{event(int(seq) + 1)})
+				}
+				if err != nil {
+					t.Fatalf("another room: %v", err)
+				}
+				if ids, err := s.Rooms(t.Context()); err != nil || strings.Join(ids, ",") != "plenary,side" {
+					t.Errorf("Rooms = %v, %v; want both", ids, err)
+				}
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+				// Nothing is cut off, and nothing is kept aside as torn.
+				if after, err := os.ReadFile(path); err != nil || !bytes.Equal(after, before) {
+					t.Fatalf("the damaged journal changed (%v)", err)
+				}
+				if torn, _ := filepath.Glob(path + ".torn-*"); len(torn) > 0 {
+					t.Fatalf("damage taken for a torn tail: %v", torn)
+				}
 			}
 		})
 	}
@@ -303,6 +357,9 @@ func TestWriteFailure(t *testing.T) {
 		t.Fatalf("Append to another room: %v", err)
 	}
 }
+
+// headerSize is the size of a record's header: length and checksum.
+const headerSize = 8
 
 func truncateFile(t *testing.T, path string, size int64) {
 	t.Helper()
