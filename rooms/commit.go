@@ -15,10 +15,18 @@ const maxAttempts = 16
 type folded interface {
 	Apply(Event)
 	lastSeq() uint64
+	// reset forgets every event folded in, so that the next catch-up
+	// loads the log again from its start.
+	reset()
 }
 
 func (s *State) lastSeq() uint64   { return s.Seq }
 func (c *Channel) lastSeq() uint64 { return c.Seq }
+
+// reset empties the state in place: whoever holds it (a watcher, the
+// cache) sees the reload.
+func (s *State) reset()   { *s = *NewState(s.ID) }
+func (c *Channel) reset() { *c = *NewChannel(c.Room, c.Lang) }
 
 // commit is compare-and-append on one log: it catches f up with the log,
 // asks decide for events against that state, and appends them at the
@@ -47,18 +55,59 @@ func commit(ctx context.Context, store Store, id LogID, f folded, decide func() 
 		}
 		return appended, nil
 	}
-	return nil, fmt.Errorf("log %q: %w after %d attempts", id, ErrConflict, maxAttempts)
+	return nil, fmt.Errorf("log %q: %d attempts: %w: other changes kept arriving first; try again", id, maxAttempts, ErrConflict)
 }
 
-// catchUp folds in whatever the log holds beyond f.
+// catchUp folds in whatever the log holds beyond f. It reads f's last
+// event back as well, to check that the store still has it: a log shorter
+// than what f holds is a fault, a *LostError, and f is emptied so that the
+// next catch-up loads the log from what the store has.
+//
+// Only the length is checked: a log replaced by another at least as long
+// (lost, then rewritten past this node's seq before it looked) is not told
+// apart.
 func catchUp(ctx context.Context, store Store, id LogID, f folded, applied func(Event)) error {
-	evs, err := store.Read(ctx, id, f.lastSeq(), 0)
+	held := f.lastSeq()
+	evs, err := store.Read(ctx, id, held-min(held, 1), 0)
 	if err != nil {
 		return fmt.Errorf("log %q: read: %w", id, err)
+	}
+	if held > 0 {
+		if len(evs) == 0 || evs[0].Seq != held {
+			return lost(ctx, store, id, f)
+		}
+		evs = evs[1:]
 	}
 	for _, e := range evs {
 		f.Apply(e)
 		applied(e)
 	}
 	return nil
+}
+
+// LostError says that the store holds fewer events of a log than this
+// node had folded in. It wraps ErrLost.
+type LostError struct {
+	Log LogID
+	// Held is the seq this node had; Has is the store's last seq (0 if
+	// even that could not be read).
+	Held, Has uint64
+}
+
+func (e *LostError) Error() string {
+	return fmt.Sprintf("%s: the store holds %d of the %d events this server had; it is reloaded from what the store has: look at it again before you retry", ErrLost, e.Has, e.Held)
+}
+
+func (e *LostError) Unwrap() error { return ErrLost }
+
+// lost empties f, whose log the store no longer holds in full, and says so.
+func lost(ctx context.Context, store Store, id LogID, f folded) error {
+	held := f.lastSeq()
+	f.reset()
+	has, err := store.LastSeq(ctx, id)
+	lostErr := &LostError{Log: id, Held: held, Has: has}
+	if err != nil {
+		return fmt.Errorf("log %q: %w (reading its last seq: %v)", id, lostErr, err)
+	}
+	return fmt.Errorf("log %q: %w", id, lostErr)
 }

@@ -27,6 +27,8 @@ func ValidRoomID(id string) bool { return roomIDPattern.MatchString(id) }
 // Service runs rooms over a Store: it keeps each room's folded state in
 // memory, catches up from the log before every decision, and appends with
 // compare-and-append so that several nodes sharing a store agree.
+//
+// Locks: createMu, then a room's mu, then mu.
 type Service struct {
 	store Store
 	log   *slog.Logger
@@ -35,9 +37,19 @@ type Service struct {
 	observers observers[Observer]
 	// node names this process among those sharing the store.
 	node string
+	// maxRooms bounds the rooms the store may hold (0: no bound).
+	maxRooms int
+
+	// createMu makes counting the rooms and opening one a single step on
+	// this node.
+	createMu sync.Mutex
 
 	mu    sync.Mutex
 	rooms map[string]*room
+	// lastLoss is the latest log found shorter than what this node held,
+	// and when.
+	lastLoss   *LostError
+	lastLossAt time.Time
 }
 
 type room struct {
@@ -45,12 +57,30 @@ type room struct {
 	state *State
 }
 
+// DefaultMaxRooms is how many rooms a store may hold unless WithMaxRooms
+// says otherwise: far more than the sessions of a week-long conference, few
+// enough that a node caching all of them stays within a small machine.
+const DefaultMaxRooms = 1000
+
+// Option tunes a Service.
+type Option func(*Service)
+
+// WithMaxRooms bounds the rooms the store may hold; opening one more is
+// refused with ErrRoomLimit. n <= 0 means no bound.
+func WithMaxRooms(n int) Option {
+	return func(s *Service) { s.maxRooms = max(n, 0) }
+}
+
 // NewService returns a Service over store. now may be nil for the wall clock.
-func NewService(store Store, log *slog.Logger, now func() time.Time) *Service {
+func NewService(store Store, log *slog.Logger, now func() time.Time, opts ...Option) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, log: log, now: now, rooms: map[string]*room{}, node: newNodeID()}
+	s := &Service{store: store, log: log, now: now, rooms: map[string]*room{}, node: newNodeID(), maxRooms: DefaultMaxRooms}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // RoomSpec is what opening a room takes.
@@ -84,14 +114,25 @@ func (s *Service) Create(ctx context.Context, actor Participant, spec RoomSpec) 
 	if err != nil {
 		return Snapshot{}, err
 	}
+	s.createMu.Lock()
+	defer s.createMu.Unlock()
+	if err := s.roomFor(ctx, spec.ID); err != nil {
+		return Snapshot{}, err
+	}
 	r := s.room(spec.ID)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, err := s.store.Append(ctx, RoomLog(spec.ID), 0, []Event{draft(s.now(), actor.Actor(), EvRoomCreated, created)}); err != nil {
 		if errors.Is(err, ErrConflict) {
-			return Snapshot{}, fmt.Errorf("room %q: %w", spec.ID, ErrExists)
+			return Snapshot{}, fmt.Errorf("%w: room %q is open already", ErrExists, spec.ID)
 		}
 		return Snapshot{}, fmt.Errorf("open room %q: %w", spec.ID, err)
+	}
+	if held := r.state.Seq; held > 0 {
+		// The store had no room where this node held one: it lost the log
+		// (a Redis restarted empty). What was cached is not this room.
+		s.fault(ctx, &LostError{Log: RoomLog(spec.ID), Held: held})
+		r.state.reset()
 	}
 	if err := s.catchUp(ctx, r); err != nil {
 		return Snapshot{}, err
@@ -129,6 +170,27 @@ func (spec RoomSpec) event() (RoomCreated, error) {
 	return RoomCreated{Title: title, Policy: policy, TimeLimitS: limit}, nil
 }
 
+// roomFor checks that the store may hold room id: it does already, or it
+// holds fewer rooms than maxRooms. The caller holds createMu; other nodes
+// sharing the store may each pass the bound by the rooms they open at the
+// same moment.
+func (s *Service) roomFor(ctx context.Context, id string) error {
+	if s.maxRooms == 0 {
+		return nil
+	}
+	ids, err := s.store.Rooms(ctx)
+	if err != nil {
+		return fmt.Errorf("open room %q: counting rooms: %w", id, err)
+	}
+	if len(ids) < s.maxRooms {
+		return nil
+	}
+	if _, found := slices.BinarySearch(ids, id); found {
+		return fmt.Errorf("%w: room %q is open already", ErrExists, id)
+	}
+	return fmt.Errorf("open room %q: %w: this server holds %d rooms, as many as it is set to hold; its operator can raise the limit (parley serve --max-rooms)", id, ErrRoomLimit, len(ids))
+}
+
 // Execute checks cmd from actor against room's latest state and appends the
 // events it causes. If another node appended first, the command is checked
 // again against the newer state, so it never acts on a stale view.
@@ -143,7 +205,7 @@ func (s *Service) Execute(ctx context.Context, roomID string, actor Participant,
 		return r.state.Decide(s.now(), actor, cmd)
 	}, s.applied(roomID, r.state))
 	if err != nil {
-		return Result{}, fmt.Errorf("room %q: %s: %w", roomID, cmd.Type, err)
+		return Result{}, s.fault(ctx, fmt.Errorf("room %q: %s: %w", roomID, cmd.Type, err))
 	}
 	s.mirror(ctx, roomID, r.state)
 	return Result{Seq: r.state.Seq, Events: appended}, nil
@@ -164,7 +226,7 @@ func (s *Service) addLanguage(ctx context.Context, roomID string, actor Particip
 		return []Event{draft(s.now(), actor.Actor(), EvLanguageAdded, Language{Lang: lang})}, nil
 	}, s.applied(roomID, r.state))
 	if err != nil {
-		return fmt.Errorf("room %q: add language %s: %w", roomID, lang, err)
+		return s.fault(ctx, fmt.Errorf("room %q: add language %s: %w", roomID, lang, err))
 	}
 	return nil
 }
@@ -180,6 +242,11 @@ func (s *Service) View(ctx context.Context, roomID string, fn func(*State)) erro
 	defer r.mu.Unlock()
 	if err := s.catchUp(ctx, r); err != nil {
 		return err
+	}
+	if !r.state.exists() {
+		// Reloaded from a store that lost the room.
+		s.forget(r)
+		return fmt.Errorf("%w: there is no room %q", ErrNotFound, roomID)
 	}
 	fn(r.state)
 	return nil
@@ -200,9 +267,45 @@ func (s *Service) Events(ctx context.Context, roomID string, after uint64, limit
 	return s.store.Read(ctx, RoomLog(roomID), after, limit)
 }
 
-// Ready reports whether the store answers.
+// lossAlarm is how long Ready fails after a log was found shorter than
+// what this node held: the room is reloaded at once, but monitoring must
+// see that the store lost data.
+const lossAlarm = time.Minute
+
+// Ready reports whether the store answers (an error wrapping
+// ErrUnavailable if not), and whether it has lost events in the last
+// lossAlarm (an error wrapping ErrLost).
 func (s *Service) Ready(ctx context.Context) error {
-	return s.store.Ping(ctx)
+	if err := s.store.Ping(ctx); err != nil {
+		if !errors.Is(err, ErrUnavailable) {
+			err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		return err
+	}
+	s.mu.Lock()
+	lost, at := s.lastLoss, s.lastLossAt
+	s.mu.Unlock()
+	if lost != nil && s.now().Sub(at) < lossAlarm {
+		return fmt.Errorf("%w: room %q, %s ago: the store held %d of the %d events this server had", ErrLost, lost.Log.Room, s.now().Sub(at).Round(time.Second), lost.Has, lost.Held)
+	}
+	return nil
+}
+
+// fault passes err on, and if it says the store lost events, logs that at
+// ERROR and fails Ready for a while. The room itself is already emptied
+// (see catchUp), so the next request reloads it.
+func (s *Service) fault(ctx context.Context, err error) error {
+	var lost *LostError
+	if !errors.As(err, &lost) {
+		return err
+	}
+	s.log.ErrorContext(ctx, "the store has lost events this node held; the room is reloaded from what the store has",
+		"room", lost.Log.Room, "log", lost.Log.String(), "held", lost.Held, "store_has", lost.Has,
+		"hint", "check that Redis keeps its data across restarts (appendonly yes) and was not flushed or restored from an older backup")
+	s.mu.Lock()
+	s.lastLoss, s.lastLossAt = lost, s.now()
+	s.mu.Unlock()
+	return err
 }
 
 func (s *Service) room(id string) *room {
@@ -221,7 +324,7 @@ func (s *Service) room(id string) *room {
 // for rooms cannot grow memory.
 func (s *Service) existing(ctx context.Context, id string) (*room, error) {
 	if !ValidRoomID(id) {
-		return nil, fmt.Errorf("room %q: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("%w: there is no room %q", ErrNotFound, id)
 	}
 	s.mu.Lock()
 	r, ok := s.rooms[id]
@@ -234,14 +337,23 @@ func (s *Service) existing(ctx context.Context, id string) (*room, error) {
 		return nil, fmt.Errorf("room %q: %w", id, err)
 	}
 	if seq == 0 {
-		return nil, fmt.Errorf("room %q: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("%w: there is no room %q", ErrNotFound, id)
 	}
 	return s.room(id), nil
 }
 
+// forget drops r from the cache, unless another has taken its place.
+func (s *Service) forget(r *room) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rooms[r.state.ID] == r {
+		delete(s.rooms, r.state.ID)
+	}
+}
+
 // catchUp folds in whatever the log holds beyond the cached state.
 func (s *Service) catchUp(ctx context.Context, r *room) error {
-	return catchUp(ctx, s.store, RoomLog(r.state.ID), r.state, s.applied(r.state.ID, r.state))
+	return s.fault(ctx, catchUp(ctx, s.store, RoomLog(r.state.ID), r.state, s.applied(r.state.ID, r.state)))
 }
 
 // applied tells the observers of each event folded into st.
