@@ -121,7 +121,7 @@ func (s *Store) Append(ctx context.Context, id rooms.LogID, expected uint64, eve
 
 	reply, err := appendScript.Run(ctx, s.c, []string{s.logKey(id)}, args...).Slice()
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: append to log %q: %w", id, err)
+		return nil, fmt.Errorf("redisstore: append to log %q: %w", id, fault(ctx, err))
 	}
 	appended, last, ok := parseAppendReply(reply)
 	if !ok {
@@ -136,7 +136,7 @@ func (s *Store) Append(ctx context.Context, id rooms.LogID, expected uint64, eve
 		// Rooms, but the caller must hear of it, and an error from Append
 		// already means "outcome unknown".
 		if err := s.c.SAdd(ctx, s.roomsKey(), id.Room).Err(); err != nil {
-			return nil, fmt.Errorf("redisstore: append to log %q: appended, but not added to %s: %w", id, s.roomsKey(), err)
+			return nil, fmt.Errorf("redisstore: append to log %q: appended, but not added to %s: %w", id, s.roomsKey(), fault(ctx, err))
 		}
 	}
 	return out, nil
@@ -166,7 +166,7 @@ func (s *Store) Read(ctx context.Context, id rooms.LogID, after uint64, limit in
 		}
 		msgs, err := s.c.XRangeN(ctx, key, entryID(after+1), "+", int64(count)).Result()
 		if err != nil {
-			return nil, fmt.Errorf("redisstore: read log %q: %w", id, err)
+			return nil, fmt.Errorf("redisstore: read log %q: %w", id, fault(ctx, err))
 		}
 		for _, m := range msgs {
 			e, seq, err := decodeEntry(m)
@@ -205,7 +205,7 @@ func decodeEntry(m redis.XMessage) (rooms.Event, uint64, error) {
 func (s *Store) LastSeq(ctx context.Context, id rooms.LogID) (uint64, error) {
 	msgs, err := s.c.XRevRangeN(ctx, s.logKey(id), "+", "-", 1).Result()
 	if err != nil {
-		return 0, fmt.Errorf("redisstore: last seq of log %q: %w", id, err)
+		return 0, fmt.Errorf("redisstore: last seq of log %q: %w", id, fault(ctx, err))
 	}
 	if len(msgs) == 0 {
 		return 0, nil
@@ -221,7 +221,7 @@ func (s *Store) LastSeq(ctx context.Context, id rooms.LogID) (uint64, error) {
 func (s *Store) Rooms(ctx context.Context) ([]string, error) {
 	ids, err := s.c.SMembers(ctx, s.roomsKey()).Result()
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: list rooms: %w", err)
+		return nil, fmt.Errorf("redisstore: list rooms: %w", fault(ctx, err))
 	}
 	slices.Sort(ids)
 	return ids, nil
@@ -232,7 +232,7 @@ func (s *Store) Rooms(ctx context.Context) ([]string, error) {
 // down.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.c.Set(ctx, s.prefix+":ping", time.Now().UTC().Format(time.RFC3339Nano), 10*time.Second).Err(); err != nil {
-		return fmt.Errorf("redisstore: ping: %w", err)
+		return fmt.Errorf("redisstore: ping: %w", fault(ctx, err))
 	}
 	return nil
 }
@@ -313,7 +313,7 @@ func (s *Store) MirrorBalance(ctx context.Context, room string, seq uint64, b ro
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("redisstore: mirror balance of room %q: %w", room, err)
+		return fmt.Errorf("redisstore: mirror balance of room %q: %w", room, fault(ctx, err))
 	}
 	return nil
 }
