@@ -119,6 +119,12 @@ func TestBadRequestsGetClearErrors(t *testing.T) {
 			if resp.StatusCode != tc.status || e.Code != tc.code || !strings.Contains(e.Message, tc.mentions) {
 				t.Errorf("got %d %s %q, want %d %s mentioning %q", resp.StatusCode, e.Code, e.Message, tc.status, tc.code, tc.mentions)
 			}
+			// A plain message, not the wrap chain that goes to the logs.
+			for _, chain := range []string{`room "plenary"`, "not possible now:", "invalid:", "forbidden:"} {
+				if strings.Contains(e.Message, chain) {
+					t.Errorf("message %q carries the wrap chain (%q)", e.Message, chain)
+				}
+			}
 		})
 	}
 

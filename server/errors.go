@@ -1,21 +1,28 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/auth"
 	"github.com/parley-hub/parley/server/live"
 )
 
-// errBodyTooLarge is what a request body over maxBody becomes.
-var errBodyTooLarge = errors.New("request body too large")
-
-// errBodyTimeout is a request body that did not arrive within the read timeout.
-var errBodyTimeout = errors.New("request body too slow: it did not arrive within the read timeout")
+var (
+	// errBodyTooLarge is what a request body over maxBody becomes.
+	errBodyTooLarge = errors.New("request body too large")
+	// errBodyTimeout is a request body that did not arrive within the read
+	// timeout.
+	errBodyTimeout = errors.New("request body too slow: it did not arrive within the read timeout")
+	// errBodyTruncated is a request body that ended before its end: the
+	// client sent less than it announced, or stopped sending.
+	errBodyTruncated = errors.New("the request body was cut short")
+)
 
 // apiError is the body of every error answer.
 type apiError struct {
@@ -27,56 +34,160 @@ type errorBody struct {
 	Message string `json:"message"`
 }
 
-// classify maps an error to an HTTP status and a stable code. Anything it
-// does not know is a server fault: logged in full, answered vaguely.
-func classify(err error) (status int, code string) {
-	var maxBytes *http.MaxBytesError
-	var handshake *live.HandshakeError
-	switch {
-	case errors.As(err, &handshake):
-		return handshake.Status, "bad_handshake"
-	case errors.As(err, &maxBytes), errors.Is(err, errBodyTooLarge):
-		return http.StatusRequestEntityTooLarge, "body_too_large"
-	case errors.Is(err, errBodyTimeout):
-		return http.StatusRequestTimeout, "body_timeout"
-	case errors.Is(err, errRateLimited):
-		return http.StatusTooManyRequests, "rate_limited"
-	case errors.Is(err, auth.ErrExpired):
-		return http.StatusUnauthorized, "token_expired"
-	case errors.Is(err, auth.ErrInvalidToken):
-		return http.StatusUnauthorized, "invalid_token"
-	case errors.Is(err, auth.ErrWrongRoom):
-		return http.StatusForbidden, "wrong_room"
-	case errors.Is(err, rooms.ErrForbidden):
-		return http.StatusForbidden, "forbidden"
-	case errors.Is(err, rooms.ErrNotFound):
-		return http.StatusNotFound, "not_found"
-	case errors.Is(err, rooms.ErrExists):
-		return http.StatusConflict, "exists"
-	case errors.Is(err, rooms.ErrConflict):
-		return http.StatusConflict, "conflict"
-	case errors.Is(err, rooms.ErrState):
-		return http.StatusConflict, "not_now"
-	case errors.Is(err, rooms.ErrInvalid):
-		return http.StatusBadRequest, "invalid"
-	}
-	return http.StatusInternalServerError, "internal"
+// kind is one class of error as a client sees it.
+type kind struct {
+	err    error // the Err value that marks it
+	status int
+	code   string
+	// message, if set, is what the client reads instead of the error's
+	// own detail, which for these kinds is the internals of a dependency.
+	message string
+	// retryAfter is the Retry-After header, in seconds, for answers that
+	// may succeed if sent again unchanged.
+	retryAfter string
 }
 
-// writeError answers with err's status and code. Client errors carry their
-// own message, which names the problem; server faults are logged and
-// answered without internals.
-func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	status, code := classify(err)
-	msg := err.Error()
-	if status >= 500 {
-		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		msg = "the server could not complete the request; it has been logged"
+// kinds are tried in order; the first that the error wraps decides.
+var kinds = []kind{
+	{err: errBodyTooLarge, status: http.StatusRequestEntityTooLarge, code: "body_too_large"},
+	{err: errBodyTimeout, status: http.StatusRequestTimeout, code: "body_timeout"},
+	{err: errBodyTruncated, status: http.StatusBadRequest, code: "body_truncated"},
+	{err: errRateLimited, status: http.StatusTooManyRequests, code: "rate_limited"},
+	{err: auth.ErrExpired, status: http.StatusUnauthorized, code: "token_expired"},
+	{err: auth.ErrInvalidToken, status: http.StatusUnauthorized, code: "invalid_token"},
+	{err: auth.ErrWrongRoom, status: http.StatusForbidden, code: "wrong_room"},
+	{err: rooms.ErrForbidden, status: http.StatusForbidden, code: "forbidden"},
+	{err: rooms.ErrNotFound, status: http.StatusNotFound, code: "not_found"},
+	{err: rooms.ErrExists, status: http.StatusConflict, code: "exists"},
+	{err: rooms.ErrRoomLimit, status: http.StatusConflict, code: "room_limit"},
+	{err: rooms.ErrConflict, status: http.StatusConflict, code: "conflict"},
+	{err: rooms.ErrState, status: http.StatusConflict, code: "not_now"},
+	{err: rooms.ErrInvalid, status: http.StatusBadRequest, code: "invalid"},
+	{err: rooms.ErrRoomUnavailable, status: http.StatusServiceUnavailable, code: "room_unavailable", retryAfter: "60"},
+	{err: rooms.ErrLost, status: http.StatusServiceUnavailable, code: "store_lost_events", retryAfter: "1"},
+	{err: rooms.ErrUnavailable, status: http.StatusServiceUnavailable, code: "store_unavailable",
+		message: "the store does not answer; try again in a moment", retryAfter: "2"},
+	{err: context.DeadlineExceeded, status: http.StatusServiceUnavailable, code: "timeout",
+		message: "the server took too long to answer; try again in a moment", retryAfter: "2"},
+	{err: context.Canceled, status: http.StatusServiceUnavailable, code: "cancelled",
+		message: "the request was cancelled before it completed; try again", retryAfter: "1"},
+}
+
+// internal is anything kinds do not know: a server fault, logged in full
+// and answered vaguely.
+var internal = kind{status: http.StatusInternalServerError, code: "internal",
+	message: "the server could not complete the request; it has been logged"}
+
+// problem is what a client is told about an error.
+type problem struct {
+	status              int
+	code, message       string
+	retryAfter          string
+	serverFault, outage bool // 500; 503
+}
+
+// describe maps err to what the client reads: a status, a stable code and
+// a plain message. This is the one place where errors become answers.
+func describe(err error) problem {
+	var handshake *live.HandshakeError
+	if errors.As(err, &handshake) {
+		return problem{status: handshake.Status, code: "bad_handshake", message: handshake.Error()}
 	}
-	if status == http.StatusUnauthorized {
+	k := internal
+	var maxBytes *http.MaxBytesError
+	if errors.As(err, &maxBytes) {
+		err = errBodyTooLarge
+	}
+	for _, c := range kinds {
+		if errors.Is(err, c.err) {
+			k = c
+			break
+		}
+	}
+	msg := k.message
+	if msg == "" {
+		msg = detail(err, k.err)
+	}
+	return problem{status: k.status, code: k.code, message: msg, retryAfter: k.retryAfter,
+		serverFault: k.status == http.StatusInternalServerError, outage: k.status == http.StatusServiceUnavailable}
+}
+
+// classify maps an error to an HTTP status and a stable code (see describe).
+func classify(err error) (status int, code string) {
+	p := describe(err)
+	return p.status, p.code
+}
+
+// publicMessage is the plain message a client reads about err (see
+// describe), never the wrap chain that goes to the logs.
+func publicMessage(err error) string { return describe(err).message }
+
+// detail is what err says about kind where it arose: the text of the
+// innermost error that wraps kind, less kind's own text in front, as
+// fmt.Errorf("%w: the floor is already free", kind) writes it. Context
+// wrapped around that on the way up is left out. With no such error it is
+// kind's own text.
+func detail(err, kind error) string {
+	text, depth := kind.Error(), -1
+	var walk func(e error, d int)
+	walk = func(e error, d int) {
+		var inner []error
+		switch u := e.(type) {
+		case interface{ Unwrap() error }:
+			inner = []error{u.Unwrap()}
+		case interface{ Unwrap() []error }:
+			inner = u.Unwrap()
+		}
+		for _, in := range inner {
+			if in == nil {
+				continue
+			}
+			if in == kind && d > depth {
+				text, depth = strings.TrimPrefix(e.Error(), kind.Error()+": "), d
+			}
+			walk(in, d+1)
+		}
+	}
+	walk(err, 0)
+	return text
+}
+
+// responseState is implemented by the server's response writer (see
+// statusRecorder), so an error can tell whether an answer has begun.
+type responseState interface {
+	// started reports whether the status line has gone out.
+	started() bool
+	// failed reports whether a write to the client failed: it has left.
+	failed() bool
+}
+
+// writeError answers with err's status, code and plain message. Server
+// faults are logged at ERROR, an unavailable dependency at WARN; a client
+// that has gone away is no fault of the server's, and an answer already
+// begun cannot take an error status, so neither gets one.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	p := describe(err)
+	state, _ := w.(responseState)
+	gone := r.Context().Err() != nil || (state != nil && state.failed())
+	attrs := []any{"method", r.Method, "path", r.URL.Path, "status", p.status, "err", err}
+	switch {
+	case gone:
+		log.DebugContext(r.Context(), "request ended: the client went away", attrs...)
+	case p.serverFault:
+		log.ErrorContext(r.Context(), "request failed", attrs...)
+	case p.outage:
+		log.WarnContext(r.Context(), "request failed: unavailable", attrs...)
+	}
+	if (gone && errors.Is(err, context.Canceled)) || (state != nil && state.started()) {
+		return
+	}
+	if p.status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="parley"`)
 	}
-	writeJSON(w, status, apiError{Error: errorBody{Code: code, Message: msg}})
+	if p.retryAfter != "" {
+		w.Header().Set("Retry-After", p.retryAfter)
+	}
+	writeJSON(w, p.status, apiError{Error: errorBody{Code: p.code, Message: p.message}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

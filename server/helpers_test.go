@@ -34,30 +34,42 @@ func newAPI(t testing.TB) *api {
 
 func newAPIWithin(t testing.TB, limits server.HTTPLimits) *api {
 	t.Helper()
+	return serveWithin(t, openFilestore(t), limits, slog.New(slog.DiscardHandler), nil)
+}
+
+// openFilestore opens an embedded store in a fresh directory, closed when
+// t ends.
+func openFilestore(t testing.TB) *filestore.Store {
+	t.Helper()
 	store, err := filestore.OpenWithOptions(t.TempDir(), filestore.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	return serveWithin(t, store, limits)
+	return store
 }
 
 func serveStore(t testing.TB, store rooms.Store) *api {
-	return serveWithin(t, store, server.DefaultHTTPLimits)
+	return serveService(t, store, slog.New(slog.DiscardHandler), nil)
+}
+
+// serveService serves a room service over store that logs to log, on the
+// clock now (nil: the wall clock), with opts.
+func serveService(t testing.TB, store rooms.Store, log *slog.Logger, now func() time.Time, opts ...rooms.Option) *api {
+	return serveWithin(t, store, server.DefaultHTTPLimits, log, now, opts...)
 }
 
 // serveWithin serves over store with the http.Server `parley serve` runs,
 // within limits.
-func serveWithin(t testing.TB, store rooms.Store, limits server.HTTPLimits) *api {
+func serveWithin(t testing.TB, store rooms.Store, limits server.HTTPLimits, log *slog.Logger, now func() time.Time, opts ...rooms.Option) *api {
 	t.Helper()
 	secret := []byte("test-secret-of-enough-length-for-hs256")
 	v, err := auth.NewVerifier(secret, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.DiscardHandler)
 	// As cmd/parley/wire.go joins them.
-	svc := rooms.NewService(store, log, nil)
+	svc := rooms.NewService(store, log, now, opts...)
 	transcripts := rooms.NewTranscripts(svc, log)
 	hub := live.New(live.Config{Rooms: svc, Transcripts: transcripts, Log: log, Codes: server.ProtocolError})
 	hub.Start()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -95,12 +96,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	// wrote says the status line has gone out; writeFailed that the
+	// client stopped taking the answer.
+	wrote, writeFailed bool
 }
 
 func (r *statusRecorder) WriteHeader(status int) {
-	r.status = status
+	if !r.wrote {
+		r.status, r.wrote = status, true
+	}
 	r.ResponseWriter.WriteHeader(status)
 }
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	n, err := r.ResponseWriter.Write(b)
+	if err != nil {
+		r.writeFailed = true
+	}
+	return n, err
+}
+
+func (r *statusRecorder) started() bool { return r.wrote }
+func (r *statusRecorder) failed() bool  { return r.writeFailed }
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
@@ -115,7 +133,8 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	if err := s.rooms.Ready(ctx); err != nil {
 		s.log.WarnContext(ctx, "not ready", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: errorBody{Code: "store_unreachable", Message: "the store does not answer"}})
+		p := describe(err)
+		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: errorBody{Code: p.code, Message: p.message}})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
@@ -173,5 +192,8 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 		// The connection's read deadline: the body came too slowly.
 		return nil, errBodyTimeout
 	}
-	return body, err
+	if err != nil {
+		return nil, fmt.Errorf("%w after %d bytes (%v)", errBodyTruncated, len(body), err)
+	}
+	return body, nil
 }

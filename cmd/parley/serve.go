@@ -33,6 +33,7 @@ type serveConfig struct {
 	Origins      []string
 	LogLevel     slog.Level
 	ShutdownWait time.Duration
+	MaxRooms     int
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -55,6 +56,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.BoolVar(&cfg.Demo, "demo", false, "open a demo room and print tokens and links for each role")
 	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
 	fs.DurationVar(&cfg.ShutdownWait, "shutdown-wait", 10*time.Second, "how long to let requests finish on shutdown")
+	fs.IntVar(&cfg.MaxRooms, "max-rooms", rooms.DefaultMaxRooms, "most rooms the store may hold; opening one more is refused (0: no limit)")
 	if err := fs.Parse(args); err != nil {
 		return serveConfig{}, err
 	}
@@ -93,7 +95,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	parley := wire(store, verifier, cfg.Origins, log)
+	parley := wire(store, verifier, cfg.Origins, log, rooms.WithMaxRooms(cfg.MaxRooms))
 	defer parley.shutdown(context.Background())
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -138,7 +140,7 @@ func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger) (rooms.St
 		}
 		return store, nil
 	}
-	opts, err := redis.ParseURL(cfg.RedisURL)
+	opts, err := redisstore.ParseURL(cfg.RedisURL)
 	if err != nil {
 		return nil, fmt.Errorf("serve: --redis: %w", err)
 	}

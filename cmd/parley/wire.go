@@ -19,10 +19,10 @@ type node struct {
 	handler *server.Server
 }
 
-// wire builds a node over store and starts its live hub; close it with
-// shutdown.
-func wire(store rooms.Store, verifier *auth.Verifier, origins []string, log *slog.Logger) *node {
-	svc := rooms.NewService(store, log, nil)
+// wire builds a node over store, its room service tuned by opts, and
+// starts its live hub; close it with shutdown.
+func wire(store rooms.Store, verifier *auth.Verifier, origins []string, log *slog.Logger, opts ...rooms.Option) *node {
+	svc := rooms.NewService(store, log, nil, opts...)
 	transcripts := rooms.NewTranscripts(svc, log)
 	hub := live.New(live.Config{
 		Rooms: svc, Transcripts: transcripts, Log: log,
