@@ -55,7 +55,8 @@ func commit(ctx context.Context, store Store, id LogID, f folded, decide func() 
 		}
 		return appended, nil
 	}
-	return nil, fmt.Errorf("log %q: %d attempts: %w: other changes kept arriving first; try again", id, maxAttempts, ErrConflict)
+	busy := fmt.Errorf("%w: other changes kept arriving first; try again", ErrConflict)
+	return nil, fmt.Errorf("log %q: %d attempts: %w", id, maxAttempts, busy)
 }
 
 // catchUp folds in whatever the log holds beyond f. It reads f's last

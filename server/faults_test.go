@@ -62,7 +62,7 @@ func (b *logBuffer) logger() *slog.Logger {
 // clock is a wall clock that a test can move forward.
 type clock struct{ ahead atomic.Int64 }
 
-func (c *clock) now() time.Time           { return time.Now().Add(time.Duration(c.ahead.Load())) }
+func (c *clock) now() time.Time          { return time.Now().Add(time.Duration(c.ahead.Load())) }
 func (c *clock) advance(d time.Duration) { c.ahead.Add(int64(d)) }
 
 // redisAPI serves Parley over a redis-server of the test's own, with the

@@ -344,8 +344,8 @@ func TestWriteFailure(t *testing.T) {
 	if err := os.Symlink("/dev/full", filepath.Join(dir, "rooms", "plenary.log")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Append(t.Context(), rooms.RoomLog("plenary"), 0, []rooms.Event{event(1)}); err == nil {
-		t.Fatal("Append to a full disk succeeded")
+	if _, err := s.Append(t.Context(), rooms.RoomLog("plenary"), 0, []rooms.Event{event(1)}); !errors.Is(err, rooms.ErrUnavailable) {
+		t.Fatalf("Append to a full disk: %v, want ErrUnavailable", err)
 	}
 	_, err := s.Append(t.Context(), rooms.RoomLog("plenary"), 0, []rooms.Event{event(1)})
 	if err == nil || !strings.Contains(err.Error(), "until the store is reopened") {
