@@ -116,6 +116,7 @@ func (a *api) waitReady(t *testing.T) {
 // answers 503 and fails /readyz, drops what it cached, and serves what the
 // store has from the next request on.
 func TestRedisRestartedEmptyIsAFault(t *testing.T) {
+	t.Parallel()
 	var log logBuffer
 	var clk clock
 	a, srv := redisAPI(t, &log, clk.now)
@@ -169,6 +170,7 @@ func TestRedisRestartedEmptyIsAFault(t *testing.T) {
 // A Redis outage is a 503 with Retry-After and a failing /readyz, never a
 // 500 or a hang, and the node recovers by itself when Redis is back.
 func TestRedisOutage(t *testing.T) {
+	t.Parallel()
 	var log logBuffer
 	a, srv := redisAPI(t, &log, nil)
 	chair := a.token(t, "plenary", rooms.RoleChair, "chair", nil)
@@ -222,6 +224,7 @@ func TestRedisOutage(t *testing.T) {
 // A client that hangs up while its request waits on the store is no
 // server fault: nothing is logged above DEBUG.
 func TestClientHangUpIsNoServerError(t *testing.T) {
+	t.Parallel()
 	var log logBuffer
 	a, srv := redisAPI(t, &log, nil)
 	chair := a.token(t, "plenary", rooms.RoleChair, "chair", nil)

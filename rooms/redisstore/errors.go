@@ -48,6 +48,8 @@ const (
 	WriteTimeout = 2 * time.Second
 	PoolTimeout  = 2 * time.Second
 	MaxRetries   = 1
+	// DialRetries bounds the dials of one connection attempt.
+	DialRetries = 2
 )
 
 // ParseURL is redis.ParseURL with the timeouts above for those the URL
@@ -68,6 +70,9 @@ func ParseURL(url string) (*redis.Options, error) {
 	set(&opts.PoolTimeout, PoolTimeout)
 	if opts.MaxRetries == 0 {
 		opts.MaxRetries = MaxRetries
+	}
+	if opts.DialerRetries == 0 {
+		opts.DialerRetries = DialRetries
 	}
 	opts.ContextTimeoutEnabled = true
 	return opts, nil
