@@ -159,6 +159,11 @@ func TestRedisRestartedEmptyIsAFault(t *testing.T) {
 			t.Errorf("%s opened again: title %q, seq %d, %d queued; want the new room", id, snap.Title, snap.Seq, len(snap.Queue))
 		}
 	}
+	// "side" was still cached when it was opened again: that is how the
+	// loss was found there.
+	if l := log.lines("level=ERROR", "lost events", "room=side"); len(l) != 1 {
+		t.Errorf("want one ERROR line about the lost room found on opening it, got %q", l)
+	}
 	a.command(t, dana, "plenary", `{"type":"raise_hand"}`, http.StatusOK)
 
 	clk.advance(2 * time.Minute)
