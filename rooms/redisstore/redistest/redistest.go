@@ -9,6 +9,9 @@
 //	c, prefix := redistest.Client(t)
 //	store := redisstore.New(c, prefix)
 //
+// Tests that take Redis down, stall it or bring it back empty start a
+// redis-server of their own with StartServer instead.
+//
 // It imports testing and miniredis, so import it from tests only.
 package redistest
 
