@@ -112,15 +112,12 @@ func describe(err error) problem {
 		serverFault: k.status == http.StatusInternalServerError, outage: k.status == http.StatusServiceUnavailable}
 }
 
-// classify maps an error to an HTTP status and a stable code (see describe).
+// classify maps an error to an HTTP status and a stable code (see
+// describe), for the live protocol's error messages.
 func classify(err error) (status int, code string) {
 	p := describe(err)
 	return p.status, p.code
 }
-
-// publicMessage is the plain message a client reads about err (see
-// describe), never the wrap chain that goes to the logs.
-func publicMessage(err error) string { return describe(err).message }
 
 // detail is what err says about kind where it arose: the text of the
 // innermost error that wraps kind, less kind's own text in front, as
