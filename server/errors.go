@@ -57,6 +57,10 @@ func classify(err error) (status int, code string) {
 		return http.StatusConflict, "conflict"
 	case errors.Is(err, rooms.ErrState):
 		return http.StatusConflict, "not_now"
+	case errors.Is(err, rooms.ErrTooManyLines):
+		return http.StatusRequestEntityTooLarge, "too_many_lines"
+	case errors.Is(err, rooms.ErrCaptionSeqTooFar):
+		return http.StatusBadRequest, "seq_too_far_ahead"
 	case errors.Is(err, rooms.ErrInvalid):
 		return http.StatusBadRequest, "invalid"
 	}
