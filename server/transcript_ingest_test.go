@@ -78,6 +78,10 @@ func TestCaptionSeqCannotSilenceAChannel(t *testing.T) {
 		if seq["caption_seq"] != c.want {
 			t.Errorf("caption seq = %v, want %v", seq, c.want)
 		}
+		// The console finishes a line after the pause the server does.
+		if seq["line_idle_ms"] != float64(rooms.LineIdle.Milliseconds()) {
+			t.Errorf("line_idle_ms = %v, want %d", seq["line_idle_ms"], rooms.LineIdle.Milliseconds())
+		}
 	}
 	var page struct {
 		Segments []rooms.Segment `json:"segments"`
