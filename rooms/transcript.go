@@ -108,11 +108,11 @@ func NewChannel(room, lang string) *Channel {
 func (c *Channel) CaptionSeq(sub string) uint64 { return c.captionSeqs[sub] }
 
 // noteCaptionSeq records a post's seq as its captioner's last, by the rule
-// posts are checked against (checkCaptionSeq): a seq further ahead than
-// that, which a log written before the rule may hold, counts for nothing
-// rather than turning every later post into a duplicate.
+// posts are checked against: a seq further ahead than that, which a log
+// written before the rule may hold, counts for nothing rather than turning
+// every later post into a duplicate.
 func (c *Channel) noteCaptionSeq(sub string, seq uint64) {
-	if last := c.captionSeqs[sub]; seq > last && seq-last <= MaxCaptionSeqJump {
+	if duplicate, _, err := checkCaptionSeq(seq, c.captionSeqs[sub]); !duplicate && err == nil {
 		c.captionSeqs[sub] = seq
 	}
 }
