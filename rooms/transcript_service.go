@@ -341,11 +341,10 @@ func (t *Transcripts) View(ctx context.Context, room, lang string, fn func(*Chan
 	return nil
 }
 
-// FinishIdle finishes every line that nobody has added to for idle: a
-// captioner who pauses has ended the sentence, and viewers should see it
-// final. Run it now and then; with several nodes, whichever runs first
-// finishes a line and the others find it finished.
-func (t *Transcripts) FinishIdle(ctx context.Context, idle time.Duration) {
+// FinishIdle finishes every line that nobody has added to for LineIdle.
+// Run it now and then; with several nodes, whichever runs first finishes a
+// line and the others find it finished.
+func (t *Transcripts) FinishIdle(ctx context.Context) {
 	t.mu.Lock()
 	ids := make([]LogID, 0, len(t.channels))
 	for id := range t.channels {
@@ -354,7 +353,7 @@ func (t *Transcripts) FinishIdle(ctx context.Context, idle time.Duration) {
 	t.mu.Unlock()
 	system := Actor{Sub: "system", Role: "system"}
 	for _, id := range ids {
-		if !t.idleLine(id, idle) {
+		if !t.idleLine(id, LineIdle) {
 			// Nothing to finish as far as this node knows; a line another
 			// node is writing is that node's to finish.
 			continue
@@ -362,7 +361,7 @@ func (t *Transcripts) FinishIdle(ctx context.Context, idle time.Duration) {
 		lang, _ := TranscriptLanguage(id)
 		err := t.commitTo(ctx, id.Room, lang, func(c *Channel) ([]Event, error) {
 			open, ok := c.Open()
-			if !ok || t.now().Sub(open.Updated) < idle {
+			if !ok || t.now().Sub(open.Updated) < LineIdle {
 				return nil, nil
 			}
 			return []Event{finish(t.now(), system, open, 0)}, nil
