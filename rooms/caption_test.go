@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -67,4 +68,40 @@ func FuzzSplitCaption(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkCaptionBody applies 64 KiB caption bodies to a channel in memory,
+// past the store: split into lines, folded as entries, and the changed
+// segments gathered, as a post does. Each byte should cost the same
+// whatever the body holds (ns/byte), however many lines it makes.
+func BenchmarkCaptionBody(b *testing.B) {
+	const size = 64 << 10
+	bodies := map[string]string{
+		"short-lines": strings.Repeat("a\n", size/2),
+		"one-line":    strings.Repeat("word ", size/5),
+		"backspaces":  strings.Repeat("x", MaxLine-1) + strings.Repeat("a\b", (size-MaxLine)/2),
+	}
+	for name, body := range bodies {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				c := NewChannel("plenary", "en")
+				lines := splitCaption("", false, body)
+				entries := make([]Event, len(lines))
+				for i, l := range lines {
+					entries[i] = Event{Seq: uint64(i + 1), Type: EvSegmentOpened, Data: mustMarshal(SegmentChange{Text: l.text, Final: l.final})}
+					c.Apply(entries[i])
+				}
+				changedSegments(c, entries)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(body)), "ns/byte")
+		})
+	}
+}
+
+func mustMarshal(v any) []byte {
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return data
 }

@@ -76,7 +76,8 @@ type SegmentChange struct {
 	Request    string   `json:"request,omitempty"`
 	AgendaItem string   `json:"agenda_item,omitempty"`
 	// CaptionSeq is the seq of the caption POST that caused the change, so
-	// a retried POST is applied once.
+	// a retried POST is applied once. Each captioner (the entry's actor)
+	// numbers their own posts.
 	CaptionSeq uint64 `json:"caption_seq,omitempty"`
 	// Interrupted says the server finished the line, not its writer: the
 	// writer paused, or the floor changed hands.
@@ -93,13 +94,27 @@ type Channel struct {
 	byID     map[uint64]int
 	// open is the segment still being written, or nil.
 	open *Segment
-	// CaptionSeq is the last caption POST seq applied.
-	CaptionSeq uint64
+	// captionSeqs is the last caption POST seq applied, per captioner (sub).
+	captionSeqs map[string]uint64
 }
 
 // NewChannel returns the state of a channel with no entries.
 func NewChannel(room, lang string) *Channel {
-	return &Channel{Room: room, Lang: lang, byID: map[uint64]int{}}
+	return &Channel{Room: room, Lang: lang, byID: map[uint64]int{}, captionSeqs: map[string]uint64{}}
+}
+
+// CaptionSeq is the last caption POST seq applied for the captioner sub, 0
+// before their first numbered post.
+func (c *Channel) CaptionSeq(sub string) uint64 { return c.captionSeqs[sub] }
+
+// noteCaptionSeq records a post's seq as its captioner's last, by the rule
+// posts are checked against: a seq further ahead than that, which a log
+// written before the rule may hold, counts for nothing rather than turning
+// every later post into a duplicate.
+func (c *Channel) noteCaptionSeq(sub string, seq uint64) {
+	if duplicate, _, err := checkCaptionSeq(seq, c.captionSeqs[sub]); !duplicate && err == nil {
+		c.captionSeqs[sub] = seq
+	}
 }
 
 // Apply folds one entry into the channel. Entries come from the log and are
@@ -110,7 +125,9 @@ func (c *Channel) Apply(e Event) {
 	if len(e.Data) > 0 {
 		_ = json.Unmarshal(e.Data, &d)
 	}
-	c.CaptionSeq = max(c.CaptionSeq, d.CaptionSeq)
+	if d.CaptionSeq > 0 {
+		c.noteCaptionSeq(e.Actor.Sub, d.CaptionSeq)
+	}
 	var seg *Segment
 	switch e.Type {
 	case EvSegmentOpened:

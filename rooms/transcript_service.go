@@ -37,12 +37,14 @@ func NewTranscripts(svc *Service, log *slog.Logger) *Transcripts {
 
 // CaptionResult is what a caption post did.
 type CaptionResult struct {
-	// CaptionSeq is the highest caption seq the channel has applied.
+	// CaptionSeq is the highest caption seq the channel has applied from
+	// this captioner.
 	CaptionSeq uint64 `json:"caption_seq"`
 	// Duplicate says the post was applied before and was not applied again.
 	Duplicate bool `json:"duplicate,omitempty"`
-	// Missing counts the caption seqs skipped between the previous post
-	// and this one: posts the captioner's software sent that never arrived.
+	// Missing counts the caption seqs skipped between the captioner's
+	// previous post and this one: posts their software sent that never
+	// arrived.
 	Missing uint64 `json:"missing,omitempty"`
 	// Seq is the channel's log seq after the post.
 	Seq      uint64    `json:"seq"`
@@ -51,19 +53,24 @@ type CaptionResult struct {
 
 // Post appends a caption body to room's channel lang, the way CART software
 // posts: text continues the line being written, a newline finishes it, a
-// backspace deletes the character before it. captionSeq numbers the posts
-// (0: unnumbered); a post whose seq the channel has already applied is
-// acknowledged and not applied again, so retries are safe.
+// backspace deletes the character before it. captionSeq numbers the
+// captioner's posts (0: unnumbered); a post whose seq the channel has
+// already applied from them is acknowledged and not applied again, so
+// retries are safe, and one too far ahead is refused (checkCaptionSeq). A
+// body finishing more than MaxPostLines lines is refused.
 func (t *Transcripts) Post(ctx context.Context, room string, actor Participant, lang string, captionSeq uint64, body string) (CaptionResult, error) {
+	if err := checkPostLines(body); err != nil {
+		return CaptionResult{}, err
+	}
 	var res CaptionResult
 	err := t.write(ctx, room, actor, lang, func(c *Channel, at attribution) ([]Event, error) {
 		res.Missing, res.Duplicate = 0, false
-		if captionSeq != 0 && captionSeq <= c.CaptionSeq {
-			res.Duplicate = true
-			return nil, nil
-		}
-		if captionSeq > c.CaptionSeq+1 && c.CaptionSeq > 0 {
-			res.Missing = captionSeq - c.CaptionSeq - 1
+		if captionSeq != 0 {
+			var err error
+			res.Duplicate, res.Missing, err = checkCaptionSeq(captionSeq, c.CaptionSeq(actor.Sub))
+			if err != nil || res.Duplicate {
+				return nil, err
+			}
 		}
 		open, hasOpen := c.Open()
 		continues := hasOpen && open.Request == at.request
@@ -73,7 +80,7 @@ func (t *Transcripts) Post(ctx context.Context, room string, actor Participant, 
 		}
 		return t.segmentEvents(at, actor, open, hasOpen, splitCaption(line, continues, body), captionSeq), nil
 	}, func(c *Channel, changed []Segment) {
-		res.CaptionSeq, res.Seq, res.Segments = c.CaptionSeq, c.Seq, changed
+		res.CaptionSeq, res.Seq, res.Segments = c.CaptionSeq(actor.Sub), c.Seq, changed
 	})
 	return res, err
 }
@@ -198,42 +205,75 @@ func (t *Transcripts) write(ctx context.Context, room string, actor Participant,
 	if err != nil {
 		return err
 	}
-	appended, err := t.commitTo(ctx, room, lang, func(c *Channel) ([]Event, error) { return decide(c, at) }, done)
+	written := false
+	err = t.commitTo(ctx, room, lang, func(c *Channel) ([]Event, error) { return decide(c, at) }, func(c *Channel, changed []Segment) {
+		written = c.Seq > 0
+		done(c, changed)
+	})
 	if err != nil {
 		return fmt.Errorf("transcript %s of room %q: %w", lang, room, err)
 	}
-	if len(appended) > 0 && !at.hasLanguage {
-		// The channel's first text: the room learns it has this language.
-		return t.rooms.addLanguage(ctx, room, actor, lang)
+	if written && !at.hasLanguage {
+		return t.listLanguage(ctx, room, actor, lang)
 	}
 	return nil
 }
 
+// listLanguage has the room list lang once its channel has text, which
+// viewers need to follow it. The two are separate logs, so this is a step
+// of its own after the channel's append: it runs whatever becomes of the
+// request whose text is already in the log, and any later write to a
+// channel with entries repeats it (a retried post too), so a step lost to
+// a failing store is repaired by the next.
+func (t *Transcripts) listLanguage(ctx context.Context, room string, actor Participant, lang string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), listLanguageWait)
+	defer cancel()
+	return t.rooms.addLanguage(ctx, room, actor, lang)
+}
+
+// listLanguageWait bounds listLanguage, which no caller can cancel.
+const listLanguageWait = 10 * time.Second
+
 // commitTo runs one compare-and-append on room's channel lang under its
-// lock and hands done the state after it with the segments it changed.
-func (t *Transcripts) commitTo(ctx context.Context, room, lang string, decide func(*Channel) ([]Event, error), done func(*Channel, []Segment)) ([]Event, error) {
+// lock and hands done the state after it with the segments it changed. A
+// caller gone while it waited for the lock appends nothing.
+func (t *Transcripts) commitTo(ctx context.Context, room, lang string, decide func(*Channel) ([]Event, error), done func(*Channel, []Segment)) error {
 	ch, err := t.channel(room, lang)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	appended, err := commit(ctx, t.store, TranscriptLog(room, lang), ch.state, func() ([]Event, error) {
 		return decide(ch.state)
 	}, t.applied(room, lang, ch.state))
 	if err != nil {
-		return nil, err
+		return err
 	}
+	done(ch.state, changedSegments(ch.state, appended))
+	return nil
+}
+
+// changedSegments is the segments entries changed, each once, in the order
+// of their last change.
+func changedSegments(c *Channel, entries []Event) []Segment {
+	seen := make(map[uint64]bool, len(entries))
 	var changed []Segment
-	for _, e := range appended {
-		id := segmentOf(e)
-		changed = slices.DeleteFunc(changed, func(s Segment) bool { return s.ID == id })
-		if s, ok := ch.state.Segment(id); ok {
+	for i := len(entries) - 1; i >= 0; i-- {
+		id := segmentOf(entries[i])
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if s, ok := c.Segment(id); ok {
 			changed = append(changed, s)
 		}
 	}
-	done(ch.state, changed)
-	return appended, nil
+	slices.Reverse(changed)
+	return changed
 }
 
 // segmentOf is the segment an entry changed.
@@ -301,11 +341,10 @@ func (t *Transcripts) View(ctx context.Context, room, lang string, fn func(*Chan
 	return nil
 }
 
-// FinishIdle finishes every line that nobody has added to for idle: a
-// captioner who pauses has ended the sentence, and viewers should see it
-// final. Run it now and then; with several nodes, whichever runs first
-// finishes a line and the others find it finished.
-func (t *Transcripts) FinishIdle(ctx context.Context, idle time.Duration) {
+// FinishIdle finishes every line that nobody has added to for LineIdle.
+// Run it now and then; with several nodes, whichever runs first finishes a
+// line and the others find it finished.
+func (t *Transcripts) FinishIdle(ctx context.Context) {
 	t.mu.Lock()
 	ids := make([]LogID, 0, len(t.channels))
 	for id := range t.channels {
@@ -314,15 +353,15 @@ func (t *Transcripts) FinishIdle(ctx context.Context, idle time.Duration) {
 	t.mu.Unlock()
 	system := Actor{Sub: "system", Role: "system"}
 	for _, id := range ids {
-		if !t.idleLine(id, idle) {
+		if !t.idleLine(id, LineIdle) {
 			// Nothing to finish as far as this node knows; a line another
 			// node is writing is that node's to finish.
 			continue
 		}
 		lang, _ := TranscriptLanguage(id)
-		_, err := t.commitTo(ctx, id.Room, lang, func(c *Channel) ([]Event, error) {
+		err := t.commitTo(ctx, id.Room, lang, func(c *Channel) ([]Event, error) {
 			open, ok := c.Open()
-			if !ok || t.now().Sub(open.Updated) < idle {
+			if !ok || t.now().Sub(open.Updated) < LineIdle {
 				return nil, nil
 			}
 			return []Event{finish(t.now(), system, open, 0)}, nil

@@ -172,12 +172,12 @@ func TestIdleLinesAreFinished(t *testing.T) {
 	r := newTranscriptRoom(t)
 	r.post(t, "en", 1, "We now turn to")
 	r.now = r.now.Add(time.Second)
-	r.tr.FinishIdle(context.Background(), 3*time.Second)
+	r.tr.FinishIdle(context.Background())
 	if segs := r.segments(t, "en"); segs[0].Final {
 		t.Fatal("a line one second old was finished")
 	}
-	r.now = r.now.Add(3 * time.Second)
-	r.tr.FinishIdle(context.Background(), 3*time.Second)
+	r.now = r.now.Add(rooms.LineIdle)
+	r.tr.FinishIdle(context.Background())
 	if segs := r.segments(t, "en"); !segs[0].Final || segs[0].Text != "We now turn to" {
 		t.Errorf("after a pause: %+v, want the line final", segs[0])
 	}
@@ -207,7 +207,7 @@ func TestConsoleLineInterruptedIsNotRepeated(t *testing.T) {
 	}
 	write("Thank you chair I would like to", false)
 	r.now = r.now.Add(5 * time.Second)
-	r.tr.FinishIdle(ctx, 3*time.Second)
+	r.tr.FinishIdle(ctx)
 	if seg := write("Thank you chair I would like to add", true); seg.Text != "add" || !seg.Final {
 		t.Errorf("after a pause: %+v, want the final line 'add'", seg)
 	}

@@ -62,6 +62,8 @@ var kinds = []kind{
 	{err: rooms.ErrRoomLimit, status: http.StatusConflict, code: "room_limit"},
 	{err: rooms.ErrConflict, status: http.StatusConflict, code: "conflict"},
 	{err: rooms.ErrState, status: http.StatusConflict, code: "not_now"},
+	{err: rooms.ErrTooManyLines, status: http.StatusRequestEntityTooLarge, code: "too_many_lines"},
+	{err: rooms.ErrCaptionSeqTooFar, status: http.StatusBadRequest, code: "seq_too_far_ahead"},
 	{err: rooms.ErrInvalid, status: http.StatusBadRequest, code: "invalid"},
 	{err: rooms.ErrRoomUnavailable, status: http.StatusServiceUnavailable, code: "room_unavailable", retryAfter: "60"},
 	{err: rooms.ErrLost, status: http.StatusServiceUnavailable, code: "store_lost_events", retryAfter: "1"},

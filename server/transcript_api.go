@@ -74,14 +74,17 @@ func (s *Server) postCaption(w http.ResponseWriter, r request) error {
 	return nil
 }
 
-// captionSeq tells captioning software where to resume numbering.
+// captionSeq tells captioning software where to resume numbering (the
+// caller's own last seq in the channel, as each captioner numbers their
+// own) and how long a pause finishes the line being written, which the
+// captioner console finishes itself at the same pause.
 func (s *Server) captionSeq(w http.ResponseWriter, r request) error {
 	lang := langParam(r)
 	var seq uint64
-	if err := s.transcripts.View(r.Context(), r.room, lang, func(c *rooms.Channel) { seq = c.CaptionSeq }); err != nil {
+	if err := s.transcripts.View(r.Context(), r.room, lang, func(c *rooms.Channel) { seq = c.CaptionSeq(r.who.Sub) }); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"lang": lang, "caption_seq": seq})
+	writeJSON(w, http.StatusOK, map[string]any{"lang": lang, "caption_seq": seq, "line_idle_ms": rooms.LineIdle.Milliseconds()})
 	return nil
 }
 
@@ -138,8 +141,8 @@ var exportFormats = map[string]struct {
 	"srt": {"application/x-subrip; charset=utf-8", func(w io.Writer, _, _ string, start time.Time, segs []rooms.Segment) error {
 		return export.WriteSRT(w, start, segs)
 	}},
-	"json": {"application/json; charset=utf-8", func(w io.Writer, _, _ string, start time.Time, segs []rooms.Segment) error {
-		return export.WriteJSON(w, start, segs)
+	"json": {"application/json; charset=utf-8", func(w io.Writer, _, lang string, start time.Time, segs []rooms.Segment) error {
+		return export.WriteJSON(w, lang, start, segs)
 	}},
 }
 

@@ -3,7 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CaptionLine, IDLE_FINISH_MS, PARTIAL_EVERY_MS } from '../static/js/caption-line.js';
+import { CaptionLine, KEEP_OPEN_MS, PARTIAL_EVERY_MS } from '../static/js/caption-line.js';
+
+// The line pause a server names (line_idle_ms); any value serves.
+const SERVER_IDLE_MS = 3000;
 
 class FakeClock {
   constructor() {
@@ -75,7 +78,7 @@ class FakeServer {
   }
 }
 
-function setup() {
+function setup({ idleMs = SERVER_IDLE_MS } = {}) {
   const clock = new FakeClock();
   const server = new FakeServer();
   const box = { value: '' };
@@ -85,6 +88,7 @@ function setup() {
     write: (m) => server.write(m),
     correct: (seg, text) => server.correct(seg, text),
     failed: (err) => failures.push(err),
+    idleMs,
     clock,
   });
   // type adds text a key at a time, keyPause apart.
@@ -128,13 +132,44 @@ test('the throttle holds updates back to one per 250 ms', async () => {
   for (let i = 1; i < times.length; i++) assert.ok(times[i] - times[i - 1] >= PARTIAL_EVERY_MS, `gap ${times[i] - times[i - 1]}`);
 });
 
-test('a pause finishes the line', async () => {
+test('the pause the server names finishes the line, whole, and the word paused in reaches the server first', async () => {
   const { server, clock, box, type } = setup();
-  await type('We will now hear from the floor');
-  clock.advance(IDLE_FINISH_MS);
+  await type('We will now hear from the fl');
+  clock.advance(KEEP_OPEN_MS);
   await settle();
-  assert.deepEqual(server.writes.at(-1), { text: 'We will now hear from the floor', final: true });
+  // The server has the whole line and counts its pause from here, later
+  // than the console counts from the last key.
+  assert.deepEqual(server.writes.at(-1), { text: 'We will now hear from the fl', final: false });
+  clock.advance(SERVER_IDLE_MS - KEEP_OPEN_MS - 100);
+  await settle();
+  assert.equal(server.writes.at(-1).final, false, 'finished before the pause');
+  clock.advance(100);
+  await settle();
+  assert.deepEqual(server.writes.at(-1), { text: 'We will now hear from the fl', final: true });
   assert.equal(box.value, '');
+  assert.deepEqual(server.lines(), ['We will now hear from the fl']);
+});
+
+test('until the server has named its pause, a pause leaves the line to the server', async () => {
+  const { server, clock, type } = setup({ idleMs: null });
+  await type('We will now hear');
+  clock.advance(10 * SERVER_IDLE_MS);
+  await settle();
+  assert.ok(server.writes.every((w) => !w.final), 'the console finished the line by itself');
+});
+
+test('a word sent while the captioner paused in it is not taken back as they finish it', async () => {
+  const { server, clock, type } = setup();
+  await type('Hello wor');
+  clock.advance(KEEP_OPEN_MS);
+  await settle();
+  const before = server.writes.length;
+  await type('ld and');
+  clock.advance(PARTIAL_EVERY_MS);
+  await settle();
+  const texts = server.writes.slice(before).map((w) => w.text);
+  assert.ok(texts.every((text) => text.startsWith('Hello wor')), `went back: ${texts}`);
+  assert.ok(texts.includes('Hello world'), `${texts}`);
 });
 
 test('pasted lines are each finished, and the rest stays in the box', async () => {

@@ -72,6 +72,8 @@ test('the console shows who has the floor and takes the language to write', asyn
   await lang.press('Enter');
   await text(cart.locator('#lines-h'), 'Transcript: English');
   assert.equal(await cart.locator('#cap-lang-error').textContent(), '');
+  // The pause that finishes a line is the server's (rooms.LineIdle).
+  await text(cart.locator('#cap-help'), 'A pause of 3 seconds finishes it too.');
 
   // A token for one language fixes the console to it.
   pages.interp = await h.open(`/rooms/${ROOM}/caption`, tokens.interp);

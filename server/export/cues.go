@@ -2,6 +2,7 @@ package export
 
 import (
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -14,6 +15,12 @@ const (
 	captionWidth = 42
 	cueLines     = 2
 )
+
+// escapeMarkup writes the characters caption text gives a meaning to as
+// character references: WebVTT cue text and the tags SRT readers take from
+// HTML. With ">" escaped, no text can hold the "-->" that would make it a
+// timing line.
+var escapeMarkup = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // cue is caption text on screen from start to end.
 type cue struct {

@@ -2,11 +2,12 @@
 // text, WebVTT, SRT and JSON.
 //
 // Every writer takes the channel's segments in transcript order and the
-// session start, and is a pure function of them. The record holds only final
-// segments that have text: a line the captioner is still writing may yet
-// change, and a final line emptied by a correction has been withdrawn.
-// Corrected text is used as it stands. Times are relative to the session
-// start; a segment that began before it counts from 0.
+// session start, and is a pure function of them. The record holds the
+// segments that have text: every finished line, and the line the captioner
+// is still writing, as viewers see it now (JSON marks it "final": false, as
+// it may yet change); a final line emptied by a correction has been
+// withdrawn. Corrected text is used as it stands. Times are relative to the
+// session start; a segment that began before it counts from 0.
 //
 // One timing rule serves every format (see record):
 //
@@ -18,6 +19,10 @@
 //     corrected since; but it ends when the next segment starts, since the
 //     next line replaces it on screen.
 //   - It lasts at least one second, even if that overlaps the next segment.
+//
+// Caption text is never markup: WebVTT and SRT alike write "&", "<" and ">"
+// as character references, so a speaker's "<i>" stays words and no line can
+// hold the "-->" of a timing line.
 //
 // Captions (WebVTT, SRT) follow the broadcast convention of at most two lines
 // of 42 columns. A longer segment is split into several cues whose share of

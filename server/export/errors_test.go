@@ -22,9 +22,11 @@ func TestExportWriteErrors(t *testing.T) {
 		"text": func(w io.Writer, start time.Time, segs []rooms.Segment) error {
 			return export.WriteText(w, "Plenary", "en", start, segs)
 		},
-		"vtt":  export.WriteVTT,
-		"srt":  export.WriteSRT,
-		"json": export.WriteJSON,
+		"vtt": export.WriteVTT,
+		"srt": export.WriteSRT,
+		"json": func(w io.Writer, start time.Time, segs []rooms.Segment) error {
+			return export.WriteJSON(w, "floor", start, segs)
+		},
 	}
 	for name, write := range writers {
 		if err := write(brokenWriter{}, sessionStart, plenary()); !errors.Is(err, errGone) {

@@ -25,9 +25,10 @@ func hms(h, m, s int) time.Duration {
 	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second
 }
 
-// plenary is a floor channel as the room holds it: finished lines, one the
-// captioner is still writing, text that needs escaping, long lines and
-// scripts other than Latin.
+// plenary is a floor channel as the room holds it: finished lines (one cut
+// short as the floor changed hands), the one the captioner is still
+// writing, text that needs escaping, long lines and scripts other than
+// Latin.
 func plenary() []rooms.Segment {
 	segs := []rooms.Segment{
 		{ID: 3, Text: "Good morning. Please take your seats; the session will begin shortly.",
@@ -38,7 +39,7 @@ func plenary() []rooms.Segment {
 			"can take the floor on an equal footing, whether they are in São Paulo or following from a hub " +
 			"in Nairobi, Dhaka or Bogotá, and the record should show it.",
 			Final: true, Start: at(hms(0, 12, 20)), Updated: at(hms(0, 12, 51)), Speaker: amina, Request: "r-41", AgendaItem: "roadmap"},
-		{ID: 8, Text: "Obrigado, senhora Pre", Start: at(hms(0, 12, 52)), Updated: at(hms(0, 12, 53)), Speaker: joao},
+		{ID: 8, Text: "Obrigado, senhora Pre", Final: true, Start: at(hms(0, 12, 52)), Updated: at(hms(0, 12, 53)), Speaker: joao},
 		{ID: 9, Text: "Obrigado. A participação remota é essencial para a governança da Internet.",
 			Final: true, Start: at(hms(0, 12, 55)), Updated: at(hms(0, 13, 10)), Speaker: joao, Request: "r-42", AgendaItem: "roadmap"},
 		{ID: 11, Text: "شكرا سيدي الرئيس. نحن ندعم مبادئ الحوكمة متعددة أصحاب المصلحة.",
@@ -59,5 +60,5 @@ func plenary() []rooms.Segment {
 }
 
 // onRecord are the IDs of plenary's segments that belong in the record:
-// final and with text.
-var onRecord = []uint64{3, 5, 6, 9, 11, 12, 13, 14}
+// those with text, the line still being written (16) too.
+var onRecord = []uint64{3, 5, 6, 8, 9, 11, 12, 13, 14, 16}

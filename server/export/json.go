@@ -31,6 +31,8 @@ type jsonSegment struct {
 	Request    string         `json:"request"`
 	AgendaItem string         `json:"agenda_item"`
 	Corrected  bool           `json:"corrected"`
+	// Final is false for the line the captioner is still writing.
+	Final bool `json:"final"`
 }
 
 // WriteJSON writes the record as one JSON object:
@@ -39,14 +41,12 @@ type jsonSegment struct {
 //	  {"id": 7, "start_s": 5, "end_s": 9.5,
 //	   "start": "2014-04-23T09:00:05Z", "end": "2014-04-23T09:00:09.5Z",
 //	   "text": "...", "speaker": {"sub": "...", "name": "...", ...} or null,
-//	   "request": "...", "agenda_item": "...", "corrected": false}]}
+//	   "request": "...", "agenda_item": "...", "corrected": false,
+//	   "final": true}]}
 //
-// The language is that of the segments, which share their channel's.
-func WriteJSON(w io.Writer, start time.Time, segs []rooms.Segment) error {
-	out := jsonRecord{Start: start.UTC(), Segments: []jsonSegment{}}
-	if len(segs) > 0 {
-		out.Lang = segs[0].Lang
-	}
+// lang is the channel's language, given even when it has no segments.
+func WriteJSON(w io.Writer, lang string, start time.Time, segs []rooms.Segment) error {
+	out := jsonRecord{Lang: lang, Start: start.UTC(), Segments: []jsonSegment{}}
 	for _, e := range record(start, segs) {
 		out.Segments = append(out.Segments, jsonSegment{
 			ID:         e.seg.ID,
@@ -59,6 +59,7 @@ func WriteJSON(w io.Writer, start time.Time, segs []rooms.Segment) error {
 			Request:    e.seg.Request,
 			AgendaItem: e.seg.AgendaItem,
 			Corrected:  e.seg.Corrected,
+			Final:      e.seg.Final,
 		})
 	}
 	enc := json.NewEncoder(w)

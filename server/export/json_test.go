@@ -26,13 +26,14 @@ type jsonRecord struct {
 		Request    string         `json:"request"`
 		AgendaItem string         `json:"agenda_item"`
 		Corrected  bool           `json:"corrected"`
+		Final      bool           `json:"final"`
 	} `json:"segments"`
 }
 
-func exportJSON(t *testing.T, segs []rooms.Segment) (jsonRecord, string) {
+func exportJSON(t *testing.T, lang string, segs []rooms.Segment) (jsonRecord, string) {
 	t.Helper()
 	var out strings.Builder
-	if err := export.WriteJSON(&out, sessionStart, segs); err != nil {
+	if err := export.WriteJSON(&out, lang, sessionStart, segs); err != nil {
 		t.Fatal(err)
 	}
 	var rec jsonRecord
@@ -44,10 +45,11 @@ func exportJSON(t *testing.T, segs []rooms.Segment) (jsonRecord, string) {
 	return rec, out.String()
 }
 
-// TestWriteJSON reads the record back and finds every final segment as the
-// room holds it: text, speaker, request, agenda item and correction intact.
+// TestWriteJSON reads the record back and finds every segment as the room
+// holds it: text, speaker, request, agenda item, correction and whether it
+// is finished intact.
 func TestWriteJSON(t *testing.T) {
-	rec, _ := exportJSON(t, plenary())
+	rec, _ := exportJSON(t, rooms.FloorLanguage, plenary())
 	if rec.Lang != rooms.FloorLanguage || !rec.Start.Equal(sessionStart) {
 		t.Errorf("lang %q, start %v; want floor, %v", rec.Lang, rec.Start, sessionStart)
 	}
@@ -59,7 +61,7 @@ func TestWriteJSON(t *testing.T) {
 	for _, got := range rec.Segments {
 		ids = append(ids, got.ID)
 		want := byID[got.ID]
-		if got.Text != want.Text || got.Request != want.Request || got.AgendaItem != want.AgendaItem || got.Corrected != want.Corrected {
+		if got.Text != want.Text || got.Request != want.Request || got.AgendaItem != want.AgendaItem || got.Corrected != want.Corrected || got.Final != want.Final {
 			t.Errorf("segment %d: got %+v, want %+v", got.ID, got, want)
 		}
 		if (got.Speaker == nil) != (want.Speaker == nil) || got.Speaker != nil && *got.Speaker != *want.Speaker {
@@ -80,13 +82,13 @@ func TestWriteJSON(t *testing.T) {
 // Every key is present even when empty, and an empty channel is an empty
 // list rather than null.
 func TestWriteJSONKeys(t *testing.T) {
-	_, doc := exportJSON(t, plenary()[:1])
-	for _, key := range []string{`"speaker": null`, `"request": ""`, `"agenda_item": ""`, `"corrected": false`} {
+	_, doc := exportJSON(t, rooms.FloorLanguage, plenary()[:1])
+	for _, key := range []string{`"speaker": null`, `"request": ""`, `"agenda_item": ""`, `"corrected": false`, `"final": true`} {
 		if !strings.Contains(doc, key) {
 			t.Errorf("no %s in\n%s", key, doc)
 		}
 	}
-	if _, doc := exportJSON(t, nil); !strings.Contains(doc, `"segments": []`) {
-		t.Errorf("an empty record:\n%s", doc)
+	if rec, doc := exportJSON(t, "fr", nil); !strings.Contains(doc, `"segments": []`) || rec.Lang != "fr" {
+		t.Errorf("an empty record of fr:\n%s", doc)
 	}
 }

@@ -36,7 +36,7 @@ type entry struct {
 func record(origin time.Time, segs []rooms.Segment) []entry {
 	var out []entry
 	for _, s := range segs {
-		if !s.Final || len(words(s.Text)) == 0 {
+		if len(words(s.Text)) == 0 {
 			continue
 		}
 		e := entry{seg: s, start: since(origin, s.Start)}

@@ -5,7 +5,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/export"
 )
 
@@ -13,7 +15,8 @@ var srtTiming = regexp.MustCompile(`^(\d{2}):([0-5]\d):([0-5]\d),(\d{3}) --> (\d
 
 // TestWriteSRT checks the SubRip structure: cues numbered from 1, a timing
 // line with comma decimals, non-empty text, a blank line after each cue,
-// and every speaker named before their words.
+// every speaker named before their words, markup escaped as in WebVTT, and
+// the line still being written at the end.
 func TestWriteSRT(t *testing.T) {
 	var out strings.Builder
 	if err := export.WriteSRT(&out, sessionStart, plenary()); err != nil {
@@ -49,17 +52,32 @@ func TestWriteSRT(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Amina Diallo: Thank you, Chair.",
-		"Amina Diallo: The multistakeholder model → works",
+		"&amp; asks",
+		"&lt;hubs&gt;",
+		"Amina Diallo: The multistakeholder model --&gt; works",
 		"João Carlos Pereira: Obrigado.",
 		"ليلى حداد: شكرا",
 		"王伟: 感谢主席。",
-		"u-7f3a: Is 2 < 3 && 4 > 1?",
+		"u-7f3a: Is 2 &lt; 3 &amp;&amp; 4 &gt; 1?",
+		"Amina Diallo: I would like to add",
 	} {
 		if !strings.Contains(strings.Join(text, "\n"), want) {
 			t.Errorf("no cue holds %q:\n%s", want, doc)
 		}
 	}
-	if strings.Contains(doc, "Obrigado, senhora Pre") || strings.Contains(doc, "I would like to add") {
-		t.Errorf("a line still being written is in the record:\n%s", doc)
+}
+
+// A speaker's words that look like SubRip's markup stay words.
+func TestWriteSRTEscapesMarkup(t *testing.T) {
+	var out strings.Builder
+	segs := []rooms.Segment{{ID: 1, Text: `<i>not italic</i> <font color="red">x</font> & more`, Final: true, Start: at(time.Second)}}
+	if err := export.WriteSRT(&out, sessionStart, segs); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(strings.SplitN(out.String(), "\n", 3)[2], "<>") {
+		t.Errorf("markup left in the cue text:\n%s", out.String())
+	}
+	if want := "&lt;i&gt;not italic&lt;/i&gt;"; !strings.Contains(out.String(), want) {
+		t.Errorf("no %q in\n%s", want, out.String())
 	}
 }

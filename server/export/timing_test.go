@@ -38,7 +38,7 @@ func TestExportTiming(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec, doc := exportJSON(t, tt.segs)
+			rec, doc := exportJSON(t, rooms.FloorLanguage, tt.segs)
 			var got [][2]float64
 			for _, s := range rec.Segments {
 				got = append(got, [2]float64{s.StartS, s.EndS})

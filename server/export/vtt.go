@@ -3,16 +3,10 @@ package export
 import (
 	"bufio"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/parley-hub/parley/rooms"
 )
-
-// vttEscape writes the characters WebVTT cue text gives a meaning to as
-// character references. With ">" escaped, no cue text can hold the "-->"
-// that would make it a timing line.
-var vttEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // WriteVTT writes the record as WebVTT captions, timed from start. Each cue
 // is identified by its segment's ID (see captions for a segment split over
@@ -25,10 +19,10 @@ func WriteVTT(w io.Writer, start time.Time, segs []rooms.Segment) error {
 	for _, c := range captions(start, segs, false) {
 		bw.WriteString("\n" + c.id + "\n" + clock(c.start, ".") + " --> " + clock(c.end, ".") + "\n")
 		if c.speaker != "" {
-			bw.WriteString("<v " + vttEscape.Replace(c.speaker) + ">")
+			bw.WriteString("<v " + escapeMarkup.Replace(c.speaker) + ">")
 		}
 		for _, line := range c.lines {
-			bw.WriteString(vttEscape.Replace(line) + "\n")
+			bw.WriteString(escapeMarkup.Replace(line) + "\n")
 		}
 	}
 	return bw.Flush()

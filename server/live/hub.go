@@ -28,9 +28,6 @@ const (
 	// once per client. Clients count down from ends_at, so a floor's
 	// elapsed_s a moment old does no harm.
 	snapshotReuse = time.Second
-	// captionPause is how long a captioner may pause before the line they
-	// were writing is shown as finished.
-	captionPause = 3 * time.Second
 )
 
 // ErrShuttingDown refuses a connection while the hub closes.
@@ -233,7 +230,7 @@ func (h *Hub) loop(ctx context.Context) {
 			return
 		case <-tick.C:
 			h.sendPresence(ctx)
-			h.cfg.Transcripts.FinishIdle(ctx, captionPause)
+			h.cfg.Transcripts.FinishIdle(ctx)
 		}
 	}
 }

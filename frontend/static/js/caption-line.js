@@ -1,17 +1,21 @@
 // The line a captioner is writing, as the console sends it (docs/protocol.md,
 // `caption`): each update carries the line's whole text, so the server's copy
 // is always exactly what was typed. Viewers get words, not keystrokes: an
-// update goes at a word boundary, at most every PARTIAL_EVERY_MS. Enter
-// finishes the line, and so does a pause of IDLE_FINISH_MS, so the line ends
-// where the captioner paused rather than at the server's own 3 s.
+// update goes at a word boundary, at most every PARTIAL_EVERY_MS, and a word
+// still being typed goes once the captioner pauses for KEEP_OPEN_MS. Enter
+// finishes the line, and so does a pause of idleMs after the last key: the
+// pause after which the server finishes a line nobody adds to (the captions
+// API says how long, line_idle_ms). The server counts from the last update
+// it received, at most KEEP_OPEN_MS after the last key, so the console
+// finishes the line first, whole.
 //
 // No DOM here: the console hands in its text box and the live connection.
 
 export const PARTIAL_EVERY_MS = 250;
-export const IDLE_FINISH_MS = 2000;
-// A word still being typed this long after the last update goes out anyway,
-// or the server would take the quiet for the end of the line.
-const KEEP_OPEN_MS = 1500;
+// A word still being typed this long after the last update, or after the
+// last key, goes out anyway, or the server would take the quiet for the end
+// of the line.
+export const KEEP_OPEN_MS = 1500;
 // The server's longest line (rooms.MaxLine). A JavaScript string's length
 // counts UTF-16 units, never fewer than the server's characters.
 const MAX_LINE = 1000;
@@ -26,14 +30,16 @@ export class CaptionLine {
   // editor: {get(), set(text)} the text being typed; write({text, final})
   // resolves with the segment the server acknowledged; correct(segment,
   // text) resolves once a finished segment is corrected; failed(err) hears
-  // every refusal.
-  constructor({ editor, write, correct, failed, clock = systemClock }) {
-    Object.assign(this, { editor, write, correct, failed, clock });
+  // every refusal. idleMs is the server's line pause; until it is known
+  // (null), only Enter and the server finish lines.
+  constructor({ editor, write, correct, failed, idleMs = null, clock = systemClock }) {
+    Object.assign(this, { editor, write, correct, failed, idleMs, clock });
     this.sent = ''; // the open line's text as last sent; null when unknown
     this.sentAt = 0;
     this.open = null; // {id, text} of the open line as last acknowledged
     this.timer = null; // the next update, when held back by the throttle
     this.idleTimer = null;
+    this.quietTimer = null;
     this.kept = 0; // how much of the box is refused lines given back
   }
 
@@ -55,13 +61,23 @@ export class CaptionLine {
       this.editor.set(text);
     }
     this.clock.clearTimeout(this.idleTimer);
-    this.idleTimer = this.clock.setTimeout(() => this.finish(), IDLE_FINISH_MS);
+    this.clock.clearTimeout(this.quietTimer);
+    if (this.idleMs != null) this.idleTimer = this.clock.setTimeout(() => this.finish(), this.idleMs);
+    this.quietTimer = this.clock.setTimeout(() => this.#quiet(), KEEP_OPEN_MS);
     this.#schedule();
+  }
+
+  // #quiet sends the word the captioner paused in, so the server has the
+  // whole line and counts its pause from the last key.
+  #quiet() {
+    const text = this.editor.get().trim();
+    if (text && text !== this.sent) this.#write(text, false);
   }
 
   // finish sends the line as final and empties the box for the next one.
   finish() {
     this.clock.clearTimeout(this.idleTimer);
+    this.clock.clearTimeout(this.quietTimer);
     this.clock.clearTimeout(this.timer);
     this.timer = null;
     const text = this.editor.get();
@@ -95,6 +111,9 @@ export class CaptionLine {
     const quiet = this.clock.now() - this.sentAt >= KEEP_OPEN_MS;
     const out = this.sent && words === this.sent && quiet ? text.trim() : words;
     if (out === this.sent || (!out && !this.sent)) return;
+    // A word sent while the captioner paused in it is not taken back while
+    // they finish it.
+    if (this.sent && out.length < this.sent.length && text.trimStart().startsWith(this.sent)) return;
     this.#write(out, false);
   }
 
@@ -122,7 +141,7 @@ export class CaptionLine {
   }
 
   // #acked notices when the server finished the open line before this write
-  // reached it (the floor changed hands, or the line sat idle for 3 s) and so
+  // reached it (the floor changed hands, or the line sat idle) and so
   // opened a new segment with the whole text, repeating the finished one's
   // words. They are taken out again: the text box drops them and the new
   // segment is rewritten, or corrected if it is already final.

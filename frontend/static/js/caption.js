@@ -8,6 +8,7 @@ import { el, nameEl, speakerMeta } from './format.js';
 import { Clocks } from './queue-view.js';
 import { decodeToken } from './token.js';
 import { CaptionLine } from './caption-line.js';
+import { apiURL } from './live.js';
 import { FLOOR, TranscriptFeed, languageName, validLanguage } from './transcript.js';
 import { TranscriptView, decorate, lineEl } from './transcript-view.js';
 
@@ -23,6 +24,7 @@ const SUGGESTED = [FLOOR, 'en', 'fr', 'es', 'ar', 'zh', 'ru', 'pt'];
 let clocks;
 let lang; // the channel written
 let fixedLang = null; // the one language the token allows, if it names one
+let linePauseMs = null; // the server's line pause, once it has said it
 const editing = new Map(); // segment id -> its correction form, while open
 
 const live = await startRoomPage(render);
@@ -54,6 +56,26 @@ function start() {
   feed.addEventListener('error', (e) => captionError(e.detail));
   wire();
   setLanguage(fixedLang ?? (stored && validLanguage(stored) ? stored : FLOOR));
+  learnLinePause();
+}
+
+// learnLinePause asks the server how long a pause finishes a line, so the
+// console finishes it after the same pause and says so. Until it answers,
+// or if it cannot, the server alone finishes paused lines.
+async function learnLinePause() {
+  try {
+    const res = await fetch(`${apiURL(live.room, '/captions/seq')}?lang=${FLOOR}`, {
+      headers: { Authorization: `Bearer ${live.token}` },
+      cache: 'no-store',
+    });
+    if (!res.ok) return;
+    const { line_idle_ms: ms } = await res.json();
+    if (!(ms > 0)) return;
+    line.idleMs = linePauseMs = ms;
+    names();
+  } catch {
+    // the network is down: the live connection says so
+  }
 }
 
 function render(live, keys) {
@@ -114,6 +136,7 @@ function names() {
     ? t('caption.langFixed', { name: languageName(fixedLang) })
     : t('caption.langHelp');
   $('lines-h').textContent = t('caption.lines', { name: languageName(lang) });
+  $('cap-help-pause').textContent = linePauseMs ? t('caption.helpPause', { count: linePauseMs / 1000 }) : '';
 }
 
 function wire() {
