@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parley-hub/parley/cmd/parley/internal/bench"
+	"github.com/parley-hub/parley/server/protocol"
 )
 
 const benchUsage = `usage: parley bench ws [flags]
@@ -109,10 +110,10 @@ func parseBenchFlags(ctx context.Context, kind string, args []string, getenv fun
 		fs.Float64Var(&cfg.Rate, "rate", 5, "caption posts per second, each one final line (constant schedule: post i is due at start + i/rate); the server allows a captioner 20/s")
 		fs.IntVar(&cfg.Events, "events", 100, "caption posts to drive, one segment each (0: drive until --duration ends)")
 		fs.StringVar(&cfg.Lang, "lang", "en", "transcript channel to follow and post to")
-		fs.IntVar(&cfg.Backlog, "backlog", 0, "recent segments each viewer asks for on joining (0: the server's default, 500)")
+		fs.IntVar(&cfg.Backlog, "backlog", 0, fmt.Sprintf("recent segments each viewer asks for on joining (0: the server's default, %d)", protocol.DefaultBacklog))
 		fs.IntVar(&cfg.Prefill, "prefill", 0, "lines to add to the channel before the viewers connect, many to a post (10000 makes a long meeting's transcript)")
 		fs.IntVar(&cfg.Late, "late", 5, "late viewers to time after the drive, each over the live protocol and over HTTP (0: none)")
-		fs.IntVar(&cfg.LateBacklog, "late-backlog", 10000, "recent segments a late viewer asks for (the server gives at most 10000)")
+		fs.IntVar(&cfg.LateBacklog, "late-backlog", protocol.MaxBacklog, fmt.Sprintf("recent segments a late viewer asks for (the server gives at most %d)", protocol.MaxBacklog))
 		fs.BoolVar(&cfg.LateOnly, "late-only", false, "connect no viewers and drive nothing: prefill, then time the late viewers")
 	} else {
 		fs.IntVar(&cfg.Clients, "clients", 5000, "live connections to open")

@@ -7,38 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
-)
 
-// wireMessage is the little of a server message the bench needs. Fields it
-// does not name (changes, the snapshot's queue and balance, a segment's
-// text) are skipped by the decoder without being built, which keeps 5,000
-// readers cheap.
-type wireMessage struct {
-	Type  string `json:"type"`
-	Seq   uint64 `json:"seq"`
-	Event struct {
-		Seq  uint64    `json:"seq"`
-		Time time.Time `json:"time"`
-	} `json:"event"`
-	Snapshot struct {
-		Seq uint64 `json:"seq"`
-	} `json:"snapshot"`
-	Segment struct {
-		ID      uint64    `json:"id"`
-		Seq     uint64    `json:"seq"`
-		Final   bool      `json:"final"`
-		Updated time.Time `json:"updated"`
-	} `json:"segment"`
-	Segments []struct{} `json:"segments"`
-	Code     string     `json:"code"`
-	Message  string     `json:"message"`
-}
+	"github.com/parley-hub/parley/server/protocol"
+)
 
 // sample is one event, or one segment change, as one client received
 // it.
@@ -196,10 +172,12 @@ func (c *client) read(conn *websocket.Conn) {
 // that every reader draws on.
 const maxPooledFrame = 256 << 10
 
+// handle takes one frame: the fast path first, then, for anything it
+// declines, encoding/json into protocol's ServerMessage.
 func (c *client) handle(data []byte, now time.Time) {
 	if c.follow != nil {
-		if seg, ok := parseSegmentFast(data); ok {
-			c.recordSegment(seg, now)
+		if m, ok := parseSegmentFast(data); ok {
+			c.recordSegment(m, now)
 			return
 		}
 		if seq, n, ok := parseSegmentsFast(data); ok {
@@ -211,49 +189,56 @@ func (c *client) handle(data []byte, now time.Time) {
 		c.recordEvent(seq, at, now)
 		return
 	}
-	var m wireMessage
+	if isPresence(data) {
+		c.presence++
+		return
+	}
+	var m protocol.ServerMessage
 	if err := json.Unmarshal(data, &m); err != nil {
 		c.badFrames++
 		return
 	}
-	switch m.Type {
-	case "event":
+	switch {
+	case m.Type == protocol.TypeEvent && m.Event != nil:
 		c.slowPath++
 		c.recordEvent(m.Seq, m.Event.Time, now)
-	case "snapshot":
-		if !c.snapshotAt.IsZero() {
-			c.resnapshot++
-			if c.follow == nil {
-				c.lastSeq.Store(m.Snapshot.Seq)
-			}
-			return
-		}
-		c.snapshotAt, c.snapshotSeq = now, m.Snapshot.Seq
-		if c.follow != nil {
-			c.requestDue = true
-			return
-		}
-		c.ready(now, m.Snapshot.Seq)
-	case "segment":
+	case m.Type == protocol.TypeSnapshot && m.Snapshot != nil:
+		c.snapshotArrived(m.Snapshot.Seq, now)
+	case m.Type == protocol.TypeSegment && m.Segment != nil:
 		c.slowPath++
-		c.recordSegment(segmentMessage{seq: m.Seq, id: m.Segment.ID, final: m.Segment.Final, updated: m.Segment.Updated}, now)
-	case "segments":
+		c.recordSegment(protocol.Segment{Seq: m.Seq, Segment: *m.Segment}, now)
+	case m.Type == protocol.TypeSegments:
 		c.slowPath++
 		c.segmentsArrived(m.Seq, len(m.Segments), data, now)
-	case "error":
-		if c.readyAt.IsZero() && c.follow != nil {
-			// The transcript request was refused: this client will not join.
-			c.joinErr = fmt.Errorf("the server refused the transcript request: %s: %s", m.Code, m.Message)
-			c.markJoined()
-			return
-		}
-		c.other++
-	case "presence":
+	case m.Type == protocol.TypeError && c.readyAt.IsZero() && c.follow != nil:
+		// The transcript request was refused: this client will not join.
+		c.joinErr = fmt.Errorf("the server refused the transcript request: %s: %s", m.Code, m.Message)
+		c.markJoined()
+	case m.Type == protocol.TypePresence:
 		c.presence++
-	case "welcome", "ack":
+	case m.Type == protocol.TypeWelcome, m.Type == protocol.TypeAck:
 	default:
 		c.other++
 	}
+}
+
+// snapshotArrived takes the room's snapshot as of seq: the start of
+// measuring, or with follow the cue to send it; a later one means the
+// server made the client start over.
+func (c *client) snapshotArrived(seq uint64, now time.Time) {
+	if !c.snapshotAt.IsZero() {
+		c.resnapshot++
+		if c.follow == nil {
+			c.lastSeq.Store(seq)
+		}
+		return
+	}
+	c.snapshotAt, c.snapshotSeq = now, seq
+	if c.follow != nil {
+		c.requestDue = true
+		return
+	}
+	c.ready(now, seq)
 }
 
 // ready starts measuring: deliveries are the entries after seq.
@@ -272,15 +257,17 @@ func (c *client) recordEvent(seq uint64, at, now time.Time) {
 	c.lastSeq.Store(seq)
 }
 
-func (c *client) recordSegment(m segmentMessage, now time.Time) {
+// recordSegment takes a segment change: m's Seq and its segment's ID,
+// Final and Updated.
+func (c *client) recordSegment(m protocol.Segment, now time.Time) {
 	if c.follow == nil {
 		c.other++
 		return
 	}
 	c.samples = append(c.samples, sample{
-		seq: m.seq, recvNs: now.UnixNano(), latNs: now.Sub(m.updated).Nanoseconds(), segment: m.id, final: m.final,
+		seq: m.Seq, recvNs: now.UnixNano(), latNs: now.Sub(m.Segment.Updated).Nanoseconds(), segment: m.Segment.ID, final: m.Segment.Final,
 	})
-	c.lastSeq.Store(m.seq)
+	c.lastSeq.Store(m.Seq)
 }
 
 // segmentsArrived takes the channel's answer to the transcript request: n
@@ -299,62 +286,6 @@ func (c *client) segmentsArrived(seq uint64, n int, data []byte, now time.Time) 
 		c.backlogFrame = bytes.Clone(data)
 	}
 	c.ready(now, seq)
-}
-
-// The server writes every event message in its struct's field order:
-// {"type":"event","seq":N,"event":{"seq":N,"time":"...",...},"changes":...}.
-var (
-	eventHead  = []byte(`{"type":"event","seq":`)
-	eventInner = []byte(`,"event":{"seq":`)
-	eventTime  = []byte(`,"time":"`)
-)
-
-// parseEventFast reads seq and the event's time from a message that begins
-// exactly as the server writes events, without scanning the rest: decoding
-// 100,000 messages with encoding/json cost the bench as much CPU as the
-// server spent sending them, CPU the server then lacked. Anything else,
-// including an event laid out differently, returns ok false and goes
-// through the full decoder, so the fast path can be skipped but not fooled.
-func parseEventFast(data []byte) (seq uint64, at time.Time, ok bool) {
-	rest, ok := bytes.CutPrefix(data, eventHead)
-	if !ok {
-		return 0, time.Time{}, false
-	}
-	if seq, rest, ok = cutUint(rest); !ok {
-		return 0, time.Time{}, false
-	}
-	if rest, ok = bytes.CutPrefix(rest, eventInner); !ok {
-		return 0, time.Time{}, false
-	}
-	inner, rest, ok := cutUint(rest)
-	if !ok || inner != seq {
-		return 0, time.Time{}, false
-	}
-	if rest, ok = bytes.CutPrefix(rest, eventTime); !ok {
-		return 0, time.Time{}, false
-	}
-	end := bytes.IndexByte(rest, '"')
-	if end < 0 {
-		return 0, time.Time{}, false
-	}
-	at, err := time.Parse(time.RFC3339Nano, string(rest[:end]))
-	if err != nil {
-		return 0, time.Time{}, false
-	}
-	return seq, at, true
-}
-
-// cutUint reads the decimal number b starts with.
-func cutUint(b []byte) (uint64, []byte, bool) {
-	i := 0
-	for i < len(b) && i < 20 && b[i] >= '0' && b[i] <= '9' {
-		i++
-	}
-	n, err := strconv.ParseUint(string(b[:i]), 10, 64)
-	if err != nil {
-		return 0, b, false
-	}
-	return n, b[i:], true
 }
 
 // joinedOK reports, once joined has closed, whether the client got ready:

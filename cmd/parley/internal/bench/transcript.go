@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/server/protocol"
 )
 
 // The transcript kind: viewers follow one channel over the live protocol,
@@ -21,23 +22,19 @@ import (
 // the constant-rate drive, the drain, the tally, the report) is the ws
 // kind's.
 
-const (
-	// maxLateBacklog is the most segments the server sends one request.
-	maxLateBacklog = 10000
-	// prefillBody keeps a batched post under the server's 64 KiB body limit.
-	prefillBody = 60 << 10
-)
+// prefillBody keeps a batched post under the server's 64 KiB body limit.
+const prefillBody = 60 << 10
 
 func (cfg Config) validateTranscript() error {
 	switch {
 	case !rooms.ValidLanguage(cfg.Lang):
 		return fmt.Errorf("bench: --lang %q: use floor or a language tag such as en", cfg.Lang)
-	case cfg.Backlog < 0 || cfg.Backlog > maxLateBacklog:
-		return fmt.Errorf("bench: --backlog must be between 0 and %d", maxLateBacklog)
+	case cfg.Backlog < 0 || cfg.Backlog > protocol.MaxBacklog:
+		return fmt.Errorf("bench: --backlog must be between 0 and %d", protocol.MaxBacklog)
 	case cfg.Prefill < 0 || cfg.Late < 0:
 		return errors.New("bench: --prefill and --late must not be negative")
-	case cfg.Late > 0 && (cfg.LateBacklog < 1 || cfg.LateBacklog > maxLateBacklog):
-		return fmt.Errorf("bench: --late-backlog must be between 1 and %d", maxLateBacklog)
+	case cfg.Late > 0 && (cfg.LateBacklog < 1 || cfg.LateBacklog > protocol.MaxBacklog):
+		return fmt.Errorf("bench: --late-backlog must be between 1 and %d", protocol.MaxBacklog)
 	case cfg.LateOnly && cfg.Late < 1:
 		return errors.New("bench: --late-only needs --late of at least 1")
 	}
@@ -47,13 +44,7 @@ func (cfg Config) validateTranscript() error {
 // transcriptRequest is the live message that follows lang, asking for
 // backlog recent segments (0: the server's default).
 func transcriptRequest(id, lang string, backlog int) []byte {
-	m := struct {
-		Type    string   `json:"type"`
-		ID      string   `json:"id"`
-		Langs   []string `json:"langs"`
-		Backlog int      `json:"backlog,omitempty"`
-	}{"transcript", id, []string{lang}, backlog}
-	b, _ := json.Marshal(m)
+	b, _ := json.Marshal(protocol.ClientMessage{Type: protocol.TypeTranscript, ID: id, Langs: []string{lang}, Backlog: backlog})
 	return b
 }
 

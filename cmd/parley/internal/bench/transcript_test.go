@@ -2,13 +2,12 @@ package bench
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/server/protocol"
 )
 
 func smallTranscriptConfig(u *url.URL) Config {
@@ -127,7 +126,7 @@ func TestBenchTranscriptWarmsUpAnEmptyChannel(t *testing.T) {
 func TestBenchTranscriptLateOnlyFetchesTheWholeShortChannel(t *testing.T) {
 	u := startServer(t)
 	cfg := smallTranscriptConfig(u)
-	cfg.LateOnly, cfg.Clients, cfg.Events, cfg.Prefill, cfg.Late, cfg.LateBacklog = true, 0, 0, 120, 1, maxLateBacklog
+	cfg.LateOnly, cfg.Clients, cfg.Events, cfg.Prefill, cfg.Late, cfg.LateBacklog = true, 0, 0, 120, 1, protocol.MaxBacklog
 	rep, err := Run(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -144,15 +143,13 @@ func TestBenchTranscriptLateOnlyFetchesTheWholeShortChannel(t *testing.T) {
 func benchViewerWith(base uint64, changes ...sample) *client {
 	c := newClient(0, len(changes))
 	c.follow = transcriptRequest("t", "en", 0)
-	c.handle([]byte(`{"type":"snapshot","snapshot":{"seq":3}}`), benchTimeAt(0))
+	c.handle(snapshotFrame(3), benchTimeAt(0))
 	if !c.requestDue {
 		panic("the snapshot should have made the viewer ask for the transcript")
 	}
-	c.handle([]byte(`{"type":"segments","lang":"en","seq":`+benchItoa(base)+`,"segments":[{"id":1,"seq":1}]}`), benchTimeAt(1))
+	c.handle(segmentsFrame(base, rooms.Segment{ID: 1, Seq: 1, Lang: "en"}), benchTimeAt(1))
 	for i, ch := range changes {
-		msg, _ := json.Marshal(testSegmentMsg{Type: "segment", Lang: "en", Seq: ch.seq,
-			Segment: rooms.Segment{ID: ch.segment, Seq: ch.seq, Lang: "en", Text: "x", Final: ch.final, Updated: benchTimeAt(0)}})
-		c.handle(msg, benchTimeAt(i+2))
+		c.handle(segmentFrame(ch.seq, rooms.Segment{ID: ch.segment, Seq: ch.seq, Lang: "en", Text: "x", Final: ch.final, Updated: benchTimeAt(0)}), benchTimeAt(i+2))
 	}
 	return c
 }
@@ -178,63 +175,6 @@ func TestTallyChecksSegmentsAreAsPosted(t *testing.T) {
 	d := tallyDelivery(clients, cmds)
 	if d.Expected != 10 || d.Delivered != 9 || d.Missing != 1 || d.NotAsPosted != 2 || d.DuplicateOrOutOfOrder != 1 || d.Foreign != 0 {
 		t.Errorf("delivery = %+v", d)
-	}
-}
-
-// testSegmentMsg is laid out as the server's segment message.
-type testSegmentMsg struct {
-	Type    string        `json:"type"`
-	Lang    string        `json:"lang"`
-	Seq     uint64        `json:"seq"`
-	Segment rooms.Segment `json:"segment"`
-}
-
-func TestParseSegmentFastAgreesWithTheDecoderOrDeclines(t *testing.T) {
-	at := time.Date(2026, 11, 26, 18, 44, 30, 123456789, time.UTC)
-	for _, seg := range []rooms.Segment{
-		{ID: 40, Seq: 42, Lang: "en", Text: `She said "no" \ <then> left`, Final: true, Start: at.Add(-time.Second), Updated: at,
-			Speaker: &rooms.Speaker{Sub: "s", Name: `"updated":"2020-01-01T00:00:00Z"`}},
-		{ID: 42, Seq: 42, Lang: "pt-br", Text: "", Updated: at},
-		{ID: 7, Seq: 42, Lang: "en", Text: "fixed", Final: true, Corrected: true, Updated: at, Request: "r1", AgendaItem: "3"},
-	} {
-		data, err := json.Marshal(testSegmentMsg{Type: "segment", Lang: seg.Lang, Seq: 42, Segment: seg})
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, ok := parseSegmentFast(data)
-		var w wireMessage
-		if err := json.Unmarshal(data, &w); err != nil {
-			t.Fatal(err)
-		}
-		if !ok || m.seq != w.Seq || m.id != w.Segment.ID || m.final != w.Segment.Final || !m.updated.Equal(w.Segment.Updated) {
-			t.Errorf("fast = %+v %v, decoder = %+v", m, ok, w.Segment)
-		}
-	}
-	for _, other := range []string{
-		`{"type":"segment","lang":"en","seq":42,"segment":{"id":40,"seq":41,"lang":"en","text":"x","final":true,"start":"2026-11-26T18:44:30Z","updated":"2026-11-26T18:44:30Z"}}`, // seqs disagree
-		`{"lang":"en","type":"segment","seq":42,"segment":{"id":40,"seq":42,"lang":"en","text":"x","final":true,"start":"2026-11-26T18:44:30Z","updated":"2026-11-26T18:44:30Z"}}`, // another order
-		`{"type":"segment","lang":"en","seq":42,"segment":{"id":40,"seq":42,"lang":"en","text":"x","final":1,"start":"2026-11-26T18:44:30Z","updated":"2026-11-26T18:44:30Z"}}`,
-		`{"type":"segment","lang":"en","seq":42,"segment":{"id":40,"seq":42,"lang":"en","text":"x\","final":true}}`, // unterminated text
-		`{"type":"segment","lang":"en","seq":42,"segment":{"id":40,"seq":42,"lang":"en","text":"x","final":true,"start":"2026-11-26T18:44:30Z","updated":"soon"}}`,
-		`{"type":"segments","lang":"en","seq":42,"segments":[]}`,
-	} {
-		if m, ok := parseSegmentFast([]byte(other)); ok {
-			t.Errorf("fast path accepted %s as %+v", other, m)
-		}
-	}
-
-	segs := []rooms.Segment{{ID: 1, Seq: 1, Text: `{"id":2}`}, {ID: 3, Seq: 4, Speaker: &rooms.Speaker{Name: `{"id":`}}}
-	data, _ := json.Marshal(struct {
-		Type     string          `json:"type"`
-		Lang     string          `json:"lang"`
-		Seq      uint64          `json:"seq"`
-		Segments []rooms.Segment `json:"segments"`
-	}{"segments", "en", 4, segs})
-	if seq, n, ok := parseSegmentsFast(data); !ok || seq != 4 || n != 2 {
-		t.Errorf("parseSegmentsFast = %d, %d, %v; want 4, 2, true", seq, n, ok)
-	}
-	if _, _, ok := parseSegmentsFast([]byte(`{"type":"segments","lang":"en","seq":4,"segments":[{"id":1}`)); ok {
-		t.Error("parseSegmentsFast accepted a truncated message")
 	}
 }
 
