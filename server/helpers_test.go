@@ -71,7 +71,7 @@ func serveWithin(t testing.TB, store rooms.Store, limits server.HTTPLimits, log 
 	// As cmd/parley/wire.go joins them.
 	svc := rooms.NewService(store, log, now, opts...)
 	transcripts := rooms.NewTranscripts(svc, log)
-	hub := live.New(live.Config{Rooms: svc, Transcripts: transcripts, Log: log, Codes: server.ProtocolError})
+	hub := live.New(live.Config{Rooms: svc, Transcripts: transcripts, Log: log, Describe: server.ProtocolError})
 	hub.Start()
 	parley := server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: v, Live: hub, Log: log})
 	srv := httptest.NewUnstartedServer(parley)

@@ -38,9 +38,9 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// ProtocolError names err for the live protocol: the code of the HTTP API,
-// and whether it is the server's fault.
-func ProtocolError(err error) (code string, fault bool) {
-	status, code := classify(err)
-	return code, status >= http.StatusInternalServerError
+// ProtocolError says what a live client reads about err: the code and plain
+// message of the HTTP API.
+func ProtocolError(err error) live.Problem {
+	p := describe(err)
+	return live.Problem{Code: p.code, Message: p.message, Fault: p.serverFault, Outage: p.outage}
 }

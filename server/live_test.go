@@ -42,6 +42,12 @@ func TestLiveBadFramesGetErrorsAndTheRoomStaysUp(t *testing.T) {
 		if m.Type != "error" || m.Code != f.code || !strings.Contains(m.Message, f.mentions) {
 			t.Errorf("%s: got %+v, want %s mentioning %q", f.frame, m, f.code, f.mentions)
 		}
+		// A plain message, not the wrap chain that goes to the logs.
+		for _, chain := range []string{`room "plenary"`, "not possible now:", "invalid:", "forbidden:"} {
+			if strings.Contains(m.Message, chain) {
+				t.Errorf("%s: message %q carries the wrap chain (%q)", f.frame, m.Message, chain)
+			}
+		}
 	}
 	c.Send(map[string]any{"type": "ping", "id": "p1"})
 	if m := c.Next(); m.Type != "pong" || m.ID != "p1" {

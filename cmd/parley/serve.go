@@ -144,6 +144,7 @@ func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger) (rooms.St
 	if err != nil {
 		return nil, fmt.Errorf("serve: --redis: %w", err)
 	}
+	redisstore.LogTo(log)
 	store := redisstore.New(redis.NewClient(opts), cfg.RedisPrefix)
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

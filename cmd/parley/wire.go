@@ -26,7 +26,7 @@ func wire(store rooms.Store, verifier *auth.Verifier, origins []string, log *slo
 	transcripts := rooms.NewTranscripts(svc, log)
 	hub := live.New(live.Config{
 		Rooms: svc, Transcripts: transcripts, Log: log,
-		Codes: server.ProtocolError, AllowedOrigins: origins,
+		Describe: server.ProtocolError, AllowedOrigins: origins,
 	})
 	hub.Start()
 	return &node{

@@ -3,7 +3,7 @@
 // out to its WebSocket clients, lets them resume by seq, counts presence and
 // takes their commands and caption lines. It hands package server a handler
 // to mount and never imports it: server authenticates the request, and maps
-// errors to statuses and protocol codes for it (Config.Codes).
+// errors to statuses and protocol codes for it (Config.Describe).
 //
 // Goroutines: a Hub runs one loop (presence, idle caption lines) and one
 // watcher per log it serves, from Start until Close. Each connection has

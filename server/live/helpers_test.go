@@ -41,7 +41,7 @@ func newHarness(t testing.TB) *harness {
 	}
 	svc := rooms.NewService(store, log, nil)
 	h := &harness{rooms: svc, transcripts: rooms.NewTranscripts(svc, log)}
-	h.hub = live.New(live.Config{Rooms: svc, Transcripts: h.transcripts, Log: log, Codes: codes})
+	h.hub = live.New(live.Config{Rooms: svc, Transcripts: h.transcripts, Log: log, Describe: codes})
 	h.hub.Start()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /rooms/{room}/ws", func(w http.ResponseWriter, r *http.Request) {
@@ -66,18 +66,16 @@ func newHarness(t testing.TB) *harness {
 }
 
 // codes names errors as package server does, for what these tests send.
-func codes(err error) (string, bool) {
-	switch {
-	case errors.Is(err, rooms.ErrNotFound):
-		return "not_found", false
-	case errors.Is(err, rooms.ErrForbidden):
-		return "forbidden", false
-	case errors.Is(err, rooms.ErrInvalid):
-		return "invalid", false
-	case errors.Is(err, rooms.ErrState):
-		return "not_now", false
+func codes(err error) live.Problem {
+	for sentinel, code := range map[error]string{
+		rooms.ErrNotFound: "not_found", rooms.ErrForbidden: "forbidden",
+		rooms.ErrInvalid: "invalid", rooms.ErrState: "not_now",
+	} {
+		if errors.Is(err, sentinel) {
+			return live.Problem{Code: code, Message: err.Error()}
+		}
 	}
-	return "internal", true
+	return live.Problem{Code: "internal", Message: "internal", Fault: true}
 }
 
 func session(r *http.Request) live.Session {

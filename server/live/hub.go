@@ -33,16 +33,24 @@ const (
 // ErrShuttingDown refuses a connection while the hub closes.
 var ErrShuttingDown = errors.New("the server is shutting down; reconnect shortly")
 
+// Problem is what a client is told about a failed request: a stable code
+// and a plain message without internals. Fault marks the server's own
+// failure (logged at ERROR), Outage an unavailable dependency (logged at
+// WARN); neither is logged otherwise.
+type Problem struct {
+	Code, Message string
+	Fault, Outage bool
+}
+
 // Config is what a Hub serves and how it reports errors.
 type Config struct {
 	Rooms       *rooms.Service
 	Transcripts *rooms.Transcripts
 	Log         *slog.Logger
-	// Codes names err for the protocol: its error code, and whether it is
-	// the server's fault (then it is logged and the client reads a plain
-	// message without internals). Package server provides it, as the one
-	// place that maps domain errors.
-	Codes func(err error) (code string, fault bool)
+	// Describe says what a client reads about err and how the server logs
+	// it. Package server provides it, as the one place that maps domain
+	// errors.
+	Describe func(err error) Problem
 	// AllowedOrigins are the browser origins, besides the server's own, that
 	// may open live connections ("*" for any).
 	AllowedOrigins []string

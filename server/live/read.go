@@ -94,14 +94,15 @@ func (c *client) caption(ctx context.Context, m protocol.ClientMessage) (rooms.S
 	return t.Write(ctx, c.room, c.who, m.Lang, m.Text, m.Final)
 }
 
-// fail answers request id with err's code; server faults are logged and
-// answered without internals.
+// fail answers request id with what the client may read of err; the wrap
+// chain goes to the log only, for faults and outages.
 func (c *client) fail(ctx context.Context, id, what string, err error) {
-	code, fault := c.hub.cfg.Codes(err)
-	msg := err.Error()
-	if fault {
+	p := c.hub.cfg.Describe(err)
+	switch {
+	case p.Fault:
 		c.logger().ErrorContext(ctx, "live request failed", "what", what, "err", err)
-		msg = "the server could not complete the request; it has been logged"
+	case p.Outage:
+		c.logger().WarnContext(ctx, "live request failed: unavailable", "what", what, "err", err)
 	}
-	c.reply(protocol.Error{Type: protocol.TypeError, ID: id, Code: code, Message: msg})
+	c.reply(protocol.Error{Type: protocol.TypeError, ID: id, Code: p.Code, Message: p.Message})
 }

@@ -36,7 +36,7 @@ func startServer(t *testing.T) *url.URL {
 	// As cmd/parley/wire.go joins them.
 	svc := rooms.NewService(store, log, nil)
 	transcripts := rooms.NewTranscripts(svc, log)
-	hub := live.New(live.Config{Rooms: svc, Transcripts: transcripts, Log: log, Codes: server.ProtocolError})
+	hub := live.New(live.Config{Rooms: svc, Transcripts: transcripts, Log: log, Describe: server.ProtocolError})
 	hub.Start()
 	srv := httptest.NewServer(server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: verifier, Live: hub, Log: log}))
 	// Cleanups run last-in first-out: connections, then listener, then store.
