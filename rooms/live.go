@@ -1,55 +1,9 @@
 package rooms
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"slices"
-	"sync"
 	"time"
 )
-
-// Follower is implemented by stores shared between nodes (Redis): it lets a
-// node learn promptly of events another node appended.
-type Follower interface {
-	// Follow calls fn for each event of the log after seq, in order, as
-	// they are appended, until ctx is done or fn returns an error.
-	Follow(ctx context.Context, log LogID, after uint64, fn func(Event) error) error
-}
-
-// Watch keeps room's state current with events appended by other nodes, so
-// observers see them promptly, until ctx is done. With a store that is not
-// shared it returns at once: every event passes through this node.
-func (s *Service) Watch(ctx context.Context, roomID string) error {
-	if _, ok := s.store.(Follower); !ok {
-		return nil
-	}
-	r, err := s.existing(ctx, roomID)
-	if err != nil {
-		return err
-	}
-	return watchLog(ctx, s.store, RoomLog(roomID), &r.mu, r.state, s.applied(roomID, r.state))
-}
-
-// watchLog folds into f, under mu, whatever other nodes append to log id,
-// until ctx is done, which is the normal end. store must be a Follower.
-func watchLog(ctx context.Context, store Store, id LogID, mu *sync.Mutex, f folded, applied func(Event)) error {
-	mu.Lock()
-	after := f.lastSeq()
-	mu.Unlock()
-	err := store.(Follower).Follow(ctx, id, after, func(e Event) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if e.Seq > f.lastSeq() {
-			return catchUp(ctx, store, id, f, applied)
-		}
-		return nil
-	})
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return nil
-	}
-	return fmt.Errorf("log %q: watch: %w", id, err)
-}
 
 // Snapshot keys that an event can change; a live client replaces each key an
 // event message carries.

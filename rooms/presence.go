@@ -63,32 +63,32 @@ func bump(m map[string]int, key string, delta int) {
 }
 
 // PresenceBoard is implemented by stores shared between nodes: each node
-// posts its own counts for a room, and anyone reads the sum.
+// posts its own counts for the rooms it serves, and reads the sum over
+// every node.
 type PresenceBoard interface {
-	// PostPresence records node's counts for room; they count until they
-	// are posted again or ttl passes, so a node that dies drops out.
-	PostPresence(ctx context.Context, room, node string, p Presence, ttl time.Duration) error
-	// RoomPresence sums the live counts of every node for room.
-	RoomPresence(ctx context.Context, room string) (Presence, error)
+	// SharePresence posts node's counts for each room of local, all in one
+	// round trip, and returns for each of those rooms the sum of the counts
+	// every node posted that still count. Counts count until their node
+	// posts them again or ttl passes by the store's own clock, so the
+	// nodes' clocks need not agree and a node that dies drops out.
+	SharePresence(ctx context.Context, node string, local map[string]Presence, ttl time.Duration) (map[string]Presence, error)
 }
 
 // presenceTTL is how long a node's counts live without being posted again.
 const presenceTTL = 5 * time.Second
 
-// SharePresence posts this node's counts for room and returns the room's
-// counts across nodes. With a store that is not shared, this node's counts
-// are the room's.
-func (s *Service) SharePresence(ctx context.Context, room string, local Presence) (Presence, error) {
+// SharePresence posts this node's counts for each room of local and
+// returns each room's counts across nodes. Call it once for all rooms, not
+// once per room. With a store that is not shared, or when the store fails,
+// this node's counts are the rooms' (with the error).
+func (s *Service) SharePresence(ctx context.Context, local map[string]Presence) (map[string]Presence, error) {
 	board, ok := s.store.(PresenceBoard)
-	if !ok {
+	if !ok || len(local) == 0 {
 		return local, nil
 	}
-	if err := board.PostPresence(ctx, room, s.node, local, presenceTTL); err != nil {
-		return local, fmt.Errorf("room %q: post presence: %w", room, err)
-	}
-	all, err := board.RoomPresence(ctx, room)
+	all, err := board.SharePresence(ctx, s.node, local, presenceTTL)
 	if err != nil {
-		return local, fmt.Errorf("room %q: read presence: %w", room, err)
+		return local, fmt.Errorf("share presence of %d rooms: %w", len(local), err)
 	}
 	return all, nil
 }

@@ -28,7 +28,8 @@ func ValidRoomID(id string) bool { return roomIDPattern.MatchString(id) }
 // memory, catches up from the log before every decision, and appends with
 // compare-and-append so that several nodes sharing a store agree.
 //
-// Locks: createMu, then a room's mu, then mu.
+// Locks: createMu, then a room's mu, then the rooms' cache, then mu (see
+// the package doc).
 type Service struct {
 	store Store
 	log   *slog.Logger
@@ -44,18 +45,21 @@ type Service struct {
 	// this node.
 	createMu sync.Mutex
 
-	mu    sync.Mutex
-	rooms map[string]*room
+	rooms *cache[string, *State]
+	// follow reads, for this node, what other nodes append to the logs of
+	// its rooms and transcripts; foldChannel folds the entries of logs
+	// other than rooms' event logs.
+	follow      *follower
+	foldChannel func(ctx context.Context, log LogID, entries []Event)
+
+	mu sync.Mutex
 	// lastLoss is the latest log found shorter than what this node held,
 	// and when.
 	lastLoss   *LostError
 	lastLossAt time.Time
 }
 
-type room struct {
-	mu    sync.Mutex
-	state *State
-}
+type room = entry[*State]
 
 // DefaultMaxRooms is how many rooms a store may hold unless WithMaxRooms
 // says otherwise: far more than the sessions of a week-long conference, few
@@ -76,7 +80,11 @@ func NewService(store Store, log *slog.Logger, now func() time.Time, opts ...Opt
 	if now == nil {
 		now = time.Now
 	}
-	s := &Service{store: store, log: log, now: now, rooms: map[string]*room{}, node: newNodeID(), maxRooms: DefaultMaxRooms}
+	s := &Service{store: store, log: log, now: now, node: newNodeID(), maxRooms: DefaultMaxRooms}
+	s.follow = newFollower(store, log, s.foldFollowed)
+	s.rooms = newCache(now,
+		func(id string) bool { return s.follow.following(RoomLog(id)) },
+		func(_ string, st *State) bool { return st.Closed })
 	for _, o := range opts {
 		o(s)
 	}
@@ -119,7 +127,8 @@ func (s *Service) Create(ctx context.Context, actor Participant, spec RoomSpec) 
 	if err := s.roomFor(ctx, spec.ID); err != nil {
 		return Snapshot{}, err
 	}
-	r := s.room(spec.ID)
+	r, done, _ := s.rooms.get(spec.ID, newState(spec.ID))
+	defer done()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, err := s.store.Append(ctx, RoomLog(spec.ID), 0, []Event{draft(s.now(), actor.Actor(), EvRoomCreated, created)}); err != nil {
@@ -195,10 +204,11 @@ func (s *Service) roomFor(ctx context.Context, id string) error {
 // events it causes. If another node appended first, the command is checked
 // again against the newer state, so it never acts on a stale view.
 func (s *Service) Execute(ctx context.Context, roomID string, actor Participant, cmd Command) (Result, error) {
-	r, err := s.existing(ctx, roomID)
+	r, done, err := s.existing(ctx, roomID)
 	if err != nil {
 		return Result{}, err
 	}
+	defer done()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	appended, err := commit(ctx, s.store, RoomLog(roomID), r.state, func() ([]Event, error) {
@@ -213,10 +223,11 @@ func (s *Service) Execute(ctx context.Context, roomID string, actor Participant,
 
 // addLanguage records that room's transcript has a channel in lang, once.
 func (s *Service) addLanguage(ctx context.Context, roomID string, actor Participant, lang string) error {
-	r, err := s.existing(ctx, roomID)
+	r, done, err := s.existing(ctx, roomID)
 	if err != nil {
 		return err
 	}
+	defer done()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	_, err = commit(ctx, s.store, RoomLog(roomID), r.state, func() ([]Event, error) {
@@ -234,10 +245,11 @@ func (s *Service) addLanguage(ctx context.Context, roomID string, actor Particip
 // View runs fn on room's latest state under its lock; fn must not keep the
 // state or anything it returns that aliases it.
 func (s *Service) View(ctx context.Context, roomID string, fn func(*State)) error {
-	r, err := s.existing(ctx, roomID)
+	r, done, err := s.existing(ctx, roomID)
 	if err != nil {
 		return err
 	}
+	defer done()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := s.catchUp(ctx, r); err != nil {
@@ -261,9 +273,11 @@ func (s *Service) Snapshot(ctx context.Context, roomID string) (Snapshot, error)
 
 // Events returns up to limit events of room after seq (limit <= 0: all).
 func (s *Service) Events(ctx context.Context, roomID string, after uint64, limit int) ([]Event, error) {
-	if _, err := s.existing(ctx, roomID); err != nil {
+	_, done, err := s.existing(ctx, roomID)
+	if err != nil {
 		return nil, err
 	}
+	done()
 	return s.store.Read(ctx, RoomLog(roomID), after, limit)
 }
 
@@ -308,48 +322,33 @@ func (s *Service) fault(ctx context.Context, err error) error {
 	return err
 }
 
-func (s *Service) room(id string) *room {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.rooms[id]
-	if !ok {
-		r = &room{state: NewState(id)}
-		s.rooms[id] = r
-	}
-	return r
+func newState(id string) func() (*State, error) {
+	return func() (*State, error) { return NewState(id), nil }
 }
 
-// existing returns the cached room, loading it from the store if another
-// node opened it, or ErrNotFound. Unknown ids are not cached, so probing
-// for rooms cannot grow memory.
-func (s *Service) existing(ctx context.Context, id string) (*room, error) {
+// existing returns the cached room, pinned until done is called, loading
+// it if another node opened it or it was evicted, or ErrNotFound. Unknown
+// ids are not cached, so probing for rooms cannot grow memory.
+func (s *Service) existing(ctx context.Context, id string) (r *room, done func(), err error) {
 	if !ValidRoomID(id) {
-		return nil, fmt.Errorf("%w: there is no room %q", ErrNotFound, id)
+		return nil, nil, fmt.Errorf("%w: there is no room %q", ErrNotFound, id)
 	}
-	s.mu.Lock()
-	r, ok := s.rooms[id]
-	s.mu.Unlock()
-	if ok {
-		return r, nil
+	if r, done, _ := s.rooms.get(id, nil); r != nil {
+		return r, done, nil
 	}
 	seq, err := s.store.LastSeq(ctx, RoomLog(id))
 	if err != nil {
-		return nil, fmt.Errorf("room %q: %w", id, err)
+		return nil, nil, fmt.Errorf("room %q: %w", id, err)
 	}
 	if seq == 0 {
-		return nil, fmt.Errorf("%w: there is no room %q", ErrNotFound, id)
+		return nil, nil, fmt.Errorf("%w: there is no room %q", ErrNotFound, id)
 	}
-	return s.room(id), nil
+	r, done, _ = s.rooms.get(id, newState(id))
+	return r, done, nil
 }
 
 // forget drops r from the cache, unless another has taken its place.
-func (s *Service) forget(r *room) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.rooms[r.state.ID] == r {
-		delete(s.rooms, r.state.ID)
-	}
-}
+func (s *Service) forget(r *room) { s.rooms.drop(r.state.ID, r) }
 
 // catchUp folds in whatever the log holds beyond the cached state.
 func (s *Service) catchUp(ctx context.Context, r *room) error {

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -20,19 +19,20 @@ type Transcripts struct {
 	now       func() time.Time
 	observers observers[TranscriptObserver]
 
-	mu       sync.Mutex
-	channels map[LogID]*channel
+	channels *cache[LogID, *Channel]
 }
 
-type channel struct {
-	mu    sync.Mutex
-	state *Channel
-}
+type channel = entry[*Channel]
 
 // NewTranscripts returns the transcript side of svc's rooms, kept in svc's
-// store.
+// store. Give each Service one.
 func NewTranscripts(svc *Service, log *slog.Logger) *Transcripts {
-	return &Transcripts{store: svc.store, rooms: svc, log: log, now: svc.now, channels: map[LogID]*channel{}}
+	t := &Transcripts{store: svc.store, rooms: svc, log: log, now: svc.now}
+	// A channel goes with its room: once the room is evicted (closed,
+	// or idle), nothing writes the channel.
+	t.channels = newCache(svc.now, svc.follow.following, func(id LogID, _ *Channel) bool { return !svc.rooms.has(id.Room) })
+	svc.foldChannel = t.foldFollowed
+	return t
 }
 
 // CaptionResult is what a caption post did.
@@ -238,10 +238,11 @@ const listLanguageWait = 10 * time.Second
 // lock and hands done the state after it with the segments it changed. A
 // caller gone while it waited for the lock appends nothing.
 func (t *Transcripts) commitTo(ctx context.Context, room, lang string, decide func(*Channel) ([]Event, error), done func(*Channel, []Segment)) error {
-	ch, err := t.channel(room, lang)
+	ch, unpin, err := t.channel(room, lang)
 	if err != nil {
 		return err
 	}
+	defer unpin()
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	if err := ctx.Err(); err != nil {
@@ -328,10 +329,11 @@ func (t *Transcripts) View(ctx context.Context, room, lang string, fn func(*Chan
 		fn(NewChannel(room, lang))
 		return nil
 	}
-	ch, err := t.channel(room, lang)
+	ch, done, err := t.channel(room, lang)
 	if err != nil {
 		return err
 	}
+	defer done()
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	if err := catchUp(ctx, t.store, TranscriptLog(room, lang), ch.state, t.applied(room, lang, ch.state)); err != nil {
@@ -345,12 +347,7 @@ func (t *Transcripts) View(ctx context.Context, room, lang string, fn func(*Chan
 // Run it now and then; with several nodes, whichever runs first finishes a
 // line and the others find it finished.
 func (t *Transcripts) FinishIdle(ctx context.Context) {
-	t.mu.Lock()
-	ids := make([]LogID, 0, len(t.channels))
-	for id := range t.channels {
-		ids = append(ids, id)
-	}
-	t.mu.Unlock()
+	ids := t.channels.keys()
 	system := Actor{Sub: "system", Role: "system"}
 	for _, id := range ids {
 		if !t.idleLine(id, LineIdle) {
@@ -375,51 +372,54 @@ func (t *Transcripts) FinishIdle(ctx context.Context) {
 // idleLine reports whether the cached channel id has a line being written
 // that nobody has added to for idle, without asking the store.
 func (t *Transcripts) idleLine(id LogID, idle time.Duration) bool {
-	t.mu.Lock()
-	ch := t.channels[id]
-	t.mu.Unlock()
+	ch, done := t.channels.peek(id)
+	if ch == nil {
+		return false // evicted meanwhile
+	}
+	defer done()
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	open, ok := ch.state.Open()
 	return ok && t.now().Sub(open.Updated) >= idle
 }
 
-// Watch keeps room's channel lang current with entries other nodes append,
-// until ctx is done, as Service.Watch does for the room log.
-func (t *Transcripts) Watch(ctx context.Context, room, lang string) error {
-	if _, ok := t.store.(Follower); !ok {
-		return nil
+// Follow keeps room's channel lang current, from seq on, with entries
+// other nodes append, and keeps it cached, until release is called, as
+// Service.Follow does for the room log.
+func (t *Transcripts) Follow(room, lang string, seq uint64) (release func()) {
+	return t.rooms.follow.add(TranscriptLog(room, lang), seq)
+}
+
+// foldFollowed folds into the cached channel what the follower read.
+func (t *Transcripts) foldFollowed(ctx context.Context, id LogID, entries []Event) {
+	lang, ok := TranscriptLanguage(id)
+	if !ok {
+		return
 	}
-	ch, err := t.channel(room, lang)
-	if err != nil {
-		return err
+	ch, done, _ := t.channels.get(id, nil)
+	if ch == nil {
+		return // not cached: folded afresh from the log on next use
 	}
-	return watchLog(ctx, t.store, TranscriptLog(room, lang), &ch.mu, ch.state, t.applied(room, lang, ch.state))
+	defer done()
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if err := foldRead(ctx, t.store, id, ch.state, entries, t.applied(id.Room, lang, ch.state)); err != nil {
+		t.log.WarnContext(ctx, "folding another node's captions failed; the next use catches up", "room", id.Room, "lang", lang, "err", err)
+	}
 }
 
 // MaxLanguages bounds a room's transcript channels, so made-up language
 // tags cannot grow a node's memory without end.
 const MaxLanguages = 64
 
-func (t *Transcripts) channel(room, lang string) (*channel, error) {
-	id := TranscriptLog(room, lang)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if ch, ok := t.channels[id]; ok {
-		return ch, nil
-	}
-	n := 0
-	for other := range t.channels {
-		if other.Room == room {
-			n++
+// channel returns room's channel lang, pinned until done is called.
+func (t *Transcripts) channel(room, lang string) (ch *channel, done func(), err error) {
+	return t.channels.get(TranscriptLog(room, lang), func() (*Channel, error) {
+		if t.channels.countLocked(func(id LogID) bool { return id.Room == room }) >= MaxLanguages {
+			return nil, fmt.Errorf("%w: room %q has %d transcript languages already", ErrInvalid, room, MaxLanguages)
 		}
-	}
-	if n >= MaxLanguages {
-		return nil, fmt.Errorf("%w: room %q has %d transcript languages already", ErrInvalid, room, MaxLanguages)
-	}
-	ch := &channel{state: NewChannel(room, lang)}
-	t.channels[id] = ch
-	return ch, nil
+		return NewChannel(room, lang), nil
+	})
 }
 
 func (t *Transcripts) applied(room, lang string, c *Channel) func(Event) {

@@ -25,6 +25,7 @@ type api struct {
 	url    string
 	secret []byte
 	client *http.Client // what do sends requests with
+	rooms  *rooms.Service
 }
 
 func newAPI(t testing.TB) *api {
@@ -34,7 +35,7 @@ func newAPI(t testing.TB) *api {
 
 func newAPIWithin(t testing.TB, limits server.HTTPLimits) *api {
 	t.Helper()
-	return serveWithin(t, openFilestore(t), limits, slog.New(slog.DiscardHandler), nil)
+	return serveWithin(t, openFilestore(t), limits, slog.New(slog.DiscardHandler), nil, nil)
 }
 
 // openFilestore opens an embedded store in a fresh directory, closed when
@@ -56,12 +57,12 @@ func serveStore(t testing.TB, store rooms.Store) *api {
 // serveService serves a room service over store that logs to log, on the
 // clock now (nil: the wall clock), with opts.
 func serveService(t testing.TB, store rooms.Store, log *slog.Logger, now func() time.Time, opts ...rooms.Option) *api {
-	return serveWithin(t, store, server.DefaultHTTPLimits, log, now, opts...)
+	return serveWithin(t, store, server.DefaultHTTPLimits, log, now, nil, opts...)
 }
 
 // serveWithin serves over store with the http.Server `parley serve` runs,
-// within limits.
-func serveWithin(t testing.TB, store rooms.Store, limits server.HTTPLimits, log *slog.Logger, now func() time.Time, opts ...rooms.Option) *api {
+// within limits; tune, if not nil, changes the live hub's config.
+func serveWithin(t testing.TB, store rooms.Store, limits server.HTTPLimits, log *slog.Logger, now func() time.Time, tune func(*live.Config), opts ...rooms.Option) *api {
 	t.Helper()
 	secret := []byte("test-secret-of-enough-length-for-hs256")
 	v, err := auth.NewVerifier(secret, nil)
@@ -71,7 +72,11 @@ func serveWithin(t testing.TB, store rooms.Store, limits server.HTTPLimits, log 
 	// As cmd/parley/wire.go joins them.
 	svc := rooms.NewService(store, log, now, opts...)
 	transcripts := rooms.NewTranscripts(svc, log)
-	hub := live.New(live.Config{Rooms: svc, Transcripts: transcripts, Log: log, Describe: server.ProtocolError})
+	cfg := live.Config{Rooms: svc, Transcripts: transcripts, Log: log, Describe: server.ProtocolError}
+	if tune != nil {
+		tune(&cfg)
+	}
+	hub := live.New(cfg)
 	hub.Start()
 	parley := server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: v, Live: hub, Log: log})
 	srv := httptest.NewUnstartedServer(parley)
@@ -79,7 +84,7 @@ func serveWithin(t testing.TB, store rooms.Store, limits server.HTTPLimits, log 
 	srv.Start()
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { hub.Close(context.Background()) })
-	return &api{url: srv.URL, secret: secret, client: http.DefaultClient}
+	return &api{url: srv.URL, secret: secret, client: http.DefaultClient, rooms: svc}
 }
 
 func (a *api) token(t testing.TB, room, role, sub string, mutate func(*auth.Claims)) string {

@@ -9,6 +9,7 @@
 //	<prefix>:{<room>}:log:<channel>        the same, for each other log of the room
 //	<prefix>:{<room>}:balance              hash: requests, turns, seconds, measure, seq, dimensions
 //	<prefix>:{<room>}:balance:<dimension>  hash: <category>.requests, .turns, .seconds, .target
+//	<prefix>:{<room>}:presence             hash: node = "<until, Redis ms> <counts JSON>"
 //	<prefix>:rooms                         set of the ids of rooms with events
 //	<prefix>:ping                          written by Ping, expires in seconds
 //
@@ -28,6 +29,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -40,11 +42,18 @@ import (
 type Store struct {
 	c      redis.UniversalClient
 	prefix string
+
+	mu sync.Mutex
+	// tail is Follow's client, made on first use: a connection of its own,
+	// so a blocked XREAD never holds one that commands need.
+	tail *redis.Client
 }
 
 var (
 	_ rooms.Store         = (*Store)(nil)
 	_ rooms.BalanceMirror = (*Store)(nil)
+	_ rooms.Follower      = (*Store)(nil)
+	_ rooms.PresenceBoard = (*Store)(nil)
 )
 
 // New returns a store that keeps its keys under prefix ("parley" if empty)
@@ -237,9 +246,15 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close implements rooms.Store by closing the client.
+// Close implements rooms.Store by closing the clients.
 func (s *Store) Close() error {
-	if err := s.c.Close(); err != nil {
+	err := s.c.Close()
+	s.mu.Lock()
+	if s.tail != nil {
+		err = errors.Join(err, s.tail.Close())
+	}
+	s.mu.Unlock()
+	if err != nil {
 		return fmt.Errorf("redisstore: close: %w", err)
 	}
 	return nil
@@ -316,104 +331,4 @@ func (s *Store) MirrorBalance(ctx context.Context, room string, seq uint64, b ro
 		return fmt.Errorf("redisstore: mirror balance of room %q: %w", room, fault(ctx, err))
 	}
 	return nil
-}
-
-// followBlock is how long one XREAD of Follow waits for new events. The
-// client cannot abandon a blocked read, so it is also how late Follow may
-// notice that its context is done.
-const followBlock = 5 * time.Second
-
-// Follow calls fn for each event of room with Seq > after, in order: first
-// those already in the log, then each new one as it is appended, by any
-// node. It returns fn's error if fn fails, ctx.Err() once ctx is done
-// (noticed within followBlock), or an error wrapping Redis's.
-func (s *Store) Follow(ctx context.Context, id rooms.LogID, after uint64, fn func(rooms.Event) error) error {
-	key := s.logKey(id)
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		streams, err := s.c.XRead(ctx, &redis.XReadArgs{
-			Streams: []string{key},
-			ID:      entryID(after),
-			Count:   page,
-			Block:   followBlock,
-		}).Result()
-		if errors.Is(err, redis.Nil) {
-			continue // nothing new within followBlock
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return fmt.Errorf("redisstore: follow log %q: %w", id, err)
-		}
-		for _, stream := range streams {
-			for _, m := range stream.Messages {
-				e, seq, err := decodeEntry(m)
-				if err != nil {
-					return fmt.Errorf("redisstore: follow log %q: %w", id, err)
-				}
-				if err := fn(e); err != nil {
-					return err
-				}
-				after = seq
-			}
-		}
-	}
-}
-
-var _ rooms.PresenceBoard = (*Store)(nil)
-
-// presenceKey is a hash of each node's counts for a room: field = node,
-// value = {"until": unix ms, "p": counts}.
-func (s *Store) presenceKey(room string) string { return s.prefix + ":{" + room + "}:presence" }
-
-type postedPresence struct {
-	Until    int64          `json:"until"`
-	Presence rooms.Presence `json:"p"`
-}
-
-// PostPresence implements rooms.PresenceBoard. The hash itself expires a
-// minute after the last post, so a room nobody watches leaves nothing.
-func (s *Store) PostPresence(ctx context.Context, room, node string, p rooms.Presence, ttl time.Duration) error {
-	v, err := json.Marshal(postedPresence{Until: time.Now().Add(ttl).UnixMilli(), Presence: p})
-	if err != nil {
-		return err
-	}
-	key := s.presenceKey(room)
-	_, err = s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, key, node, v)
-		p.Expire(ctx, key, time.Minute)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("redisstore: post presence of room %q: %w", room, err)
-	}
-	return nil
-}
-
-// RoomPresence implements rooms.PresenceBoard, dropping nodes whose counts
-// have outlived their ttl.
-func (s *Store) RoomPresence(ctx context.Context, room string) (rooms.Presence, error) {
-	key := s.presenceKey(room)
-	posts, err := s.c.HGetAll(ctx, key).Result()
-	if err != nil {
-		return rooms.Presence{}, fmt.Errorf("redisstore: read presence of room %q: %w", room, err)
-	}
-	sum, now := rooms.NewPresence(), time.Now().UnixMilli()
-	var stale []string
-	for node, v := range posts {
-		var p postedPresence
-		if json.Unmarshal([]byte(v), &p) != nil || p.Until < now {
-			stale = append(stale, node)
-			continue
-		}
-		sum.Merge(p.Presence)
-	}
-	if len(stale) > 0 {
-		// Best effort: a stale entry left behind is skipped next time too.
-		s.c.HDel(ctx, key, stale...)
-	}
-	return sum, nil
 }

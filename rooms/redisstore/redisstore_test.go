@@ -1,7 +1,6 @@
 package redisstore_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -145,79 +144,6 @@ func TestMirrorBalance(t *testing.T) {
 	}
 }
 
-func TestFollow(t *testing.T) {
-	t.Parallel()
-	c, prefix := redistest.Client(t)
-	writer := redisstore.New(c, prefix)
-	follower := redisstore.New(redistest.NewClient(t), prefix)
-	ctx := t.Context()
-	if _, err := writer.Append(ctx, rooms.RoomLog("plenary"), 0, []rooms.Event{event(1), event(2)}); err != nil {
-		t.Fatal(err)
-	}
-
-	got := make(chan rooms.Event)
-	stop := errors.New("stop")
-	done := make(chan error, 1)
-	go func() {
-		done <- follower.Follow(ctx, rooms.RoomLog("plenary"), 1, func(e rooms.Event) error {
-			got <- e
-			if e.Seq == 5 {
-				return stop
-			}
-			return nil
-		})
-	}()
-	next := func(want uint64) {
-		t.Helper()
-		select {
-		case e := <-got:
-			if e.Seq != want || string(e.Data) != fmt.Sprintf(`{"n":%d}`, want) {
-				t.Fatalf("Follow gave seq %d data %s, want seq %d", e.Seq, e.Data, want)
-			}
-		case err := <-done:
-			t.Fatalf("Follow returned early: %v", err)
-		case <-time.After(10 * time.Second):
-			t.Fatalf("Follow gave nothing for seq %d", want)
-		}
-	}
-
-	next(2) // already in the log
-	// Appended while Follow waits, from the other client.
-	if _, err := writer.Append(ctx, rooms.RoomLog("plenary"), 2, []rooms.Event{event(3)}); err != nil {
-		t.Fatal(err)
-	}
-	next(3)
-	if _, err := writer.Append(ctx, rooms.RoomLog("plenary"), 3, []rooms.Event{event(4), event(5)}); err != nil {
-		t.Fatal(err)
-	}
-	next(4)
-	next(5)
-	if err := <-done; !errors.Is(err, stop) {
-		t.Fatalf("Follow returned %v, want fn's error", err)
-	}
-}
-
-func TestFollowStopsWithContext(t *testing.T) {
-	t.Parallel()
-	c, prefix := redistest.Client(t)
-	s := redisstore.New(c, prefix)
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() {
-		done <- s.Follow(ctx, rooms.RoomLog("plenary"), 0, func(rooms.Event) error { return nil })
-	}()
-	time.Sleep(100 * time.Millisecond) // let it block in XREAD
-	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("Follow returned %v, want context.Canceled", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Follow did not return within its block time after cancel")
-	}
-}
-
 func TestUnreachable(t *testing.T) {
 	t.Parallel()
 	s := redisstore.New(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1}), "parley")
@@ -244,37 +170,5 @@ func TestScriptReloaded(t *testing.T) {
 	}
 	if _, err := s.Append(t.Context(), rooms.RoomLog("plenary"), 1, []rooms.Event{event(2)}); err != nil {
 		t.Fatalf("Append after SCRIPT FLUSH: %v", err)
-	}
-}
-
-// Each node's presence counts add up, and a node that stops posting drops
-// out once its counts outlive their ttl.
-func TestPresenceBoard(t *testing.T) {
-	c, prefix := redistest.Client(t)
-	s := redisstore.New(c, prefix)
-	ctx := t.Context()
-	counts := func(role string, n int) rooms.Presence {
-		p := rooms.NewPresence()
-		for range n {
-			p.Add(rooms.Participant{Role: role, Mode: rooms.ModeRemote}, 1)
-		}
-		return p
-	}
-	if err := s.PostPresence(ctx, "plenary", "node-a", counts("participant", 3), time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.PostPresence(ctx, "plenary", "node-b", counts("chair", 1), 50*time.Millisecond); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.PostPresence(ctx, "side-room", "node-a", counts("participant", 7), time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	sum, err := s.RoomPresence(ctx, "plenary")
-	if err != nil || sum.Total != 4 || sum.ByRole["chair"] != 1 || sum.ByMode["remote"] != 4 {
-		t.Fatalf("sum = %+v, %v; want 4 across both nodes", sum, err)
-	}
-	time.Sleep(100 * time.Millisecond)
-	if sum, _ := s.RoomPresence(ctx, "plenary"); sum.Total != 3 || sum.ByRole["chair"] != 0 {
-		t.Errorf("after node-b's ttl: %+v, want node-a's 3 only", sum)
 	}
 }

@@ -5,8 +5,11 @@
 // to mount and never imports it: server authenticates the request, and maps
 // errors to statuses and protocol codes for it (Config.Describe).
 //
-// Goroutines: a Hub runs one loop (presence, idle caption lines) and one
-// watcher per log it serves, from Start until Close. Each connection has
+// Goroutines: a Hub runs one loop (presence in one round trip for every
+// room, idle caption lines, retiring feeds Config.Linger after their last
+// client) from Start until Close. Other nodes' entries reach it through
+// the room service's one follower per node (rooms.Service.Follow), which
+// each feed holds from its making until it is retired. Each connection has
 // one reader goroutine for its whole life, a writer goroutine only while
 // there is something to write (which also sends the close frame), and one
 // timer (pings and token expiry). A feed's drainer runs only while captured
@@ -15,7 +18,9 @@
 // Lock order: a room's or channel's lock (package rooms, held while its
 // observers run) → Hub.mu → feed.mu → client.mu. A lock is never taken
 // while one later in the order is held; Hub.mu is released before a feed's
-// lock is taken. Encoding happens under none of them, except a snapshot or
-// transcript backlog on a cache miss, which must be taken at the log's seq
-// and is then shared by every client joining at that seq.
+// lock is taken, except to make or retire a feed (which also takes the
+// room service's follower lock, a leaf). Encoding happens under none of
+// them, except a snapshot or transcript backlog on a cache miss, which
+// must be taken at the log's seq and is then shared by every client
+// joining at that seq.
 package live

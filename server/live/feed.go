@@ -19,6 +19,8 @@ import (
 type feed struct {
 	id  rooms.LogID
 	log *slog.Logger
+	// release ends the node's following of the log for this feed.
+	release func()
 
 	mu sync.Mutex
 	// clients maps each client to the seq it has been sent up to: an entry
@@ -35,7 +37,12 @@ type feed struct {
 	// were last told, summed over every node.
 	presence rooms.Presence
 	sent     rooms.Presence
-	snapshot encodedSnapshot
+	// joining counts the joins between Hub.feed and their registering;
+	// emptySince is when the feed last found itself without a client.
+	// A feed is retired once both say nobody has used it for a while.
+	joining    int
+	emptySince time.Time
+	snapshot   encodedSnapshot
 	// backlog is a transcript feed's shared message for joining viewers.
 	backlog encodedBacklog
 }
@@ -65,7 +72,7 @@ type encodedBacklog struct {
 
 func newFeed(id rooms.LogID, seq uint64, log *slog.Logger) *feed {
 	return &feed{
-		id: id, log: log, clients: map[*client]uint64{}, base: seq, last: seq,
+		id: id, log: log, release: func() {}, clients: map[*client]uint64{}, base: seq, last: seq,
 		presence: rooms.NewPresence(), sent: rooms.NewPresence(),
 	}
 }
@@ -175,6 +182,9 @@ func (f *feed) drop(c *client) {
 	if f.id.Channel == "" {
 		f.presence.Add(c.who, -1)
 	}
+	if len(f.clients) == 0 {
+		f.emptySince = time.Now()
+	}
 }
 
 // join registers c with its room and queues, in order, what it must see
@@ -192,6 +202,7 @@ func (h *Hub) join(ctx context.Context, c *client, after uint64, resume bool) er
 		f := h.feed(rooms.RoomLog(c.room), st.Seq)
 		f.mu.Lock()
 		defer f.mu.Unlock()
+		f.joining--
 		now := h.now()
 		had, ok := uint64(0), false
 		if resume {

@@ -32,7 +32,8 @@ type harness struct {
 	hub         *live.Hub
 }
 
-func newHarness(t testing.TB) *harness {
+// newHarness starts the harness; tune, if given, changes the hub's config.
+func newHarness(t testing.TB, tune ...func(*live.Config)) *harness {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	store, err := filestore.OpenWithOptions(t.TempDir(), filestore.Options{Logger: log})
@@ -41,7 +42,11 @@ func newHarness(t testing.TB) *harness {
 	}
 	svc := rooms.NewService(store, log, nil)
 	h := &harness{rooms: svc, transcripts: rooms.NewTranscripts(svc, log)}
-	h.hub = live.New(live.Config{Rooms: svc, Transcripts: h.transcripts, Log: log, Describe: codes})
+	cfg := live.Config{Rooms: svc, Transcripts: h.transcripts, Log: log, Describe: codes}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	h.hub = live.New(cfg)
 	h.hub.Start()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /rooms/{room}/ws", func(w http.ResponseWriter, r *http.Request) {

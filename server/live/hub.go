@@ -1,6 +1,7 @@
 package live
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,6 +29,9 @@ const (
 	// once per client. Clients count down from ends_at, so a floor's
 	// elapsed_s a moment old does no harm.
 	snapshotReuse = time.Second
+	// feedLinger is how long a feed outlives its last client by default:
+	// a client reconnecting meanwhile resumes from its replay window.
+	feedLinger = 30 * time.Second
 )
 
 // ErrShuttingDown refuses a connection while the hub closes.
@@ -54,6 +58,9 @@ type Config struct {
 	// AllowedOrigins are the browser origins, besides the server's own, that
 	// may open live connections ("*" for any).
 	AllowedOrigins []string
+	// Linger is how long a log's feed, and the node's following of the
+	// log, outlive its last client (0: 30 s).
+	Linger time.Duration
 }
 
 // Session is an authenticated client of one room.
@@ -74,16 +81,19 @@ type Hub struct {
 	log      *slog.Logger
 	now      func() time.Time
 	upgrader *websocket.Upgrader
+	linger   time.Duration
 
 	// life is the hub's own lifetime, from Start to Close (not a
-	// request's): watchers and live commands run under it.
+	// request's): its loop and live commands run under it.
 	life   context.Context
 	cancel context.CancelFunc
 	unsub  []func()
-	loops  sync.WaitGroup // the hub's loop and watchers
+	loops  sync.WaitGroup // the hub's loop
 	conns  sync.WaitGroup // tracked connections, until their writer finishes
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// feeds are the logs served now, each from its first client until
+	// Linger after its last (see retire).
 	feeds   map[rooms.LogID]*feed
 	clients map[*client]struct{} // every tracked connection
 	closed  bool
@@ -92,7 +102,7 @@ type Hub struct {
 // New returns a hub that serves nothing until Start.
 func New(cfg Config) *Hub {
 	return &Hub{
-		cfg: cfg, log: cfg.Log, now: time.Now, upgrader: newUpgrader(cfg.AllowedOrigins),
+		cfg: cfg, log: cfg.Log, now: time.Now, upgrader: newUpgrader(cfg.AllowedOrigins), linger: cmp.Or(cfg.Linger, feedLinger),
 		feeds: map[rooms.LogID]*feed{}, clients: map[*client]struct{}{},
 	}
 }
@@ -122,9 +132,16 @@ func (h *Hub) Close(ctx context.Context) {
 	for c := range h.clients {
 		kicked = append(kicked, c)
 	}
+	// No feed made from now on follows its log (see feed), so releasing
+	// these ends the node's following.
+	feeds := h.feeds
+	h.feeds = map[rooms.LogID]*feed{}
 	h.mu.Unlock()
 	for _, c := range kicked {
 		c.kick(protocol.CloseGoingAway, "server shutting down")
+	}
+	for _, f := range feeds {
+		f.release()
 	}
 	for _, unsub := range h.unsub {
 		unsub()
@@ -228,7 +245,8 @@ func (h *Hub) untrack(c *client) {
 	h.conns.Done()
 }
 
-// loop sends presence and finishes idle caption lines until ctx is done.
+// loop sends presence, finishes idle caption lines and retires unused
+// feeds until ctx is done.
 func (h *Hub) loop(ctx context.Context) {
 	tick := time.NewTicker(tickEvery)
 	defer tick.Stop()
@@ -239,6 +257,7 @@ func (h *Hub) loop(ctx context.Context) {
 		case <-tick.C:
 			h.sendPresence(ctx)
 			h.cfg.Transcripts.FinishIdle(ctx)
+			h.retire(h.now())
 		}
 	}
 }
@@ -249,53 +268,10 @@ func (h *Hub) existingFeed(id rooms.LogID) *feed {
 	return h.feeds[id]
 }
 
-// feed returns the feed of log id, creating it at seq with an empty replay
-// window and starting to watch the log for other nodes' entries. The
-// caller holds the log's lock, so no entry is folded in meanwhile.
-func (h *Hub) feed(id rooms.LogID, seq uint64) *feed {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	f, ok := h.feeds[id]
-	if !ok {
-		f = newFeed(id, seq, h.log)
-		h.feeds[id] = f
-		if !h.closed {
-			h.loops.Add(1)
-			go func() {
-				defer h.loops.Done()
-				h.watch(h.life, id)
-			}()
-		}
-	}
-	return f
-}
-
-// watch folds in other nodes' entries of log id until ctx is done,
-// retrying after a store outage.
-func (h *Hub) watch(ctx context.Context, id rooms.LogID) {
-	for ctx.Err() == nil {
-		var err error
-		if lang, ok := rooms.TranscriptLanguage(id); ok {
-			err = h.cfg.Transcripts.Watch(ctx, id.Room, lang)
-		} else {
-			err = h.cfg.Rooms.Watch(ctx, id.Room)
-		}
-		if err == nil {
-			return
-		}
-		h.log.Warn("watching a log for other nodes' entries failed; retrying", "log", id.String(), "err", err)
-		retry := time.NewTimer(time.Second)
-		select {
-		case <-ctx.Done():
-		case <-retry.C:
-		}
-		retry.Stop()
-	}
-}
-
-// sendPresence shares each room's presence counts with the other nodes and
-// sends the room's clients the sum if it changed. Run once per tick, a
-// join storm is one message, not thousands.
+// sendPresence shares this node's presence counts of every room with the
+// other nodes, in one round trip, and sends each room's clients the sum if
+// it changed. Run once per tick, a join storm is one message, not
+// thousands.
 func (h *Hub) sendPresence(ctx context.Context) {
 	h.mu.Lock()
 	feeds := make([]*feed, 0, len(h.feeds))
@@ -305,12 +281,19 @@ func (h *Hub) sendPresence(ctx context.Context) {
 		}
 	}
 	h.mu.Unlock()
+	if len(feeds) == 0 {
+		return
+	}
+	local := make(map[string]rooms.Presence, len(feeds))
 	for _, f := range feeds {
-		all, err := h.cfg.Rooms.SharePresence(ctx, f.id.Room, f.localPresence())
-		if err != nil {
-			h.log.Warn("sharing presence failed; counting this node only", "room", f.id.Room, "err", err)
-		}
-		f.sendPresence(all)
+		local[f.id.Room] = f.localPresence()
+	}
+	all, err := h.cfg.Rooms.SharePresence(ctx, local)
+	if err != nil {
+		h.log.Warn("sharing presence failed; counting this node only", "rooms", len(local), "err", err)
+	}
+	for _, f := range feeds {
+		f.sendPresence(all[f.id.Room])
 	}
 }
 

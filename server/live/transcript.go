@@ -66,6 +66,7 @@ func (h *Hub) followTranscripts(ctx context.Context, c *client, m protocol.Clien
 			f := h.feed(rooms.TranscriptLog(c.room, lang), ch.Seq)
 			f.mu.Lock()
 			defer f.mu.Unlock()
+			f.joining--
 			had, ok := uint64(0), false
 			if resume {
 				had, ok = f.replay(c, after, ch.Seq)

@@ -1,0 +1,165 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/rooms/redisstore"
+	"github.com/parley-hub/parley/rooms/redisstore/redistest"
+)
+
+// logSet is the set of logs a test follows, changed while Follow runs.
+type logSet struct {
+	mu    sync.Mutex
+	logs  map[rooms.LogID]uint64
+	asked int
+}
+
+func (s *logSet) current() map[rooms.LogID]uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.asked++
+	out := make(map[rooms.LogID]uint64, len(s.logs))
+	for id, seq := range s.logs {
+		out[id] = seq
+	}
+	return out
+}
+
+func (s *logSet) set(id rooms.LogID, seq uint64, follow bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if follow {
+		s.logs[id] = seq
+	} else {
+		delete(s.logs, id)
+	}
+}
+
+type read struct {
+	log     rooms.LogID
+	entries []rooms.Event
+}
+
+// One Follow reads many logs, takes in logs added while it runs, keeps
+// commands off its connection, and returns once no log is left.
+func TestFollowManyLogs(t *testing.T) {
+	t.Parallel()
+	c, prefix := redistest.Client(t)
+	writer := redisstore.New(c, prefix)
+	followerClient := redistest.NewClient(t)
+	follower := redisstore.New(followerClient, prefix)
+	ctx := t.Context()
+	plenary, english, side := rooms.RoomLog("plenary"), rooms.TranscriptLog("plenary", "en"), rooms.RoomLog("side")
+	appendTo := func(id rooms.LogID, after uint64, ns ...int) {
+		t.Helper()
+		evs := make([]rooms.Event, len(ns))
+		for i, n := range ns {
+			evs[i] = event(n)
+		}
+		if _, err := writer.Append(ctx, id, after, evs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendTo(plenary, 0, 1, 2)
+
+	set := &logSet{logs: map[rooms.LogID]uint64{plenary: 1, english: 0}}
+	got := make(chan read, 16)
+	done := make(chan error, 1)
+	go func() {
+		done <- follower.Follow(ctx, set.current, func(_ context.Context, id rooms.LogID, entries []rooms.Event) {
+			got <- read{id, entries}
+		})
+	}()
+	next := func(want rooms.LogID, seqs ...uint64) {
+		t.Helper()
+		var have []uint64
+		for len(have) < len(seqs) {
+			select {
+			case r := <-got:
+				if r.log != want {
+					t.Fatalf("Follow read %v from %s, want %s", r.entries, r.log, want)
+				}
+				for _, e := range r.entries {
+					if string(e.Data) != fmt.Sprintf(`{"n":%d}`, e.Seq) {
+						t.Fatalf("entry %d of %s holds %s", e.Seq, r.log, e.Data)
+					}
+					have = append(have, e.Seq)
+				}
+			case err := <-done:
+				t.Fatalf("Follow returned early: %v", err)
+			case <-time.After(10 * time.Second):
+				t.Fatalf("Follow read %v of %s, want %v", have, want, seqs)
+			}
+		}
+		if fmt.Sprint(have) != fmt.Sprint(seqs) {
+			t.Fatalf("Follow read %v of %s, want %v", have, want, seqs)
+		}
+	}
+
+	next(plenary, 2) // in the log already, after the seq given
+	appendTo(english, 0, 1)
+	next(english, 1)
+	appendTo(plenary, 2, 3, 4)
+	next(plenary, 3, 4)
+
+	set.set(side, 0, true) // a log added while Follow runs
+	appendTo(side, 0, 1)
+	next(side, 1)
+
+	if st := followerClient.(*redis.Client).PoolStats(); st.Hits+st.Misses != 0 {
+		t.Errorf("Follow used the store's pool %d times; it must read on a connection of its own", st.Hits+st.Misses)
+	}
+
+	for _, id := range []rooms.LogID{plenary, english, side} {
+		set.set(id, 0, false)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Follow with no logs left returned %v, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Follow went on with no logs left")
+	}
+}
+
+func TestFollowStopsWithContext(t *testing.T) {
+	t.Parallel()
+	c, prefix := redistest.Client(t)
+	s := redisstore.New(c, prefix)
+	ctx, cancel := context.WithCancel(t.Context())
+	set := &logSet{logs: map[rooms.LogID]uint64{rooms.RoomLog("plenary"): 0}}
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Follow(ctx, set.current, func(context.Context, rooms.LogID, []rooms.Event) {})
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		set.mu.Lock()
+		asked := set.asked
+		set.mu.Unlock()
+		if asked >= 2 { // one XREAD done, the next under way
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Follow did not read")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Follow returned %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Follow did not return within its block time after cancel")
+	}
+}
