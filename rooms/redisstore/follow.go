@@ -62,7 +62,7 @@ func (s *Store) Follow(ctx context.Context, logs func() map[rooms.LogID]uint64, 
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return fmt.Errorf("redisstore: follow %d logs: %w", len(want), err)
+			return fmt.Errorf("redisstore: follow %d logs: %w", len(want), fault(ctx, err))
 		}
 		for _, stream := range read {
 			id, ok := byKey[stream.Stream]

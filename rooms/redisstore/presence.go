@@ -67,12 +67,12 @@ func (s *Store) SharePresence(ctx context.Context, node string, local map[string
 	if redis.HasErrorPrefix(err, "NOSCRIPT") {
 		// Redis lost its scripts (a restart, a failover): load it once.
 		if err := presenceScript.Load(ctx, s.c).Err(); err != nil {
-			return nil, fmt.Errorf("redisstore: share presence: load script: %w", err)
+			return nil, fmt.Errorf("redisstore: share presence: load script: %w", fault(ctx, err))
 		}
 		cmds, err = share()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: share presence of %d rooms: %w", len(ids), err)
+		return nil, fmt.Errorf("redisstore: share presence of %d rooms: %w", len(ids), fault(ctx, err))
 	}
 	out := make(map[string]rooms.Presence, len(ids))
 	for i, room := range ids {
