@@ -9,16 +9,14 @@ import (
 // waiting time decides between them.
 const scoreEpsilon = 1e-9
 
-// ledger is one weighted dimension of the simulated record.
+// ledger is one weighted dimension of the record.
 type ledger struct {
 	dim    string
 	weight float64
 	cats   []string // present categories, sorted
 	index  map[string]int
 	target []float64
-	had    []float64 // of the measure, turns or seconds
-	total  float64
-	step   float64   // what one simulated turn adds
+	share  []float64 // of the measure, turns or seconds
 	term   []float64 // weight * (target - share), per category
 }
 
@@ -26,14 +24,16 @@ type ledger struct {
 // every weighted dimension: they score the same, so each pick compares
 // groups, not requests.
 type bgroup struct {
-	cats    []int // per ledger; -1 where the request has no category
+	cats    []int // per ledger; -1 where the request has no category there
 	members []int // ranks: indices into the arrival-sorted speak list
 	next    int
+	score   float64
 }
 
-// balancer simulates the meeting ahead: it calls requests one by one, each
-// time the one whose categories are furthest below their target share, as if
-// it had then spoken for an average turn.
+// balancer orders requests by how far their categories stand below their
+// target shares in the record as it is now, earliest first among equals,
+// and bounds how often anyone is passed over. Scores come from the present
+// record only, so every reason it gives is a fact about the room now.
 type balancer struct {
 	p       Policy
 	speak   []Request
@@ -42,24 +42,34 @@ type balancer struct {
 	groupOf []*bgroup // by rank
 	picked  []bool    // by rank
 	passes  *passTree
-	initial []int     // by rank: Passes as counted towards the bound
-	scores  []float64 // scratch, aligned with groups
-	calls   int       // requests called so far in the simulation
+	initial []int // by rank: Passes as counted towards the bound
 }
 
 // appendBalanced places speak requests, already in arrival order, by the
 // balanced policy. Targets come from TargetShares over the record and all of
-// pending. Points of order and replies are not simulated: they are taken
+// pending. Points of order and replies are not balanced: they are taken
 // first whatever the balance.
 func appendBalanced(out []Entry, speak, pending []Request, rec Record, p Policy) []Entry {
 	if len(speak) == 0 {
 		return out
 	}
 	b := newBalancer(speak, pending, rec, p)
+	order := make([]int, 0, len(speak))
+	overdue := map[int]int{} // rank -> passes, for those the bound placed
 	for range speak {
-		i, why := b.pick()
-		out = append(out, entry(speak[i], why, -1))
+		i, late := b.pick()
+		if late {
+			overdue[i] = max(speak[i].Passes, 0) + b.passes.get(i) - b.initial[i]
+		}
+		order = append(order, i)
 		b.call(i)
+	}
+	for k, i := range order {
+		why, late := Why{Code: WhyOverdue, Passes: overdue[i]}, false
+		if _, late = overdue[i]; !late {
+			why = b.explain(order, overdue, k)
+		}
+		out = append(out, entry(speak[i], why, -1))
 	}
 	return out
 }
@@ -88,6 +98,7 @@ func newBalancer(speak, pending []Request, rec Record, p Policy) *balancer {
 		g, ok := index[string(key)]
 		if !ok {
 			g = &bgroup{cats: append([]int(nil), cats...)}
+			g.score = b.score(g)
 			index[string(key)] = g
 			b.groups = append(b.groups, g)
 		}
@@ -103,37 +114,30 @@ func newBalancer(speak, pending []Request, rec Record, p Policy) *balancer {
 	return b
 }
 
+// newLedger figures one dimension's shares of the measure and targets.
 func newLedger(d string, w float64, rec Record, pending []Request, p Policy) *ledger {
 	cats := presentCategories(d, rec, pending)
+	shares := sharesOf(rec[d], cats, p.Measure)
 	l := &ledger{
 		dim: d, weight: w, cats: cats,
 		index:  make(map[string]int, len(cats)),
-		target: targetsFor(p.Targets[d], cats),
-		had:    make([]float64, len(cats)),
+		target: targetsFor(p.Targets[d], cats, shares),
+		share:  shares,
 		term:   make([]float64, len(cats)),
-		step:   1,
 	}
-	seconds, turns := 0.0, 0.0
 	for i, c := range cats {
 		l.index[c] = i
-		t := rec[d][c]
-		s, n := finite(t.Seconds), finite(float64(t.Turns))
-		seconds += s
-		turns += n
-		l.had[i] = n
-		if p.Measure == MeasureTime {
-			l.had[i] = s
-		}
-		l.total += l.had[i]
+		l.term[i] = w * (l.target[i] - l.share[i])
 	}
-	if p.Measure == MeasureTime {
-		l.step = DefaultTurnSeconds
-		if turns > 0 && seconds > 0 {
-			l.step = seconds / turns
-		}
-	}
-	l.refresh()
 	return l
+}
+
+// measureOf is what a tally holds of the measure.
+func measureOf(t Tally, measure string) float64 {
+	if measure == MeasureTurns {
+		return finite(float64(t.Turns))
+	}
+	return finite(t.Seconds)
 }
 
 // finite treats what a sane record cannot hold (negative, NaN, infinite) as
@@ -145,25 +149,17 @@ func finite(x float64) float64 {
 	return 0
 }
 
-func (l *ledger) share(c int) float64 {
-	if l.total <= 0 {
-		return 0
+func (b *balancer) term(g *bgroup, li int) float64 {
+	if c := g.cats[li]; c >= 0 {
+		return b.ledgers[li].term[c]
 	}
-	return l.had[c] / l.total
-}
-
-func (l *ledger) refresh() {
-	for c := range l.cats {
-		l.term[c] = l.weight * (l.target[c] - l.share(c))
-	}
+	return 0
 }
 
 func (b *balancer) score(g *bgroup) float64 {
 	s := 0.0
-	for li, l := range b.ledgers {
-		if c := g.cats[li]; c >= 0 {
-			s += l.term[c]
-		}
+	for li := range b.ledgers {
+		s += b.term(g, li)
 	}
 	if math.IsNaN(s) {
 		return math.Inf(-1)
@@ -183,94 +179,98 @@ func (b *balancer) head(g *bgroup) int {
 }
 
 // pick chooses the next request: the earliest one passed over MaxPasses
-// times if any, else the head of the best-scoring group.
-func (b *balancer) pick() (int, Why) {
+// times if any (late), else the head of the best-scoring group, the
+// earliest head among equals.
+func (b *balancer) pick() (i int, late bool) {
 	if i := b.passes.firstAtLeast(b.p.MaxPasses); i >= 0 {
-		n := max(b.speak[i].Passes, 0) + b.passes.get(i) - b.initial[i]
-		return i, Why{Code: WhyOverdue, Passes: n}
+		return i, true
 	}
-
 	kept := b.groups[:0]
-	b.scores = b.scores[:0]
-	top := math.Inf(-1)
+	var best *bgroup
 	for _, g := range b.groups {
-		if b.head(g) < 0 {
+		h := b.head(g)
+		if h < 0 {
 			continue
 		}
-		s := b.score(g)
 		kept = append(kept, g)
-		b.scores = append(b.scores, s)
-		top = max(top, s)
+		if best == nil || g.score > best.score+scoreEpsilon ||
+			(g.score >= best.score-scoreEpsilon && h < b.head(best)) {
+			best = g
+		}
 	}
 	b.groups = kept
-
-	var best, runner *bgroup
-	tied := 0
-	runnerScore := math.Inf(-1)
-	for k, g := range b.groups {
-		s := b.scores[k]
-		if s >= top-scoreEpsilon {
-			tied++
-			if best == nil || b.head(g) < b.head(best) {
-				best = g
-			}
-		} else if runner == nil || s > runnerScore+scoreEpsilon ||
-			(s >= runnerScore-scoreEpsilon && b.head(g) < b.head(runner)) {
-			runner, runnerScore = g, s
-		}
-	}
-
-	i := b.head(best)
-	switch {
-	case len(b.groups) == 1:
-		return i, Why{Code: WhyAlone}
-	case tied > 1:
-		return i, Why{Code: WhyTie}
-	default:
-		return i, b.explain(best, runner)
-	}
+	return b.head(best), false
 }
 
-// explain names the dimension in which best gained most over runner, its
-// closest competitor.
-func (b *balancer) explain(best, runner *bgroup) Why {
-	term := func(g *bgroup, li int) float64 {
-		if c := g.cats[li]; c >= 0 {
-			return b.ledgers[li].term[c]
+// call records that request i is taken: every request still waiting that
+// came before it has been passed once more.
+func (b *balancer) call(i int) {
+	b.picked[i] = true
+	b.passes.remove(i)
+	b.passes.addRange(0, i, 1)
+}
+
+// explain says why the request at position k of order (ranks) stands there,
+// relative to those ahead of it: behind later requests whose categories
+// stand further below their targets, or behind earlier ones only; the first
+// says why it goes before earlier requests.
+func (b *balancer) explain(order []int, overdue map[int]int, k int) Why {
+	i := order[k]
+	var later []int // ahead of i, asked after it, not placed by the bound
+	ahead := 0
+	for _, j := range order[:k] {
+		if j > i {
+			ahead++
+			if _, late := overdue[j]; !late {
+				later = append(later, j)
+			}
 		}
-		return 0
 	}
-	at, gain := -1, 0.0
+	switch {
+	case ahead > 0:
+		w := Why{Code: WhyAfter, Ahead: ahead}
+		if len(later) > 0 {
+			w = b.figures(w, b.groupOf[later[0]], b.groupOf[i])
+			w.Code, w.Ahead = WhyAfter, ahead
+		}
+		return w
+	case k == 0:
+		// Ahead of every earlier request: name the closest of them.
+		var runner *bgroup
+		for _, g := range b.groupOf[:i] {
+			if g != b.groupOf[i] && (runner == nil || g.score > runner.score) {
+				runner = g
+			}
+		}
+		if runner == nil {
+			return Why{Code: WhyWaiting}
+		}
+		return b.figures(Why{}, b.groupOf[i], runner)
+	}
+	return Why{Code: WhyWaiting, Ahead: k}
+}
+
+// figures names the dimension where first gains most over second, by the
+// category that shows it: first's, when it stands below its target (share),
+// or else second's, which then stands further above its own (before).
+func (b *balancer) figures(w Why, first, second *bgroup) Why {
+	at, gain := 0, math.Inf(-1)
 	for li := range b.ledgers {
-		if d := term(best, li) - term(runner, li); d > gain {
+		if d := b.term(first, li) - b.term(second, li); d > gain {
 			at, gain = li, d
 		}
 	}
-	if at < 0 {
-		return Why{Code: WhyBelowTarget} // the margin was lost to rounding
+	if len(b.ledgers) == 0 {
+		return Why{Code: WhyWaiting}
 	}
 	l := b.ledgers[at]
-	if c := best.cats[at]; c >= 0 {
-		return shareWhy(WhyShare, l.cats[c], b.p.Measure, l.share(c), l.target[c], b.calls > 0)
+	c, code := first.cats[at], WhyShare
+	if c < 0 || l.term[c] <= 0 {
+		c, code = second.cats[at], WhyBefore
 	}
-	c := runner.cats[at]
-	return shareWhy(WhyBefore, l.cats[c], b.p.Measure, l.share(c), l.target[c], b.calls > 0)
-}
-
-// call records that request i has been called: every request still waiting
-// that came before it has been passed once more, and its categories have had
-// one more turn.
-func (b *balancer) call(i int) {
-	b.picked[i] = true
-	b.calls++
-	b.passes.remove(i)
-	b.passes.addRange(0, i, 1)
-	g := b.groupOf[i]
-	for li, l := range b.ledgers {
-		if c := g.cats[li]; c >= 0 {
-			l.had[c] += l.step
-			l.total += l.step
-			l.refresh()
-		}
+	if c < 0 {
+		return Why{Code: WhyWaiting}
 	}
+	w.Code, w.Category, w.Measure, w.Share, w.Target = code, l.cats[c], b.p.Measure, l.share[c], l.target[c]
+	return w
 }
