@@ -1,8 +1,8 @@
 package queue
 
 import (
-	"encoding/binary"
 	"math"
+	"slices"
 )
 
 // scoreEpsilon makes scores that differ only by rounding count as equal, so
@@ -16,18 +16,10 @@ type ledger struct {
 	cats   []string // present categories, sorted
 	index  map[string]int
 	target []float64
-	share  []float64 // of the measure, turns or seconds
+	had    []float64 // of the measure, turns or seconds
+	total  float64
+	share  []float64
 	term   []float64 // weight * (target - share), per category
-}
-
-// bgroup holds, in arrival order, the requests with the same categories in
-// every weighted dimension: they score the same, so each pick compares
-// groups, not requests.
-type bgroup struct {
-	cats    []int // per ledger; -1 where the request has no category there
-	members []int // ranks: indices into the arrival-sorted speak list
-	next    int
-	score   float64
 }
 
 // balancer orders requests by how far their categories stand below their
@@ -38,11 +30,14 @@ type balancer struct {
 	p       Policy
 	speak   []Request
 	ledgers []*ledger
-	groups  []*bgroup // those with requests left, in order of first arrival
-	groupOf []*bgroup // by rank
+	cats    [][]int   // by rank, per ledger: the category index, -1 where none
+	score   []float64 // by rank
+	byScore []int     // ranks, best first, the earliest among equals
+	next    int       // into byScore
 	picked  []bool    // by rank
 	passes  *passTree
-	initial []int // by rank: Passes as counted towards the bound
+	initial []int   // by rank: Passes as counted towards the bound
+	length  float64 // seconds a turn is expected to last when the speaker's own are not known
 }
 
 // appendBalanced places speak requests, already in arrival order, by the
@@ -75,36 +70,46 @@ func appendBalanced(out []Entry, speak, pending []Request, rec Record, p Policy)
 }
 
 func newBalancer(speak, pending []Request, rec Record, p Policy) *balancer {
-	b := &balancer{p: p, speak: speak, picked: make([]bool, len(speak))}
+	b := &balancer{p: p, speak: speak, picked: make([]bool, len(speak)), length: DefaultTurnSeconds}
+	seconds, turns := 0.0, 0.0
 	for _, d := range sortedKeys(p.Weights) {
 		if w := p.Weights[d]; w > 0 {
 			b.ledgers = append(b.ledgers, newLedger(d, w, rec, pending, p))
 		}
 	}
-
-	index := map[string]*bgroup{}
-	b.groupOf = make([]*bgroup, len(speak))
-	var key []byte
-	cats := make([]int, len(b.ledgers))
-	for i, r := range speak {
-		key = key[:0]
-		for li, l := range b.ledgers {
-			cats[li] = -1
-			if c, ok := l.index[r.Categories[l.dim]]; ok {
-				cats[li] = c
-			}
-			key = binary.AppendVarint(key, int64(cats[li]))
+	for _, cats := range rec {
+		var s, n float64
+		for _, t := range cats {
+			s, n = s+finite(t.Seconds), n+finite(float64(t.Turns))
 		}
-		g, ok := index[string(key)]
-		if !ok {
-			g = &bgroup{cats: append([]int(nil), cats...)}
-			g.score = b.score(g)
-			index[string(key)] = g
-			b.groups = append(b.groups, g)
-		}
-		g.members = append(g.members, i)
-		b.groupOf[i] = g
+		seconds, turns = max(seconds, s), max(turns, n)
 	}
+	if seconds > 0 && turns > 0 {
+		b.length = seconds / turns
+	}
+	b.cats = make([][]int, len(speak))
+	b.score = make([]float64, len(speak))
+	b.byScore = make([]int, len(speak))
+	for i, r := range speak {
+		b.cats[i] = make([]int, len(b.ledgers))
+		for li, l := range b.ledgers {
+			b.cats[i][li] = -1
+			if c, ok := l.index[r.Categories[l.dim]]; ok {
+				b.cats[i][li] = c
+			}
+		}
+		b.score[i] = b.scoreOf(i)
+		b.byScore[i] = i
+	}
+	slices.SortStableFunc(b.byScore, func(i, j int) int {
+		switch {
+		case b.score[i] > b.score[j]+scoreEpsilon:
+			return -1
+		case b.score[j] > b.score[i]+scoreEpsilon:
+			return 1
+		}
+		return 0
+	})
 
 	b.initial = make([]int, len(speak))
 	for i, r := range speak {
@@ -122,11 +127,14 @@ func newLedger(d string, w float64, rec Record, pending []Request, p Policy) *le
 		dim: d, weight: w, cats: cats,
 		index:  make(map[string]int, len(cats)),
 		target: targetsFor(p.Targets[d], cats, shares),
+		had:    make([]float64, len(cats)),
 		share:  shares,
 		term:   make([]float64, len(cats)),
 	}
 	for i, c := range cats {
 		l.index[c] = i
+		l.had[i] = measureOf(rec[d][c], p.Measure)
+		l.total += l.had[i]
 		l.term[i] = w * (l.target[i] - l.share[i])
 	}
 	return l
@@ -149,17 +157,32 @@ func finite(x float64) float64 {
 	return 0
 }
 
-func (b *balancer) term(g *bgroup, li int) float64 {
-	if c := g.cats[li]; c >= 0 {
-		return b.ledgers[li].term[c]
+// expected is how long request i's speaker is likely to speak, in the
+// policy's measure.
+func (b *balancer) expected(i int) float64 {
+	if b.p.Measure == MeasureTurns {
+		return 1
 	}
-	return 0
+	if e := b.speak[i].ExpectedSeconds; e > 0 && e <= math.MaxFloat64 {
+		return e
+	}
+	return b.length
 }
 
-func (b *balancer) score(g *bgroup) float64 {
+// term is what request i's category in ledger li adds to its score.
+func (b *balancer) term(i, li int) float64 {
+	c := b.cats[i][li]
+	if c < 0 {
+		return 0
+	}
+	l := b.ledgers[li]
+	return l.term[c]
+}
+
+func (b *balancer) scoreOf(i int) float64 {
 	s := 0.0
 	for li := range b.ledgers {
-		s += b.term(g, li)
+		s += b.term(i, li)
 	}
 	if math.IsNaN(s) {
 		return math.Inf(-1)
@@ -167,39 +190,16 @@ func (b *balancer) score(g *bgroup) float64 {
 	return s
 }
 
-// head returns g's earliest request still waiting, or -1.
-func (b *balancer) head(g *bgroup) int {
-	for g.next < len(g.members) && b.picked[g.members[g.next]] {
-		g.next++
-	}
-	if g.next == len(g.members) {
-		return -1
-	}
-	return g.members[g.next]
-}
-
 // pick chooses the next request: the earliest one passed over MaxPasses
-// times if any (late), else the head of the best-scoring group, the
-// earliest head among equals.
+// times if any (late), else the best-scoring one left.
 func (b *balancer) pick() (i int, late bool) {
 	if i := b.passes.firstAtLeast(b.p.MaxPasses); i >= 0 {
 		return i, true
 	}
-	kept := b.groups[:0]
-	var best *bgroup
-	for _, g := range b.groups {
-		h := b.head(g)
-		if h < 0 {
-			continue
-		}
-		kept = append(kept, g)
-		if best == nil || g.score > best.score+scoreEpsilon ||
-			(g.score >= best.score-scoreEpsilon && h < b.head(best)) {
-			best = g
-		}
+	for b.picked[b.byScore[b.next]] {
+		b.next++
 	}
-	b.groups = kept
-	return b.head(best), false
+	return b.byScore[b.next], false
 }
 
 // call records that request i is taken: every request still waiting that
@@ -211,66 +211,85 @@ func (b *balancer) call(i int) {
 }
 
 // explain says why the request at position k of order (ranks) stands there,
-// relative to those ahead of it: behind later requests whose categories
-// stand further below their targets, or behind earlier ones only; the first
-// says why it goes before earlier requests.
+// relative to those ahead of it: behind later requests that score higher,
+// or behind earlier ones only; the first says why it goes before earlier
+// requests.
 func (b *balancer) explain(order []int, overdue map[int]int, k int) Why {
 	i := order[k]
-	var later []int // ahead of i, asked after it, not placed by the bound
+	first := -1 // the first request ahead of i, asked after it, not placed by the bound
 	ahead := 0
 	for _, j := range order[:k] {
 		if j > i {
 			ahead++
-			if _, late := overdue[j]; !late {
-				later = append(later, j)
+			if _, late := overdue[j]; !late && first < 0 {
+				first = j
 			}
 		}
 	}
 	switch {
 	case ahead > 0:
 		w := Why{Code: WhyAfter, Ahead: ahead}
-		if len(later) > 0 {
-			w = b.figures(w, b.groupOf[later[0]], b.groupOf[i])
-			w.Code, w.Ahead = WhyAfter, ahead
+		if first >= 0 {
+			w = b.figures(w, first, i)
+			w.Code = WhyAfter
 		}
 		return w
 	case k == 0:
 		// Ahead of every earlier request: name the closest of them.
-		var runner *bgroup
-		for _, g := range b.groupOf[:i] {
-			if g != b.groupOf[i] && (runner == nil || g.score > runner.score) {
-				runner = g
+		runner := -1
+		for j := range i {
+			if runner < 0 || b.score[j] > b.score[runner] {
+				runner = j
 			}
 		}
-		if runner == nil {
+		if runner < 0 {
 			return Why{Code: WhyWaiting}
 		}
-		return b.figures(Why{}, b.groupOf[i], runner)
+		return b.figures(Why{Code: WhyShare}, i, runner)
 	}
 	return Why{Code: WhyWaiting, Ahead: k}
 }
 
-// figures names the dimension where first gains most over second, by the
-// category that shows it: first's, when it stands below its target (share),
-// or else second's, which then stands further above its own (before).
-func (b *balancer) figures(w Why, first, second *bgroup) Why {
-	at, gain := 0, math.Inf(-1)
-	for li := range b.ledgers {
-		if d := b.term(first, li) - b.term(second, li); d > gain {
-			at, gain = li, d
+// figures names, by its present share and target, the dimension where
+// request first gains most over second: first's category when it stands
+// below its target (share), or else second's, which then stands above its
+// own (before). Without one, w keeps its code and has no figures.
+func (b *balancer) figures(w Why, first, second int) Why {
+	dims := make([]int, len(b.ledgers))
+	for li := range dims {
+		dims[li] = li
+	}
+	gain := func(li int) float64 { return b.term(first, li) - b.term(second, li) }
+	slices.SortStableFunc(dims, func(x, y int) int {
+		switch gx, gy := gain(x), gain(y); {
+		case gx > gy:
+			return -1
+		case gy > gx:
+			return 1
 		}
+		return 0
+	})
+	for _, li := range dims {
+		l := b.ledgers[li]
+		if gain(li) <= 0 {
+			break
+		}
+		c, code := b.cats[first][li], WhyShare
+		if c < 0 || l.share[c] >= l.target[c] {
+			c, code = b.cats[second][li], WhyBefore
+			if c < 0 || l.share[c] <= l.target[c] {
+				continue
+			}
+		}
+		w.Code, w.Category, w.Measure, w.Share, w.Target = code, l.cats[c], b.p.Measure, l.share[c], l.target[c]
+		return w
 	}
-	if len(b.ledgers) == 0 {
-		return Why{Code: WhyWaiting}
-	}
-	l := b.ledgers[at]
-	c, code := first.cats[at], WhyShare
-	if c < 0 || l.term[c] <= 0 {
-		c, code = second.cats[at], WhyBefore
-	}
-	if c < 0 {
-		return Why{Code: WhyWaiting}
-	}
-	w.Code, w.Category, w.Measure, w.Share, w.Target = code, l.cats[c], b.p.Measure, l.share[c], l.target[c]
 	return w
+}
+
+func share(part, total float64) float64 {
+	if total <= 0 {
+		return 0
+	}
+	return part / total
 }

@@ -105,7 +105,7 @@ func (s *State) Changes(typ string, now time.Time) map[string]any {
 		case KeyQueue:
 			out[k] = s.Queue()
 		case KeyBalance:
-			out[k] = s.Balance()
+			out[k] = s.Balance(now)
 		case KeyTitle:
 			out[k] = s.Title
 		case KeyAgendaItem:
