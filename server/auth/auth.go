@@ -53,7 +53,7 @@ type Claims struct {
 // Limits on claims, so a token cannot swell every snapshot it appears in.
 const (
 	MaxSubLen  = 128 // bytes
-	MaxNameLen = 100 // characters
+	MaxNameLen = 200 // characters
 	MaxHubLen  = 100 // characters
 )
 
