@@ -98,6 +98,13 @@ const (
 	WhySkipped = "skipped" // Note: the chair passed it over once
 )
 
+// ReasonCodes lists every code a Why may carry, so pages and their
+// catalogues can be held to saying each one.
+var ReasonCodes = []string{
+	WhyPointOfOrder, WhyReply, WhyFIFO, WhyRotation, WhyNoSlot, WhyOverdue,
+	WhyWaiting, WhyShare, WhyBefore, WhyAfter, WhyMoved, WhySkipped,
+}
+
 // Text says why in English, e.g. "civil society has had 12% of speaking
 // time against a 20% target".
 func (w Why) Text() string {
