@@ -16,9 +16,7 @@ type ledger struct {
 	cats   []string // present categories, sorted
 	index  map[string]int
 	target []float64
-	had    []float64 // of the measure, turns or seconds
-	total  float64
-	share  []float64
+	share  []float64 // of the measure, turns or seconds
 	term   []float64 // weight * (target - share), per category
 }
 
@@ -36,8 +34,7 @@ type balancer struct {
 	next    int       // into byScore
 	picked  []bool    // by rank
 	passes  *passTree
-	initial []int   // by rank: Passes as counted towards the bound
-	length  float64 // seconds a turn is expected to last when the speaker's own are not known
+	initial []int // by rank: Passes as counted towards the bound
 }
 
 // appendBalanced places speak requests, already in arrival order, by the
@@ -70,22 +67,11 @@ func appendBalanced(out []Entry, speak, pending []Request, rec Record, p Policy)
 }
 
 func newBalancer(speak, pending []Request, rec Record, p Policy) *balancer {
-	b := &balancer{p: p, speak: speak, picked: make([]bool, len(speak)), length: DefaultTurnSeconds}
-	seconds, turns := 0.0, 0.0
+	b := &balancer{p: p, speak: speak, picked: make([]bool, len(speak))}
 	for _, d := range sortedKeys(p.Weights) {
 		if w := p.Weights[d]; w > 0 {
 			b.ledgers = append(b.ledgers, newLedger(d, w, rec, pending, p))
 		}
-	}
-	for _, cats := range rec {
-		var s, n float64
-		for _, t := range cats {
-			s, n = s+finite(t.Seconds), n+finite(float64(t.Turns))
-		}
-		seconds, turns = max(seconds, s), max(turns, n)
-	}
-	if seconds > 0 && turns > 0 {
-		b.length = seconds / turns
 	}
 	b.cats = make([][]int, len(speak))
 	b.score = make([]float64, len(speak))
@@ -127,14 +113,11 @@ func newLedger(d string, w float64, rec Record, pending []Request, p Policy) *le
 		dim: d, weight: w, cats: cats,
 		index:  make(map[string]int, len(cats)),
 		target: targetsFor(p.Targets[d], cats, shares),
-		had:    make([]float64, len(cats)),
 		share:  shares,
 		term:   make([]float64, len(cats)),
 	}
 	for i, c := range cats {
 		l.index[c] = i
-		l.had[i] = measureOf(rec[d][c], p.Measure)
-		l.total += l.had[i]
 		l.term[i] = w * (l.target[i] - l.share[i])
 	}
 	return l
@@ -155,18 +138,6 @@ func finite(x float64) float64 {
 		return x
 	}
 	return 0
-}
-
-// expected is how long request i's speaker is likely to speak, in the
-// policy's measure.
-func (b *balancer) expected(i int) float64 {
-	if b.p.Measure == MeasureTurns {
-		return 1
-	}
-	if e := b.speak[i].ExpectedSeconds; e > 0 && e <= math.MaxFloat64 {
-		return e
-	}
-	return b.length
 }
 
 // term is what request i's category in ledger li adds to its score.
@@ -285,11 +256,4 @@ func (b *balancer) figures(w Why, first, second int) Why {
 		return w
 	}
 	return w
-}
-
-func share(part, total float64) float64 {
-	if total <= 0 {
-		return 0
-	}
-	return part / total
 }

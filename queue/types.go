@@ -30,9 +30,6 @@ type Request struct {
 	// Passes counts how many requests raised after this one have been given
 	// the floor while this one waited.
 	Passes int
-	// ExpectedSeconds is how long the speaker is likely to speak: their own
-	// average turn so far, or 0 when they have not spoken yet.
-	ExpectedSeconds float64
 }
 
 // Tally is what one category has had so far.
