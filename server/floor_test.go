@@ -44,9 +44,9 @@ func TestDoubleCallNextIsRefusedAsStale(t *testing.T) {
 
 	// Over the live connection the same refusal comes with the same code.
 	c := a.dial(t, "plenary", chair, "")
-	c.welcome()
-	c.command("c1", map[string]any{"type": "release", "if_seq": snap.Seq})
-	if m := c.nextOf("error"); m.ID != "c1" || m.Code != "stale" {
+	c.Welcome()
+	c.Send(map[string]any{"type": "command", "id": "c1", "command": map[string]any{"type": "release", "if_seq": snap.Seq}})
+	if m := c.NextOf("error"); m.ID != "c1" || m.Code != "stale" {
 		t.Errorf("live: %+v, want error stale", m)
 	}
 }
@@ -62,11 +62,11 @@ func TestInvalidUTF8InACommandIsRefused(t *testing.T) {
 	}
 
 	c := a.dial(t, "plenary", amina, "")
-	c.welcome()
-	if err := c.conn.WriteMessage(websocket.TextMessage, []byte("{\"type\":\"command\",\"id\":\"c1\",\"command\":{\"type\":\"raise_hand\",\"note\":\"caf\xe9\"}}")); err != nil {
+	c.Welcome()
+	if err := c.WS.WriteMessage(websocket.TextMessage, []byte("{\"type\":\"command\",\"id\":\"c1\",\"command\":{\"type\":\"raise_hand\",\"note\":\"caf\xe9\"}}")); err != nil {
 		t.Fatal(err)
 	}
-	if m := c.nextOf("error"); m.ID != "c1" || m.Code != "invalid" || !strings.Contains(m.Message, "UTF-8") {
+	if m := c.NextOf("error"); m.ID != "c1" || m.Code != "invalid" || !strings.Contains(m.Message, "UTF-8") {
 		t.Errorf("live: %+v, want invalid naming UTF-8", m)
 	}
 	var snap rooms.Snapshot
