@@ -109,26 +109,7 @@ func runMeeting(p queue.Policy, people []person, seed uint64) meetingResult {
 				who = q
 			}
 		}
-		for d, c := range who.categories {
-			if rec[d] == nil {
-				rec[d] = map[string]queue.Tally{}
-			}
-			t := rec[d][c]
-			t.Turns++
-			t.Seconds += who.speech
-			rec[d][c] = t
-		}
-		waiting := pending[:0]
-		for _, r := range pending {
-			if r.ID == head.ID {
-				continue
-			}
-			if r.RaisedAt.Before(head.RaisedAt) {
-				r.Passes++
-			}
-			waiting = append(waiting, r)
-		}
-		pending = waiting
+		pending = speaks(rec, pending, head, who.speech)
 		now += who.speech
 		res.turns++
 		returning = append(returning, later{who, now + 60 + rng.Float64()*540})
