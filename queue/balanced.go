@@ -57,8 +57,10 @@ func appendBalanced(out []Entry, speak, pending []Request, rec Record, p Policy)
 		b.call(i)
 	}
 	for k, i := range order {
-		why, late := Why{Code: WhyOverdue, Passes: overdue[i]}, false
-		if _, late = overdue[i]; !late {
+		why := Why{Code: WhyOverdue}
+		if n, late := overdue[i]; late {
+			why.Passes = n
+		} else {
 			why = b.explain(order, overdue, k)
 		}
 		out = append(out, entry(speak[i], why, -1))
@@ -146,8 +148,7 @@ func (b *balancer) term(i, li int) float64 {
 	if c < 0 {
 		return 0
 	}
-	l := b.ledgers[li]
-	return l.term[c]
+	return b.ledgers[li].term[c]
 }
 
 func (b *balancer) scoreOf(i int) float64 {
