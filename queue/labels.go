@@ -96,13 +96,16 @@ const (
 	// a category of theirs below its target, or this request's own above it; without them, they were overdue
 	WhyMoved   = "moved"   // Note: the chair placed it here
 	WhySkipped = "skipped" // Note: the chair passed it over once
+	// WhyBelowTarget says a balance reason without its category, for
+	// readers who may not see whose category it is.
+	WhyBelowTarget = "below_target"
 )
 
 // ReasonCodes lists every code a Why may carry, so pages and their
 // catalogues can be held to saying each one.
 var ReasonCodes = []string{
 	WhyPointOfOrder, WhyReply, WhyFIFO, WhyRotation, WhyNoSlot, WhyOverdue,
-	WhyWaiting, WhyShare, WhyBefore, WhyAfter, WhyMoved, WhySkipped,
+	WhyWaiting, WhyShare, WhyBefore, WhyAfter, WhyMoved, WhySkipped, WhyBelowTarget,
 }
 
 // Text says why in English, e.g. "civil society has had 12% of speaking
@@ -115,6 +118,8 @@ func (w Why) Text() string {
 		return "reply: taken after points of order"
 	case WhyNoSlot:
 		return "rotation: no slot in the pattern fits this speaker, so after the rotation"
+	case WhyBelowTarget:
+		return "balanced: placed by how far its categories and those around it stand from their targets"
 	case WhyFIFO:
 		return "first come, first served: asked at " + w.AskedAt.UTC().Format(time.TimeOnly) + " UTC"
 	case WhyRotation:

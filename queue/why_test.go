@@ -37,6 +37,7 @@ func TestWhyCarriesWhatTheTextSays(t *testing.T) {
 			`{"code":"fifo","asked_at":"2014-04-23T10:02:00Z"}`},
 		{queue.Why{Code: queue.WhyOverdue, Passes: 1}, "passed over once, the most allowed: nobody more goes ahead", `{"code":"overdue","passes":1}`},
 		{queue.Why{Code: queue.WhyPointOfOrder}, "point of order: taken before other speakers", `{"code":"point_of_order"}`},
+		{queue.Why{Code: queue.WhyBelowTarget}, "balanced: placed by how far its categories and those around it stand from their targets", `{"code":"below_target"}`},
 	}
 	for _, tc := range tests {
 		if got := tc.why.Text(); got != tc.text {

@@ -102,6 +102,7 @@ export function whyText(why) {
     case 'point_of_order':
     case 'reply':
     case 'no_slot':
+    case 'below_target':
       return t(`why.${why.code}`);
     case 'moved':
     case 'skipped':
