@@ -1,65 +1,69 @@
 package queue
 
 import (
-	"encoding/binary"
 	"math"
+	"slices"
 )
 
 // scoreEpsilon makes scores that differ only by rounding count as equal, so
 // waiting time decides between them.
 const scoreEpsilon = 1e-9
 
-// ledger is one weighted dimension of the simulated record.
+// ledger is one weighted dimension of the record.
 type ledger struct {
 	dim    string
 	weight float64
 	cats   []string // present categories, sorted
 	index  map[string]int
 	target []float64
-	had    []float64 // of the measure, turns or seconds
-	total  float64
-	step   float64   // what one simulated turn adds
+	share  []float64 // of the measure, turns or seconds
 	term   []float64 // weight * (target - share), per category
 }
 
-// bgroup holds, in arrival order, the requests with the same categories in
-// every weighted dimension: they score the same, so each pick compares
-// groups, not requests.
-type bgroup struct {
-	cats    []int // per ledger; -1 where the request has no category
-	members []int // ranks: indices into the arrival-sorted speak list
-	next    int
-}
-
-// balancer simulates the meeting ahead: it calls requests one by one, each
-// time the one whose categories are furthest below their target share, as if
-// it had then spoken for an average turn.
+// balancer orders requests by how far their categories stand below their
+// target shares in the record as it is now, earliest first among equals,
+// and bounds how often anyone is passed over. Scores come from the present
+// record only, so every reason it gives is a fact about the room now.
 type balancer struct {
 	p       Policy
 	speak   []Request
 	ledgers []*ledger
-	groups  []*bgroup // those with requests left, in order of first arrival
-	groupOf []*bgroup // by rank
+	cats    [][]int   // by rank, per ledger: the category index, -1 where none
+	score   []float64 // by rank
+	byScore []int     // ranks, best first, the earliest among equals
+	next    int       // into byScore
 	picked  []bool    // by rank
 	passes  *passTree
-	initial []int     // by rank: Passes as counted towards the bound
-	scores  []float64 // scratch, aligned with groups
-	calls   int       // requests called so far in the simulation
+	initial []int // by rank: Passes as counted towards the bound
 }
 
 // appendBalanced places speak requests, already in arrival order, by the
 // balanced policy. Targets come from TargetShares over the record and all of
-// pending. Points of order and replies are not simulated: they are taken
+// pending. Points of order and replies are not balanced: they are taken
 // first whatever the balance.
 func appendBalanced(out []Entry, speak, pending []Request, rec Record, p Policy) []Entry {
 	if len(speak) == 0 {
 		return out
 	}
 	b := newBalancer(speak, pending, rec, p)
+	order := make([]int, 0, len(speak))
+	overdue := map[int]int{} // rank -> passes, for those the bound placed
 	for range speak {
-		i, why := b.pick()
-		out = append(out, entry(speak[i], why, -1))
+		i, late := b.pick()
+		if late {
+			overdue[i] = max(speak[i].Passes, 0) + b.passes.get(i) - b.initial[i]
+		}
+		order = append(order, i)
 		b.call(i)
+	}
+	for k, i := range order {
+		why := Why{Code: WhyOverdue}
+		if n, late := overdue[i]; late {
+			why.Passes = n
+		} else {
+			why = b.explain(order, overdue, k)
+		}
+		out = append(out, entry(speak[i], why, -1))
 	}
 	return out
 }
@@ -71,29 +75,29 @@ func newBalancer(speak, pending []Request, rec Record, p Policy) *balancer {
 			b.ledgers = append(b.ledgers, newLedger(d, w, rec, pending, p))
 		}
 	}
-
-	index := map[string]*bgroup{}
-	b.groupOf = make([]*bgroup, len(speak))
-	var key []byte
-	cats := make([]int, len(b.ledgers))
+	b.cats = make([][]int, len(speak))
+	b.score = make([]float64, len(speak))
+	b.byScore = make([]int, len(speak))
 	for i, r := range speak {
-		key = key[:0]
+		b.cats[i] = make([]int, len(b.ledgers))
 		for li, l := range b.ledgers {
-			cats[li] = -1
+			b.cats[i][li] = -1
 			if c, ok := l.index[r.Categories[l.dim]]; ok {
-				cats[li] = c
+				b.cats[i][li] = c
 			}
-			key = binary.AppendVarint(key, int64(cats[li]))
 		}
-		g, ok := index[string(key)]
-		if !ok {
-			g = &bgroup{cats: append([]int(nil), cats...)}
-			index[string(key)] = g
-			b.groups = append(b.groups, g)
-		}
-		g.members = append(g.members, i)
-		b.groupOf[i] = g
+		b.score[i] = b.scoreOf(i)
+		b.byScore[i] = i
 	}
+	slices.SortStableFunc(b.byScore, func(i, j int) int {
+		switch {
+		case b.score[i] > b.score[j]+scoreEpsilon:
+			return -1
+		case b.score[j] > b.score[i]+scoreEpsilon:
+			return 1
+		}
+		return 0
+	})
 
 	b.initial = make([]int, len(speak))
 	for i, r := range speak {
@@ -103,37 +107,30 @@ func newBalancer(speak, pending []Request, rec Record, p Policy) *balancer {
 	return b
 }
 
+// newLedger figures one dimension's shares of the measure and targets.
 func newLedger(d string, w float64, rec Record, pending []Request, p Policy) *ledger {
 	cats := presentCategories(d, rec, pending)
+	shares := sharesOf(rec[d], cats, p.Measure)
 	l := &ledger{
 		dim: d, weight: w, cats: cats,
 		index:  make(map[string]int, len(cats)),
-		target: targetsFor(p.Targets[d], cats),
-		had:    make([]float64, len(cats)),
+		target: targetsFor(p.Targets[d], cats, shares),
+		share:  shares,
 		term:   make([]float64, len(cats)),
-		step:   1,
 	}
-	seconds, turns := 0.0, 0.0
 	for i, c := range cats {
 		l.index[c] = i
-		t := rec[d][c]
-		s, n := finite(t.Seconds), finite(float64(t.Turns))
-		seconds += s
-		turns += n
-		l.had[i] = n
-		if p.Measure == MeasureTime {
-			l.had[i] = s
-		}
-		l.total += l.had[i]
+		l.term[i] = w * (l.target[i] - l.share[i])
 	}
-	if p.Measure == MeasureTime {
-		l.step = DefaultTurnSeconds
-		if turns > 0 && seconds > 0 {
-			l.step = seconds / turns
-		}
-	}
-	l.refresh()
 	return l
+}
+
+// measureOf is what a tally holds of the measure.
+func measureOf(t Tally, measure string) float64 {
+	if measure == MeasureTurns {
+		return finite(float64(t.Turns))
+	}
+	return finite(t.Seconds)
 }
 
 // finite treats what a sane record cannot hold (negative, NaN, infinite) as
@@ -145,25 +142,19 @@ func finite(x float64) float64 {
 	return 0
 }
 
-func (l *ledger) share(c int) float64 {
-	if l.total <= 0 {
+// term is what request i's category in ledger li adds to its score.
+func (b *balancer) term(i, li int) float64 {
+	c := b.cats[i][li]
+	if c < 0 {
 		return 0
 	}
-	return l.had[c] / l.total
+	return b.ledgers[li].term[c]
 }
 
-func (l *ledger) refresh() {
-	for c := range l.cats {
-		l.term[c] = l.weight * (l.target[c] - l.share(c))
-	}
-}
-
-func (b *balancer) score(g *bgroup) float64 {
+func (b *balancer) scoreOf(i int) float64 {
 	s := 0.0
-	for li, l := range b.ledgers {
-		if c := g.cats[li]; c >= 0 {
-			s += l.term[c]
-		}
+	for li := range b.ledgers {
+		s += b.term(i, li)
 	}
 	if math.IsNaN(s) {
 		return math.Inf(-1)
@@ -171,106 +162,99 @@ func (b *balancer) score(g *bgroup) float64 {
 	return s
 }
 
-// head returns g's earliest request still waiting, or -1.
-func (b *balancer) head(g *bgroup) int {
-	for g.next < len(g.members) && b.picked[g.members[g.next]] {
-		g.next++
-	}
-	if g.next == len(g.members) {
-		return -1
-	}
-	return g.members[g.next]
-}
-
 // pick chooses the next request: the earliest one passed over MaxPasses
-// times if any, else the head of the best-scoring group.
-func (b *balancer) pick() (int, Why) {
+// times if any (late), else the best-scoring one left.
+func (b *balancer) pick() (i int, late bool) {
 	if i := b.passes.firstAtLeast(b.p.MaxPasses); i >= 0 {
-		n := max(b.speak[i].Passes, 0) + b.passes.get(i) - b.initial[i]
-		return i, Why{Code: WhyOverdue, Passes: n}
+		return i, true
 	}
-
-	kept := b.groups[:0]
-	b.scores = b.scores[:0]
-	top := math.Inf(-1)
-	for _, g := range b.groups {
-		if b.head(g) < 0 {
-			continue
-		}
-		s := b.score(g)
-		kept = append(kept, g)
-		b.scores = append(b.scores, s)
-		top = max(top, s)
+	for b.picked[b.byScore[b.next]] {
+		b.next++
 	}
-	b.groups = kept
-
-	var best, runner *bgroup
-	tied := 0
-	runnerScore := math.Inf(-1)
-	for k, g := range b.groups {
-		s := b.scores[k]
-		if s >= top-scoreEpsilon {
-			tied++
-			if best == nil || b.head(g) < b.head(best) {
-				best = g
-			}
-		} else if runner == nil || s > runnerScore+scoreEpsilon ||
-			(s >= runnerScore-scoreEpsilon && b.head(g) < b.head(runner)) {
-			runner, runnerScore = g, s
-		}
-	}
-
-	i := b.head(best)
-	switch {
-	case len(b.groups) == 1:
-		return i, Why{Code: WhyAlone}
-	case tied > 1:
-		return i, Why{Code: WhyTie}
-	default:
-		return i, b.explain(best, runner)
-	}
+	return b.byScore[b.next], false
 }
 
-// explain names the dimension in which best gained most over runner, its
-// closest competitor.
-func (b *balancer) explain(best, runner *bgroup) Why {
-	term := func(g *bgroup, li int) float64 {
-		if c := g.cats[li]; c >= 0 {
-			return b.ledgers[li].term[c]
-		}
-		return 0
-	}
-	at, gain := -1, 0.0
-	for li := range b.ledgers {
-		if d := term(best, li) - term(runner, li); d > gain {
-			at, gain = li, d
-		}
-	}
-	if at < 0 {
-		return Why{Code: WhyBelowTarget} // the margin was lost to rounding
-	}
-	l := b.ledgers[at]
-	if c := best.cats[at]; c >= 0 {
-		return shareWhy(WhyShare, l.cats[c], b.p.Measure, l.share(c), l.target[c], b.calls > 0)
-	}
-	c := runner.cats[at]
-	return shareWhy(WhyBefore, l.cats[c], b.p.Measure, l.share(c), l.target[c], b.calls > 0)
-}
-
-// call records that request i has been called: every request still waiting
-// that came before it has been passed once more, and its categories have had
-// one more turn.
+// call records that request i is taken: every request still waiting that
+// came before it has been passed once more.
 func (b *balancer) call(i int) {
 	b.picked[i] = true
-	b.calls++
 	b.passes.remove(i)
 	b.passes.addRange(0, i, 1)
-	g := b.groupOf[i]
-	for li, l := range b.ledgers {
-		if c := g.cats[li]; c >= 0 {
-			l.had[c] += l.step
-			l.total += l.step
-			l.refresh()
+}
+
+// explain says why the request at position k of order (ranks) stands there,
+// relative to those ahead of it: behind later requests that score higher,
+// or behind earlier ones only; the first says why it goes before earlier
+// requests.
+func (b *balancer) explain(order []int, overdue map[int]int, k int) Why {
+	i := order[k]
+	first := -1 // the first request ahead of i, asked after it, not placed by the bound
+	ahead := 0
+	for _, j := range order[:k] {
+		if j > i {
+			ahead++
+			if _, late := overdue[j]; !late && first < 0 {
+				first = j
+			}
 		}
 	}
+	switch {
+	case ahead > 0:
+		w := Why{Code: WhyAfter, Ahead: ahead}
+		if first >= 0 {
+			w = b.figures(w, first, i)
+			w.Code = WhyAfter
+		}
+		return w
+	case k == 0:
+		// Ahead of every earlier request: name the closest of them.
+		runner := -1
+		for j := range i {
+			if runner < 0 || b.score[j] > b.score[runner] {
+				runner = j
+			}
+		}
+		if runner < 0 {
+			return Why{Code: WhyWaiting}
+		}
+		return b.figures(Why{Code: WhyShare}, i, runner)
+	}
+	return Why{Code: WhyWaiting, Ahead: k}
+}
+
+// figures names, by its present share and target, the dimension where
+// request first gains most over second: first's category when it stands
+// below its target (share), or else second's, which then stands above its
+// own (before). Without one, w keeps its code and has no figures.
+func (b *balancer) figures(w Why, first, second int) Why {
+	dims := make([]int, len(b.ledgers))
+	for li := range dims {
+		dims[li] = li
+	}
+	gain := func(li int) float64 { return b.term(first, li) - b.term(second, li) }
+	slices.SortStableFunc(dims, func(x, y int) int {
+		switch gx, gy := gain(x), gain(y); {
+		case gx > gy:
+			return -1
+		case gy > gx:
+			return 1
+		}
+		return 0
+	})
+	for _, li := range dims {
+		l := b.ledgers[li]
+		if gain(li) <= 0 {
+			break
+		}
+		c, code := b.cats[first][li], WhyShare
+		if c < 0 || l.share[c] >= l.target[c] {
+			c, code = b.cats[second][li], WhyBefore
+			if c < 0 || l.share[c] <= l.target[c] {
+				continue
+			}
+		}
+		w.Code, w.Category, w.Measure, w.Share, w.Target = code, l.cats[c], b.p.Measure, l.share[c], l.target[c]
+		return w
+	}
+	return w
 }

@@ -29,7 +29,7 @@ func TestBalanced(t *testing.T) {
 			pending: []queue.Request{req("ps", 1, "group=private-sector"), req("cs", 2, "group=civil-society")},
 			want: []string{
 				"cs: civil society has had 12% of speaking time against a 20% target",
-				"ps: balanced: in waiting order, nobody from other categories is waiting",
+				"ps: 1 later request goes first: civil society has had 12% of speaking time against a 20% target",
 			},
 		},
 		{
@@ -39,20 +39,20 @@ func TestBalanced(t *testing.T) {
 			pending: []queue.Request{req("m", 1, "gender=man"), req("w", 2, "gender=woman")},
 			want: []string{
 				"w: women have had 30% of turns against a 50% target",
-				"m: balanced: in waiting order, nobody from other categories is waiting",
+				"m: 1 later request goes first: women have had 30% of turns against a 50% target",
 			},
 		},
 		{
-			name:   "later figures count the turns ahead, at the record's average length",
+			name:   "the record as it is now decides, not turns yet to come",
 			policy: queue.Policy{Weights: groupOnly},
 			record: queue.Record{"group": {
 				"civil-society": {Turns: 1, Seconds: 60}, "private-sector": {Turns: 1, Seconds: 300},
 			}},
 			pending: []queue.Request{req("c1", 1, "group=civil-society"), req("c2", 2, "group=civil-society"), req("p", 3, "group=private-sector")},
 			want: []string{
-				"c1: civil society has had 17% of speaking time against a 50% target",
-				"c2: civil society will have had 44% of speaking time against a 50% target", // (60+180)/(360+180)
-				"p: balanced: in waiting order, nobody from other categories is waiting",
+				"c1: nobody waiting asked earlier",
+				"c2: behind 1 request made earlier",
+				"p: behind 2 requests made earlier",
 			},
 		},
 		{
@@ -66,11 +66,11 @@ func TestBalanced(t *testing.T) {
 			},
 			want: []string{
 				"c1: civil society has had 0% of turns against a 50% target",
-				"c2: civil society will have had 1% of turns against a 50% target",
-				"c3: civil society will have had 2% of turns against a 50% target",
-				"p1: waited while 3 later requests were called: taken next",
-				"c4: balanced: in waiting order, nobody from other categories is waiting",
-				"c5: balanced: in waiting order, nobody from other categories is waiting",
+				"c2: behind 1 request made earlier",
+				"c3: behind 2 requests made earlier",
+				"p1: passed over 3 times, the most allowed: nobody more goes ahead",
+				"c4: behind 4 requests made earlier",
+				"c5: behind 5 requests made earlier",
 			},
 		},
 		{
@@ -83,8 +83,8 @@ func TestBalanced(t *testing.T) {
 			},
 			want: []string{
 				"c1: civil society has had 0% of turns against a 50% target",
-				"p1: waited while 3 later requests were called: taken next",
-				"c2: balanced: in waiting order, nobody from other categories is waiting",
+				"p1: passed over 3 times, the most allowed: nobody more goes ahead",
+				"c2: behind 2 requests made earlier",
 			},
 		},
 		{
@@ -92,8 +92,8 @@ func TestBalanced(t *testing.T) {
 			policy:  queue.Policy{Weights: groupOnly},
 			pending: []queue.Request{req("b", 2, "group=civil-society"), req("a", 1, "group=private-sector")},
 			want: []string{
-				"a: balanced: tie broken by waiting time",
-				"b: balanced: in waiting order, nobody from other categories is waiting",
+				"a: nobody waiting asked earlier",
+				"b: behind 1 request made earlier",
 			},
 		},
 		{
@@ -104,7 +104,7 @@ func TestBalanced(t *testing.T) {
 			pending: []queue.Request{req("man", 1, "group=private-sector", "gender=man"), req("anon", 2, "group=private-sector")},
 			want: []string{
 				"anon: taken before men, who have had 80% of turns against a 50% target",
-				"man: balanced: in waiting order, nobody from other categories is waiting",
+				"man: 1 later request goes first: men have had 80% of turns against a 50% target",
 			},
 		},
 		{
@@ -113,8 +113,8 @@ func TestBalanced(t *testing.T) {
 			record:  turns(nil, "group", map[string]int{"civil-society": 10}),
 			pending: []queue.Request{req("cs", 1, "group=civil-society", "gender=woman"), req("ps", 2, "group=private-sector", "gender=woman")},
 			want: []string{
-				"cs: balanced: in waiting order, nobody from other categories is waiting",
-				"ps: balanced: in waiting order, nobody from other categories is waiting",
+				"cs: nobody waiting asked earlier",
+				"ps: behind 1 request made earlier",
 			},
 		},
 		{
@@ -124,7 +124,7 @@ func TestBalanced(t *testing.T) {
 			pending: []queue.Request{req("w", 1, "gender=woman"), req("m", 2, "gender=man")},
 			want: []string{
 				"m: men have had 60% of turns against a 70% target",
-				"w: balanced: in waiting order, nobody from other categories is waiting",
+				"w: 1 later request goes first: men have had 60% of turns against a 70% target",
 			},
 		},
 	} {

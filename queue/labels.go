@@ -63,41 +63,49 @@ func slotLabel(slot string) string {
 // page can say it in the reader's language; Text says it in English. Which
 // fields a code uses is listed with the codes; figures absent in JSON are 0.
 type Why struct {
-	Code      string    `json:"code"`
-	AskedAt   time.Time `json:"asked_at,omitzero"`
-	Round     int       `json:"round,omitempty"`
-	Slot      int       `json:"slot,omitempty"` // from 1
-	Slots     int       `json:"slots,omitempty"`
-	Passes    int       `json:"passes,omitempty"`
-	Category  string    `json:"category,omitempty"`
-	Measure   string    `json:"measure,omitempty"`
-	Share     float64   `json:"share,omitempty"`  // 0..1
-	Target    float64   `json:"target,omitempty"` // 0..1
-	Projected bool      `json:"projected,omitempty"`
+	Code     string    `json:"code"`
+	AskedAt  time.Time `json:"asked_at,omitzero"`
+	Round    int       `json:"round,omitempty"`
+	Slot     int       `json:"slot,omitempty"` // from 1
+	Slots    int       `json:"slots,omitempty"`
+	Passes   int       `json:"passes,omitempty"`
+	Category string    `json:"category,omitempty"`
+	Measure  string    `json:"measure,omitempty"`
+	Share    float64   `json:"share,omitempty"`  // 0..1
+	Target   float64   `json:"target,omitempty"` // 0..1
+	// Ahead counts the requests before this one that the reason is about.
+	Ahead int `json:"ahead,omitempty"`
 	// Note is the chair's own words, for reasons the chair gave.
 	Note string `json:"note,omitempty"`
 }
 
-// Reason codes, with the fields each uses.
+// Reason codes, with the fields each uses. Each says, in the present tense,
+// why a request stands where it does relative to those ahead of it; the
+// figures are the record's as it is now.
 const (
 	WhyPointOfOrder = "point_of_order"
 	WhyReply        = "reply"
-	WhyFIFO         = "fifo"     // AskedAt
+	WhyFIFO         = "fifo"     // AskedAt: everyone ahead asked earlier
 	WhyRotation     = "rotation" // Round, Slot, Slots, Category (a slot name)
 	WhyNoSlot       = "no_slot"
-	WhyOverdue      = "overdue" // Passes
-	WhyShare        = "share"   // Category, Measure, Share, Target, Projected
-	WhyBefore       = "before"  // the same, of the category overtaken
-	WhyTie          = "tie"
-	WhyAlone        = "alone"
-	WhyBelowTarget  = "below_target"
+	WhyOverdue      = "overdue" // Passes: passed over the most times allowed, so nobody more goes ahead
+	WhyWaiting      = "waiting" // Ahead: those ahead all asked earlier
+	WhyShare        = "share"   // Category, Measure, Share, Target: first, ahead of earlier requests, as its category is below target
+	WhyBefore       = "before"  // the same, of the category of an earlier request it goes before, which is above target
+	WhyAfter        = "after"   // Ahead: that many later requests go first; Category...Target show why:
+	// a category of theirs below its target, or this request's own above it; without them, they were overdue
+	WhyMoved   = "moved"   // Note: the chair placed it here
+	WhySkipped = "skipped" // Note: the chair passed it over once
+	// WhyBelowTarget says a balance reason without its category, for
+	// readers who may not see whose category it is.
+	WhyBelowTarget = "below_target"
 )
 
-// shareWhy explains a pick by a category's share of the measure against its
-// target. Figures projected past the requests ahead are marked: they count
-// those requests' turns, which have not happened yet.
-func shareWhy(code, category, measure string, share, target float64, projected bool) Why {
-	return Why{Code: code, Category: category, Measure: measure, Share: share, Target: target, Projected: projected}
+// ReasonCodes lists every code a Why may carry, so pages and their
+// catalogues can be held to saying each one.
+var ReasonCodes = []string{
+	WhyPointOfOrder, WhyReply, WhyFIFO, WhyRotation, WhyNoSlot, WhyOverdue,
+	WhyWaiting, WhyShare, WhyBefore, WhyAfter, WhyMoved, WhySkipped, WhyBelowTarget,
 }
 
 // Text says why in English, e.g. "civil society has had 12% of speaking
@@ -110,41 +118,52 @@ func (w Why) Text() string {
 		return "reply: taken after points of order"
 	case WhyNoSlot:
 		return "rotation: no slot in the pattern fits this speaker, so after the rotation"
-	case WhyTie:
-		return "balanced: tie broken by waiting time"
-	case WhyAlone:
-		return "balanced: in waiting order, nobody from other categories is waiting"
 	case WhyBelowTarget:
-		return "balanced: furthest below its target shares"
+		return "balanced: placed by how far its categories and those around it stand from their targets"
 	case WhyFIFO:
 		return "first come, first served: asked at " + w.AskedAt.UTC().Format(time.TimeOnly) + " UTC"
 	case WhyRotation:
 		return fmt.Sprintf("rotation: round %d, slot %d of %d, %s", w.Round, w.Slot, w.Slots, slotLabel(w.Category))
 	case WhyOverdue:
 		if w.Passes == 1 {
-			return "waited while 1 later request was called: taken next"
+			return "passed over once, the most allowed: nobody more goes ahead"
 		}
-		return fmt.Sprintf("waited while %d later requests were called: taken next", w.Passes)
-	case WhyShare, WhyBefore:
-		had := verb(w.Category, w.Projected) + " " + shareFigures(w.Measure, w.Share, w.Target)
-		if w.Code == WhyBefore {
-			// "taken before men, who have had 75% of turns against a 50% target"
-			return "taken before " + Label(w.Category) + ", who " + had
+		return fmt.Sprintf("passed over %d times, the most allowed: nobody more goes ahead", w.Passes)
+	case WhyWaiting:
+		switch w.Ahead {
+		case 0:
+			return "nobody waiting asked earlier"
+		case 1:
+			return "behind 1 request made earlier"
 		}
-		return Label(w.Category) + " " + had
+		return fmt.Sprintf("behind %d requests made earlier", w.Ahead)
+	case WhyShare:
+		return Label(w.Category) + " " + verb(w.Category) + " " + shareFigures(w.Measure, w.Share, w.Target)
+	case WhyBefore:
+		// "taken before men, who have had 75% of turns against a 50% target"
+		return "taken before " + Label(w.Category) + ", who " + verb(w.Category) + " " + shareFigures(w.Measure, w.Share, w.Target)
+	case WhyAfter:
+		later := "1 later request goes first"
+		if w.Ahead != 1 {
+			later = fmt.Sprintf("%d later requests go first", w.Ahead)
+		}
+		if w.Category == "" {
+			return later + ": passed over the most times allowed"
+		}
+		return later + ": " + Label(w.Category) + " " + verb(w.Category) + " " + shareFigures(w.Measure, w.Share, w.Target)
+	case WhyMoved:
+		return "moved by the chair: " + w.Note
+	case WhySkipped:
+		return "passed over once by the chair: " + w.Note
 	}
 	return w.Code
 }
 
-func verb(category string, projected bool) string {
-	switch {
-	case projected:
-		return "will have had"
-	case labels[category].plural:
+func verb(category string) string {
+	if labels[category].plural {
 		return "have had"
-	default:
-		return "has had"
 	}
+	return "has had"
 }
 
 func shareFigures(measure string, share, target float64) string {

@@ -11,7 +11,9 @@ import (
 // next, each in arrival order; then the speak requests in the order of the
 // room's policy. A request of any other kind is ordered as a speak request,
 // so none is lost. Ties are broken by RaisedAt, then ID, so the result is the
-// same on every node whatever the order of in.Pending.
+// same on every node whatever the order of in.Pending. The chair's skips and
+// moves are applied last (see chair.go); the policy places the others, and
+// their reasons speak of the others alone.
 //
 // Order normalizes in.Policy itself, so a zero Policy means the defaults. A
 // policy that fails Normalize orders first come, first served: rooms reject
@@ -35,14 +37,18 @@ func Order(in Input) []Entry {
 		return byArrival(a, b)
 	})
 
+	placed := chairPlaced(in)
 	out := make([]Entry, 0, len(in.Pending))
 	speak := make([]Request, 0, len(in.Pending))
+	var aside []Request
 	for _, i := range order {
 		r := in.Pending[i]
-		switch r.Kind {
-		case KindPointOfOrder:
+		switch {
+		case placed[r.ID]:
+			aside = append(aside, r)
+		case r.Kind == KindPointOfOrder:
 			out = append(out, entry(r, Why{Code: WhyPointOfOrder}, -1))
-		case KindReply:
+		case r.Kind == KindReply:
 			out = append(out, entry(r, Why{Code: WhyReply}, -1))
 		default:
 			speak = append(speak, r)
@@ -50,12 +56,13 @@ func Order(in Input) []Entry {
 	}
 	switch p.Kind {
 	case PolicyRotate:
-		return appendRotated(out, speak, p.Pattern, in.Cursor)
+		out = appendRotated(out, speak, p.Pattern, in.Cursor)
 	case PolicyBalanced:
-		return appendBalanced(out, speak, in.Pending, in.Record, p)
+		out = appendBalanced(out, speak, in.Pending, in.Record, p)
 	default:
-		return appendFIFO(out, speak)
+		out = appendFIFO(out, speak)
 	}
+	return placeChair(out, aside, in.Moves, in.Skips)
 }
 
 func entry(r Request, why Why, slot int) Entry {

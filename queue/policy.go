@@ -32,10 +32,6 @@ const (
 // with no bound at all; 10 keeps about half.
 const DefaultMaxPasses = 20
 
-// DefaultTurnSeconds is the length the balanced policy assumes for a turn when
-// the record has no turns to average: the floor's default time limit.
-const DefaultTurnSeconds = 120.0
-
 // targetEpsilon absorbs rounding when a dimension's targets add up to 1, as
 // three targets of 0.3333 and friends do.
 const targetEpsilon = 1e-9
@@ -130,6 +126,8 @@ func (p Policy) Normalize() (Policy, error) {
 				switch {
 				case c == "":
 					bad("a target in %s has an empty category name", d)
+				case c == Undisclosed:
+					bad("%s in %s takes no target: it is counted, never balanced", c, d)
 				case math.IsNaN(t) || t < 0 || t > 1:
 					bad("target for %s in %s is %v: a target is a share from 0 to 1", c, d, t)
 				}

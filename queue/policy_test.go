@@ -111,6 +111,7 @@ func TestNormalizeRejects(t *testing.T) {
 		{"negative target", queue.Policy{Targets: map[string]map[string]float64{"group": {"academia": -0.1}}}, "target for academia in group is -0.1"},
 		{"NaN target", queue.Policy{Targets: map[string]map[string]float64{"group": {"academia": math.NaN()}}}, "target for academia in group is NaN"},
 		{"targets over 1", queue.Policy{Targets: map[string]map[string]float64{"gender": {"woman": 0.6, "man": 0.5}}}, "targets in gender add up to 1.1: together they must not exceed 1"},
+		{"undisclosed target", queue.Policy{Targets: map[string]map[string]float64{"gender": {"undisclosed": 0.2}}}, "undisclosed in gender takes no target"},
 		{"unnamed target category", queue.Policy{Targets: map[string]map[string]float64{"gender": {"": 0.5}}}, "a target in gender has an empty category name"},
 		{"unnamed target dimension", queue.Policy{Targets: map[string]map[string]float64{"": {"woman": 0.5}}}, "targets are given for an empty dimension name"},
 		{"negative max passes", queue.Policy{MaxPasses: -2}, "max_passes is -2: use 0 for the default (20) or a positive number"},

@@ -41,30 +41,37 @@ func simulateMeeting(p queue.Policy, seed uint64, open, turnCount, perTurn int) 
 	rec := queue.Record{}
 	for turn := range turnCount {
 		speaker := queue.Order(queue.Input{Pending: pending, Record: rec, Policy: p})[0].Request
-		for d, c := range speaker.Categories {
-			if rec[d] == nil {
-				rec[d] = map[string]queue.Tally{}
-			}
-			tally := rec[d][c]
-			tally.Turns++
-			tally.Seconds += 120
-			rec[d][c] = tally
-		}
-		waiting := pending[:0]
-		for _, r := range pending {
-			if r.ID == speaker.ID {
-				continue
-			}
-			if r.RaisedAt.Before(speaker.RaisedAt) {
-				r.Passes++ // as the room counts it: a later hand was given the floor
-			}
-			waiting = append(waiting, r)
-		}
-		pending = waiting
+		pending = speaks(rec, pending, speaker, 120)
 		now := t0.Add(time.Duration(turn) * 2 * time.Minute)
 		for range perTurn {
 			pending = append(pending, hand(now))
 		}
 	}
 	return rec, queue.TargetShares(p, rec, pending)
+}
+
+// speaks records that speaker spoke for seconds and returns pending
+// without them, each earlier request passed once more, as the room counts
+// it: a later hand was given the floor.
+func speaks(rec queue.Record, pending []queue.Request, speaker queue.Request, seconds float64) []queue.Request {
+	for d, c := range speaker.Categories {
+		if rec[d] == nil {
+			rec[d] = map[string]queue.Tally{}
+		}
+		tally := rec[d][c]
+		tally.Turns++
+		tally.Seconds += seconds
+		rec[d][c] = tally
+	}
+	waiting := pending[:0]
+	for _, r := range pending {
+		if r.ID == speaker.ID {
+			continue
+		}
+		if r.RaisedAt.Before(speaker.RaisedAt) {
+			r.Passes++
+		}
+		waiting = append(waiting, r)
+	}
+	return waiting
 }

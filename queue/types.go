@@ -50,6 +50,25 @@ type Input struct {
 	// Cursor is the index in Policy.Pattern of the next rotation slot to fill
 	// (used by the rotate policy only; taken modulo the pattern length).
 	Cursor int
+	// Moves are the chair's placements, applied in order over the policy's;
+	// Skips the requests the chair passed over once.
+	Moves []Move
+	Skips []Skip
+}
+
+// Move places a pending request at Position (from 1) among the requests
+// after the points of order: a move never goes ahead of a point of order.
+type Move struct {
+	ID       string
+	Position int
+	Note     string
+}
+
+// Skip passes a pending request over once: the next speaker called is
+// someone else, and the request stays in the queue.
+type Skip struct {
+	ID   string
+	Note string
 }
 
 // Entry is one position in the ordered queue.

@@ -20,6 +20,7 @@ const (
 	CmdCall          = "call"
 	CmdMove          = "move"
 	CmdSkip          = "skip"
+	CmdRemove        = "remove"
 	CmdRelease       = "release"
 	CmdPause         = "pause"
 	CmdResume        = "resume"
@@ -46,9 +47,12 @@ const (
 const DefaultExtendSeconds = 30
 
 // Command is one request to change a room, as clients send it. Which fields
-// matter depends on Type.
+// matter depends on Type. IfSeq, when not 0, is the seq of the room state the
+// sender's screen showed: a floor command is refused as stale if the floor
+// changed after it, a queue command if its request did.
 type Command struct {
 	Type     string        `json:"type"`
+	IfSeq    uint64        `json:"if_seq,omitempty"`
 	Kind     string        `json:"kind,omitempty"`
 	Note     string        `json:"note,omitempty"`
 	Request  string        `json:"request,omitempty"`
@@ -59,8 +63,9 @@ type Command struct {
 	Title    string        `json:"title,omitempty"`
 }
 
-// DecodeCommand parses one JSON command strictly: unknown fields, wrong field
-// types and trailing data are errors wrapping ErrInvalid that name the problem.
+// DecodeCommand parses one JSON command strictly: bytes that are not UTF-8,
+// unknown fields, wrong field types and trailing data are errors wrapping
+// ErrInvalid that name the problem.
 func DecodeCommand(data []byte) (Command, error) {
 	var c Command
 	if err := decodeStrict(data, &c); err != nil {
@@ -72,6 +77,10 @@ func DecodeCommand(data []byte) (Command, error) {
 // decodeStrict unmarshals one JSON value into v, rejecting unknown fields and
 // trailing data, with errors a person can act on.
 func decodeStrict(data []byte, v any) error {
+	// encoding/json would quietly turn bad bytes into U+FFFD.
+	if !utf8.Valid(data) {
+		return fmt.Errorf("%w: the body is not valid UTF-8 (at byte %d)", ErrInvalid, invalidAt(data))
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -81,6 +90,18 @@ func decodeStrict(data []byte, v any) error {
 		return fmt.Errorf("%w: unexpected data after the JSON object", ErrInvalid)
 	}
 	return nil
+}
+
+// invalidAt is the offset of the first byte of data that is not UTF-8.
+func invalidAt(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(data)
 }
 
 func describeJSONError(err error) string {
@@ -128,7 +149,7 @@ func (c Command) validate() error {
 			return invalid("kind %q is not speak, point_of_order or reply", c.Kind)
 		}
 	case CmdWithdraw, CmdCallNext, CmdRelease, CmdPause, CmdResume, CmdCloseList, CmdOpenList, CmdCloseRoom:
-	case CmdCall, CmdSkip:
+	case CmdCall, CmdSkip, CmdRemove:
 		if c.Request == "" {
 			return invalid("request is required")
 		}

@@ -23,6 +23,13 @@ func (s *State) Decide(now time.Time, actor Participant, cmd Command) ([]Event, 
 	if chairOnly[cmd.Type] && !actor.chairs() {
 		return nil, fmt.Errorf("%w: only the chair may %s", ErrForbidden, humanCommand[cmd.Type])
 	}
+	actor, err := s.Categories.Admit(actor)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.fresh(cmd); err != nil {
+		return nil, err
+	}
 	d := decision{State: s, now: now, actor: actor, by: actor.Actor()}
 	switch cmd.Type {
 	case CmdRaiseHand:
@@ -38,13 +45,23 @@ func (s *State) Decide(now time.Time, actor Participant, cmd Command) ([]Event, 
 		if err != nil {
 			return nil, err
 		}
+		if n := len(s.Queue()); cmd.Position > n {
+			return nil, fmt.Errorf("%w: position %d is beyond the end of the queue (%d waiting)", ErrInvalid, cmd.Position, n)
+		}
+		if p.Kind == queue.KindPointOfOrder {
+			return nil, fmt.Errorf("%w: a point of order is taken first; it cannot be moved", ErrState)
+		}
 		return d.events(EvRequestMoved, RequestMoved{Request: cmd.Request, Speaker: p.Speaker, Position: cmd.Position, Reason: cmd.Reason}), nil
-	case CmdSkip:
+	case CmdSkip, CmdRemove:
 		p, err := d.pendingRequest(cmd.Request)
 		if err != nil {
 			return nil, err
 		}
-		return d.events(EvRequestSkipped, RequestRef{Request: cmd.Request, Speaker: p.Speaker, Reason: cmd.Reason}), nil
+		typ := EvRequestRemoved
+		if cmd.Type == CmdSkip {
+			typ = EvRequestSkipped
+		}
+		return d.events(typ, RequestRef{Request: cmd.Request, Speaker: p.Speaker, Reason: cmd.Reason}), nil
 	case CmdRelease:
 		return d.release()
 	case CmdPause:
@@ -73,7 +90,11 @@ func (s *State) Decide(now time.Time, actor Participant, cmd Command) ([]Event, 
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 		}
-		return d.events(EvPolicySet, PolicySet{Policy: p}), nil
+		var unmoved []string
+		for _, m := range s.moves {
+			unmoved = append(unmoved, m.ID)
+		}
+		return d.events(EvPolicySet, PolicySet{Policy: p, Unmoved: unmoved}), nil
 	case CmdCloseList:
 		if !s.ListOpen {
 			return nil, fmt.Errorf("%w: the list of speakers is already closed", ErrState)
@@ -94,7 +115,7 @@ func (s *State) Decide(now time.Time, actor Participant, cmd Command) ([]Event, 
 }
 
 var chairOnly = map[string]bool{
-	CmdCallNext: true, CmdCall: true, CmdMove: true, CmdSkip: true,
+	CmdCallNext: true, CmdCall: true, CmdMove: true, CmdSkip: true, CmdRemove: true,
 	CmdPause: true, CmdResume: true, CmdExtend: true, CmdSetTimeLimit: true,
 	CmdSetPolicy: true, CmdCloseList: true, CmdOpenList: true,
 	CmdSetAgendaItem: true, CmdCloseRoom: true,
@@ -102,11 +123,37 @@ var chairOnly = map[string]bool{
 
 var humanCommand = map[string]string{
 	CmdCallNext: "call the next speaker", CmdCall: "call a speaker out of order",
-	CmdMove: "move a request", CmdSkip: "skip a request", CmdPause: "pause the floor",
+	CmdMove: "move a request", CmdSkip: "skip a request", CmdRemove: "remove a request", CmdPause: "pause the floor",
 	CmdResume: "resume the floor", CmdExtend: "extend a turn", CmdSetTimeLimit: "set the time limit",
 	CmdSetPolicy: "set the queue policy", CmdCloseList: "close the list of speakers",
 	CmdOpenList: "open the list of speakers", CmdSetAgendaItem: "set the agenda item",
 	CmdCloseRoom: "close the room",
+}
+
+// Commands whose if_seq is checked: floor commands against the last change
+// of the floor, queue commands against the last change of their request.
+var (
+	floorCommands = map[string]bool{CmdCallNext: true, CmdCall: true, CmdRelease: true, CmdExtend: true, CmdPause: true, CmdResume: true}
+	queueCommands = map[string]bool{CmdMove: true, CmdSkip: true, CmdCall: true, CmdRemove: true}
+)
+
+// fresh refuses cmd as stale when what it acts on changed after the state
+// its sender saw (cmd.IfSeq): a second click on "call next" must not call a
+// second speaker.
+func (s *State) fresh(cmd Command) error {
+	if cmd.IfSeq == 0 {
+		return nil
+	}
+	if cmd.IfSeq > s.Seq {
+		return fmt.Errorf("%w: if_seq %d is ahead of the room, which is at seq %d", ErrInvalid, cmd.IfSeq, s.Seq)
+	}
+	if floorCommands[cmd.Type] && s.floorSeq > cmd.IfSeq {
+		return fmt.Errorf("%w: the floor changed (seq %d) after the state you saw (seq %d); the room is now at seq %d", ErrStale, s.floorSeq, cmd.IfSeq, s.Seq)
+	}
+	if p := s.findPending(cmd.Request); queueCommands[cmd.Type] && p != nil && p.changed > cmd.IfSeq {
+		return fmt.Errorf("%w: request %s changed (seq %d) after the state you saw (seq %d); the room is now at seq %d", ErrStale, p.ID, p.changed, cmd.IfSeq, s.Seq)
+	}
+	return nil
 }
 
 // decision carries what every command handler needs.

@@ -22,6 +22,9 @@ var (
 	ErrForbidden = errors.New("forbidden")
 	// ErrState: the command does not fit the room's current state.
 	ErrState = errors.New("not possible now")
+	// ErrStale: the command was given against a state (its if_seq) that
+	// has changed since where it matters.
+	ErrStale = errors.New("stale")
 	// ErrRoomLimit: the server holds as many rooms as it may.
 	ErrRoomLimit = errors.New("room limit reached")
 

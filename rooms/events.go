@@ -15,6 +15,7 @@ const (
 	EvHandWithdrawn  = "hand_withdrawn"
 	EvRequestMoved   = "request_moved"
 	EvRequestSkipped = "request_skipped"
+	EvRequestRemoved = "request_removed"
 	EvFloorGranted   = "floor_granted"
 	EvFloorReleased  = "floor_released"
 	EvFloorPaused    = "floor_paused"
@@ -34,6 +35,9 @@ type RoomCreated struct {
 	Title      string       `json:"title"`
 	Policy     queue.Policy `json:"policy"`
 	TimeLimitS float64      `json:"time_limit_s"`
+	// Categories are the room's dimensions and categories in full; a log
+	// written before rooms had them means DefaultCategories.
+	Categories Categories `json:"categories,omitempty"`
 }
 
 // HandRaised adds a request to the queue. The request's id is "r" followed by
@@ -53,7 +57,9 @@ type RequestRef struct {
 	Reason  string  `json:"reason,omitempty"`
 }
 
-// RequestMoved pins a request at a 1-based position of the queue.
+// RequestMoved places a request at a 1-based position of the queue as the
+// chair saw it; a point of order ahead stays ahead. It keeps that place until
+// it is called or the policy changes.
 type RequestMoved struct {
 	Request  string  `json:"request"`
 	Speaker  Speaker `json:"speaker"`
@@ -94,9 +100,11 @@ type Seconds struct {
 	Seconds float64 `json:"seconds"`
 }
 
-// PolicySet changes the queue policy.
+// PolicySet changes the queue policy. The chair's moves end with the
+// policy they were made against; Unmoved names the requests that were moved.
 type PolicySet struct {
-	Policy queue.Policy `json:"policy"`
+	Policy  queue.Policy `json:"policy"`
+	Unmoved []string     `json:"unmoved,omitempty"`
 }
 
 // Language names a transcript channel that got its first text.

@@ -29,10 +29,11 @@ var changedKeys = map[string][]string{
 	EvHandWithdrawn:  {KeyQueue},
 	EvRequestMoved:   {KeyQueue},
 	EvRequestSkipped: {KeyQueue},
+	EvRequestRemoved: {KeyQueue},
 	EvFloorGranted:   {KeyFloor, KeyQueue, KeyBalance},
 	EvFloorReleased:  {KeyFloor, KeyQueue, KeyBalance},
-	EvFloorPaused:    {KeyFloor},
-	EvFloorResumed:   {KeyFloor},
+	EvFloorPaused:    {KeyFloor, KeyBalance},
+	EvFloorResumed:   {KeyFloor, KeyBalance},
 	EvFloorExtended:  {KeyFloor},
 	EvTimeLimitSet:   {KeyTimeLimit},
 	EvPolicySet:      {KeyPolicy, KeyQueue, KeyBalance},
@@ -59,7 +60,7 @@ func (s *State) Changes(typ string, now time.Time) map[string]any {
 		case KeyQueue:
 			out[k] = s.Queue()
 		case KeyBalance:
-			out[k] = s.Balance()
+			out[k] = s.Balance(now)
 		case KeyTitle:
 			out[k] = s.Title
 		case KeyAgendaItem:

@@ -1,6 +1,10 @@
 package rooms
 
-import "github.com/parley-hub/parley/queue"
+import (
+	"cmp"
+
+	"github.com/parley-hub/parley/queue"
+)
 
 // Roles a token can carry.
 const (
@@ -88,13 +92,15 @@ type Speaker struct {
 }
 
 // Categories maps each balance dimension to the speaker's category in it,
-// leaving out dimensions the speaker did not declare.
+// leaving out dimensions the speaker did not declare, except gender: a
+// speaker who declared none counts as undisclosed, so the shares of
+// gender add up to 100%.
 func (s Speaker) Categories() map[string]string {
 	c := make(map[string]string, 4)
 	for dim, cat := range map[string]string{
 		queue.DimGroup:  s.Group,
 		queue.DimRegion: s.Region,
-		queue.DimGender: s.Gender,
+		queue.DimGender: cmp.Or(s.Gender, queue.Undisclosed),
 		queue.DimMode:   s.Mode,
 	} {
 		if cat != "" {

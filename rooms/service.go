@@ -97,6 +97,8 @@ type RoomSpec struct {
 	Title      string        `json:"title"`
 	Policy     *queue.Policy `json:"policy,omitempty"`
 	TimeLimitS float64       `json:"time_limit_s,omitempty"`
+	// Categories extends DefaultCategories, e.g. {"group": ["youth"]}.
+	Categories Categories `json:"categories,omitempty"`
 }
 
 // DecodeRoomSpec parses a room spec strictly, like DecodeCommand.
@@ -176,7 +178,11 @@ func (spec RoomSpec) event() (RoomCreated, error) {
 	if limit < 1 || limit > MaxTimeLimit {
 		return RoomCreated{}, fmt.Errorf("%w: time_limit_s must be between 1 and %d", ErrInvalid, MaxTimeLimit)
 	}
-	return RoomCreated{Title: title, Policy: policy, TimeLimitS: limit}, nil
+	cats, err := DefaultCategories().Extend(spec.Categories)
+	if err != nil {
+		return RoomCreated{}, err
+	}
+	return RoomCreated{Title: title, Policy: policy, TimeLimitS: limit, Categories: cats}, nil
 }
 
 // roomFor checks that the store may hold room id: it does already, or it
@@ -367,7 +373,7 @@ func (s *Service) mirror(ctx context.Context, roomID string, st *State) {
 	if !ok {
 		return
 	}
-	if err := m.MirrorBalance(ctx, roomID, st.Seq, st.Balance()); err != nil {
+	if err := m.MirrorBalance(ctx, roomID, st.Seq, st.Balance(s.now())); err != nil {
 		s.log.WarnContext(ctx, "balance mirror failed; the log is intact", "room", roomID, "seq", st.Seq, "err", err)
 	}
 }

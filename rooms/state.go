@@ -25,11 +25,21 @@ type State struct {
 	TimeLimit  time.Duration
 	// Languages are the room's transcript channels, sorted.
 	Languages []string
+	// Categories are what tokens may claim in this room.
+	Categories Categories
 
 	// pending requests in the order they were raised.
 	pending []*pendingRequest
-	// pins are the chair's moves, applied in order over the policy's order.
-	pins          []RequestMoved
+	// moves are the chair's, applied in order over the policy's order;
+	// skips pass requests over until the next turn is granted.
+	moves []queue.Move
+	skips []queue.Skip
+	// floorSeq is the seq of the last event that changed the floor.
+	floorSeq uint64
+	// asked counts, per person and kind, a request in the balance once
+	// until the person is given the floor: raising a hand again after
+	// withdrawing it is the same request.
+	asked         map[string]bool
 	floor         *floorState
 	record        queue.Record
 	cursor        int
@@ -43,11 +53,13 @@ type pendingRequest struct {
 	queue.Request
 	Speaker Speaker
 	Note    string
+	// changed is the seq of the last event that raised, moved or skipped it.
+	changed uint64
 }
 
 // NewState returns the state of a room with no events.
 func NewState(id string) *State {
-	return &State{ID: id, record: queue.Record{}}
+	return &State{ID: id, record: queue.Record{}, asked: map[string]bool{}, Categories: DefaultCategories()}
 }
 
 // exists reports whether the room has been created.
@@ -65,6 +77,9 @@ func (s *State) Apply(e Event) {
 		unmarshal(e, &d)
 		s.Created, s.Title, s.Policy, s.ListOpen = e.Time, d.Title, d.Policy, true
 		s.TimeLimit = seconds(d.TimeLimitS)
+		if d.Categories != nil {
+			s.Categories = d.Categories
+		}
 	case EvHandRaised:
 		var d HandRaised
 		unmarshal(e, &d)
@@ -72,29 +87,48 @@ func (s *State) Apply(e Event) {
 			Request: queue.Request{ID: d.Request, Sub: d.Speaker.Sub, Categories: d.Speaker.Categories(), Kind: d.Kind, RaisedAt: e.Time},
 			Speaker: d.Speaker,
 			Note:    d.Note,
+			changed: e.Seq,
 		})
-		s.tally(d.Speaker, func(t *queue.Tally) { t.Requests++ })
-	case EvHandWithdrawn, EvRequestSkipped:
+		if key := askKey(d.Speaker.Sub, d.Kind); !s.asked[key] {
+			s.asked[key] = true
+			s.tally(d.Speaker, func(t *queue.Tally) { t.Requests++ })
+		}
+	case EvHandWithdrawn, EvRequestRemoved:
 		var d RequestRef
 		unmarshal(e, &d)
 		s.removePending(d.Request)
+	case EvRequestSkipped:
+		var d RequestRef
+		unmarshal(e, &d)
+		if p := s.findPending(d.Request); p != nil {
+			p.changed = e.Seq
+			s.skips = append(s.skips, queue.Skip{ID: d.Request, Note: d.Reason})
+		}
 	case EvRequestMoved:
 		var d RequestMoved
 		unmarshal(e, &d)
-		s.pins = append(s.pins, d)
+		if p := s.findPending(d.Request); p != nil {
+			p.changed = e.Seq
+			// The chair counted the points of order ahead, which stay there.
+			s.moves = append(s.moves, queue.Move{ID: d.Request, Position: max(d.Position-s.pointsOfOrder(d.Request), 1), Note: d.Reason})
+		}
 	case EvFloorGranted:
 		var d FloorGranted
 		unmarshal(e, &d)
+		s.floorSeq = e.Seq
 		s.grant(e.Time, d)
 	case EvFloorReleased:
 		var d FloorReleased
 		unmarshal(e, &d)
+		s.floorSeq = e.Seq
 		s.release(e.Time, d)
 	case EvFloorPaused:
+		s.floorSeq = e.Seq
 		if s.floor != nil && !s.floor.Paused {
 			s.floor.Paused, s.floor.PausedAt = true, e.Time
 		}
 	case EvFloorResumed:
+		s.floorSeq = e.Seq
 		if s.floor != nil && s.floor.Paused {
 			s.floor.PausedTotal += e.Time.Sub(s.floor.PausedAt)
 			s.floor.Paused = false
@@ -102,6 +136,7 @@ func (s *State) Apply(e Event) {
 	case EvFloorExtended:
 		var d Seconds
 		unmarshal(e, &d)
+		s.floorSeq = e.Seq
 		if s.floor != nil {
 			s.floor.Extended += seconds(d.Seconds)
 		}
@@ -112,7 +147,7 @@ func (s *State) Apply(e Event) {
 	case EvPolicySet:
 		var d PolicySet
 		unmarshal(e, &d)
-		s.Policy, s.cursor = d.Policy, 0
+		s.Policy, s.cursor, s.moves = d.Policy, 0, nil
 	case EvListClosed:
 		s.ListOpen = false
 	case EvListOpened:
@@ -144,6 +179,8 @@ func (s *State) grant(at time.Time, d FloorGranted) {
 		}
 	}
 	s.removePending(d.Request)
+	s.skips = nil // passed over once: this turn was that once
+	delete(s.asked, askKey(d.Speaker.Sub, d.Kind))
 	if d.Slot >= 0 {
 		s.cursor = d.Slot + 1
 	}
@@ -191,7 +228,23 @@ func (s *State) findPending(id string) *pendingRequest {
 
 func (s *State) removePending(id string) {
 	s.pending = slices.DeleteFunc(s.pending, func(p *pendingRequest) bool { return p.ID == id })
-	s.pins = slices.DeleteFunc(s.pins, func(m RequestMoved) bool { return m.Request == id })
+	s.moves = slices.DeleteFunc(s.moves, func(m queue.Move) bool { return m.ID == id })
+	s.skips = slices.DeleteFunc(s.skips, func(k queue.Skip) bool { return k.ID == id })
+}
+
+// pointsOfOrder counts the pending points of order other than except.
+func (s *State) pointsOfOrder(except string) int {
+	n := 0
+	for _, p := range s.pending {
+		if p.Kind == queue.KindPointOfOrder && p.ID != except {
+			n++
+		}
+	}
+	return n
+}
+
+func askKey(sub string, kind queue.RequestKind) string {
+	return string(kind) + "\x00" + sub
 }
 
 func unmarshal(e Event, v any) {

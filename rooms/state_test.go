@@ -217,7 +217,7 @@ func TestChairMovesSkipsAndCallsWithReasons(t *testing.T) {
 		t.Fatalf("after move, queue = %+v", q)
 	}
 	r.do(chair, rooms.Command{Type: rooms.CmdSkip, Request: "r2", Reason: "not in the room"})
-	if q := r.snapshot().Queue; len(q) != 2 || q[0].ID != "r4" || q[1].ID != "r3" {
+	if q := r.snapshot().Queue; len(q) != 3 || q[0].ID != "r4" || q[1].ID != "r3" || q[2].ID != "r2" || q[2].Reason != "passed over once by the chair: not in the room" {
 		t.Fatalf("after skip, queue = %+v", q)
 	}
 	evs := r.do(chair, rooms.Command{Type: rooms.CmdCall, Request: "r3", Reason: "host country"})
@@ -251,7 +251,7 @@ func TestBalanceCountsRequestsTurnsAndTime(t *testing.T) {
 	r.wait(30 * time.Second)
 	r.do(chair, cmd(rooms.CmdRelease))
 
-	b := r.state.Balance()
+	b := r.state.Balance(r.now)
 	if b.Totals != (rooms.Totals{Requests: 3, Turns: 2, Seconds: 90}) {
 		t.Fatalf("totals = %+v", b.Totals)
 	}

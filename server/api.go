@@ -1,9 +1,11 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/parley-hub/parley/rooms"
 )
@@ -62,11 +64,31 @@ func (s *Server) command(w http.ResponseWriter, r request) error {
 		return err
 	}
 	res, err := s.rooms.Execute(r.Context(), r.room, r.who, cmd)
+	if errors.Is(err, rooms.ErrStale) {
+		return s.stale(w, r, err)
+	}
 	if err != nil {
 		return err
 	}
 	r.log.InfoContext(r.Context(), "command", "type", cmd.Type, "seq", res.Seq)
 	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// staleAnswer refuses a command given against a state that has moved on,
+// with the room as it is now, for the sender to look again.
+type staleAnswer struct {
+	Error    errorBody      `json:"error"`
+	Snapshot rooms.Snapshot `json:"snapshot"`
+}
+
+func (s *Server) stale(w http.ResponseWriter, r request, cause error) error {
+	snap, err := s.rooms.Snapshot(r.Context(), r.room)
+	if err != nil {
+		return err
+	}
+	p := describe(cause)
+	writeJSON(w, p.status, staleAnswer{Error: errorBody{Code: p.code, Message: p.message}, Snapshot: snap})
 	return nil
 }
 
@@ -203,7 +225,7 @@ func (s *Server) interventionList(r request) ([]rooms.Intervention, error) {
 
 func (s *Server) balance(w http.ResponseWriter, r request) error {
 	var b rooms.Balance
-	if err := s.rooms.View(r.Context(), r.room, func(st *rooms.State) { b = st.Balance() }); err != nil {
+	if err := s.rooms.View(r.Context(), r.room, func(st *rooms.State) { b = st.Balance(time.Now()) }); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, b)

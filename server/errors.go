@@ -61,6 +61,7 @@ var kinds = []kind{
 	{err: rooms.ErrExists, status: http.StatusConflict, code: "exists"},
 	{err: rooms.ErrRoomLimit, status: http.StatusConflict, code: "room_limit"},
 	{err: rooms.ErrConflict, status: http.StatusConflict, code: "conflict"},
+	{err: rooms.ErrStale, status: http.StatusConflict, code: "stale"},
 	{err: rooms.ErrState, status: http.StatusConflict, code: "not_now"},
 	{err: rooms.ErrTooManyLines, status: http.StatusRequestEntityTooLarge, code: "too_many_lines"},
 	{err: rooms.ErrCaptionSeqTooFar, status: http.StatusBadRequest, code: "seq_too_far_ahead"},

@@ -34,6 +34,32 @@ func TestTokenCommandIssuesAVerifiableToken(t *testing.T) {
 	}
 }
 
+// C19: known spellings are normalised at token time, anything else is
+// refused with the claim and the allowed values named.
+func TestTokenCommandChecksCategories(t *testing.T) {
+	env := map[string]string{"PARLEY_JWT_SECRET": "s3cret"}
+	out, _, err := runCLI([]string{"token", "--room", "plenary", "--sub", "amina",
+		"--group", "Civil Society", "--gender", "female", "--region", "Africa"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := auth.NewVerifier([]byte("s3cret"), nil)
+	c, err := v.Verify(strings.TrimSpace(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Group != "civil-society" || c.Gender != "woman" || c.Region != "africa" {
+		t.Errorf("claims %+v, want canonical categories", c)
+	}
+	_, _, err = runCLI([]string{"token", "--room", "plenary", "--sub", "y", "--group", "Youth"}, env)
+	if err == nil || !strings.Contains(err.Error(), `group "Youth"`) || !strings.Contains(err.Error(), "civil-society") {
+		t.Errorf("an unknown group: %v, want the claim and the allowed values named", err)
+	}
+	if _, _, err := runCLI([]string{"token", "--room", "plenary", "--sub", "y", "--group", "Youth", "--category", "group=youth"}, env); err != nil {
+		t.Errorf("with --category group=youth: %v", err)
+	}
+}
+
 func TestCLIRefusesBadInvocations(t *testing.T) {
 	tests := []struct {
 		args    []string

@@ -5,10 +5,29 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
+	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/auth"
 )
+
+// categoryFlag collects --category dimension=category pairs.
+type categoryFlag map[string][]string
+
+func (f *categoryFlag) String() string { return fmt.Sprint(map[string][]string(*f)) }
+
+func (f *categoryFlag) Set(v string) error {
+	dim, cat, ok := strings.Cut(v, "=")
+	if !ok || dim == "" || cat == "" {
+		return fmt.Errorf("%q: write dimension=category, e.g. group=youth", v)
+	}
+	if *f == nil {
+		*f = categoryFlag{}
+	}
+	(*f)[dim] = append((*f)[dim], cat)
+	return nil
+}
 
 func token(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("parley token", flag.ContinueOnError)
@@ -27,6 +46,8 @@ func token(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	fs.StringVar(&c.Hub, "hub", "", "the hub the holder takes part from")
 	fs.StringVar(&c.Lang, "lang", "", "language a captioner may write (optional)")
 	ttl := fs.Duration("ttl", 8*time.Hour, "how long the token is valid")
+	var extra categoryFlag
+	fs.Var(&extra, "category", "a category the room adds to the defaults, as dimension=category (repeatable), e.g. group=youth")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -35,6 +56,13 @@ func token(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	}
 	if *ttl <= 0 {
 		return errors.New("token: --ttl must be positive")
+	}
+	allowed, err := rooms.DefaultCategories().Extend(rooms.Categories(extra))
+	if err != nil {
+		return fmt.Errorf("token: --category: %w", err)
+	}
+	if c, err = c.CheckCategories(allowed); err != nil {
+		return fmt.Errorf("token: %w", err)
 	}
 	tok, err := auth.Issue([]byte(*secret), c, *ttl)
 	if err != nil {

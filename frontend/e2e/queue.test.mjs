@@ -137,7 +137,7 @@ test('the chair skips with a reason and the participant is told why', async () =
   await chair.getByLabel('Reason (goes in the record)').fill('Spoke on this item already');
   await chair.getByRole('button', { name: 'Skip this request', exact: true }).click();
   await text(pages[waiting.sub].locator('#mine-notice'), 'Reason: Spoke on this item already');
-  await text(chair.locator('#log'), `skipped ${waiting.name}`);
+  await text(chair.locator('#log'), `passed over ${waiting.name} once`);
 });
 
 test('a refused command shows the server message in the alert region', async () => {

@@ -43,7 +43,7 @@ test('a French and an Arabic page say the queue reasons in their language', asyn
   const label = { man: 'Homme', woman: 'Femme', government: 'Gouvernement', 'civil-society': 'Société civile' };
   const pct = (x) => new Intl.NumberFormat('fr', { style: 'percent', maximumFractionDigits: 0 }).format(x ?? 0);
   for (const { why } of snap.queue) {
-    if (why.code !== 'share' || why.projected || !(why.category in label)) continue;
+    if (why.code !== 'share' || !(why.category in label)) continue;
     const measure = why.measure === 'turns' ? 'des interventions' : 'du temps de parole';
     await text(fr.locator('#queue .reason'),
       `${label[why.category]} : ${pct(why.share)} ${measure} jusqu’ici, pour un objectif de ${pct(why.target)}`);

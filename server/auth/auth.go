@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"time"
+	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -49,11 +50,19 @@ type Claims struct {
 	Lang    string `json:"lang,omitempty"`
 }
 
-// Participant is the room identity the claims describe. Mode defaults to
+// Limits on claims, so a token cannot swell every snapshot it appears in.
+const (
+	MaxSubLen  = 128 // bytes
+	MaxNameLen = 200 // characters
+	MaxHubLen  = 100 // characters
+)
+
+// Participant is the room identity the claims describe, its categories in
+// their canonical spelling (see rooms.Canonical). Mode defaults to
 // "hub" for a hub's token and "remote" otherwise: a token is most often
 // issued to someone joining from afar; in-room tokens say so.
 func (c Claims) Participant() rooms.Participant {
-	mode := c.Mode
+	mode := rooms.Canonical(c.Mode)
 	if mode == "" {
 		mode = rooms.ModeRemote
 		if c.Role == rooms.RoleHub {
@@ -65,8 +74,8 @@ func (c Claims) Participant() rooms.Participant {
 		name = c.Subject
 	}
 	return rooms.Participant{
-		Sub: c.Subject, Name: name, Role: c.Role, Group: c.Group, Region: c.Region,
-		Gender: c.Gender, Country: c.Country, Mode: mode, Hub: c.Hub, Lang: c.Lang,
+		Sub: c.Subject, Name: name, Role: c.Role, Group: rooms.Canonical(c.Group), Region: rooms.Canonical(c.Region),
+		Gender: rooms.Canonical(c.Gender), Country: c.Country, Mode: mode, Hub: c.Hub, Lang: c.Lang,
 	}
 }
 
@@ -88,10 +97,49 @@ func (c Claims) check() error {
 	if c.Lang != "" && !rooms.ValidLanguage(c.Lang) {
 		return fmt.Errorf("%w: lang %q is not a language tag such as en or pt-br", ErrInvalidToken, c.Lang)
 	}
-	if c.Mode != "" && !rooms.ValidMode(c.Mode) {
+	if c.Mode != "" && !rooms.ValidMode(rooms.Canonical(c.Mode)) {
 		return fmt.Errorf("%w: unknown mode %q: use in-room, remote or hub", ErrInvalidToken, c.Mode)
 	}
+	return c.checkSizes()
+}
+
+// checkSizes bounds every text claim.
+func (c Claims) checkSizes() error {
+	for _, claim := range []struct {
+		name, value string
+		limit       int
+		runes       bool
+	}{
+		{"sub", c.Subject, MaxSubLen, false},
+		{"name", c.Name, MaxNameLen, true},
+		{"hub", c.Hub, MaxHubLen, true},
+		{"group", c.Group, rooms.MaxCategoryLen, false},
+		{"region", c.Region, rooms.MaxCategoryLen, false},
+		{"gender", c.Gender, rooms.MaxCategoryLen, false},
+		{"country", c.Country, rooms.MaxCategoryLen, false},
+		{"lang", c.Lang, rooms.MaxCategoryLen, false},
+	} {
+		n, unit := len(claim.value), "bytes"
+		if claim.runes {
+			n, unit = utf8.RuneCountInString(claim.value), "characters"
+		}
+		if n > claim.limit {
+			return fmt.Errorf("%w: the %s claim is %d %s long: at most %d", ErrInvalidToken, claim.name, n, unit, claim.limit)
+		}
+	}
 	return nil
+}
+
+// CheckCategories returns c with its group, region, gender and mode in the
+// canonical spelling of allowed's categories, or an error wrapping
+// ErrInvalidToken that names the claim and the values allowed.
+func (c Claims) CheckCategories(allowed rooms.Categories) (Claims, error) {
+	p, err := allowed.Admit(rooms.Participant{Group: c.Group, Region: c.Region, Gender: c.Gender, Mode: c.Mode})
+	if err != nil {
+		return Claims{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+	}
+	c.Group, c.Region, c.Gender, c.Mode = p.Group, p.Region, p.Gender, p.Mode
+	return c, nil
 }
 
 // Verifier checks tokens signed with a shared HS256 secret or, for

@@ -4,6 +4,7 @@
 
 import { category, has, t } from './i18n.js';
 import { el, percent } from './format.js';
+import { parseServerTime } from './live.js';
 
 // The default dimensions in a fixed order; a room may configure others,
 // which follow in alphabetical order.
@@ -14,6 +15,25 @@ export const METRICS = {
   turn_share: 'balance.turns',
   time_share: 'balance.time',
 };
+
+// liveBalance is balance as of now (ms, server clock): while a turn runs,
+// the speaker's categories gain the seconds since the server figured it,
+// as the record will count them when the turn ends.
+export function liveBalance(balance, now) {
+  if (!balance.running || !balance.as_of) return balance;
+  const extra = Math.max(0, (now - parseServerTime(balance.as_of)) / 1000);
+  // Every speaker counts in gender (undisclosed when not declared), so the
+  // total gains what the speaker does.
+  const total = balance.totals.seconds + extra;
+  const dimensions = {};
+  for (const [dim, cats] of Object.entries(balance.dimensions ?? {})) {
+    dimensions[dim] = cats.map((c) => {
+      const seconds = c.seconds + (c.speaking ? extra : 0);
+      return { ...c, seconds, time_share: total > 0 ? seconds / total : 0 };
+    });
+  }
+  return { ...balance, totals: { ...balance.totals, seconds: total }, dimensions };
+}
 
 export function dimensionName(dim) {
   return has(`dim.${dim}`) ? t(`dim.${dim}`) : dim;

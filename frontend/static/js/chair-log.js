@@ -81,6 +81,7 @@ export class ChairLog {
         return t('log.hand_raised', { kind: t(`kind.${d.kind}`) });
       case 'hand_withdrawn':
       case 'request_skipped':
+      case 'request_removed':
         return t(`log.${ev.type}`, { name });
       case 'request_moved':
         return t('log.request_moved', { name, position: d.position });
@@ -88,7 +89,8 @@ export class ChairLog {
       case 'time_limit_set':
         return t(`log.${ev.type}`, { seconds: d.seconds });
       case 'policy_set':
-        return t('log.policy_set', { policy: t(`policy.${d.policy.kind}`) });
+        return t(d.unmoved?.length ? 'log.policy_set_unmoved' : 'log.policy_set',
+          { policy: t(`policy.${d.policy.kind}`), count: d.unmoved?.length ?? 0 });
       case 'agenda_item_set':
         return t('log.agenda_item_set', { title: d.title });
       default:

@@ -1,13 +1,14 @@
 // The chair's queue: every entry with its reason and categories, and the
-// chair's overrides (call out of order, move, skip), each asking for the
-// reason that goes into the record in a small form inside the entry.
+// chair's overrides (call out of order, move, skip once, remove), each
+// asking for the reason that goes into the record in a small form inside
+// the entry.
 
 import { category, t } from './i18n.js';
 import { clockTime, el } from './format.js';
 import { entryBody } from './queue-view.js';
 import { onPress, run } from './page.js';
 
-const ACTIONS = ['call', 'move', 'skip'];
+const ACTIONS = ['call', 'move', 'skip', 'remove'];
 
 export class ChairQueue {
   constructor(list, live) {
@@ -168,7 +169,7 @@ export class ChairQueue {
     const command = { type: item.mode, request: item.entry.id, reason };
     if (item.mode === 'move') command.position = Number(f.position.value);
     const done = await run(this.live, command, f.submit);
-    // A call or skip takes the entry off the queue; focus goes to the list.
+    // A call or remove takes the entry off the queue; focus goes to the list.
     if (done && item.li.isConnected) this.#close(item);
     else if (done) document.getElementById('queue-h').focus();
   }

@@ -10,7 +10,7 @@ import { languageName } from './transcript.js';
 import { Clocks, queueCount } from './queue-view.js';
 import { ChairQueue } from './chair-queue.js';
 import { ChairLog } from './chair-log.js';
-import { BalanceView } from './balance-view.js';
+import { BalanceView, liveBalance } from './balance-view.js';
 import { onDownload } from './download.js';
 
 const $ = (id) => document.getElementById(id);
@@ -30,6 +30,10 @@ if (live) {
     presence = e.detail.presence.total;
     renderPresence();
   });
+  // The turn in progress counts in the balance second by second.
+  setInterval(() => {
+    if (balance && live.state?.balance.running) renderBalance(live);
+  }, 1000);
   const base = `/rooms/${encodeURIComponent(live.room)}`;
   $('nav-chair').href = `${base}/chair`;
   $('nav-display').href = `${base}/display`;
@@ -51,7 +55,7 @@ function render(live, keys, event) {
   }
   if (has('list_open')) renderList(s);
   renderSettings(s);
-  if (has('balance') || has('policy')) renderBalance(s);
+  if (has('balance') || has('policy')) renderBalance(live);
   if (has('languages')) renderRecord(live);
   renderPresence();
   $('role-warning').textContent = CHAIR_ROLES.has(live.you.role) ? '' : t('chair.notChair', { role: t(`role.${live.you.role}`) });
@@ -117,12 +121,13 @@ function renderSettings(s) {
   }
 }
 
-function renderBalance(s) {
+function renderBalance(live) {
+  const s = live.state;
   const metric = s.policy.measure === 'turns' ? 'turn_share' : 'time_share';
   if (balance.metrics[0] !== metric) balance = new BalanceView($('balance'), [metric], 3);
   $('balance-measure').textContent = t(metric === 'turn_share' ? 'chair.balanceTurns' : 'chair.balanceTime',
     { requests: s.balance.totals.requests, turns: s.balance.totals.turns });
-  balance.render(s.balance);
+  balance.render(liveBalance(s.balance, live.now()));
 }
 
 // Transcript exports, one line per channel.

@@ -102,13 +102,12 @@ export function whyText(why) {
     case 'point_of_order':
     case 'reply':
     case 'no_slot':
-    case 'tie':
-    case 'alone':
     case 'below_target':
       return t(`why.${why.code}`);
     case 'moved':
+    case 'skipped':
       // The chair's own words, as typed.
-      return t('why.moved', { note: why.note ?? '' });
+      return t(`why.${why.code}`, { note: why.note ?? '' });
     case 'fifo':
       if (!why.asked_at) return null;
       return t('why.fifo', { time: clockTime(why.asked_at) });
@@ -118,13 +117,17 @@ export function whyText(why) {
       });
     case 'overdue':
       return t('why.overdue', { count: why.passes ?? 0 });
+    case 'waiting':
+      return why.ahead ? t('why.waiting', { count: why.ahead }) : t('why.waiting.none');
     case 'share':
-    case 'before': {
+    case 'before':
+    case 'after': {
+      const count = why.ahead ?? 0;
+      if (!why.category) return why.code === 'after' ? t('why.after.overdue', { count }) : null;
       const measure = why.measure === 'turns' ? 'turns' : 'time';
       const [share, target] = shareFigures(why.share ?? 0, why.target ?? 0);
-      const key = `why.${why.code}.${measure}${why.projected ? '.projected' : ''}`;
       const had = t(PLURAL.has(why.category) ? 'why.had.other' : 'why.had.one');
-      return t(key, { category: sentenceCategory(why.category), share, target, had });
+      return t(`why.${why.code}.${measure}`, { category: sentenceCategory(why.category), share, target, had, count });
     }
   }
   return null;

@@ -81,9 +81,11 @@ export class LiveRoom extends EventTarget {
   }
 
   // send issues one command and resolves with the ack ({seq}) or rejects
-  // with a LiveError carrying the server's code and message.
+  // with a LiveError carrying the server's code and message. The command
+  // carries the seq of the state its sender saw (if_seq; by default the one
+  // on screen), so one acting on what has changed since is refused as stale.
   send(command) {
-    return this.request({ type: 'command', command });
+    return this.request({ type: 'command', command: { if_seq: this.state?.seq, ...command } });
   }
 
   // request sends a message the server answers with ack or error (command,

@@ -132,10 +132,13 @@ export function announce(text) {
   }, 100);
 }
 
+// Server codes the pages word themselves.
+const WORDED = new Set(['stale']);
+
 // showError puts a refused command's reason in the alert region: the
 // server's message as given (in English), or our words: those for a local
-// failure, or ours when the page has better ones.
-export function showError(err, ours = err.local ? t(`error.${err.code}`) : '') {
+// failure or a code we word, or ours when the page has better ones.
+export function showError(err, ours = err.local || WORDED.has(err.code) ? t(`error.${err.code}`) : '') {
   const alert = document.getElementById('alert');
   if (ours) alert.removeAttribute('lang');
   else alert.lang = 'en';
@@ -146,14 +149,31 @@ export function clearError() {
   document.getElementById('alert').textContent = '';
 }
 
+// A command carries the seq of the room state its sender saw (if_seq). The
+// second click of a double click saw what the first one did, even when the
+// screen has changed in between: it is sent with the first click's seq, so
+// the server refuses it as stale instead of calling a second speaker.
+const clicks = new WeakMap(); // button -> the click count (event.detail) of the press being handled
+const gestureSeq = new WeakMap(); // button -> the seq its current click gesture saw
+
+function seenSeq(live, button) {
+  const detail = clicks.get(button) ?? 0;
+  clicks.delete(button);
+  if (detail > 1 && gestureSeq.has(button)) return gestureSeq.get(button);
+  const seq = live.state?.seq;
+  if (button) gestureSeq.set(button, seq);
+  return seq;
+}
+
 // run sends a command and resolves true on success. The button is marked
 // busy rather than disabled while the command is in flight, so a double
 // press sends nothing twice and keyboard focus stays where it was.
 export async function run(live, command, button) {
+  const seen = seenSeq(live, button);
   if (button?.dataset.busy) return false;
   if (button) button.dataset.busy = 'true';
   try {
-    await live.send(command);
+    await live.send({ ...command, if_seq: seen });
     clearError();
     return true;
   } catch (err) {
@@ -178,6 +198,7 @@ export function isEnabled(button) {
 // onPress calls handler on a click of an enabled button.
 export function onPress(button, handler) {
   button.addEventListener('click', (e) => {
+    clicks.set(button, e.detail);
     if (isEnabled(button)) handler(e);
   });
 }

@@ -195,9 +195,11 @@ function announceEvent(live, event, heldBefore) {
       if (d.request === heldBefore && d.by === 'chair') announce(t('announce.ended'));
       break;
     case 'request_skipped':
+    case 'request_removed':
     case 'hand_withdrawn':
       if (positions.has(d.request) && event.actor.sub !== you) {
-        notice = { key: 'mine.removed', params: { reason: d.reason || '—' } };
+        const key = event.type === 'request_skipped' ? 'mine.skipped' : 'mine.removed';
+        notice = { key, params: { reason: d.reason || '—' } };
         $('mine-notice').textContent = t(notice.key, notice.params);
         announce(t(notice.key, notice.params));
       }
