@@ -14,6 +14,8 @@ const (
 	RoleCaptioner   = "captioner"
 	RoleObserver    = "observer"
 	RoleAdmin       = "admin"
+	// RoleVenue publishes the plenary feed (the hall's sound) over WHIP.
+	RoleVenue = "venue"
 )
 
 // Modes of taking part.
@@ -26,7 +28,7 @@ const (
 // ValidRole reports whether role is one Parley knows.
 func ValidRole(role string) bool {
 	switch role {
-	case RoleParticipant, RoleChair, RoleHub, RoleCaptioner, RoleObserver, RoleAdmin:
+	case RoleParticipant, RoleChair, RoleHub, RoleCaptioner, RoleObserver, RoleAdmin, RoleVenue:
 		return true
 	}
 	return false

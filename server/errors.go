@@ -11,6 +11,7 @@ import (
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/auth"
 	"github.com/parley-hub/parley/server/live"
+	"github.com/parley-hub/parley/server/media"
 )
 
 var (
@@ -53,6 +54,11 @@ var kinds = []kind{
 	{err: errBodyTimeout, status: http.StatusRequestTimeout, code: "body_timeout"},
 	{err: errBodyTruncated, status: http.StatusBadRequest, code: "body_truncated"},
 	{err: errRateLimited, status: http.StatusTooManyRequests, code: "rate_limited"},
+	{err: media.ErrBadOffer, status: http.StatusBadRequest, code: "bad_offer"},
+	{err: media.ErrContentType, status: http.StatusUnsupportedMediaType, code: "unsupported_media_type"},
+	{err: media.ErrNoSession, status: http.StatusNotFound, code: "no_session"},
+	{err: media.ErrICERestart, status: http.StatusUnprocessableEntity, code: "ice_restart_unsupported"},
+	{err: media.ErrClosed, status: http.StatusServiceUnavailable, code: "shutting_down", retryAfter: "2"},
 	{err: auth.ErrExpired, status: http.StatusUnauthorized, code: "token_expired"},
 	{err: auth.ErrInvalidToken, status: http.StatusUnauthorized, code: "invalid_token"},
 	{err: auth.ErrWrongRoom, status: http.StatusForbidden, code: "wrong_room"},

@@ -29,6 +29,7 @@ type Server struct {
 	log         *slog.Logger
 	mux         *http.ServeMux
 	hub         Live
+	media       Media
 	captions    captionLimiter
 }
 
@@ -38,14 +39,16 @@ type Parts struct {
 	Transcripts *rooms.Transcripts
 	Verifier    *auth.Verifier
 	Live        Live
-	Log         *slog.Logger
+	// Media, when set, serves WHIP and WHEP.
+	Media Media
+	Log   *slog.Logger
 }
 
 // New returns the server over p; it starts nothing.
 func New(p Parts) *Server {
 	s := &Server{
 		rooms: p.Rooms, transcripts: p.Transcripts, verifier: p.Verifier, log: p.Log,
-		mux: http.NewServeMux(), hub: p.Live,
+		mux: http.NewServeMux(), hub: p.Live, media: p.Media,
 	}
 	s.routes()
 	return s
@@ -71,6 +74,7 @@ func (s *Server) routes() {
 	for ext := range exportFormats {
 		s.mux.HandleFunc("GET /api/v1/rooms/{room}/transcript."+ext, s.inRoom(s.exportTranscript(ext)))
 	}
+	s.mediaRoutes()
 	s.pageRoutes()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiError{Error: errorBody{Code: "not_found", Message: "no such API endpoint: " + r.Method + " " + r.URL.Path}})

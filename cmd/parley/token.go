@@ -35,7 +35,7 @@ func token(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	secret := fs.String("secret", getenv("PARLEY_JWT_SECRET"), "HS256 signing secret (env PARLEY_JWT_SECRET)")
 	var c auth.Claims
 	fs.StringVar(&c.Room, "room", "", `room id, or "*" for every room`)
-	fs.StringVar(&c.Role, "role", "participant", "participant, chair, hub, captioner, observer or admin")
+	fs.StringVar(&c.Role, "role", "participant", "participant, chair, hub, captioner, observer, admin or venue")
 	fs.StringVar(&c.Subject, "sub", "", "stable id of the holder")
 	fs.StringVar(&c.Name, "name", "", "display name")
 	fs.StringVar(&c.Group, "group", "", "stakeholder group, e.g. civil-society")

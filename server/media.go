@@ -1,0 +1,36 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/parley-hub/parley/server/media"
+)
+
+// Media serves WHIP and WHEP once server has authenticated the caller
+// (server/media's Plane). Each returns, without answering, why it refused.
+type Media interface {
+	// ServeOffer answers a POST of an SDP offer.
+	ServeOffer(w http.ResponseWriter, r *http.Request, c media.Caller) error
+	// ServeSession answers a PATCH or DELETE on a session's Location.
+	ServeSession(w http.ResponseWriter, r *http.Request, c media.Caller) error
+}
+
+// mediaRoutes mounts WHIP (publish) and WHEP (receive) for room members.
+func (s *Server) mediaRoutes() {
+	if s.media == nil {
+		return
+	}
+	for path, publish := range map[string]bool{"whip": true, "whep": false} {
+		base := "/api/v1/rooms/{room}/" + path
+		s.mux.HandleFunc("POST "+base, s.inRoom(s.mediaCall(publish, s.media.ServeOffer)))
+		for _, method := range []string{"PATCH ", "DELETE "} {
+			s.mux.HandleFunc(method+base+"/{session}", s.inRoom(s.mediaCall(publish, s.media.ServeSession)))
+		}
+	}
+}
+
+func (s *Server) mediaCall(publish bool, serve func(http.ResponseWriter, *http.Request, media.Caller) error) func(http.ResponseWriter, request) error {
+	return func(w http.ResponseWriter, r request) error {
+		return serve(w, r.Request, media.Caller{Room: r.room, Who: r.who, Publish: publish, Session: r.PathValue("session")})
+	}
+}

@@ -1,0 +1,79 @@
+package media
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// opusRate is Opus's RTP clock rate.
+const opusRate = 48000
+
+// fanout is one continuous RTP stream written to every subscribed track.
+// Packets may come from several sources over time (a venue replaced, one
+// speaker after another); the fanout rewrites sequence numbers and
+// timestamps so that each switch continues the stream where it was.
+type fanout struct {
+	mu     sync.Mutex
+	tracks []*outTrack
+	// src is the source of the last packet written, 0 before the first.
+	src     uint64
+	seqOff  uint16
+	tsOff   uint32
+	lastSeq uint16
+	lastTS  uint32
+	lastAt  time.Time
+	now     func() time.Time
+}
+
+func newFanout() *fanout { return &fanout{now: time.Now} }
+
+func (f *fanout) add(t *outTrack) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tracks = append(f.tracks, t)
+}
+
+func (f *fanout) remove(t *outTrack) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tracks = slices.DeleteFunc(f.tracks, func(x *outTrack) bool { return x == t })
+}
+
+// forward writes a packet (header h, which it rewrites, and payload) from
+// source src to every track, once each.
+func (f *fanout) forward(src uint64, h rtp.Header, payload []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rewrite(src, &h)
+	for _, t := range f.tracks {
+		t.write(&h, payload)
+	}
+}
+
+// rewrite maps h from src onto the output stream. A new source's first
+// packet follows the last one written: the next sequence number, and a
+// timestamp advanced by the wall time since (at least one 20 ms frame), so
+// players neither see a gap to conceal nor a jump to resynchronise on.
+func (f *fanout) rewrite(src uint64, h *rtp.Header) {
+	now := f.now()
+	if src != f.src {
+		if f.src != 0 {
+			gap := max(uint32(now.Sub(f.lastAt)*opusRate/time.Second), opusRate/50)
+			f.seqOff = f.lastSeq + 1 - h.SequenceNumber
+			f.tsOff = f.lastTS + gap - h.Timestamp
+			h.Marker = true
+		}
+		f.src = src
+		f.lastSeq, f.lastTS = h.SequenceNumber+f.seqOff-1, h.Timestamp+f.tsOff
+	}
+	h.SequenceNumber += f.seqOff
+	h.Timestamp += f.tsOff
+	// Extensions were negotiated with the publisher, not the subscribers.
+	h.Extension, h.Extensions = false, nil
+	if int16(h.SequenceNumber-f.lastSeq) > 0 {
+		f.lastSeq, f.lastTS, f.lastAt = h.SequenceNumber, h.Timestamp, now
+	}
+}

@@ -1,0 +1,377 @@
+package media
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/rooms/filestore"
+)
+
+// wait is how long a test waits for a condition before it fails.
+const wait = 20 * time.Second
+
+// rig is a media plane over a real room service, behind a real HTTP server
+// on 127.0.0.1 that takes the caller from X-Sub and X-Role headers (the
+// server package's tests cover real tokens).
+type rig struct {
+	t     *testing.T
+	svc   *rooms.Service
+	plane *Plane
+	url   string
+	room  string
+	chair rooms.Participant
+}
+
+func newRig(t *testing.T, cfg Config) *rig {
+	t.Helper()
+	store, err := filestore.OpenWithOptions(t.TempDir(), filestore.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	log := slog.New(slog.DiscardHandler)
+	svc := rooms.NewService(store, log, nil)
+	cfg.Rooms, cfg.Log, cfg.Loopback = svc, log, true
+	plane, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plane.Start()
+	mux := http.NewServeMux()
+	for path, publish := range map[string]bool{"whip": true, "whep": false} {
+		mux.HandleFunc("POST /rooms/{room}/"+path, serveAs(publish, plane.ServeOffer))
+		mux.HandleFunc("/rooms/{room}/"+path+"/{session}", serveAs(publish, plane.ServeSession))
+	}
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		defer cancel()
+		if err := plane.Close(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	r := &rig{t: t, svc: svc, plane: plane, url: srv.URL, room: "plenary",
+		chair: rooms.Participant{Sub: "chair", Name: "Chair", Role: rooms.RoleChair, Mode: rooms.ModeInRoom}}
+	if _, err := svc.Create(context.Background(), r.chair, rooms.RoomSpec{ID: r.room, Title: "Plenary"}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func serveAs(publish bool, serve func(http.ResponseWriter, *http.Request, Caller) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		who := rooms.Participant{Sub: r.Header.Get("X-Sub"), Role: r.Header.Get("X-Role"), Mode: rooms.ModeRemote}
+		who.Name = who.Sub
+		err := serve(w, r, Caller{Room: r.PathValue("room"), Who: who, Publish: publish, Session: r.PathValue("session")})
+		if err != nil {
+			http.Error(w, err.Error(), statusOf(err))
+		}
+	}
+}
+
+// statusOf is a stand-in for the server's error mapping.
+func statusOf(err error) int {
+	switch {
+	case errors.Is(err, ErrBadOffer):
+		return http.StatusBadRequest
+	case errors.Is(err, ErrContentType):
+		return http.StatusUnsupportedMediaType
+	case errors.Is(err, ErrNoSession), errors.Is(err, rooms.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, rooms.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, rooms.ErrState):
+		return http.StatusConflict
+	case errors.Is(err, ErrICERestart):
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusInternalServerError
+}
+
+// command runs a chair's (or anyone's) command on the rig's room.
+func (r *rig) command(who rooms.Participant, cmd rooms.Command) {
+	r.t.Helper()
+	if _, err := r.svc.Execute(context.Background(), r.room, who, cmd); err != nil {
+		r.t.Fatalf("%s: %v", cmd.Type, err)
+	}
+}
+
+// giveFloor has who raise a hand and the chair call them.
+func (r *rig) giveFloor(who rooms.Participant) {
+	r.t.Helper()
+	r.command(who, rooms.Command{Type: rooms.CmdRaiseHand, Kind: "speak"})
+	r.command(r.chair, rooms.Command{Type: rooms.CmdCallNext})
+}
+
+func participant(sub string) rooms.Participant {
+	return rooms.Participant{Sub: sub, Name: sub, Role: rooms.RoleParticipant, Mode: rooms.ModeRemote}
+}
+
+// clientAPI is a pion client as a browser would be: Opus with NACK.
+func clientAPI(t testing.TB) *webrtc.API {
+	t.Helper()
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+			RTCPFeedback: []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBNACK}}},
+		PayloadType: 111,
+	}, webrtc.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	reg := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
+		t.Fatal(err)
+	}
+	var se webrtc.SettingEngine
+	loopbackOnly(&se)
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+}
+
+// offerFrom makes pc's offer with every candidate in it.
+func offerFrom(t testing.TB, pc *webrtc.PeerConnection) string {
+	t.Helper()
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	return pc.LocalDescription().SDP
+}
+
+// post sends an offer to the rig's endpoint (whip or whep) as sub with role.
+func (r *rig) post(endpoint, sub, role, contentType, body string) *http.Response {
+	r.t.Helper()
+	return r.do(http.MethodPost, "/rooms/"+r.room+"/"+endpoint, sub, role, contentType, body)
+}
+
+func (r *rig) do(method, path, sub, role, contentType, body string) *http.Response {
+	r.t.Helper()
+	req, err := http.NewRequest(method, r.url+path, strings.NewReader(body))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	req.Header.Set("X-Sub", sub)
+	req.Header.Set("X-Role", role)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return resp
+}
+
+// peer is a pion client with an open WHIP or WHEP session.
+type peer struct {
+	t        *testing.T
+	pc       *webrtc.PeerConnection
+	location string
+	sub      string
+}
+
+// connect posts pc's offer and takes the answer.
+func (r *rig) connect(pc *webrtc.PeerConnection, endpoint, sub, role string) *peer {
+	r.t.Helper()
+	resp := r.post(endpoint, sub, role, typeSDP, offerFrom(r.t, pc))
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusCreated {
+		r.t.Fatalf("POST %s: %d %s", endpoint, resp.StatusCode, answer)
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(answer)}); err != nil {
+		r.t.Fatal(err)
+	}
+	p := &peer{t: r.t, pc: pc, location: resp.Header.Get("Location"), sub: sub}
+	r.t.Cleanup(func() { pc.Close() })
+	return p
+}
+
+// publisher sends synthetic Opus: each payload carries a counter.
+type publisher struct {
+	*peer
+	track   *webrtc.TrackLocalStaticRTP
+	session *session
+	seq     uint16
+	ts      uint32
+	sent    uint64
+}
+
+func (r *rig) publish(sub, role string, firstSeq uint16) *publisher {
+	r.t.Helper()
+	pc, err := clientAPI(r.t).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", sub)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if _, err := pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+		r.t.Fatal(err)
+	}
+	p := &publisher{peer: r.connect(pc, "whip", sub, role), track: track, seq: firstSeq, ts: uint32(firstSeq) * 7}
+	p.session = r.sessionAt(p.location)
+	// The server reads the track once a packet comes: send until it has.
+	r.until(fmt.Sprintf("%s's track arrives", sub), func() bool {
+		if p.session.sending.Load() {
+			return true
+		}
+		p.send(1)
+		return false
+	})
+	return p
+}
+
+// sessionAt is the server's session behind a Location.
+func (r *rig) sessionAt(location string) *session {
+	r.t.Helper()
+	s, err := r.plane.session(r.room, location[strings.LastIndex(location, "/")+1:])
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return s
+}
+
+// send writes n packets, 20 ms of audio apart, carrying the next counters.
+func (p *publisher) send(n int) {
+	p.t.Helper()
+	for range n {
+		p.sent++
+		payload := make([]byte, 16)
+		binary.BigEndian.PutUint64(payload, p.sent)
+		copy(payload[8:], p.sub)
+		if err := p.track.WriteRTP(&rtp.Packet{
+			Header:  rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: p.seq, Timestamp: p.ts},
+			Payload: payload,
+		}); err != nil {
+			p.t.Fatal(err)
+		}
+		p.seq++
+		p.ts += 960
+	}
+}
+
+// viewer records what each of its audio m-lines receives.
+type viewer struct {
+	*peer
+	mu     sync.Mutex
+	tracks map[string][]received // by mid
+	mids   []string
+	change chan struct{}
+}
+
+type received struct {
+	from    string // the publisher's sub
+	counter uint64
+	seq     uint16
+	ts      uint32
+}
+
+func (r *rig) view(sub string, audioLines int) *viewer {
+	r.t.Helper()
+	pc, err := clientAPI(r.t).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	v := &viewer{tracks: map[string][]received{}, change: make(chan struct{}, 1)}
+	for range audioLines {
+		if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+	pc.OnTrack(func(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+		var mid string
+		for _, x := range pc.GetTransceivers() {
+			if x.Receiver() == recv {
+				mid = x.Mid()
+			}
+		}
+		for {
+			p, _, err := tr.ReadRTP()
+			if err != nil {
+				return
+			}
+			if len(p.Payload) < 16 {
+				continue
+			}
+			v.mu.Lock()
+			v.tracks[mid] = append(v.tracks[mid], received{
+				from: strings.TrimRight(string(p.Payload[8:16]), "\x00"), counter: binary.BigEndian.Uint64(p.Payload),
+				seq: p.SequenceNumber, ts: p.Timestamp,
+			})
+			v.mu.Unlock()
+		}
+	})
+	v.peer = r.connect(pc, "whep", sub, rooms.RoleParticipant)
+	for _, x := range pc.GetTransceivers() {
+		v.mids = append(v.mids, x.Mid())
+	}
+	s := r.sessionAt(v.location)
+	r.until(sub+" is fed", func() bool {
+		for _, o := range s.outs {
+			if o.track.bound.Load() == nil || !o.from.has(o.track) {
+				return false
+			}
+		}
+		return true
+	})
+	return v
+}
+
+func (f *fanout) has(t *outTrack) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Contains(f.tracks, t)
+}
+
+// sendRead sends n packets and waits until the server has read them.
+func (p *publisher) sendRead(r *rig, n int) {
+	p.t.Helper()
+	want := p.session.packets.Load() + uint64(n)
+	p.send(n)
+	r.until(fmt.Sprintf("the server read %d packets of %s", n, p.sub), func() bool { return p.session.packets.Load() >= want })
+}
+
+// got returns what m-line i has received so far.
+func (v *viewer) got(i int) []received {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return append([]received(nil), v.tracks[v.mids[i]]...)
+}
+
+// until polls cond until it holds, failing the test after wait. cond may
+// act (send a packet) to make progress.
+func (r *rig) until(what string, cond func() bool) {
+	r.t.Helper()
+	deadline := time.Now().Add(wait)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("timed out waiting until %s", what)
+		}
+		<-tick.C
+	}
+}

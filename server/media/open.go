@@ -1,0 +1,120 @@
+package media
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/parley-hub/parley/rooms"
+)
+
+// negotiateTimeout bounds answering an offer, candidate gathering included.
+const negotiateTimeout = 10 * time.Second
+
+// publisherKind is what a role may publish over WHIP.
+func publisherKind(role string) (kind, error) {
+	switch role {
+	case rooms.RoleVenue:
+		return kindVenue, nil
+	case rooms.RoleParticipant, rooms.RoleHub:
+		return kindMic, nil
+	}
+	return 0, fmt.Errorf("%w: a %s token may not publish media: venue, participant and hub tokens may", rooms.ErrForbidden, role)
+}
+
+// open answers o for who in roomID with a new session of kind k, and
+// registers it.
+func (p *Plane) open(ctx context.Context, roomID string, who rooms.Participant, k kind, o offer) (*session, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, negotiateTimeout)
+	defer cancel()
+	r, err := p.join(ctx, roomID)
+	if err != nil {
+		return nil, "", err
+	}
+	s, err := p.newSession(r, k, who)
+	if err != nil {
+		p.leave(r)
+		return nil, "", err
+	}
+	s.ufrag = o.ufrag
+	if k == kindViewer {
+		err = s.addOutlets(o.audio)
+	} else {
+		s.pc.OnTrack(s.publish)
+	}
+	var answer string
+	if err == nil {
+		answer, err = s.negotiate(ctx, o)
+	}
+	var replaced *session
+	if err == nil {
+		replaced, err = r.add(s)
+	}
+	if err != nil {
+		s.discard()
+		return nil, "", err
+	}
+	s.watch(p.cfg.ConnectTimeout)
+	if replaced != nil {
+		replaced.end("a new session of the same publisher replaced it")
+	}
+	s.log.Info("media session opened", "session", s.id, "kind", k)
+	return s, answer, nil
+}
+
+// addOutlets gives a viewer one track per audio m-line it offered: with
+// one, the program feed; with two, the venue feed and the floor track.
+// Further m-lines are left without media.
+func (s *session) addOutlets(audio int) error {
+	r := s.room
+	from := []*fanout{r.programOut}
+	if audio >= 2 {
+		from = []*fanout{r.venueOut, r.floorOut}
+	}
+	for i, f := range from {
+		t := newOutTrack(fmt.Sprintf("audio%d", i), "parley-"+r.id)
+		tr, err := s.pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+		if err != nil {
+			return fmt.Errorf("media: add track: %w", err)
+		}
+		s.outs = append(s.outs, outlet{track: t, from: f})
+		sender := tr.Sender()
+		// Reading RTCP is what runs the NACK responder and the reports.
+		go s.run(func() {
+			buf := make([]byte, 1500)
+			for {
+				if _, _, err := sender.Read(buf); err != nil {
+					return
+				}
+			}
+		})
+	}
+	return nil
+}
+
+// publish reads a publisher's audio track and forwards what the gate lets
+// through (pion's OnTrack).
+func (s *session) publish(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	if t.Kind() != webrtc.RTPCodecTypeAudio {
+		return
+	}
+	s.run(func() {
+		s.room.started(s)
+		buf := make([]byte, 1500)
+		var p rtp.Packet
+		for {
+			n, _, err := t.Read(buf)
+			if err != nil {
+				return
+			}
+			s.packets.Add(1)
+			if p.Unmarshal(buf[:n]) != nil {
+				continue
+			}
+			s.room.forward(s, &p)
+		}
+	})
+}

@@ -1,0 +1,212 @@
+package media
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/pion/dtls/v3"
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/parley-hub/parley/rooms"
+)
+
+// Rooms is what the media plane needs of the room service.
+type Rooms interface {
+	// Subscribe adds o to the observers of every room until cancel.
+	Subscribe(o rooms.Observer) (cancel func())
+	// Snapshot returns the room now; ErrNotFound if there is none.
+	Snapshot(ctx context.Context, room string) (rooms.Snapshot, error)
+}
+
+// ICEServer is a STUN or TURN server handed to clients (RFC 9725 §4.6).
+type ICEServer struct {
+	URL        string
+	Username   string
+	Credential string
+}
+
+// Config is what a Plane is built from.
+type Config struct {
+	Rooms Rooms
+	Log   *slog.Logger
+	// ICEServers are given to every client in Link headers.
+	ICEServers []ICEServer
+	// ConnectTimeout is how long a session may take to connect before it
+	// is ended (default 30 s).
+	ConnectTimeout time.Duration
+	// Loopback offers loopback candidates only: for tests on one machine.
+	Loopback bool
+}
+
+// DefaultConnectTimeout is how long a client has to complete ICE and DTLS.
+const DefaultConnectTimeout = 30 * time.Second
+
+// Plane is the media of every room this node serves.
+type Plane struct {
+	cfg Config
+	api *webrtc.API
+	log *slog.Logger
+
+	mu     sync.Mutex
+	rooms  map[string]*room
+	closed bool
+	// closing counts peer connections being closed in the background.
+	closing sync.WaitGroup
+	cancel  func()
+}
+
+// New builds a plane; Start subscribes it to the rooms.
+func New(cfg Config) (*Plane, error) {
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	api, err := newAPI(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("media: %w", err)
+	}
+	return &Plane{cfg: cfg, api: api, log: cfg.Log, rooms: map[string]*room{}}, nil
+}
+
+// newAPI builds the one pion API every session uses: Opus only, with NACK
+// (generating for publishers, answering for subscribers) and RTCP reports,
+// and none of pion's other default interceptors, which cost per packet and
+// per subscriber without serving an audio fan-out.
+func newAPI(cfg Config) (*webrtc.API, error) {
+	m := &webrtc.MediaEngine{}
+	opus := webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeOpus, ClockRate: opusRate, Channels: 2,
+			SDPFmtpLine:  "minptime=10;useinbandfec=1",
+			RTCPFeedback: []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBNACK}},
+		},
+		PayloadType: 111,
+	}
+	if err := m.RegisterCodec(opus, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, err
+	}
+	reg := &interceptor.Registry{}
+	if err := webrtc.ConfigureNack(m, reg); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return nil, err
+	}
+	var se webrtc.SettingEngine
+	if cfg.Loopback {
+		loopbackOnly(&se)
+	}
+	// AES-128-GCM first: the cheapest protection per packet a peer offers.
+	se.SetSRTPProtectionProfiles(dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AEAD_AES_256_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80)
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
+}
+
+// Start follows the rooms' events: the floor gate and room closing.
+func (p *Plane) Start() { p.cancel = p.cfg.Rooms.Subscribe(p) }
+
+// Close ends every session and waits, up to ctx, for their connections to
+// close. New offers are refused from its start.
+func (p *Plane) Close(ctx context.Context) error {
+	p.mu.Lock()
+	p.closed = true
+	var all []*session
+	for _, r := range p.rooms {
+		all = append(all, r.all()...)
+	}
+	p.mu.Unlock()
+	if p.cancel != nil {
+		p.cancel()
+	}
+	for _, s := range all {
+		s.end("the server is shutting down")
+	}
+	done := make(chan struct{})
+	go func() {
+		p.closing.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("media: close: %w", ctx.Err())
+	}
+}
+
+// Applied follows the floor and the room's closing (rooms.Observer). It
+// is quick: a gate update, or sessions told to end.
+func (p *Plane) Applied(roomID string, e rooms.Event, _ *rooms.State) {
+	if !gateEvent(e.Type) && e.Type != rooms.EvRoomClosed {
+		return
+	}
+	p.mu.Lock()
+	r := p.rooms[roomID]
+	p.mu.Unlock()
+	if r != nil {
+		r.apply(e)
+	}
+}
+
+// join returns roomID's media, creating it, with the floor as the room
+// has it now; leave undoes it.
+func (p *Plane) join(ctx context.Context, roomID string) (*room, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, ErrClosed
+	}
+	r := p.rooms[roomID]
+	if r == nil {
+		r = newRoom(p, roomID)
+		p.rooms[roomID] = r
+	}
+	r.refs++
+	p.mu.Unlock()
+	// Events applied from now on reach r; the snapshot covers those before.
+	snap, err := p.cfg.Rooms.Snapshot(ctx, roomID)
+	if err == nil && snap.Closed {
+		err = errRoomClosed(roomID)
+	}
+	if err != nil {
+		p.leave(r)
+		return nil, err
+	}
+	r.init(snap)
+	return r, nil
+}
+
+// leave drops a reference to r taken by join; the last one forgets it.
+func (p *Plane) leave(r *room) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if r.refs--; r.refs == 0 && p.rooms[r.id] == r {
+		delete(p.rooms, r.id)
+	}
+}
+
+// session finds a session of roomID by id.
+func (p *Plane) session(roomID, id string) (*session, error) {
+	p.mu.Lock()
+	r := p.rooms[roomID]
+	p.mu.Unlock()
+	if r != nil {
+		if s := r.session(id); s != nil {
+			return s, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %q in room %q", ErrNoSession, id, roomID)
+}
+
+// loopbackOnly makes se gather UDP candidates on loopback alone, without
+// mDNS: what tests on one machine need, and no more sockets than that.
+func loopbackOnly(se *webrtc.SettingEngine) {
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+}

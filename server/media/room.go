@@ -1,0 +1,225 @@
+package media
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/rtp"
+
+	"github.com/parley-hub/parley/rooms"
+)
+
+// gate is who may be heard on the floor track: the floor holder's sub,
+// unless the turn is paused. It is replaced whole, never changed.
+type gate struct {
+	holder string
+	paused bool
+}
+
+func (g *gate) admits(sub string) bool { return g.holder != "" && g.holder == sub && !g.paused }
+
+func gateEvent(typ string) bool {
+	switch typ {
+	case rooms.EvFloorGranted, rooms.EvFloorReleased, rooms.EvFloorPaused, rooms.EvFloorResumed:
+		return true
+	}
+	return false
+}
+
+// room is one room's media: its sessions, its gate and its three outputs.
+type room struct {
+	id    string
+	plane *Plane
+	// gate is read per packet without a lock; it changes under mu.
+	gate atomic.Pointer[gate]
+	// floorLive is whether the floor holder is publishing now, which
+	// switches the program feed from the venue to the floor.
+	floorLive atomic.Bool
+
+	venueOut, floorOut, programOut *fanout
+
+	mu     sync.Mutex
+	refs   int    // sessions and joins in progress; guarded by Plane.mu
+	seq    uint64 // the last room event the gate reflects
+	closed bool
+	// sessions by id; mics by their publisher's sub (one each).
+	sessions map[string]*session
+	mics     map[string]*session
+}
+
+func newRoom(p *Plane, id string) *room {
+	r := &room{
+		id: id, plane: p,
+		venueOut: newFanout(), floorOut: newFanout(), programOut: newFanout(),
+		sessions: map[string]*session{}, mics: map[string]*session{},
+	}
+	r.gate.Store(&gate{})
+	return r
+}
+
+// init takes the floor from snap unless an event after it came first.
+func (r *room) init(snap rooms.Snapshot) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if snap.Seq <= r.seq {
+		return
+	}
+	r.seq = snap.Seq
+	g := &gate{}
+	if f := snap.Floor; f != nil {
+		g.holder, g.paused = f.Sub, f.Paused
+	}
+	r.setGate(g)
+}
+
+// apply follows one room event. Once it returns, no packet of a speaker
+// the event silenced is forwarded: the read loops check the gate per
+// packet.
+func (r *room) apply(e rooms.Event) {
+	r.mu.Lock()
+	if e.Seq <= r.seq {
+		r.mu.Unlock()
+		return
+	}
+	r.seq = e.Seq
+	g := *r.gate.Load()
+	switch e.Type {
+	case rooms.EvFloorGranted:
+		var d rooms.FloorGranted
+		if json.Unmarshal(e.Data, &d) == nil {
+			g = gate{holder: d.Speaker.Sub}
+		}
+	case rooms.EvFloorReleased:
+		g = gate{}
+	case rooms.EvFloorPaused:
+		g.paused = true
+	case rooms.EvFloorResumed:
+		g.paused = false
+	case rooms.EvRoomClosed:
+		r.closed = true
+		g = gate{}
+	}
+	r.setGate(&g)
+	var ending []*session
+	if r.closed {
+		ending = r.allLocked()
+	}
+	r.mu.Unlock()
+	for _, s := range ending {
+		s.end("the room is closed")
+	}
+}
+
+// setGate installs g and recomputes floorLive; r.mu is held.
+func (r *room) setGate(g *gate) {
+	r.gate.Store(g)
+	r.updateFloorLive()
+}
+
+func (r *room) updateFloorLive() {
+	g := r.gate.Load()
+	mic := r.mics[g.holder]
+	r.floorLive.Store(g.admits(g.holder) && mic != nil && mic.sending.Load())
+}
+
+// session returns the session id, or nil.
+func (r *room) session(id string) *session {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sessions[id]
+}
+
+func (r *room) all() []*session {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.allLocked()
+}
+
+func (r *room) allLocked() []*session {
+	out := make([]*session, 0, len(r.sessions))
+	for _, s := range r.sessions {
+		out = append(out, s)
+	}
+	return out
+}
+
+// add registers s. A venue replaces the room's venue, a microphone the
+// same person's earlier one; the session replaced is returned to be ended.
+// It fails once the room or the plane is closed.
+func (r *room) add(s *session) (replaced *session, err error) {
+	r.plane.mu.Lock()
+	defer r.plane.mu.Unlock()
+	if r.plane.closed {
+		return nil, ErrClosed
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, errRoomClosed(r.id)
+	}
+	switch s.kind {
+	case kindVenue:
+		for _, old := range r.sessions {
+			if old.kind == kindVenue {
+				replaced = old
+			}
+		}
+	case kindMic:
+		replaced = r.mics[s.who.Sub]
+		r.mics[s.who.Sub] = s
+	}
+	if replaced != nil {
+		// From here on, only the new one is heard.
+		replaced.stopped.Store(true)
+	}
+	r.sessions[s.id] = s
+	r.updateFloorLive()
+	return replaced, nil
+}
+
+// remove forgets s; it reports whether s was still registered.
+func (r *room) remove(s *session) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.sessions[s.id] != s {
+		return false
+	}
+	delete(r.sessions, s.id)
+	if s.kind == kindMic && r.mics[s.who.Sub] == s {
+		delete(r.mics, s.who.Sub)
+		r.updateFloorLive()
+	}
+	return true
+}
+
+// started marks mic s as sending, which may switch the program feed.
+func (r *room) started(s *session) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s.sending.Store(true)
+	r.updateFloorLive()
+}
+
+func errRoomClosed(id string) error { return fmt.Errorf("%w: room %q is closed", rooms.ErrState, id) }
+
+// forward takes one packet of publisher s to the outputs it may reach now.
+func (r *room) forward(s *session, p *rtp.Packet) {
+	if s.stopped.Load() {
+		return
+	}
+	switch s.kind {
+	case kindVenue:
+		r.venueOut.forward(s.src, p.Header, p.Payload)
+		if !r.floorLive.Load() {
+			r.programOut.forward(s.src, p.Header, p.Payload)
+		}
+	case kindMic:
+		if !r.gate.Load().admits(s.who.Sub) {
+			return
+		}
+		r.floorOut.forward(s.src, p.Header, p.Payload)
+		r.programOut.forward(s.src, p.Header, p.Payload)
+	}
+}
