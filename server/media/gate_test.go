@@ -1,0 +1,160 @@
+package media
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/parley-hub/parley/rooms"
+)
+
+// hears sends from p until v's m-line i has received p's counter at (or
+// past) want, and returns what that m-line got.
+func (r *rig) hears(v *viewer, i int, p *publisher, want uint64) []received {
+	r.t.Helper()
+	r.until(fmt.Sprintf("m-line %d hears %s's packet %d", i, p.sub, want), func() bool {
+		for _, got := range v.got(i) {
+			if got.from == p.sub && got.counter >= want {
+				return true
+			}
+		}
+		p.send(1)
+		return false
+	})
+	return v.got(i)
+}
+
+// none fails unless no packet of p with a counter in (after, before) was
+// received.
+func none(t *testing.T, got []received, p *publisher, after, before uint64, what string) {
+	t.Helper()
+	for _, g := range got {
+		if g.from == p.sub && g.counter > after && g.counter < before {
+			t.Fatalf("%s: packet %d of %s was forwarded (sent between %d and %d)", what, g.counter, p.sub, after, before)
+		}
+	}
+}
+
+func TestFloorGatesTheMicrophone(t *testing.T) {
+	r := newRig(t, Config{})
+	alice := participant("alice")
+	mic := r.publish("alice", rooms.RoleParticipant, 1000)
+	v := r.view("viewer", 2)
+
+	// Without the floor, the server reads alice's packets and forwards none.
+	mic.sendRead(r, 20)
+	r.giveFloor(alice)
+	granted := mic.sent
+	got := r.hears(v, 1, mic, granted+10)
+	none(t, got, mic, 0, granted+1, "before floor_granted")
+	for i := 1; i < len(got); i++ {
+		if got[i].counter != got[i-1].counter+1 || got[i].seq != got[i-1].seq+1 {
+			t.Fatalf("floor track: packet %d (seq %d) after %d (seq %d)", got[i].counter, got[i].seq, got[i-1].counter, got[i-1].seq)
+		}
+	}
+	if len(v.got(0)) != 0 {
+		t.Fatal("alice's microphone reached the venue feed")
+	}
+
+	// Released: what alice sends from then on reaches nobody, until she
+	// has the floor again (which also proves the earlier packets are in).
+	r.command(r.chair, rooms.Command{Type: rooms.CmdRelease})
+	released := mic.sent
+	mic.sendRead(r, 20)
+	r.giveFloor(alice)
+	again := mic.sent
+	none(t, r.hears(v, 1, mic, again+1), mic, released, again+1, "after floor_released")
+
+	// Paused: muted; resumed: heard again.
+	r.command(r.chair, rooms.Command{Type: rooms.CmdPause})
+	paused := mic.sent
+	mic.sendRead(r, 20)
+	r.command(r.chair, rooms.Command{Type: rooms.CmdResume})
+	resumed := mic.sent
+	none(t, r.hears(v, 1, mic, resumed+1), mic, paused, resumed+1, "while paused")
+}
+
+func TestSomeoneElsesFloorDoesNotOpenTheGate(t *testing.T) {
+	r := newRig(t, Config{})
+	mic := r.publish("alice", rooms.RoleParticipant, 1)
+	bob := r.publish("bob", rooms.RoleParticipant, 1)
+	v := r.view("viewer", 2)
+	r.giveFloor(participant("bob"))
+	mic.sendRead(r, 20)
+	sent := mic.sent
+	// Bob's packets arriving proves alice's, read earlier, were not sent.
+	none(t, r.hears(v, 1, bob, 5), mic, 0, sent+1, "while bob holds the floor")
+}
+
+func TestSwitchingSpeakersKeepsTheFloorTrackContinuous(t *testing.T) {
+	r := newRig(t, Config{})
+	// Far-apart sequence numbers and timestamps, one about to wrap.
+	alice := r.publish("alice", rooms.RoleParticipant, 65530)
+	bob := r.publish("bob", rooms.RoleParticipant, 12345)
+	v := r.view("viewer", 2)
+	program := r.view("player", 1)
+
+	r.giveFloor(participant("alice"))
+	r.hears(v, 1, alice, alice.sent+10)
+	r.command(r.chair, rooms.Command{Type: rooms.CmdRelease})
+	r.giveFloor(participant("bob"))
+	got := r.hears(v, 1, bob, bob.sent+10)
+	r.hears(program, 0, bob, bob.sent)
+
+	continuous(t, "floor track", got)
+	continuous(t, "program feed", program.got(0))
+	if got[0].from != "alice" || got[len(got)-1].from != "bob" {
+		t.Fatalf("floor track from %s to %s, want alice to bob", got[0].from, got[len(got)-1].from)
+	}
+}
+
+// continuous fails unless got is one stream: each sequence number the
+// previous one's next, timestamps moving forward.
+func continuous(t *testing.T, what string, got []received) {
+	t.Helper()
+	for i := 1; i < len(got); i++ {
+		prev, p := got[i-1], got[i]
+		if p.seq != prev.seq+1 {
+			t.Fatalf("%s: seq %d (%s) after %d (%s)", what, p.seq, p.from, prev.seq, prev.from)
+		}
+		if int32(p.ts-prev.ts) <= 0 {
+			t.Fatalf("%s: timestamp %d (%s) after %d (%s)", what, p.ts, p.from, prev.ts, prev.from)
+		}
+	}
+}
+
+func TestProgramFeedSwitchesToTheFloorAndBack(t *testing.T) {
+	r := newRig(t, Config{})
+	venue := r.publish("hall", rooms.RoleVenue, 40000)
+	alice := r.publish("alice", rooms.RoleParticipant, 100)
+	player := r.view("player", 1)
+
+	r.hears(player, 0, venue, venue.sent+5)
+	r.giveFloor(participant("alice"))
+	r.hears(player, 0, alice, alice.sent+5)
+	// While alice speaks, the hall is not in the program.
+	venue.sendRead(r, 10)
+	during := venue.sent
+	r.hears(player, 0, alice, alice.sent+1)
+	r.command(r.chair, rooms.Command{Type: rooms.CmdRelease})
+	got := r.hears(player, 0, venue, venue.sent+5)
+	none(t, got, venue, during-10, during+1, "program while alice held the floor")
+	continuous(t, "program feed", got)
+}
+
+func TestASecondVenueReplacesTheFirst(t *testing.T) {
+	r := newRig(t, Config{})
+	first := r.publish("hall", rooms.RoleVenue, 1)
+	v := r.view("viewer", 2)
+	r.hears(v, 0, first, first.sent+5)
+	second := r.publish("booth", rooms.RoleVenue, 30000)
+	r.until("the first venue session ends", func() bool {
+		select {
+		case <-first.session.done:
+			return true
+		default:
+			return false
+		}
+	})
+	got := r.hears(v, 0, second, second.sent+5)
+	continuous(t, "venue feed", got)
+}
