@@ -101,6 +101,8 @@ func statusOf(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, ErrICERestart):
 		return http.StatusUnprocessableEntity
+	case errors.Is(err, ErrClosed):
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
