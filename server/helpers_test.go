@@ -18,6 +18,7 @@ import (
 	"github.com/parley-hub/parley/server"
 	"github.com/parley-hub/parley/server/auth"
 	"github.com/parley-hub/parley/server/live"
+	"github.com/parley-hub/parley/server/media"
 )
 
 // api is a real server on 127.0.0.1 over the embedded store.
@@ -78,12 +79,15 @@ func serveWithin(t testing.TB, store rooms.Store, limits server.HTTPLimits, log 
 	}
 	hub := live.New(cfg)
 	hub.Start()
-	parley := server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: v, Live: hub, Log: log})
+	plane := media.New(media.Config{Rooms: svc, Log: log, Loopback: true})
+	plane.Start()
+	parley := server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: v, Live: hub, Media: plane, Log: log})
 	srv := httptest.NewUnstartedServer(parley)
 	srv.Config = server.HTTPServer(parley, limits, log)
 	srv.Start()
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { hub.Close(context.Background()) })
+	t.Cleanup(func() { plane.Close(context.Background()) })
 	return &api{url: srv.URL, secret: secret, client: http.DefaultClient, rooms: svc}
 }
 

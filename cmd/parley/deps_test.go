@@ -42,6 +42,7 @@ var importRules = []struct {
 	// A store subpackage depends on what it is named for.
 	{"rooms/...", "rooms/redisstore/...", goRedis},
 	{"server/live", "", serverPkg},
+	{"server/media/...", "", serverPkg},
 	{"server/protocol", "", all(serverPkg, netHTTP, gorilla, pion, goRedis)},
 }
 

@@ -8,19 +8,22 @@ import (
 	"github.com/parley-hub/parley/server"
 	"github.com/parley-hub/parley/server/auth"
 	"github.com/parley-hub/parley/server/live"
+	"github.com/parley-hub/parley/server/media"
 )
 
 // node is one running Parley: the room service over a store, its
-// transcripts, the live hub, and the server that mounts them. wire is the
-// one place where they are built and joined.
+// transcripts, the live hub, the media plane, and the server that mounts
+// them. wire is the one place where they are built and joined.
 type node struct {
 	rooms   *rooms.Service
 	hub     *live.Hub
+	media   *media.Plane
 	handler *server.Server
+	log     *slog.Logger
 }
 
 // wire builds a node over store, its room service tuned by opts, and
-// starts its live hub; close it with shutdown.
+// starts its live hub and media plane; close it with shutdown.
 func wire(store rooms.Store, verifier *auth.Verifier, origins []string, log *slog.Logger, opts ...rooms.Option) *node {
 	svc := rooms.NewService(store, log, nil, opts...)
 	transcripts := rooms.NewTranscripts(svc, log)
@@ -29,12 +32,19 @@ func wire(store rooms.Store, verifier *auth.Verifier, origins []string, log *slo
 		Describe: server.ProtocolError, AllowedOrigins: origins,
 	})
 	hub.Start()
+	plane := media.New(media.Config{Rooms: svc, Log: log})
+	plane.Start()
 	return &node{
-		rooms: svc, hub: hub,
-		handler: server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: verifier, Live: hub, Log: log}),
+		rooms: svc, hub: hub, media: plane, log: log,
+		handler: server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: verifier, Live: hub, Media: plane, Log: log}),
 	}
 }
 
-// shutdown ends the node's live connections with "going away" and stops
-// its hub, waiting up to ctx.
-func (n *node) shutdown(ctx context.Context) { n.hub.Close(ctx) }
+// shutdown ends the node's live connections with "going away" and every
+// media session, and stops its hub, waiting up to ctx.
+func (n *node) shutdown(ctx context.Context) {
+	n.hub.Close(ctx)
+	if err := n.media.Close(ctx); err != nil {
+		n.log.WarnContext(ctx, "media sessions still closing at shutdown", "err", err)
+	}
+}

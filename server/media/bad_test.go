@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -137,4 +138,20 @@ func settledGoroutines(r *rig) int {
 		runtime.Gosched()
 	}
 	return n
+}
+
+func TestAnswerNamesTheICEServersInLinkHeaders(t *testing.T) {
+	r := newRig(t, Config{ICEServers: []ICEServer{
+		{URL: "stun:stun.example.net"},
+		{URL: "turn:turn.example.net?transport=udp", Username: "user", Credential: "secret"},
+	}})
+	resp := r.post("whep", "viewer", rooms.RoleObserver, typeSDP, anOffer(t, webrtc.RTPTransceiverDirectionRecvonly))
+	resp.Body.Close()
+	want := []string{
+		`<stun:stun.example.net>; rel="ice-server"`,
+		`<turn:turn.example.net?transport=udp>; rel="ice-server"; username="user"; credential="secret"; credential-type="password"`,
+	}
+	if got := resp.Header.Values("Link"); resp.StatusCode != http.StatusCreated || !slices.Equal(got, want) {
+		t.Fatalf("%d Link %q, want %q", resp.StatusCode, got, want)
+	}
 }

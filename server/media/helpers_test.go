@@ -48,10 +48,7 @@ func newRig(t *testing.T, cfg Config) *rig {
 	log := slog.New(slog.DiscardHandler)
 	svc := rooms.NewService(store, log, nil)
 	cfg.Rooms, cfg.Log, cfg.Loopback = svc, log, true
-	plane, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plane := New(cfg)
 	plane.Start()
 	mux := http.NewServeMux()
 	for path, publish := range map[string]bool{"whip": true, "whep": false} {

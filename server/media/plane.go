@@ -61,16 +61,18 @@ type Plane struct {
 	cancel  func()
 }
 
-// New builds a plane; Start subscribes it to the rooms.
-func New(cfg Config) (*Plane, error) {
+// New builds a plane; Start subscribes it to the rooms. It panics only if
+// pion refuses Parley's fixed codec and interceptor set, a programming
+// error that every test would show.
+func New(cfg Config) *Plane {
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
 	api, err := newAPI(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("media: %w", err)
+		panic(fmt.Sprintf("media: %v", err))
 	}
-	return &Plane{cfg: cfg, api: api, log: cfg.Log, rooms: map[string]*room{}}, nil
+	return &Plane{cfg: cfg, api: api, log: cfg.Log, rooms: map[string]*room{}}
 }
 
 // newAPI builds the one pion API every session uses: Opus only, with NACK

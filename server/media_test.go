@@ -1,0 +1,73 @@
+package server_test
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+)
+
+func readOffer(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestMediaEndpointsAuthenticate: WHIP and WHEP take the room's tokens,
+// refuse others clearly, and answer an offer with a session to DELETE.
+func TestMediaEndpointsAuthenticate(t *testing.T) {
+	a := newAPI(t)
+	a.createRoom(t, a.token(t, "*", "admin", "root", nil), `{"id":"plenary","title":"Plenary"}`)
+	send, recv := readOffer(t, "offer-send.sdp"), readOffer(t, "offer-recv.sdp")
+	venue := a.token(t, "plenary", "venue", "hall", nil)
+	alice := a.token(t, "plenary", "participant", "alice", nil)
+	sdp := map[string]string{"Content-Type": "application/sdp"}
+	for _, c := range []struct {
+		name, path, token, body string
+		headers                 map[string]string
+		status                  int
+		code                    string
+	}{
+		{"no token", "/api/v1/rooms/plenary/whip", "", send, sdp, 401, "invalid_token"},
+		{"another room's token", "/api/v1/rooms/plenary/whip", a.token(t, "other", "venue", "hall", nil), send, sdp, 403, "wrong_room"},
+		{"an observer publishing", "/api/v1/rooms/plenary/whip", a.token(t, "plenary", "observer", "obs", nil), send, sdp, 403, "forbidden"},
+		{"malformed SDP", "/api/v1/rooms/plenary/whip", alice, "v=0\r\nnonsense\r\n", sdp, 400, "bad_offer"},
+		{"not SDP by its type", "/api/v1/rooms/plenary/whip", alice, send, map[string]string{"Content-Type": "text/plain"}, 415, "unsupported_media_type"},
+		{"a room that does not exist", "/api/v1/rooms/nowhere/whep", a.token(t, "nowhere", "participant", "alice", nil), recv, sdp, 404, "not_found"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			resp := a.do(t, http.MethodPost, c.path, c.token, c.body, c.headers)
+			if e := decodeError(t, resp); resp.StatusCode != c.status || e.Code != c.code {
+				t.Fatalf("%d %+v, want %d %s", resp.StatusCode, e, c.status, c.code)
+			}
+		})
+	}
+
+	resp := a.do(t, http.MethodPost, "/api/v1/rooms/plenary/whip", venue, send, sdp)
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	location := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusCreated || resp.Header.Get("Content-Type") != "application/sdp" ||
+		!strings.HasPrefix(string(answer), "v=0") || !strings.HasPrefix(location, "/api/v1/rooms/plenary/whip/") {
+		t.Fatalf("venue's WHIP: %d %q Location %q\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), location, answer)
+	}
+	resp = a.do(t, http.MethodPost, "/api/v1/rooms/plenary/whep", a.token(t, "plenary", "observer", "obs", nil), recv, sdp)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("an observer's WHEP: %d", resp.StatusCode)
+	}
+	if resp := a.do(t, http.MethodDelete, location, alice, "", nil); decodeError(t, resp).Code != "forbidden" {
+		t.Fatalf("someone else's DELETE: %d, want 403", resp.StatusCode)
+	}
+	for _, want := range []int{http.StatusOK, http.StatusNotFound} {
+		resp := a.do(t, http.MethodDelete, location, venue, "", nil)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("the venue's DELETE: %d, want %d", resp.StatusCode, want)
+		}
+	}
+}
