@@ -15,6 +15,8 @@ type Media interface {
 	ServeSession(w http.ResponseWriter, r *http.Request, c media.Caller) error
 }
 
+var _ Media = (*media.Plane)(nil)
+
 // mediaRoutes mounts WHIP (publish) and WHEP (receive) for room members.
 func (s *Server) mediaRoutes() {
 	if s.media == nil {

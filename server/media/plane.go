@@ -47,6 +47,8 @@ type Config struct {
 // DefaultConnectTimeout is how long a client has to complete ICE and DTLS.
 const DefaultConnectTimeout = 30 * time.Second
 
+var _ rooms.Observer = (*Plane)(nil)
+
 // Plane is the media of every room this node serves.
 type Plane struct {
 	cfg Config

@@ -47,6 +47,7 @@ type room struct {
 	// sessions by id; mics by their publisher's sub (one each).
 	sessions map[string]*session
 	mics     map[string]*session
+	venue    *session
 }
 
 func newRoom(p *Plane, id string) *room {
@@ -161,11 +162,7 @@ func (r *room) add(s *session) (replaced *session, err error) {
 	}
 	switch s.kind {
 	case kindVenue:
-		for _, old := range r.sessions {
-			if old.kind == kindVenue {
-				replaced = old
-			}
-		}
+		replaced, r.venue = r.venue, s
 	case kindMic:
 		replaced = r.mics[s.who.Sub]
 		r.mics[s.who.Sub] = s
@@ -190,6 +187,9 @@ func (r *room) remove(s *session) bool {
 	if s.kind == kindMic && r.mics[s.who.Sub] == s {
 		delete(r.mics, s.who.Sub)
 		r.updateFloorLive()
+	}
+	if r.venue == s {
+		r.venue = nil
 	}
 	return true
 }

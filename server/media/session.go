@@ -146,6 +146,10 @@ func (s *session) connected() {
 // closes in the background (the plane's Close waits for it).
 func (s *session) end(why string) {
 	s.once.Do(func() {
+		p := s.room.plane
+		// Counted before s leaves the room: a Close that no longer finds
+		// s in the room still waits for it.
+		p.closing.Add(1)
 		s.stopped.Store(true)
 		s.mu.Lock()
 		s.ending = true
@@ -158,8 +162,6 @@ func (s *session) end(why string) {
 			o.from.remove(o.track)
 		}
 		s.log.Info("media session ended", "session", s.id, "why", why)
-		p := s.room.plane
-		p.closing.Add(1)
 		go func() {
 			defer p.closing.Done()
 			s.close()
