@@ -5,16 +5,22 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 )
 
 // opusRate is Opus's RTP clock rate.
 const opusRate = 48000
 
+// historySize is how many packets a fanout keeps to answer NACKs: 10 s
+// of 20 ms frames, more than any retransmission can still be in time for.
+const historySize = 512
+
 // fanout is one continuous RTP stream written to every subscribed track.
 // Packets may come from several sources over time (a venue replaced, one
 // speaker after another); the fanout rewrites sequence numbers and
-// timestamps so that each switch continues the stream where it was.
+// timestamps so that each switch continues the stream where it was. It
+// keeps one copy of each recent packet for every subscriber's NACKs.
 type fanout struct {
 	mu     sync.Mutex
 	tracks []*outTrack
@@ -26,6 +32,14 @@ type fanout struct {
 	lastTS  uint32
 	lastAt  time.Time
 	now     func() time.Time
+	history [historySize]kept
+}
+
+// kept is a packet as the fanout wrote it, by output sequence number.
+type kept struct {
+	ok      bool
+	header  rtp.Header
+	payload []byte
 }
 
 func newFanout() *fanout { return &fanout{now: time.Now} }
@@ -48,8 +62,25 @@ func (f *fanout) forward(src uint64, h rtp.Header, payload []byte) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.rewrite(src, &h)
+	k := &f.history[h.SequenceNumber%historySize]
+	k.ok, k.header, k.payload = true, h, append(k.payload[:0], payload...)
 	for _, t := range f.tracks {
-		t.write(&h, payload)
+		t.write(&k.header, k.payload)
+	}
+}
+
+// resend writes to t again the packets its subscriber reported lost that
+// the history still has (RFC 4585 generic NACK, on the same SSRC).
+func (f *fanout) resend(t *outTrack, nack *rtcp.TransportLayerNack) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range nack.Nacks {
+		nack.Nacks[i].Range(func(seq uint16) bool {
+			if k := &f.history[seq%historySize]; k.ok && k.header.SequenceNumber == seq {
+				t.write(&k.header, k.payload)
+			}
+			return true
+		})
 	}
 }
 
@@ -71,8 +102,9 @@ func (f *fanout) rewrite(src uint64, h *rtp.Header) {
 	}
 	h.SequenceNumber += f.seqOff
 	h.Timestamp += f.tsOff
-	// Extensions were negotiated with the publisher, not the subscribers.
-	h.Extension, h.Extensions = false, nil
+	// Extensions were negotiated with the publisher, not the subscribers;
+	// contributing sources are the publisher's business too.
+	h.Extension, h.Extensions, h.CSRC = false, nil, nil
 	if int16(h.SequenceNumber-f.lastSeq) > 0 {
 		f.lastSeq, f.lastTS, f.lastAt = h.SequenceNumber, h.Timestamp, now
 	}

@@ -1,7 +1,11 @@
 package media
 
 import (
+	"fmt"
 	"testing"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
 )
 
 func TestVenueReachesEverySubscriberInOrder(t *testing.T) {
@@ -52,4 +56,30 @@ func TestVenueReachesEverySubscriberInOrder(t *testing.T) {
 			t.Fatalf("subscriber %d: the floor track carried %d packets while nobody held the floor", i, len(got))
 		}
 	}
+}
+
+func TestALostPacketIsResentOnNACK(t *testing.T) {
+	r := newRig(t, Config{})
+	venue := r.publish("hall", "venue", 100)
+	// Replay protection would drop the resent copy of a packet this
+	// client did receive; a client that lost it has no such copy.
+	api := clientAPIWith(t, func(se *webrtc.SettingEngine) { se.DisableSRTPReplayProtection(true) })
+	v := r.viewWith(newViewerOf(t, api, 1), "viewer")
+	got := r.hears(v, 0, venue, venue.sent+5)
+	lost := got[len(got)-3]
+	v.mu.Lock()
+	ssrc := v.ssrcs[v.mids[0]]
+	v.mu.Unlock()
+	if err := v.pc.WriteRTCP([]rtcp.Packet{&rtcp.TransportLayerNack{MediaSSRC: ssrc, Nacks: []rtcp.NackPair{{PacketID: lost.seq}}}}); err != nil {
+		t.Fatal(err)
+	}
+	r.until(fmt.Sprintf("packet %d comes again", lost.seq), func() bool {
+		n := 0
+		for _, p := range v.got(0) {
+			if p.seq == lost.seq && p.counter == lost.counter {
+				n++
+			}
+		}
+		return n == 2
+	})
 }

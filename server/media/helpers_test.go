@@ -30,7 +30,7 @@ const wait = 20 * time.Second
 // on 127.0.0.1 that takes the caller from X-Sub and X-Role headers (the
 // server package's tests cover real tokens).
 type rig struct {
-	t     *testing.T
+	t     testing.TB
 	svc   *rooms.Service
 	plane *Plane
 	url   string
@@ -38,7 +38,7 @@ type rig struct {
 	chair rooms.Participant
 }
 
-func newRig(t *testing.T, cfg Config) *rig {
+func newRig(t testing.TB, cfg Config) *rig {
 	t.Helper()
 	store, err := filestore.OpenWithOptions(t.TempDir(), filestore.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -126,6 +126,11 @@ func participant(sub string) rooms.Participant {
 // clientAPI is a pion client as a browser would be: Opus with NACK.
 func clientAPI(t testing.TB) *webrtc.API {
 	t.Helper()
+	return clientAPIWith(t, func(*webrtc.SettingEngine) {})
+}
+
+func clientAPIWith(t testing.TB, tune func(*webrtc.SettingEngine)) *webrtc.API {
+	t.Helper()
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
 		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
@@ -140,6 +145,7 @@ func clientAPI(t testing.TB) *webrtc.API {
 	}
 	var se webrtc.SettingEngine
 	loopbackOnly(&se)
+	tune(&se)
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
 }
 
@@ -184,7 +190,7 @@ func (r *rig) do(method, path, sub, role, contentType, body string) *http.Respon
 
 // peer is a pion client with an open WHIP or WHEP session.
 type peer struct {
-	t        *testing.T
+	t        testing.TB
 	pc       *webrtc.PeerConnection
 	location string
 	sub      string
@@ -277,8 +283,8 @@ type viewer struct {
 	*peer
 	mu     sync.Mutex
 	tracks map[string][]received // by mid
+	ssrcs  map[string]uint32     // by mid, as the server sends
 	mids   []string
-	change chan struct{}
 }
 
 type received struct {
@@ -290,39 +296,13 @@ type received struct {
 
 func (r *rig) view(sub string, audioLines int) *viewer {
 	r.t.Helper()
-	pc, err := clientAPI(r.t).NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	v := &viewer{tracks: map[string][]received{}, change: make(chan struct{}, 1)}
-	for range audioLines {
-		if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
-			r.t.Fatal(err)
-		}
-	}
-	pc.OnTrack(func(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
-		var mid string
-		for _, x := range pc.GetTransceivers() {
-			if x.Receiver() == recv {
-				mid = x.Mid()
-			}
-		}
-		for {
-			p, _, err := tr.ReadRTP()
-			if err != nil {
-				return
-			}
-			if len(p.Payload) < 16 {
-				continue
-			}
-			v.mu.Lock()
-			v.tracks[mid] = append(v.tracks[mid], received{
-				from: strings.TrimRight(string(p.Payload[8:16]), "\x00"), counter: binary.BigEndian.Uint64(p.Payload),
-				seq: p.SequenceNumber, ts: p.Timestamp,
-			})
-			v.mu.Unlock()
-		}
-	})
+	return r.viewWith(newViewer(r.t, audioLines), sub)
+}
+
+// viewWith connects v over WHEP and waits until the server feeds it.
+func (r *rig) viewWith(v *viewer, sub string) *viewer {
+	r.t.Helper()
+	pc := v.pc
 	v.peer = r.connect(pc, "whep", sub, rooms.RoleParticipant)
 	for _, x := range pc.GetTransceivers() {
 		v.mids = append(v.mids, x.Mid())
@@ -353,6 +333,54 @@ func (p *publisher) sendRead(r *rig, n int) {
 	r.until(fmt.Sprintf("the server read %d packets of %s", n, p.sub), func() bool { return p.session.packets.Load() >= want })
 }
 
+// newViewer is a client with audioLines recvonly audio m-lines, before
+// any offer.
+func newViewer(t testing.TB, audioLines int) *viewer {
+	t.Helper()
+	return newViewerOf(t, clientAPI(t), audioLines)
+}
+
+func newViewerOf(t testing.TB, api *webrtc.API, audioLines int) *viewer {
+	t.Helper()
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &viewer{peer: &peer{t: t, pc: pc}, tracks: map[string][]received{}, ssrcs: map[string]uint32{}}
+	for range audioLines {
+		if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pc.OnTrack(func(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+		var mid string
+		for _, x := range pc.GetTransceivers() {
+			if x.Receiver() == recv {
+				mid = x.Mid()
+			}
+		}
+		v.mu.Lock()
+		v.ssrcs[mid] = uint32(tr.SSRC())
+		v.mu.Unlock()
+		for {
+			p, _, err := tr.ReadRTP()
+			if err != nil {
+				return
+			}
+			if len(p.Payload) < 16 {
+				continue
+			}
+			v.mu.Lock()
+			v.tracks[mid] = append(v.tracks[mid], received{
+				from: strings.TrimRight(string(p.Payload[8:16]), "\x00"), counter: binary.BigEndian.Uint64(p.Payload),
+				seq: p.SequenceNumber, ts: p.Timestamp,
+			})
+			v.mu.Unlock()
+		}
+	})
+	return v
+}
+
 // got returns what m-line i has received so far.
 func (v *viewer) got(i int) []received {
 	v.mu.Lock()
@@ -364,12 +392,17 @@ func (v *viewer) got(i int) []received {
 // act (send a packet) to make progress.
 func (r *rig) until(what string, cond func() bool) {
 	r.t.Helper()
+	waitUntil(r.t, what, cond)
+}
+
+func waitUntil(t testing.TB, what string, cond func() bool) {
+	t.Helper()
 	deadline := time.Now().Add(wait)
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for !cond() {
 		if time.Now().After(deadline) {
-			r.t.Fatalf("timed out waiting until %s", what)
+			t.Fatalf("timed out waiting until %s", what)
 		}
 		<-tick.C
 	}

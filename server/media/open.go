@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
@@ -82,15 +83,7 @@ func (s *session) addOutlets(audio int) error {
 		}
 		s.outs = append(s.outs, outlet{track: t, from: f})
 		sender := tr.Sender()
-		// Reading RTCP is what runs the NACK responder and the reports.
-		go s.run(func() {
-			buf := make([]byte, 1500)
-			for {
-				if _, _, err := sender.Read(buf); err != nil {
-					return
-				}
-			}
-		})
+		go s.run(func() { answerNACKs(sender, t, f) })
 	}
 	return nil
 }
@@ -117,4 +110,20 @@ func (s *session) publish(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 			s.room.forward(s, &p)
 		}
 	})
+}
+
+// answerNACKs reads a subscriber's RTCP (which also feeds the interceptors)
+// and resends what it reports lost, until the connection closes.
+func answerNACKs(sender *webrtc.RTPSender, t *outTrack, f *fanout) {
+	for {
+		pkts, _, err := sender.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, p := range pkts {
+			if nack, ok := p.(*rtcp.TransportLayerNack); ok {
+				f.resend(t, nack)
+			}
+		}
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/pion/dtls/v3"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/parley-hub/parley/rooms"
@@ -78,9 +79,8 @@ func New(cfg Config) *Plane {
 }
 
 // newAPI builds the one pion API every session uses: Opus only, with NACK
-// (generating for publishers, answering for subscribers) and RTCP reports,
-// and none of pion's other default interceptors, which cost per packet and
-// per subscriber without serving an audio fan-out.
+// and RTCP reports, and none of pion's other default interceptors, which
+// cost per packet and per subscriber without serving an audio fan-out.
 func newAPI(cfg Config) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	opus := webrtc.RTPCodecParameters{
@@ -95,9 +95,15 @@ func newAPI(cfg Config) (*webrtc.API, error) {
 		return nil, err
 	}
 	reg := &interceptor.Registry{}
-	if err := webrtc.ConfigureNack(m, reg); err != nil {
+	// The generator asks publishers to resend what was lost on the way in.
+	// Subscribers' NACKs are answered from each fanout's one history
+	// (fanout.resend), not by pion's responder, which would keep a copy of
+	// every packet for every subscriber.
+	nackGenerator, err := nack.NewGeneratorInterceptor()
+	if err != nil {
 		return nil, err
 	}
+	reg.Add(nackGenerator)
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
 		return nil, err
 	}

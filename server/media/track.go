@@ -15,6 +15,8 @@ import (
 type outTrack struct {
 	id, stream string
 	bound      atomic.Pointer[binding]
+	// header is the copy written; only under the fanout's lock.
+	header rtp.Header
 }
 
 // binding is what pion negotiated for the track on one peer connection.
@@ -50,16 +52,17 @@ func (t *outTrack) RID() string               { return "" }
 func (t *outTrack) StreamID() string          { return t.stream }
 func (t *outTrack) Kind() webrtc.RTPCodecType { return webrtc.RTPCodecTypeAudio }
 
-// write sends one packet through the peer connection's interceptors (NACK
-// history, sender reports) and SRTP. A track not bound yet drops it.
+// write sends one packet through the peer connection's interceptors
+// (sender reports) and SRTP; the fanout's lock is held. A track not bound
+// yet drops it.
 func (t *outTrack) write(h *rtp.Header, payload []byte) {
 	b := t.bound.Load()
 	if b == nil {
 		return
 	}
-	hdr := *h
-	hdr.SSRC, hdr.PayloadType = b.ssrc, b.pt
+	t.header = *h
+	t.header.SSRC, t.header.PayloadType = b.ssrc, b.pt
 	// A closed or not yet secured connection refuses the write; the
 	// session's own state change ends it, so there is nothing to do here.
-	_, _ = b.w.WriteRTP(&hdr, payload)
+	_, _ = b.w.WriteRTP(&t.header, payload)
 }

@@ -1,0 +1,108 @@
+package media
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// BenchmarkForward is the cost of sending one packet to every subscriber,
+// through Parley's fan-out and, side by side, through a bare pion loop (one
+// TrackLocalStaticRTP, pion's default interceptors), on loopback, with
+// pion clients receiving in the same process. ns/write is per subscriber
+// and packet. `parley bench media` (to come) measures the server alone.
+func BenchmarkForward(b *testing.B) {
+	for _, n := range []int{10, 50} {
+		b.Run(fmt.Sprintf("parley/subscribers=%d", n), func(b *testing.B) {
+			r := newRig(b, Config{})
+			for i := range n {
+				r.view(fmt.Sprintf("v%d", i), 1)
+			}
+			r.plane.mu.Lock()
+			out := r.plane.rooms[r.room].programOut
+			r.plane.mu.Unlock()
+			measure(b, n, func(h rtp.Header, payload []byte) { out.forward(1, h, payload) })
+		})
+		b.Run(fmt.Sprintf("bare-pion/subscribers=%d", n), func(b *testing.B) {
+			track := bareLoop(b, n)
+			measure(b, n, func(h rtp.Header, payload []byte) {
+				if err := track.WriteRTP(&rtp.Packet{Header: h, Payload: payload}); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
+}
+
+func measure(b *testing.B, subscribers int, write func(rtp.Header, []byte)) {
+	payload := make([]byte, 80) // 20 ms of Opus at 32 kb/s
+	h := rtp.Header{Version: 2, PayloadType: 111, SSRC: 1}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		h.SequenceNumber, h.Timestamp = uint16(i), uint32(i)*960
+		write(h, payload)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*subscribers), "ns/write")
+}
+
+// bareLoop connects n clients to one TrackLocalStaticRTP, each through a
+// peer connection of pion's defaults: the baseline of issue 8.
+func bareLoop(b *testing.B, n int) *webrtc.TrackLocalStaticRTP {
+	b.Helper()
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterDefaultCodecs(); err != nil {
+		b.Fatal(err)
+	}
+	reg := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
+		b.Fatal(err)
+	}
+	var se webrtc.SettingEngine
+	loopbackOnly(&se)
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "bare")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for range n {
+		v := newViewer(b, 1)
+		b.Cleanup(func() { v.pc.Close() })
+		pc, err := api.NewPeerConnection(webrtc.Configuration{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { pc.Close() })
+		sender, err := pc.AddTrack(track)
+		if err != nil {
+			b.Fatal(err)
+		}
+		go func() {
+			buf := make([]byte, 1500)
+			for {
+				if _, _, err := sender.Read(buf); err != nil {
+					return
+				}
+			}
+		}()
+		if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offerFrom(b, v.pc)}); err != nil {
+			b.Fatal(err)
+		}
+		answer, err := pc.CreateAnswer(nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		gathered := webrtc.GatheringCompletePromise(pc)
+		if err := pc.SetLocalDescription(answer); err != nil {
+			b.Fatal(err)
+		}
+		<-gathered
+		if err := v.pc.SetRemoteDescription(*pc.LocalDescription()); err != nil {
+			b.Fatal(err)
+		}
+		waitUntil(b, "a bare subscriber connects", func() bool { return pc.ConnectionState() == webrtc.PeerConnectionStateConnected })
+	}
+	return track
+}
