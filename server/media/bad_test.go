@@ -48,6 +48,7 @@ func TestBadOffersAreRefusedClearly(t *testing.T) {
 		{"not SDP by its type", "whip", "participant", "application/json", send, 415, "application/sdp"},
 		{"a role that may not publish", "whip", "observer", typeSDP, send, 403, "may not publish"},
 		{"a captioner publishing", "whip", "captioner", typeSDP, send, 403, "may not publish"},
+		{"a program mix of the venue's own", "whip?feed=program", "venue", typeSDP, send, 400, "not supported yet"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			resp := r.post(c.endpoint, "someone", c.role, c.contentType, c.body)
@@ -101,6 +102,7 @@ func TestSessionsAnswerOnlyTheirOwner(t *testing.T) {
 func TestNoLeaksAfterFailedAndAbandonedOffers(t *testing.T) {
 	r := newRig(t, Config{ConnectTimeout: 300 * time.Millisecond})
 	send := anOffer(t, webrtc.RTPTransceiverDirectionSendonly)
+	recv := anOffer(t, webrtc.RTPTransceiverDirectionRecvonly)
 	noCredentials := regexp.MustCompile(`a=ice-(ufrag|pwd):.*\r\n`).ReplaceAllString(send, "")
 	before := settledGoroutines(r)
 	for i := range 100 {
@@ -115,7 +117,12 @@ func TestNoLeaksAfterFailedAndAbandonedOffers(t *testing.T) {
 		}
 	}
 	for i := range 100 {
-		resp := r.post("whip", "p"+string(rune('a'+i%26))+string(rune('a'+i/26)), rooms.RoleParticipant, typeSDP, send)
+		// Publishers and receivers alike.
+		endpoint, body := "whip", send
+		if i%2 == 1 {
+			endpoint, body = "whep", recv
+		}
+		resp := r.post(endpoint, "p"+string(rune('a'+i%26))+string(rune('a'+i/26)), rooms.RoleParticipant, typeSDP, body)
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusCreated {
 			t.Fatalf("abandoned offer %d: %d", i, resp.StatusCode)

@@ -56,7 +56,7 @@ func measure(b *testing.B, subscribers int, write func(rtp.Header, []byte)) {
 		write(h, payload)
 	}
 	writes := float64(b.N * subscribers)
-	b.ReportMetric(float64((threadCPU(b) - start).Nanoseconds())/writes, "cpu-ns/write")
+	b.ReportMetric(float64((threadCPU(b)-start).Nanoseconds())/writes, "cpu-ns/write")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/writes, "ns/write")
 }
 

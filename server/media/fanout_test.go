@@ -6,6 +6,8 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/parley-hub/parley/rooms"
 )
 
 func TestVenueReachesEverySubscriberInOrder(t *testing.T) {
@@ -64,7 +66,7 @@ func TestALostPacketIsResentOnNACK(t *testing.T) {
 	// Replay protection would drop the resent copy of a packet this
 	// client did receive; a client that lost it has no such copy.
 	api := clientAPIWith(t, func(se *webrtc.SettingEngine) { se.DisableSRTPReplayProtection(true) })
-	v := r.viewWith(newViewerOf(t, api, 1), "viewer")
+	v := r.viewWith(newViewerOf(t, api, 1), "whep", "viewer", rooms.RoleParticipant)
 	got := r.hears(v, 0, venue, venue.sent+5)
 	lost := got[len(got)-3]
 	v.mu.Lock()

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/parley-hub/parley/rooms"
 )
 
@@ -157,4 +159,28 @@ func TestASecondVenueReplacesTheFirst(t *testing.T) {
 	})
 	got := r.hears(v, 0, second, second.sent+5)
 	continuous(t, "venue feed", got)
+}
+
+func TestTheReturnFeedIsTheFloorAlone(t *testing.T) {
+	r := newRig(t, Config{})
+	venue := r.publish("hall", rooms.RoleVenue, 1)
+	alice := r.publish("alice", rooms.RoleParticipant, 1)
+	desk := r.viewWith(newViewer(t, 1), "whep?feed=return", "desk", rooms.RoleVenue)
+	venue.sendRead(r, 10)
+	r.giveFloor(participant("alice"))
+	none(t, r.hears(desk, 0, alice, alice.sent+5), venue, 0, venue.sent+1, "return feed")
+
+	for _, c := range []struct {
+		query, role string
+		want        int
+	}{
+		{"?feed=return", rooms.RoleParticipant, 403},
+		{"?feed=karaoke", rooms.RoleChair, 400},
+	} {
+		resp := r.post("whep"+c.query, "someone", c.role, typeSDP, anOffer(t, webrtc.RTPTransceiverDirectionRecvonly))
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("%s as %s: %d, want %d", c.query, c.role, resp.StatusCode, c.want)
+		}
+	}
 }

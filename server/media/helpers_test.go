@@ -100,6 +100,8 @@ func statusOf(err error) int {
 		return http.StatusUnprocessableEntity
 	case errors.Is(err, ErrClosed):
 		return http.StatusServiceUnavailable
+	case errors.Is(err, rooms.ErrInvalid):
+		return http.StatusBadRequest
 	}
 	return http.StatusInternalServerError
 }
@@ -296,14 +298,15 @@ type received struct {
 
 func (r *rig) view(sub string, audioLines int) *viewer {
 	r.t.Helper()
-	return r.viewWith(newViewer(r.t, audioLines), sub)
+	return r.viewWith(newViewer(r.t, audioLines), "whep", sub, rooms.RoleParticipant)
 }
 
-// viewWith connects v over WHEP and waits until the server feeds it.
-func (r *rig) viewWith(v *viewer, sub string) *viewer {
+// viewWith connects v to endpoint (whep and a query) and waits until the
+// server feeds it.
+func (r *rig) viewWith(v *viewer, endpoint, sub, role string) *viewer {
 	r.t.Helper()
 	pc := v.pc
-	v.peer = r.connect(pc, "whep", sub, rooms.RoleParticipant)
+	v.peer = r.connect(pc, endpoint, sub, role)
 	for _, x := range pc.GetTransceivers() {
 		v.mids = append(v.mids, x.Mid())
 	}

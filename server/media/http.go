@@ -32,15 +32,21 @@ type Caller struct {
 }
 
 // ServeOffer answers a WHIP or WHEP POST: 201 with the SDP answer, the
-// session's Location and the ICE servers in Link headers (RFC 9725). It
-// returns, without answering, why it refused.
+// session's Location and the ICE servers in Link headers (RFC 9725). A
+// WHEP POST may ask for ?feed=return. It returns, without answering, why it
+// refused.
 func (p *Plane) ServeOffer(w http.ResponseWriter, r *http.Request, c Caller) error {
-	k := kindViewer
+	k, feed := kindViewer, r.URL.Query().Get("feed")
 	if c.Publish {
 		var err error
 		if k, err = publisherKind(c.Who.Role); err != nil {
 			return err
 		}
+	} else if err := checkFeed(feed, c.Who); err != nil {
+		return err
+	}
+	if c.Publish && feed != "" {
+		return fmt.Errorf("%w: publishing a feed of its own (?feed=%s) is not supported yet", rooms.ErrInvalid, feed)
 	}
 	body, err := readBody(w, r, typeSDP)
 	if err != nil {
@@ -50,7 +56,7 @@ func (p *Plane) ServeOffer(w http.ResponseWriter, r *http.Request, c Caller) err
 	if err != nil {
 		return err
 	}
-	s, answer, err := p.open(r.Context(), c.Room, c.Who, k, o)
+	s, answer, err := p.open(r.Context(), c.Room, c.Who, k, o, feed)
 	if err != nil {
 		return err
 	}

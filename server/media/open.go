@@ -26,9 +26,9 @@ func publisherKind(role string) (kind, error) {
 	return 0, fmt.Errorf("%w: a %s token may not publish media: venue, participant and hub tokens may", rooms.ErrForbidden, role)
 }
 
-// open answers o for who in roomID with a new session of kind k, and
-// registers it.
-func (p *Plane) open(ctx context.Context, roomID string, who rooms.Participant, k kind, o offer) (*session, string, error) {
+// open answers o for who in roomID with a new session of kind k (a viewer
+// of feed), and registers it.
+func (p *Plane) open(ctx context.Context, roomID string, who rooms.Participant, k kind, o offer, feed string) (*session, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, negotiateTimeout)
 	defer cancel()
 	r, err := p.join(ctx, roomID)
@@ -42,7 +42,7 @@ func (p *Plane) open(ctx context.Context, roomID string, who rooms.Participant, 
 	}
 	s.ufrag = o.ufrag
 	if k == kindViewer {
-		err = s.addOutlets(o.audio)
+		err = s.addOutlets(o.audio, feed)
 	} else {
 		s.pc.OnTrack(s.publish)
 	}
@@ -66,13 +66,34 @@ func (p *Plane) open(ctx context.Context, roomID string, who rooms.Participant, 
 	return s, answer, nil
 }
 
+// feedReturn is the WHEP query ?feed=return: the floor track alone.
+const feedReturn = "return"
+
+// checkFeed checks a WHEP request's ?feed= against who asks.
+func checkFeed(feed string, who rooms.Participant) error {
+	switch feed {
+	case "":
+		return nil
+	case feedReturn:
+		if who.Role == rooms.RoleVenue || who.Role == rooms.RoleChair || who.Role == rooms.RoleAdmin {
+			return nil
+		}
+		return fmt.Errorf("%w: the return feed is for the hall's sound desk: a venue or chair token", rooms.ErrForbidden)
+	}
+	return fmt.Errorf("%w: feed %q: the only feed to ask for is %q", rooms.ErrInvalid, feed, feedReturn)
+}
+
 // addOutlets gives a viewer one track per audio m-line it offered: with
 // one, the program feed; with two, the venue feed and the floor track.
-// Further m-lines are left without media.
-func (s *session) addOutlets(audio int) error {
+// The return feed is the floor track alone, on the first m-line. Further
+// m-lines are left without media.
+func (s *session) addOutlets(audio int, feed string) error {
 	r := s.room
 	from := []*fanout{r.programOut}
-	if audio >= 2 {
+	switch {
+	case feed == feedReturn:
+		from = []*fanout{r.floorOut}
+	case audio >= 2:
 		from = []*fanout{r.venueOut, r.floorOut}
 	}
 	for i, f := range from {
