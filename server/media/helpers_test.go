@@ -45,8 +45,13 @@ func newRig(t testing.TB, cfg Config) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
+	return newRigOver(t, cfg, rooms.NewService(store, slog.New(slog.DiscardHandler), nil))
+}
+
+// newRigOver is a rig over the room service svc, whose room it creates.
+func newRigOver(t testing.TB, cfg Config, svc *rooms.Service) *rig {
+	t.Helper()
 	log := slog.New(slog.DiscardHandler)
-	svc := rooms.NewService(store, log, nil)
 	cfg.Rooms, cfg.Log, cfg.Loopback = svc, log, true
 	plane := New(cfg)
 	plane.Start()
@@ -409,4 +414,11 @@ func waitUntil(t testing.TB, what string, cond func() bool) {
 		}
 		<-tick.C
 	}
+}
+
+// roomOf is the plane's media of room id, or nil.
+func (p *Plane) roomOf(id string) *room {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.rooms[id]
 }

@@ -17,13 +17,19 @@ import (
 	"github.com/parley-hub/parley/rooms"
 )
 
-// Rooms is what the media plane needs of the room service.
+// Rooms is what the media plane needs of the room service (rooms.Service).
 type Rooms interface {
 	// Subscribe adds o to the observers of every room until cancel.
 	Subscribe(o rooms.Observer) (cancel func())
-	// Snapshot returns the room now; ErrNotFound if there is none.
-	Snapshot(ctx context.Context, room string) (rooms.Snapshot, error)
+	// View calls fn with the room's state, under its lock; ErrNotFound if
+	// there is no such room.
+	View(ctx context.Context, room string, fn func(*rooms.State)) error
+	// Follow keeps the room current with what other nodes append, from
+	// seq on, until release; it does no I/O and is called under View.
+	Follow(room string, seq uint64) (release func())
 }
+
+var _ Rooms = (*rooms.Service)(nil)
 
 // ICEServer is a STUN or TURN server handed to clients (RFC 9725 §4.6).
 type ICEServer struct {
@@ -177,25 +183,37 @@ func (p *Plane) join(ctx context.Context, roomID string) (*room, error) {
 	}
 	r.refs++
 	p.mu.Unlock()
-	// Events applied from now on reach r; the snapshot covers those before.
-	snap, err := p.cfg.Rooms.Snapshot(ctx, roomID)
-	if err == nil && snap.Closed {
+	// Events applied from now on reach r; the state covers those before.
+	// Following the room brings other nodes' floor changes to the gate.
+	var closed bool
+	err := p.cfg.Rooms.View(ctx, roomID, func(st *rooms.State) {
+		snap := st.Snapshot(time.Now())
+		if closed = snap.Closed; !closed {
+			r.init(snap, func() func() { return p.cfg.Rooms.Follow(roomID, st.Seq) })
+		}
+	})
+	if err == nil && closed {
 		err = errRoomClosed(roomID)
 	}
 	if err != nil {
 		p.leave(r)
 		return nil, err
 	}
-	r.init(snap)
 	return r, nil
 }
 
-// leave drops a reference to r taken by join; the last one forgets it.
+// leave drops a reference to r taken by join; the last one forgets it and
+// stops following the room.
 func (p *Plane) leave(r *room) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	forget := false
 	if r.refs--; r.refs == 0 && p.rooms[r.id] == r {
 		delete(p.rooms, r.id)
+		forget = true
+	}
+	p.mu.Unlock()
+	if forget {
+		r.unfollow()
 	}
 }
 

@@ -48,6 +48,8 @@ type room struct {
 	sessions map[string]*session
 	mics     map[string]*session
 	venue    *session
+	// release stops following the room's log.
+	release func()
 }
 
 func newRoom(p *Plane, id string) *room {
@@ -60,10 +62,14 @@ func newRoom(p *Plane, id string) *room {
 	return r
 }
 
-// init takes the floor from snap unless an event after it came first.
-func (r *room) init(snap rooms.Snapshot) {
+// init takes the floor from snap unless an event after it came first,
+// and has the room followed (by follow) unless it is already.
+func (r *room) init(snap rooms.Snapshot, follow func() (release func())) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.release == nil {
+		r.release = follow()
+	}
 	if snap.Seq <= r.seq {
 		return
 	}
@@ -123,6 +129,16 @@ func (r *room) updateFloorLive() {
 	g := r.gate.Load()
 	mic := r.mics[g.holder]
 	r.floorLive.Store(g.admits(g.holder) && mic != nil && mic.sending.Load())
+}
+
+// unfollow stops following the room; r is no longer in use.
+func (r *room) unfollow() {
+	r.mu.Lock()
+	release := r.release
+	r.mu.Unlock()
+	if release != nil {
+		release()
+	}
 }
 
 // session returns the session id, or nil.
