@@ -92,7 +92,9 @@ func (f *fanout) rewrite(src uint64, h *rtp.Header) {
 	now := f.now()
 	if src != f.src {
 		if f.src != 0 {
-			gap := max(uint32(now.Sub(f.lastAt)*opusRate/time.Second), opusRate/50)
+			// Capped so that the product stays in range; timestamps wrap anyway.
+			silence := min(now.Sub(f.lastAt), time.Hour)
+			gap := max(uint32(silence*opusRate/time.Second), opusRate/50)
 			f.seqOff = f.lastSeq + 1 - h.SequenceNumber
 			f.tsOff = f.lastTS + gap - h.Timestamp
 			h.Marker = true

@@ -36,17 +36,10 @@ type Caller struct {
 // WHEP POST may ask for ?feed=return. It returns, without answering, why it
 // refused.
 func (p *Plane) ServeOffer(w http.ResponseWriter, r *http.Request, c Caller) error {
-	k, feed := kindViewer, r.URL.Query().Get("feed")
-	if c.Publish {
-		var err error
-		if k, err = publisherKind(c.Who.Role); err != nil {
-			return err
-		}
-	} else if err := checkFeed(feed, c.Who); err != nil {
+	feed := r.URL.Query().Get("feed")
+	k, err := sessionKind(c, feed)
+	if err != nil {
 		return err
-	}
-	if c.Publish && feed != "" {
-		return fmt.Errorf("%w: publishing a feed of its own (?feed=%s) is not supported yet", rooms.ErrInvalid, feed)
 	}
 	body, err := readBody(w, r, typeSDP)
 	if err != nil {

@@ -15,6 +15,17 @@ import (
 // negotiateTimeout bounds answering an offer, candidate gathering included.
 const negotiateTimeout = 10 * time.Second
 
+// sessionKind is what c's offer opens, given the ?feed= it asks for.
+func sessionKind(c Caller, feed string) (kind, error) {
+	switch {
+	case !c.Publish:
+		return kindViewer, checkFeed(feed, c.Who)
+	case feed != "":
+		return 0, fmt.Errorf("%w: publishing a feed of its own (?feed=%s) is not supported yet", rooms.ErrInvalid, feed)
+	}
+	return publisherKind(c.Who.Role)
+}
+
 // publisherKind is what a role may publish over WHIP.
 func publisherKind(role string) (kind, error) {
 	switch role {
