@@ -111,16 +111,8 @@ func bareLoop(b *testing.B, n int) *webrtc.TrackLocalStaticRTP {
 		if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offerFrom(b, v.pc)}); err != nil {
 			b.Fatal(err)
 		}
-		answer, err := pc.CreateAnswer(nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		gathered := webrtc.GatheringCompletePromise(pc)
-		if err := pc.SetLocalDescription(answer); err != nil {
-			b.Fatal(err)
-		}
-		<-gathered
-		if err := v.pc.SetRemoteDescription(*pc.LocalDescription()); err != nil {
+		answer := settle(b, pc, func() (webrtc.SessionDescription, error) { return pc.CreateAnswer(nil) })
+		if err := v.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
 			b.Fatal(err)
 		}
 		waitUntil(b, "a bare subscriber connects", func() bool { return pc.ConnectionState() == webrtc.PeerConnectionStateConnected })

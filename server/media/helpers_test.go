@@ -159,12 +159,19 @@ func clientAPIWith(t testing.TB, tune func(*webrtc.SettingEngine)) *webrtc.API {
 // offerFrom makes pc's offer with every candidate in it.
 func offerFrom(t testing.TB, pc *webrtc.PeerConnection) string {
 	t.Helper()
-	offer, err := pc.CreateOffer(nil)
+	return settle(t, pc, func() (webrtc.SessionDescription, error) { return pc.CreateOffer(nil) })
+}
+
+// settle sets the description create makes as pc's own and returns it
+// once every candidate is in it.
+func settle(t testing.TB, pc *webrtc.PeerConnection, create func() (webrtc.SessionDescription, error)) string {
+	t.Helper()
+	desc, err := create()
 	if err != nil {
 		t.Fatal(err)
 	}
 	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
+	if err := pc.SetLocalDescription(desc); err != nil {
 		t.Fatal(err)
 	}
 	<-gathered
