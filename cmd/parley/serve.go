@@ -19,6 +19,7 @@ import (
 	"github.com/parley-hub/parley/rooms/redisstore"
 	"github.com/parley-hub/parley/server"
 	"github.com/parley-hub/parley/server/auth"
+	"github.com/parley-hub/parley/server/media"
 )
 
 // serveConfig is everything `parley serve` needs, from flags and environment.
@@ -34,6 +35,8 @@ type serveConfig struct {
 	LogLevel     slog.Level
 	ShutdownWait time.Duration
 	MaxRooms     int
+	ICEServers   []media.ICEServer
+	UDPPort      int
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -57,8 +60,17 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
 	fs.DurationVar(&cfg.ShutdownWait, "shutdown-wait", 10*time.Second, "how long to let requests finish on shutdown")
 	fs.IntVar(&cfg.MaxRooms, "max-rooms", rooms.DefaultMaxRooms, "most rooms the store may hold; opening one more is refused (0: no limit)")
+	fs.Func("ice-server", "a STUN or TURN server WebRTC clients are told of: stun:HOST:PORT, or turn:HOST:PORT,USERNAME,CREDENTIAL (repeatable)", func(v string) error {
+		ice, err := parseICEServer(v)
+		cfg.ICEServers = append(cfg.ICEServers, ice)
+		return err
+	})
+	fs.IntVar(&cfg.UDPPort, "udp-port", 0, "one UDP port for every media session, so one firewall rule serves them all (0: a port per session)")
 	if err := fs.Parse(args); err != nil {
 		return serveConfig{}, err
+	}
+	if cfg.UDPPort < 0 || cfg.UDPPort > 65535 {
+		return serveConfig{}, fmt.Errorf("serve: --udp-port %d is not a port", cfg.UDPPort)
 	}
 	if fs.NArg() > 0 {
 		return serveConfig{}, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
@@ -95,7 +107,13 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	parley := wire(store, verifier, cfg.Origins, log, rooms.WithMaxRooms(cfg.MaxRooms))
+	mediaCfg := media.Config{ICEServers: cfg.ICEServers}
+	if cfg.UDPPort != 0 {
+		if mediaCfg.UDP, err = net.ListenPacket("udp", fmt.Sprintf(":%d", cfg.UDPPort)); err != nil {
+			return fmt.Errorf("serve: --udp-port: %w", err)
+		}
+	}
+	parley := wire(store, verifier, cfg.Origins, mediaCfg, log, rooms.WithMaxRooms(cfg.MaxRooms))
 	defer parley.shutdown(context.Background())
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -160,4 +178,26 @@ func storeName(cfg serveConfig) string {
 		return "redis"
 	}
 	return "embedded:" + cfg.DataDir
+}
+
+// parseICEServer reads --ice-server: a STUN or TURN URL (RFC 7064, RFC
+// 7065), a TURN one followed by its username and credential.
+func parseICEServer(v string) (media.ICEServer, error) {
+	url, creds, _ := strings.Cut(v, ",")
+	scheme, _, _ := strings.Cut(url, ":")
+	ice := media.ICEServer{URL: url}
+	switch scheme {
+	case "stun", "stuns":
+		if creds != "" {
+			return ice, fmt.Errorf("--ice-server %s: a STUN server takes no credentials", url)
+		}
+	case "turn", "turns":
+		var ok bool
+		if ice.Username, ice.Credential, ok = strings.Cut(creds, ","); !ok || ice.Username == "" || ice.Credential == "" {
+			return ice, fmt.Errorf("--ice-server %s: a TURN server needs URL,USERNAME,CREDENTIAL", url)
+		}
+	default:
+		return ice, fmt.Errorf("--ice-server %q: the URL must start with stun:, stuns:, turn: or turns:", url)
+	}
+	return ice, nil
 }

@@ -23,8 +23,9 @@ type node struct {
 }
 
 // wire builds a node over store, its room service tuned by opts, and
-// starts its live hub and media plane; close it with shutdown.
-func wire(store rooms.Store, verifier *auth.Verifier, origins []string, log *slog.Logger, opts ...rooms.Option) *node {
+// starts its live hub and its media plane (mediaCfg, whose rooms and log
+// wire fills in); close it with shutdown.
+func wire(store rooms.Store, verifier *auth.Verifier, origins []string, mediaCfg media.Config, log *slog.Logger, opts ...rooms.Option) *node {
 	svc := rooms.NewService(store, log, nil, opts...)
 	transcripts := rooms.NewTranscripts(svc, log)
 	hub := live.New(live.Config{
@@ -32,7 +33,8 @@ func wire(store rooms.Store, verifier *auth.Verifier, origins []string, log *slo
 		Describe: server.ProtocolError, AllowedOrigins: origins,
 	})
 	hub.Start()
-	plane := media.New(media.Config{Rooms: svc, Log: log})
+	mediaCfg.Rooms, mediaCfg.Log = svc, log
+	plane := media.New(mediaCfg)
 	plane.Start()
 	return &node{
 		rooms: svc, hub: hub, media: plane, log: log,

@@ -2,8 +2,11 @@ package media
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/pion/webrtc/v4"
@@ -70,4 +73,40 @@ func TestCloseEndsEverySessionAndLeavesNothing(t *testing.T) {
 	venue.pc.Close()
 	v.pc.Close()
 	r.until("goroutines are back to where they were", func() bool { return runtime.NumGoroutine() <= before })
+}
+
+func TestOneUDPPortCarriesEverySession(t *testing.T) {
+	udp, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(udp.LocalAddr().(*net.UDPAddr).Port)
+	r := newRig(t, Config{UDP: udp})
+	venue := r.publish("hall", rooms.RoleVenue, 1)
+	mic := r.publish("alice", rooms.RoleParticipant, 1)
+	v := r.view("viewer", 2)
+	r.giveFloor(participant("alice"))
+	r.hears(v, 0, venue, venue.sent+5)
+	r.hears(v, 1, mic, mic.sent+5)
+	for _, p := range []*peer{venue.peer, mic.peer, v.peer} {
+		candidates := 0
+		for line := range strings.Lines(p.pc.RemoteDescription().SDP) {
+			if !strings.HasPrefix(line, "a=candidate:") {
+				continue
+			}
+			candidates++
+			if f := strings.Fields(line); f[5] != port {
+				t.Fatalf("candidate on port %s, want every one on %s: %s", f[5], port, line)
+			}
+		}
+		if candidates == 0 {
+			t.Fatal("an answer without candidates")
+		}
+	}
+	if err := r.plane.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := udp.WriteTo([]byte("x"), udp.LocalAddr()); err == nil {
+		t.Fatal("the plane's UDP socket is still open after Close")
+	}
 }

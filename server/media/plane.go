@@ -47,6 +47,10 @@ type Config struct {
 	// ConnectTimeout is how long a session may take to connect before it
 	// is ended (default 30 s).
 	ConnectTimeout time.Duration
+	// UDP, when set, carries every session's media on this one socket (ICE
+	// UDP mux: one port, one firewall rule); the plane closes it. Without
+	// it each session takes a port of its own.
+	UDP net.PacketConn
 	// Loopback offers loopback candidates only: for tests on one machine.
 	Loopback bool
 }
@@ -61,6 +65,8 @@ type Plane struct {
 	cfg Config
 	api *webrtc.API
 	log *slog.Logger
+
+	mux ice.UDPMux // nil without Config.UDP
 
 	mu     sync.Mutex
 	rooms  map[string]*room
@@ -77,17 +83,21 @@ func New(cfg Config) *Plane {
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
-	api, err := newAPI(cfg)
+	var mux ice.UDPMux
+	if cfg.UDP != nil {
+		mux = webrtc.NewICEUDPMux(nil, cfg.UDP)
+	}
+	api, err := newAPI(cfg, mux)
 	if err != nil {
 		panic(fmt.Sprintf("media: %v", err))
 	}
-	return &Plane{cfg: cfg, api: api, log: cfg.Log, rooms: map[string]*room{}}
+	return &Plane{cfg: cfg, api: api, log: cfg.Log, mux: mux, rooms: map[string]*room{}}
 }
 
 // newAPI builds the one pion API every session uses: Opus only, with NACK
 // and RTCP reports, and none of pion's other default interceptors, which
 // cost per packet and per subscriber without serving an audio fan-out.
-func newAPI(cfg Config) (*webrtc.API, error) {
+func newAPI(cfg Config, mux ice.UDPMux) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	opus := webrtc.RTPCodecParameters{
 		RTPCodecCapability: webrtc.RTPCodecCapability{
@@ -117,6 +127,9 @@ func newAPI(cfg Config) (*webrtc.API, error) {
 	if cfg.Loopback {
 		loopbackOnly(&se)
 	}
+	if mux != nil {
+		se.SetICEUDPMux(mux)
+	}
 	// AES-128-GCM first: the cheapest protection per packet a peer offers.
 	se.SetSRTPProtectionProfiles(dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AEAD_AES_256_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80)
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
@@ -126,7 +139,7 @@ func newAPI(cfg Config) (*webrtc.API, error) {
 func (p *Plane) Start() { p.cancel = p.cfg.Rooms.Subscribe(p) }
 
 // Close ends every session and waits, up to ctx, for their connections to
-// close. New offers are refused from its start.
+// close, then closes Config.UDP. New offers are refused from its start.
 func (p *Plane) Close(ctx context.Context) error {
 	p.mu.Lock()
 	p.closed = true
@@ -144,6 +157,10 @@ func (p *Plane) Close(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		p.closing.Wait()
+		if p.mux != nil {
+			// Its sessions are closed: nothing reads the socket any more.
+			p.mux.Close()
+		}
 		close(done)
 	}()
 	select {

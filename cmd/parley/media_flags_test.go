@@ -1,0 +1,43 @@
+package main
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/parley-hub/parley/server/media"
+)
+
+func TestServeMediaFlags(t *testing.T) {
+	getenv := func(string) string { return "" }
+	cfg, err := parseServeFlags([]string{
+		"--ice-server", "stun:stun.example.org:3478",
+		"--ice-server", "turns:turn.example.org:5349?transport=tcp,parley,s3cret",
+		"--udp-port", "50000",
+	}, getenv, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []media.ICEServer{
+		{URL: "stun:stun.example.org:3478"},
+		{URL: "turns:turn.example.org:5349?transport=tcp", Username: "parley", Credential: "s3cret"},
+	}
+	if !slices.Equal(cfg.ICEServers, want) || cfg.UDPPort != 50000 {
+		t.Errorf("ICE servers %+v, UDP port %d", cfg.ICEServers, cfg.UDPPort)
+	}
+	for _, tc := range []struct {
+		args    []string
+		mention string
+	}{
+		{[]string{"--ice-server", "turn:turn.example.org"}, "USERNAME,CREDENTIAL"},
+		{[]string{"--ice-server", "turn:turn.example.org,user"}, "USERNAME,CREDENTIAL"},
+		{[]string{"--ice-server", "stun:stun.example.org,user,pass"}, "no credentials"},
+		{[]string{"--ice-server", "https://stun.example.org"}, "stun:, stuns:, turn: or turns:"},
+		{[]string{"--udp-port", "70000"}, "not a port"},
+	} {
+		if _, err := parseServeFlags(tc.args, getenv, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), tc.mention) {
+			t.Errorf("%v: %v, want an error mentioning %q", tc.args, err, tc.mention)
+		}
+	}
+}
