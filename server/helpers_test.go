@@ -79,7 +79,10 @@ func serveWithin(t testing.TB, store rooms.Store, limits server.HTTPLimits, log 
 	}
 	hub := live.New(cfg)
 	hub.Start()
-	plane := media.New(media.Config{Rooms: svc, Log: log, Loopback: true})
+	plane, err := media.New(media.Config{Rooms: svc, Log: log, Loopback: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	plane.Start()
 	parley := server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: v, Live: hub, Media: plane, Log: log})
 	srv := httptest.NewUnstartedServer(parley)

@@ -15,6 +15,7 @@ func TestServeMediaFlags(t *testing.T) {
 		"--ice-server", "stun:stun.example.org:3478",
 		"--ice-server", "turns:turn.example.org:5349?transport=tcp,parley,s3cret",
 		"--udp-port", "50000",
+		"--public-ip", "203.0.113.7",
 	}, getenv, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
@@ -23,8 +24,8 @@ func TestServeMediaFlags(t *testing.T) {
 		{URL: "stun:stun.example.org:3478"},
 		{URL: "turns:turn.example.org:5349?transport=tcp", Username: "parley", Credential: "s3cret"},
 	}
-	if !slices.Equal(cfg.ICEServers, want) || cfg.UDPPort != 50000 {
-		t.Errorf("ICE servers %+v, UDP port %d", cfg.ICEServers, cfg.UDPPort)
+	if !slices.Equal(cfg.ICEServers, want) || cfg.UDPPort != 50000 || !slices.Equal(cfg.PublicIPs, []string{"203.0.113.7"}) {
+		t.Errorf("ICE servers %+v, UDP port %d, public IPs %v", cfg.ICEServers, cfg.UDPPort, cfg.PublicIPs)
 	}
 	for _, tc := range []struct {
 		args    []string
@@ -35,6 +36,7 @@ func TestServeMediaFlags(t *testing.T) {
 		{[]string{"--ice-server", "stun:stun.example.org,user,pass"}, "no credentials"},
 		{[]string{"--ice-server", "https://stun.example.org"}, "stun:, stuns:, turn: or turns:"},
 		{[]string{"--udp-port", "70000"}, "not a port"},
+		{[]string{"--public-ip", "hall.example.org"}, "not an IP address"},
 	} {
 		if _, err := parseServeFlags(tc.args, getenv, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), tc.mention) {
 			t.Errorf("%v: %v, want an error mentioning %q", tc.args, err, tc.mention)

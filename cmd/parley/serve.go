@@ -37,6 +37,7 @@ type serveConfig struct {
 	MaxRooms     int
 	ICEServers   []media.ICEServer
 	UDPPort      int
+	PublicIPs    []string
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -64,6 +65,13 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		ice, err := parseICEServer(v)
 		cfg.ICEServers = append(cfg.ICEServers, ice)
 		return err
+	})
+	fs.Func("public-ip", "this host's address as WebRTC clients reach it through a 1:1 NAT (repeatable: one IPv4, one IPv6)", func(v string) error {
+		if net.ParseIP(v) == nil {
+			return fmt.Errorf("%q is not an IP address", v)
+		}
+		cfg.PublicIPs = append(cfg.PublicIPs, v)
+		return nil
 	})
 	fs.IntVar(&cfg.UDPPort, "udp-port", 0, "one UDP port for every media session, so one firewall rule serves them all (0: a port per session)")
 	if err := fs.Parse(args); err != nil {
@@ -107,13 +115,19 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	mediaCfg := media.Config{ICEServers: cfg.ICEServers}
+	mediaCfg := media.Config{ICEServers: cfg.ICEServers, PublicIPs: cfg.PublicIPs}
 	if cfg.UDPPort != 0 {
 		if mediaCfg.UDP, err = net.ListenPacket("udp", fmt.Sprintf(":%d", cfg.UDPPort)); err != nil {
 			return fmt.Errorf("serve: --udp-port: %w", err)
 		}
 	}
-	parley := wire(store, verifier, cfg.Origins, mediaCfg, log, rooms.WithMaxRooms(cfg.MaxRooms))
+	parley, err := wire(store, verifier, cfg.Origins, mediaCfg, log, rooms.WithMaxRooms(cfg.MaxRooms))
+	if err != nil {
+		if mediaCfg.UDP != nil {
+			mediaCfg.UDP.Close()
+		}
+		return fmt.Errorf("serve: %w", err)
+	}
 	defer parley.shutdown(context.Background())
 
 	ln, err := net.Listen("tcp", cfg.Addr)

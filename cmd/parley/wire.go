@@ -25,21 +25,24 @@ type node struct {
 // wire builds a node over store, its room service tuned by opts, and
 // starts its live hub and its media plane (mediaCfg, whose rooms and log
 // wire fills in); close it with shutdown.
-func wire(store rooms.Store, verifier *auth.Verifier, origins []string, mediaCfg media.Config, log *slog.Logger, opts ...rooms.Option) *node {
+func wire(store rooms.Store, verifier *auth.Verifier, origins []string, mediaCfg media.Config, log *slog.Logger, opts ...rooms.Option) (*node, error) {
 	svc := rooms.NewService(store, log, nil, opts...)
+	mediaCfg.Rooms, mediaCfg.Log = svc, log
+	plane, err := media.New(mediaCfg)
+	if err != nil {
+		return nil, err
+	}
 	transcripts := rooms.NewTranscripts(svc, log)
 	hub := live.New(live.Config{
 		Rooms: svc, Transcripts: transcripts, Log: log,
 		Describe: server.ProtocolError, AllowedOrigins: origins,
 	})
 	hub.Start()
-	mediaCfg.Rooms, mediaCfg.Log = svc, log
-	plane := media.New(mediaCfg)
 	plane.Start()
 	return &node{
 		rooms: svc, hub: hub, media: plane, log: log,
 		handler: server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: verifier, Live: hub, Media: plane, Log: log}),
-	}
+	}, nil
 }
 
 // shutdown ends the node's live connections with "going away" and every

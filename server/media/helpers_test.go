@@ -53,7 +53,10 @@ func newRigOver(t testing.TB, cfg Config, svc *rooms.Service) *rig {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	cfg.Rooms, cfg.Log, cfg.Loopback = svc, log, true
-	plane := New(cfg)
+	plane, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	plane.Start()
 	mux := http.NewServeMux()
 	for path, publish := range map[string]bool{"whip": true, "whep": false} {

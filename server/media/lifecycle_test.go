@@ -110,3 +110,13 @@ func TestOneUDPPortCarriesEverySession(t *testing.T) {
 		t.Fatal("the plane's UDP socket is still open after Close")
 	}
 }
+
+func TestAPublicIPIsOfferedBesideTheLocalOnes(t *testing.T) {
+	r := newRig(t, Config{PublicIPs: []string{"203.0.113.7"}})
+	venue := r.publish("hall", rooms.RoleVenue, 1)
+	v := r.view("viewer", 1)
+	r.hears(v, 0, venue, venue.sent+5)
+	if answer := v.pc.RemoteDescription().SDP; !strings.Contains(answer, " 203.0.113.7 ") || !strings.Contains(answer, " 127.0.0.1 ") {
+		t.Fatalf("answer without both the public and the local address:\n%s", answer)
+	}
+}

@@ -51,6 +51,9 @@ type Config struct {
 	// UDP mux: one port, one firewall rule); the plane closes it. Without
 	// it each session takes a port of its own.
 	UDP net.PacketConn
+	// PublicIPs are this host's addresses as clients reach them through a
+	// 1:1 NAT; host candidates on them are offered besides the local ones.
+	PublicIPs []string
 	// Loopback offers loopback candidates only: for tests on one machine.
 	Loopback bool
 }
@@ -76,10 +79,9 @@ type Plane struct {
 	cancel  func()
 }
 
-// New builds a plane; Start subscribes it to the rooms. It panics only if
-// pion refuses Parley's fixed codec and interceptor set, a programming
-// error that every test would show.
-func New(cfg Config) *Plane {
+// New builds a plane; Start subscribes it to the rooms. It fails when
+// cfg's addresses are not ones pion can use.
+func New(cfg Config) (*Plane, error) {
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
@@ -89,9 +91,9 @@ func New(cfg Config) *Plane {
 	}
 	api, err := newAPI(cfg, mux)
 	if err != nil {
-		panic(fmt.Sprintf("media: %v", err))
+		return nil, fmt.Errorf("media: %w", err)
 	}
-	return &Plane{cfg: cfg, api: api, log: cfg.Log, mux: mux, rooms: map[string]*room{}}
+	return &Plane{cfg: cfg, api: api, log: cfg.Log, mux: mux, rooms: map[string]*room{}}, nil
 }
 
 // newAPI builds the one pion API every session uses: Opus only, with NACK
@@ -129,6 +131,13 @@ func newAPI(cfg Config, mux ice.UDPMux) (*webrtc.API, error) {
 	}
 	if mux != nil {
 		se.SetICEUDPMux(mux)
+	}
+	if len(cfg.PublicIPs) > 0 {
+		if err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
+			External: cfg.PublicIPs, AsCandidateType: webrtc.ICECandidateTypeHost, Mode: webrtc.ICEAddressRewriteAppend,
+		}); err != nil {
+			return nil, fmt.Errorf("public IPs %v: %w", cfg.PublicIPs, err)
+		}
 	}
 	// AES-128-GCM first: the cheapest protection per packet a peer offers.
 	se.SetSRTPProtectionProfiles(dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AEAD_AES_256_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80)
