@@ -60,6 +60,16 @@ func TestMediaEndpointsAuthenticate(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("an observer's WHEP: %d", resp.StatusCode)
 	}
+	var listed struct {
+		Publishers []map[string]any `json:"publishers"`
+	}
+	a.getJSON(t, a.token(t, "plenary", "chair", "chair", nil), "/api/v1/rooms/plenary/media/publishers", &listed)
+	if len(listed.Publishers) != 1 || listed.Publishers[0]["sub"] != "hall" || listed.Publishers[0]["kind"] != "venue" {
+		t.Fatalf("publishers as the chair sees them: %v", listed.Publishers)
+	}
+	if resp := a.do(t, http.MethodGet, "/api/v1/rooms/plenary/media/publishers", alice, "", nil); decodeError(t, resp).Code != "forbidden" {
+		t.Fatalf("a participant listing publishers: %d, want 403", resp.StatusCode)
+	}
 	if resp := a.do(t, http.MethodDelete, location, alice, "", nil); decodeError(t, resp).Code != "forbidden" {
 		t.Fatalf("someone else's DELETE: %d, want 403", resp.StatusCode)
 	}

@@ -1,7 +1,9 @@
 package media
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/pion/webrtc/v4"
@@ -85,6 +87,18 @@ func TestSomeoneElsesFloorDoesNotOpenTheGate(t *testing.T) {
 	sent := mic.sent
 	// Bob's packets arriving proves alice's, read earlier, were not sent.
 	none(t, r.hears(v, 1, bob, 5), mic, 0, sent+1, "while bob holds the floor")
+
+	got, err := r.plane.Publishers(r.room, r.chair)
+	want := []Publisher{
+		{Sub: "alice", Name: "alice", Kind: "mic", Audio: true, Live: false},
+		{Sub: "bob", Name: "bob", Kind: "mic", Audio: true, Live: true},
+	}
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("publishers: %+v %v, want %+v", got, err, want)
+	}
+	if _, err := r.plane.Publishers(r.room, participant("alice")); !errors.Is(err, rooms.ErrForbidden) {
+		t.Fatalf("a participant listing publishers: %v", err)
+	}
 }
 
 func TestSwitchingSpeakersKeepsTheFloorTrackContinuous(t *testing.T) {

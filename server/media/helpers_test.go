@@ -425,10 +425,3 @@ func waitUntil(t testing.TB, what string, cond func() bool) {
 		<-tick.C
 	}
 }
-
-// roomOf is the plane's media of room id, or nil.
-func (p *Plane) roomOf(id string) *room {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.rooms[id]
-}

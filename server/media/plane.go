@@ -186,10 +186,7 @@ func (p *Plane) Applied(roomID string, e rooms.Event, _ *rooms.State) {
 	if !gateEvent(e.Type) && e.Type != rooms.EvRoomClosed {
 		return
 	}
-	p.mu.Lock()
-	r := p.rooms[roomID]
-	p.mu.Unlock()
-	if r != nil {
+	if r := p.roomOf(roomID); r != nil {
 		r.apply(e)
 	}
 }
@@ -245,10 +242,7 @@ func (p *Plane) leave(r *room) {
 
 // session finds a session of roomID by id.
 func (p *Plane) session(roomID, id string) (*session, error) {
-	p.mu.Lock()
-	r := p.rooms[roomID]
-	p.mu.Unlock()
-	if r != nil {
+	if r := p.roomOf(roomID); r != nil {
 		if s := r.session(id); s != nil {
 			return s, nil
 		}
