@@ -3,6 +3,7 @@ package queue
 import (
 	"math"
 	"slices"
+	"time"
 )
 
 // scoreEpsilon makes scores that differ only by rounding count as equal, so
@@ -22,8 +23,8 @@ type ledger struct {
 
 // balancer orders requests by how far their categories stand below their
 // target shares in the record as it is now, earliest first among equals,
-// and bounds how often anyone is passed over. Scores come from the present
-// record only, so every reason it gives is a fact about the room now.
+// and bounds how long anyone waits. Scores come from the present record
+// only, so every reason it gives is a fact about the room now.
 type balancer struct {
 	p       Policy
 	speak   []Request
@@ -33,35 +34,37 @@ type balancer struct {
 	byScore []int     // ranks, best first, the earliest among equals
 	next    int       // into byScore
 	picked  []bool    // by rank
-	passes  *passTree
-	initial []int // by rank: Passes as counted towards the bound
+	bound   bound
+	waitS   int // the bound on waiting in seconds, 0 when passes are bounded
 }
 
 // appendBalanced places speak requests, already in arrival order, by the
 // balanced policy. Targets come from TargetShares over the record and all of
 // pending. Points of order and replies are not balanced: they are taken
-// first whatever the balance.
-func appendBalanced(out []Entry, speak, pending []Request, rec Record, p Policy) []Entry {
+// first whatever the balance, and the bound on waiting counts their time.
+func appendBalanced(out []Entry, speak, pending []Request, rec Record, p Policy, now time.Time) []Entry {
 	if len(speak) == 0 {
 		return out
 	}
 	b := newBalancer(speak, pending, rec, p)
+	b.bound = newBound(speak, out, rec, p, now)
+	if _, ok := b.bound.(*waitBound); ok {
+		b.waitS = p.MaxWaitS
+	}
 	order := make([]int, 0, len(speak))
-	overdue := map[int]int{} // rank -> passes, for those the bound placed
+	placed := map[int]Why{} // rank -> why, for those the bound placed
 	for range speak {
-		i, late := b.pick()
+		i, why, late := b.pick()
 		if late {
-			overdue[i] = max(speak[i].Passes, 0) + b.passes.get(i) - b.initial[i]
+			placed[i] = why
 		}
 		order = append(order, i)
 		b.call(i)
 	}
 	for k, i := range order {
-		why := Why{Code: WhyOverdue}
-		if n, late := overdue[i]; late {
-			why.Passes = n
-		} else {
-			why = b.explain(order, overdue, k)
+		why, late := placed[i]
+		if !late {
+			why = b.explain(order, placed, k)
 		}
 		out = append(out, entry(speak[i], why, -1))
 	}
@@ -98,12 +101,6 @@ func newBalancer(speak, pending []Request, rec Record, p Policy) *balancer {
 		}
 		return 0
 	})
-
-	b.initial = make([]int, len(speak))
-	for i, r := range speak {
-		b.initial[i] = min(max(r.Passes, 0), p.MaxPasses)
-	}
-	b.passes = newPassTree(b.initial)
 	return b
 }
 
@@ -162,38 +159,36 @@ func (b *balancer) scoreOf(i int) float64 {
 	return s
 }
 
-// pick chooses the next request: the earliest one passed over MaxPasses
-// times if any (late), else the best-scoring one left.
-func (b *balancer) pick() (i int, late bool) {
-	if i := b.passes.firstAtLeast(b.p.MaxPasses); i >= 0 {
-		return i, true
-	}
+// pick chooses the next request: the best-scoring one left, unless the
+// bound names another (late, with its reason).
+func (b *balancer) pick() (i int, why Why, late bool) {
 	for b.picked[b.byScore[b.next]] {
 		b.next++
 	}
-	return b.byScore[b.next], false
+	best := b.byScore[b.next]
+	if i, why := b.bound.due(best); i >= 0 {
+		return i, why, true
+	}
+	return best, Why{}, false
 }
 
-// call records that request i is taken: every request still waiting that
-// came before it has been passed once more.
 func (b *balancer) call(i int) {
 	b.picked[i] = true
-	b.passes.remove(i)
-	b.passes.addRange(0, i, 1)
+	b.bound.call(i)
 }
 
 // explain says why the request at position k of order (ranks) stands there,
 // relative to those ahead of it: behind later requests that score higher,
 // or behind earlier ones only; the first says why it goes before earlier
 // requests.
-func (b *balancer) explain(order []int, overdue map[int]int, k int) Why {
+func (b *balancer) explain(order []int, placed map[int]Why, k int) Why {
 	i := order[k]
 	first := -1 // the first request ahead of i, asked after it, not placed by the bound
 	ahead := 0
 	for _, j := range order[:k] {
 		if j > i {
 			ahead++
-			if _, late := overdue[j]; !late && first < 0 {
+			if _, late := placed[j]; !late && first < 0 {
 				first = j
 			}
 		}
@@ -201,10 +196,12 @@ func (b *balancer) explain(order []int, overdue map[int]int, k int) Why {
 	switch {
 	case ahead > 0:
 		w := Why{Code: WhyAfter, Ahead: ahead}
-		if first >= 0 {
-			w = b.figures(w, first, i)
-			w.Code = WhyAfter
+		if first < 0 {
+			w.MaxWaitS = b.waitS // all of them placed by the bound
+			return w
 		}
+		w = b.figures(w, first, i)
+		w.Code = WhyAfter
 		return w
 	case k == 0:
 		// Ahead of every earlier request: name the closest of them.

@@ -18,6 +18,7 @@ func BenchmarkOrder1000(b *testing.B) {
 		{"rotate", queue.Policy{Kind: queue.PolicyRotate}},
 		{"balanced-time", queue.Policy{Kind: queue.PolicyBalanced}},
 		{"balanced-turns", queue.Policy{Kind: queue.PolicyBalanced, Measure: queue.MeasureTurns}},
+		{"balanced-max-wait", queue.Policy{Kind: queue.PolicyBalanced, MaxWaitS: 6300}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			in := randomInput(rand.New(rand.NewPCG(1, 1000)), 1000, tc.policy)

@@ -37,7 +37,8 @@ func (s *bytesSource) pick(options []string) string {
 	}
 }
 
-// fuzzInput builds pending requests, a record and a cursor from data.
+// fuzzInput builds from data pending requests, a record, a cursor and,
+// mostly, the time to plan from.
 func fuzzInput(data []byte) queue.Input {
 	s := bytesSource(data)
 	var in queue.Input
@@ -49,6 +50,7 @@ func fuzzInput(data []byte) queue.Input {
 			Kind:     queue.RequestKind(s.pick(kinds)),
 			RaisedAt: t0.Add(time.Duration(s.next()) * time.Second),
 			Passes:   s.next() - 8,
+			Expected: time.Duration(s.next()-16) * 10 * time.Second,
 		}
 		r.Categories = map[string]string{}
 		for _, d := range dims {
@@ -68,6 +70,9 @@ func fuzzInput(data []byte) queue.Input {
 		in.Record[d.name][s.pick(d.cats)] = queue.Tally{Turns: turns, Seconds: float64(turns*s.next()) / 2}
 	}
 	in.Cursor = s.next() - 128
+	if at := s.next(); at%5 != 0 {
+		in.Now = t0.Add(time.Duration(at*8-200) * time.Second)
+	}
 	return in
 }
 
@@ -79,6 +84,7 @@ func FuzzOrder(f *testing.F) {
 	f.Add([]byte{8, 0, 10, 30}, []byte(`{"measure":"turns","weights":{"group":2,"gender":0},"targets":{"group":{"academia":0.5}}}`))
 	f.Add([]byte{}, []byte(`{"kind":"lifo","max_passes":-1}`))
 	f.Add([]byte{3}, []byte(`{}`))
+	f.Add([]byte{20, 0, 1, 3, 9, 1, 0, 1, 0, 40, 9, 3, 4, 1, 2, 0, 3, 5, 2, 1, 7}, []byte(`{"max_wait_s":600}`))
 	f.Fuzz(func(t *testing.T, data, policyJSON []byte) {
 		in := fuzzInput(data)
 		var p queue.Policy

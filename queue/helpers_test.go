@@ -2,6 +2,8 @@ package queue_test
 
 import (
 	"fmt"
+	"maps"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -75,7 +77,9 @@ var (
 )
 
 // randomInput builds n pending requests of every kind, some missing
-// dimensions, with Passes within the policy's bound, and a random record.
+// dimensions, with Passes within the policy's bound and expected lengths
+// known for most, a random record, and a time to plan from, usually after
+// the requests (n of them raised within n seconds).
 func randomInput(rng *rand.Rand, n int, p queue.Policy) queue.Input {
 	np, err := p.Normalize()
 	if err != nil {
@@ -88,6 +92,9 @@ func randomInput(rng *rand.Rand, n int, p queue.Policy) queue.Input {
 			Kind:     queue.KindSpeak,
 			RaisedAt: t0.Add(time.Duration(rng.IntN(n+1)) * time.Second), // shared times exercise the ID tie-break
 			Passes:   rng.IntN(np.MaxPasses + 1),
+		}
+		if rng.IntN(4) > 0 {
+			r.Expected = time.Duration(30+rng.IntN(211)) * time.Second
 		}
 		switch rng.IntN(20) {
 		case 0:
@@ -103,6 +110,7 @@ func randomInput(rng *rand.Rand, n int, p queue.Policy) queue.Input {
 		}
 		in.Pending = append(in.Pending, r)
 	}
+	in.Now = t0.Add(time.Duration(rng.IntN(n+600)-60) * time.Second)
 	for _, d := range dims {
 		in.Record[d.name] = map[string]queue.Tally{}
 		for _, c := range d.cats {
@@ -168,7 +176,9 @@ func checkInvariants(t testing.TB, in queue.Input, out []queue.Entry) {
 			t.Fatalf("%s has slot %d with pattern %v under %s", e.Request.ID, e.Slot, p.Pattern, p.Kind)
 		}
 	}
-	if p.Kind == queue.PolicyBalanced {
+	if p.Kind == queue.PolicyBalanced && p.MaxWaitS > 0 && !in.Now.IsZero() {
+		checkWaits(t, in, p, out)
+	} else if p.Kind == queue.PolicyBalanced {
 		for i, e := range speak {
 			passed := 0
 			for _, before := range speak[:i] {
@@ -205,4 +215,122 @@ func slots(es []queue.Entry) []int {
 		out[i] = e.Slot
 	}
 	return out
+}
+
+// plan is the queue's speakers with their planned starts, in seconds after
+// in.Now: points of order and replies first, then the policy's speakers
+// in order, each taking the time expected of it. The chair's placements
+// are left out: the policy plans without them.
+type plan struct {
+	entries  []queue.Entry
+	start    []float64
+	length   []float64
+	deadline []float64 // latest start, seconds after in.Now
+}
+
+func newPlan(in queue.Input, p queue.Policy, out []queue.Entry) plan {
+	turn := averageTurn(in.Record)
+	chair := map[string]bool{}
+	for _, m := range in.Moves {
+		chair[m.ID] = true
+	}
+	for _, s := range in.Skips {
+		chair[s.ID] = true
+	}
+	var pl plan
+	at := 0.0
+	for _, e := range out {
+		if chair[e.Request.ID] && e.Request.Kind != queue.KindPointOfOrder {
+			continue
+		}
+		l := turn
+		if e.Request.Expected > 0 {
+			l = e.Request.Expected.Seconds()
+		}
+		pl.entries = append(pl.entries, e)
+		pl.start = append(pl.start, at)
+		pl.length = append(pl.length, l)
+		pl.deadline = append(pl.deadline, e.Request.RaisedAt.Sub(in.Now).Seconds()+float64(p.MaxWaitS))
+		at += l
+	}
+	return pl
+}
+
+// averageTurn is the record's average turn from the dimension with the most
+// turns, 120 s before anyone has spoken.
+func averageTurn(rec queue.Record) float64 {
+	best, seconds := 0, 0.0
+	dims := slices.Sorted(maps.Keys(rec))
+	for _, d := range dims {
+		n, s := 0, 0.0
+		for _, t := range rec[d] {
+			n += max(t.Turns, 0)
+			if t.Seconds > 0 && !math.IsInf(t.Seconds, 0) {
+				s += t.Seconds
+			}
+		}
+		if n > best {
+			best, seconds = n, s
+		}
+	}
+	if best == 0 || seconds <= 0 {
+		return 120
+	}
+	return seconds / float64(best)
+}
+
+// order is the speakers from index k of pl, with first (if not -1) ahead
+// and the others in arrival order: the order that meets every deadline if
+// any does.
+func (pl plan) order(k, first int) []int {
+	var rest []int
+	for j := k; j < len(pl.entries); j++ {
+		if j != first && pl.entries[j].Request.Kind == queue.KindSpeak {
+			rest = append(rest, j)
+		}
+	}
+	slices.SortFunc(rest, func(a, b int) int { return arrival(pl.entries[a].Request, pl.entries[b].Request) })
+	if first >= 0 {
+		rest = append([]int{first}, rest...)
+	}
+	return rest
+}
+
+// late returns the requests that would start after their latest start if
+// the speakers from index k went in the given order.
+func (pl plan) late(k int, order []int) []int {
+	var late []int
+	at := pl.start[k]
+	for _, j := range order {
+		if at > pl.deadline[j]+1e-6 {
+			late = append(late, j)
+		}
+		at += pl.length[j]
+	}
+	return late
+}
+
+// checkWaits asserts the bound on waiting in seconds: when the requests
+// could all start in time taken in arrival order, the policy's queue
+// starts every one in time too.
+func checkWaits(t testing.TB, in queue.Input, p queue.Policy, out []queue.Entry) {
+	t.Helper()
+	pl := newPlan(in, p, out)
+	var speakers []int
+	for k, e := range pl.entries {
+		if e.Request.Kind == queue.KindSpeak {
+			speakers = append(speakers, k)
+		}
+	}
+	if len(speakers) == 0 {
+		return
+	}
+	if len(pl.late(speakers[0], pl.order(speakers[0], -1))) > 0 {
+		return // nobody could start them all in time
+	}
+	for _, k := range speakers {
+		if pl.start[k] > pl.deadline[k]+1e-6 {
+			t.Fatalf("%s starts %.0f s after now, its latest start is %.0f s", pl.entries[k].Request.ID, pl.start[k], pl.deadline[k])
+		}
+	}
 }

@@ -69,6 +69,7 @@ type Why struct {
 	Slot     int       `json:"slot,omitempty"` // from 1
 	Slots    int       `json:"slots,omitempty"`
 	Passes   int       `json:"passes,omitempty"`
+	MaxWaitS int       `json:"max_wait_s,omitempty"`
 	Category string    `json:"category,omitempty"`
 	Measure  string    `json:"measure,omitempty"`
 	Share    float64   `json:"share,omitempty"`  // 0..1
@@ -89,11 +90,13 @@ const (
 	WhyRotation     = "rotation" // Round, Slot, Slots, Category (a slot name)
 	WhyNoSlot       = "no_slot"
 	WhyOverdue      = "overdue" // Passes: passed over the most times allowed, so nobody more goes ahead
+	WhyDue          = "due"     // AskedAt, MaxWaitS: the earliest request; the next in balance would keep someone raised before it waiting longer than MaxWaitS
 	WhyWaiting      = "waiting" // Ahead: those ahead all asked earlier
 	WhyShare        = "share"   // Category, Measure, Share, Target: first, ahead of earlier requests, as its category is below target
 	WhyBefore       = "before"  // the same, of the category of an earlier request it goes before, which is above target
 	WhyAfter        = "after"   // Ahead: that many later requests go first; Category...Target show why:
-	// a category of theirs below its target, or this request's own above it; without them, they were overdue
+	// a category of theirs below its target, or this request's own above it; without them, the bound placed
+	// them: overdue, or due when MaxWaitS is set
 	WhyMoved   = "moved"   // Note: the chair placed it here
 	WhySkipped = "skipped" // Note: the chair passed it over once
 	// WhyBelowTarget says a balance reason without its category, for
@@ -104,7 +107,7 @@ const (
 // ReasonCodes lists every code a Why may carry, so pages and their
 // catalogues can be held to saying each one.
 var ReasonCodes = []string{
-	WhyPointOfOrder, WhyReply, WhyFIFO, WhyRotation, WhyNoSlot, WhyOverdue,
+	WhyPointOfOrder, WhyReply, WhyFIFO, WhyRotation, WhyNoSlot, WhyOverdue, WhyDue,
 	WhyWaiting, WhyShare, WhyBefore, WhyAfter, WhyMoved, WhySkipped, WhyBelowTarget,
 }
 
@@ -129,6 +132,8 @@ func (w Why) Text() string {
 			return "passed over once, the most allowed: nobody more goes ahead"
 		}
 		return fmt.Sprintf("passed over %d times, the most allowed: nobody more goes ahead", w.Passes)
+	case WhyDue:
+		return "asked at " + w.AskedAt.UTC().Format(time.TimeOnly) + " UTC, the earliest waiting: the next in balance would keep someone waiting more than " + minutes(w.MaxWaitS)
 	case WhyWaiting:
 		switch w.Ahead {
 		case 0:
@@ -147,7 +152,10 @@ func (w Why) Text() string {
 		if w.Ahead != 1 {
 			later = fmt.Sprintf("%d later requests go first", w.Ahead)
 		}
-		if w.Category == "" {
+		switch {
+		case w.Category == "" && w.MaxWaitS > 0:
+			return later + ": due, or someone would wait more than " + minutes(w.MaxWaitS)
+		case w.Category == "":
 			return later + ": passed over the most times allowed"
 		}
 		return later + ": " + Label(w.Category) + " " + verb(w.Category) + " " + shareFigures(w.Measure, w.Share, w.Target)
@@ -177,6 +185,14 @@ func shareFigures(measure string, share, target float64) string {
 		s, t = percent(share, 1), percent(target, 1)
 	}
 	return fmt.Sprintf("%s %s against a %s target", s, of, t)
+}
+
+// minutes says a wait bound in minutes, with a decimal only when needed.
+func minutes(seconds int) string {
+	if seconds%60 == 0 {
+		return fmt.Sprintf("%d minutes", seconds/60)
+	}
+	return fmt.Sprintf("%.1f minutes", float64(seconds)/60)
 }
 
 func percent(x float64, decimals int) string {

@@ -84,6 +84,7 @@ func runMeeting(p queue.Policy, people []person, seed uint64) meetingResult {
 	}
 	var returning []later
 	rec := queue.Record{}
+	spoken := map[string][]float64{} // sub -> lengths of their speeches so far
 	res := meetingResult{}
 	now := 60.0
 	for now < length {
@@ -101,7 +102,14 @@ func runMeeting(p queue.Policy, people []person, seed uint64) meetingResult {
 			}
 			continue
 		}
-		head := queue.Order(queue.Input{Pending: pending, Record: rec, Policy: p})[0].Request
+		for i, r := range pending {
+			// What a room knows of a speaker's length: their own average so far.
+			pending[i].Expected = 0
+			if own := spoken[r.Sub]; len(own) > 0 {
+				pending[i].Expected = time.Duration(mean(own) * float64(time.Second))
+			}
+		}
+		head := queue.Order(queue.Input{Pending: pending, Record: rec, Policy: p, Now: at(now)})[0].Request
 		res.longest = max(res.longest, now-head.RaisedAt.Sub(t0).Seconds())
 		var who person
 		for _, q := range people {
@@ -110,6 +118,7 @@ func runMeeting(p queue.Policy, people []person, seed uint64) meetingResult {
 			}
 		}
 		pending = speaks(rec, pending, head, who.speech)
+		spoken[who.sub] = append(spoken[who.sub], who.speech)
 		now += who.speech
 		res.turns++
 		returning = append(returning, later{who, now + 60 + rng.Float64()*540})
@@ -131,50 +140,80 @@ func runMeeting(p queue.Policy, people []person, seed uint64) meetingResult {
 	return res
 }
 
+func mean(xs []float64) float64 {
+	sum := 0.0
+	for _, x := range xs {
+		sum += x
+	}
+	return sum / float64(len(xs))
+}
+
 // TestBalancedOnASkewedMeeting plays the skewed meeting (30 people, 14 of
 // civil society, 22 men, speeches of each person's own length) for three
-// hours under first come, first served and under the default policy
-// (balanced, measure time), eight draws each, and logs how far each
+// hours under first come, first served, under the default policy
+// (balanced, measure time, passes bounded), without a bound, and with the
+// wait bounded in seconds, eight draws each, and logs how far each
 // dimension's shares of speaking time end from the targets (total
-// variation distance) and the longest wait. Balancing must end closer to
-// the targets than arrival order in every dimension, without more than
-// doubling the longest wait. Without the bound on passes (max_passes 1000)
-// the shares come closer still, but someone then waits the whole meeting:
-// in a meeting where everyone asks again soon after speaking, a group's
-// share cannot fall below its people's speeches over the longest wait.
+// variation distance, the mean of the draws) and the longest wait (the
+// mean of the draws' longest, and the worst draw's).
+//
+// Balancing must end closer to the targets than arrival order in every
+// dimension, without more than doubling the longest wait; bounding the wait
+// at 105 minutes (max_wait_s 6300) must end closer than the default in
+// every dimension with a shorter longest wait. Neither reaches 0.05 in every
+// dimension: without a bound (max_passes 1000) the shares come within it,
+// but someone then waits the whole meeting. With any bound shorter than the
+// meeting, everyone who asked at the opening must speak, the
+// over-represented last; and in some draws the categories pull apart (in
+// draw 1, 7 of the 8 women are of civil society, so women's time and civil
+// society's cannot both come near their targets).
 func TestBalancedOnASkewedMeeting(t *testing.T) {
 	const draws = 8
 	dims := []string{queue.DimGroup, queue.DimGender, queue.DimRegion, queue.DimMode}
+	balanced := queue.Policy{Kind: queue.PolicyBalanced, Measure: queue.MeasureTime}
+	waits := func(s int) queue.Policy { p := balanced; p.MaxWaitS = s; return p }
 	figures := map[string]meetingResult{}
 	for _, run := range []struct {
 		name   string
 		policy queue.Policy
 	}{
 		{"fifo", queue.Policy{Kind: queue.PolicyFIFO}},
-		{"balanced", queue.Policy{Kind: queue.PolicyBalanced, Measure: queue.MeasureTime}},
-		{"unbounded", queue.Policy{Kind: queue.PolicyBalanced, Measure: queue.MeasureTime, MaxPasses: 1000}},
+		{"balanced", balanced},
+		{"max_passes 1000", queue.Policy{Kind: queue.PolicyBalanced, Measure: queue.MeasureTime, MaxPasses: 1000}},
+		{"max_wait_s 5400", waits(5400)},
+		{"max_wait_s 6000", waits(6000)},
+		{"max_wait_s 6300", waits(6300)},
+		{"max_wait_s 7200", waits(7200)},
 	} {
 		avg := meetingResult{distance: map[string]float64{}}
+		worst := 0.0
 		for seed := range uint64(draws) {
 			r := runMeeting(run.policy, skewedMeeting(seed), seed)
 			avg.longest += r.longest / draws
+			worst = max(worst, r.longest)
 			avg.turns += r.turns
 			for _, d := range dims {
 				avg.distance[d] += r.distance[d] / draws
 			}
 		}
 		figures[run.name] = avg
-		t.Logf("%-9s group %.3f gender %.3f region %.3f mode %.3f from the targets; longest wait %4.0f s; %d turns",
+		t.Logf("%-15s group %.3f gender %.3f region %.3f mode %.3f from the targets; longest wait %5.0f s (worst draw %5.0f s); %d turns",
 			run.name, avg.distance[queue.DimGroup], avg.distance[queue.DimGender], avg.distance[queue.DimRegion], avg.distance[queue.DimMode],
-			avg.longest, avg.turns/draws)
+			avg.longest, worst, avg.turns/draws)
 	}
-	fifo, balanced := figures["fifo"], figures["balanced"]
+	fifo, dflt, bounded := figures["fifo"], figures["balanced"], figures["max_wait_s 6300"]
 	for _, d := range dims {
-		if balanced.distance[d] >= fifo.distance[d] {
-			t.Errorf("%s: balanced ends %.3f from the targets, fifo %.3f", d, balanced.distance[d], fifo.distance[d])
+		if dflt.distance[d] >= fifo.distance[d] {
+			t.Errorf("%s: balanced ends %.3f from the targets, fifo %.3f", d, dflt.distance[d], fifo.distance[d])
+		}
+		if bounded.distance[d] >= dflt.distance[d] {
+			t.Errorf("%s: max_wait_s 6300 ends %.3f from the targets, the default %.3f", d, bounded.distance[d], dflt.distance[d])
 		}
 	}
-	if balanced.longest > 2*fifo.longest {
-		t.Errorf("balanced: longest wait %.0f s, more than twice fifo's %.0f s", balanced.longest, fifo.longest)
+	if dflt.longest > 2*fifo.longest {
+		t.Errorf("balanced: longest wait %.0f s, more than twice fifo's %.0f s", dflt.longest, fifo.longest)
+	}
+	if bounded.longest >= dflt.longest {
+		t.Errorf("max_wait_s 6300: longest wait %.0f s, the default's %.0f s", bounded.longest, dflt.longest)
 	}
 }

@@ -58,7 +58,7 @@ func Order(in Input) []Entry {
 	case PolicyRotate:
 		out = appendRotated(out, speak, p.Pattern, in.Cursor)
 	case PolicyBalanced:
-		out = appendBalanced(out, speak, in.Pending, in.Record, p)
+		out = appendBalanced(out, speak, in.Pending, in.Record, p, in.Now)
 	default:
 		out = appendFIFO(out, speak)
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Policy kinds.
@@ -32,6 +33,10 @@ const (
 // with no bound at all; 10 keeps about half.
 const DefaultMaxPasses = 20
 
+// DefaultTurn is how long a turn is expected to take before anyone has
+// spoken: the default time limit.
+const DefaultTurn = 2 * time.Minute
+
 // targetEpsilon absorbs rounding when a dimension's targets add up to 1, as
 // three targets of 0.3333 and friends do.
 const targetEpsilon = 1e-9
@@ -54,7 +59,12 @@ type Policy struct {
 	Weights   map[string]float64            `json:"weights,omitempty"`
 	Targets   map[string]map[string]float64 `json:"targets,omitempty"`
 	MaxPasses int                           `json:"max_passes,omitempty"`
-	Pattern   []string                      `json:"pattern,omitempty"`
+	// MaxWaitS bounds waiting in seconds instead of passes: a request goes
+	// before any speech that would make it, or one raised before it, start
+	// more than MaxWaitS after being raised, as planned with each speaker's
+	// expected length. 0 leaves the bound on passes.
+	MaxWaitS int      `json:"max_wait_s,omitempty"`
+	Pattern  []string `json:"pattern,omitempty"`
 }
 
 // defaultWeights weighs stakeholder group and gender fully, the balances
@@ -76,7 +86,7 @@ func (p Policy) Normalize() (Policy, error) {
 	bad := func(format string, args ...any) {
 		problems = append(problems, fmt.Sprintf(format, args...))
 	}
-	n := Policy{Kind: p.Kind, Measure: p.Measure, MaxPasses: p.MaxPasses}
+	n := Policy{Kind: p.Kind, Measure: p.Measure, MaxPasses: p.MaxPasses, MaxWaitS: p.MaxWaitS}
 
 	switch n.Kind {
 	case "":
@@ -146,6 +156,10 @@ func (p Policy) Normalize() (Policy, error) {
 		bad("max_passes is %d: use 0 for the default (%d) or a positive number", p.MaxPasses, DefaultMaxPasses)
 	case p.MaxPasses == 0:
 		n.MaxPasses = DefaultMaxPasses
+	}
+
+	if p.MaxWaitS < 0 {
+		bad("max_wait_s is %d: use 0 to bound passes instead, or a number of seconds", p.MaxWaitS)
 	}
 
 	switch {

@@ -51,6 +51,7 @@ func TestNormalizeKeepsWhatIsGiven(t *testing.T) {
 		Weights:   map[string]float64{"group": 2, "gender": 0},
 		Targets:   map[string]map[string]float64{"group": {"civil-society": 0.3}},
 		MaxPasses: 4,
+		MaxWaitS:  5400,
 		Pattern:   []string{"civil-society", "remote"},
 	}
 	got, err := p.Normalize()
@@ -115,6 +116,7 @@ func TestNormalizeRejects(t *testing.T) {
 		{"unnamed target category", queue.Policy{Targets: map[string]map[string]float64{"gender": {"": 0.5}}}, "a target in gender has an empty category name"},
 		{"unnamed target dimension", queue.Policy{Targets: map[string]map[string]float64{"": {"woman": 0.5}}}, "targets are given for an empty dimension name"},
 		{"negative max passes", queue.Policy{MaxPasses: -2}, "max_passes is -2: use 0 for the default (20) or a positive number"},
+		{"negative max wait", queue.Policy{MaxWaitS: -60}, "max_wait_s is -60: use 0 to bound passes instead, or a number of seconds"},
 		{"blank slot", queue.Policy{Kind: queue.PolicyRotate, Pattern: []string{"civil-society", " "}}, "pattern slot 2 is empty: name a category such as civil-society or remote"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

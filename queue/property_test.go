@@ -22,6 +22,10 @@ var propertyPolicies = []queue.Policy{
 	{Kind: queue.PolicyBalanced, MaxPasses: 1, Weights: map[string]float64{"group": 3, "region": 0}},
 	{Kind: queue.PolicyBalanced, Measure: queue.MeasureTurns, MaxPasses: 5,
 		Targets: map[string]map[string]float64{"gender": {"woman": 0.5}, "group": {"civil-society": 0.4, "government": 0.1}}},
+	// Waits bounded in seconds: tight enough that requests fall due, loose
+	// enough that some queues can still be balanced.
+	{Kind: queue.PolicyBalanced, MaxWaitS: 3600},
+	{Kind: queue.PolicyBalanced, Measure: queue.MeasureTurns, MaxWaitS: 1500, Weights: map[string]float64{"gender": 1, "mode": 2}},
 }
 
 func TestOrderInvariants(t *testing.T) {

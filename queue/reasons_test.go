@@ -94,6 +94,7 @@ func checkReasons(t *testing.T, in queue.Input, out []queue.Entry) {
 	t.Helper()
 	s := newScorer(in)
 	p := s.p
+	waits := p.Kind == queue.PolicyBalanced && p.MaxWaitS > 0 && !in.Now.IsZero()
 	moved, skipped := map[string]string{}, map[string]string{}
 	for _, m := range in.Moves {
 		moved[m.ID] = m.Note
@@ -114,6 +115,7 @@ func checkReasons(t *testing.T, in queue.Input, out []queue.Entry) {
 				e.Request.ID, e.Reason, w.Share, w.Measure, w.Target, s.shares[d][w.Category], s.targets[d][w.Category])
 		}
 	}
+	bound := func(e queue.Entry) bool { return e.Why.Code == queue.WhyOverdue || e.Why.Code == queue.WhyDue }
 	for k, e := range out {
 		r, w := e.Request, e.Why
 		var ahead, later, behindEarlier []queue.Entry
@@ -174,12 +176,15 @@ func checkReasons(t *testing.T, in queue.Input, out []queue.Entry) {
 				fail(fmt.Sprintf("%d later requests ahead", len(later)))
 			}
 			for _, a := range later {
-				if a.Why.Code != queue.WhyOverdue && s.score(a.Request) <= s.score(r) {
+				if !bound(a) && s.score(a.Request) <= s.score(r) {
 					fail(fmt.Sprintf("%s, ahead, stands no further below target (%v, against %v)", a.Request.ID, s.score(a.Request), s.score(r)))
 				}
 			}
-			if w.Category == "" && slices.ContainsFunc(later, func(a queue.Entry) bool { return a.Why.Code != queue.WhyOverdue }) {
-				fail("only requests passed over the most times allowed are ahead")
+			if w.Category == "" && slices.ContainsFunc(later, func(a queue.Entry) bool { return !bound(a) }) {
+				fail("only requests the bound placed are ahead")
+			}
+			if w.Category == "" && (w.MaxWaitS != p.MaxWaitS || (w.MaxWaitS > 0) != waits) {
+				fail(fmt.Sprintf("the bound is on %s", map[bool]string{true: "seconds", false: "passes"}[waits]))
 			}
 			if w.Category != "" {
 				own := r.Categories[s.dimOf[w.Category]] == w.Category
@@ -188,7 +193,12 @@ func checkReasons(t *testing.T, in queue.Input, out []queue.Entry) {
 				}
 				figures(e, w)
 			}
+		case queue.WhyDue:
+			checkDue(t, in, p, out, k, s, fail)
 		case queue.WhyOverdue:
+			if waits {
+				fail("waits are bounded in seconds, not passes")
+			}
 			if w.Passes < p.MaxPasses || w.Passes != max(r.Passes, 0)+len(later) {
 				fail(fmt.Sprintf("passed %d times before, %d in this queue, bound %d", r.Passes, len(later), p.MaxPasses))
 			}
@@ -200,6 +210,38 @@ func checkReasons(t *testing.T, in queue.Input, out []queue.Entry) {
 			fail("unknown code")
 		}
 	}
+}
+
+// checkDue checks a due reason at position k of out: the earliest request
+// from there on, asked when it says, and the best-scoring request from there
+// on, taken first, would keep someone raised before it waiting past the
+// bound.
+func checkDue(t *testing.T, in queue.Input, p queue.Policy, out []queue.Entry, k int, s scorer, fail func(string)) {
+	t.Helper()
+	e := out[k]
+	if !e.Why.AskedAt.Equal(e.Request.RaisedAt) || e.Why.MaxWaitS != p.MaxWaitS || p.MaxWaitS == 0 || in.Now.IsZero() {
+		fail("not asked then, or another bound")
+	}
+	pl := newPlan(in, p, out)
+	at := slices.IndexFunc(pl.entries, func(x queue.Entry) bool { return x.Request.ID == e.Request.ID })
+	rest := pl.order(at, -1)
+	if len(rest) == 0 || rest[0] != at {
+		fail("someone who asked earlier is behind it")
+	}
+	top := math.Inf(-1)
+	for _, j := range rest {
+		top = max(top, s.score(pl.entries[j].Request))
+	}
+	for _, j := range rest {
+		if j != at && s.score(pl.entries[j].Request) >= top-1e-9 {
+			for _, l := range pl.late(at, pl.order(at, j)) {
+				if arrival(pl.entries[l].Request, pl.entries[j].Request) < 0 {
+					return // j would make l late
+				}
+			}
+		}
+	}
+	fail("the next in balance keeps everyone within the bound")
 }
 
 // The queues the issue reported: the reasons there must now be true.

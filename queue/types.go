@@ -30,6 +30,10 @@ type Request struct {
 	// Passes counts how many requests raised after this one have been given
 	// the floor while this one waited.
 	Passes int
+	// Expected is how long this speaker's turn is likely to take: their own
+	// average so far, or 0 when they have not spoken yet (the record's
+	// average turn is used then). The bound on waiting plans with it.
+	Expected time.Duration
 }
 
 // Tally is what one category has had so far.
@@ -54,6 +58,11 @@ type Input struct {
 	// Skips the requests the chair passed over once.
 	Moves []Move
 	Skips []Skip
+	// Now is when the head of the queue can start: the time of the room's
+	// last event, or the planned end of the turn in progress. The bound on
+	// waiting (Policy.MaxWaitS) needs it; without it the bound on passes
+	// applies.
+	Now time.Time
 }
 
 // Move places a pending request at Position (from 1) among the requests

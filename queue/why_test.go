@@ -36,6 +36,12 @@ func TestWhyCarriesWhatTheTextSays(t *testing.T) {
 			"first come, first served: asked at 10:02:00 UTC",
 			`{"code":"fifo","asked_at":"2014-04-23T10:02:00Z"}`},
 		{queue.Why{Code: queue.WhyOverdue, Passes: 1}, "passed over once, the most allowed: nobody more goes ahead", `{"code":"overdue","passes":1}`},
+		{queue.Why{Code: queue.WhyDue, AskedAt: asked, MaxWaitS: 6300},
+			"asked at 10:02:00 UTC, the earliest waiting: the next in balance would keep someone waiting more than 105 minutes",
+			`{"code":"due","asked_at":"2014-04-23T10:02:00Z","max_wait_s":6300}`},
+		{queue.Why{Code: queue.WhyAfter, Ahead: 1, MaxWaitS: 90},
+			"1 later request goes first: due, or someone would wait more than 1.5 minutes",
+			`{"code":"after","max_wait_s":90,"ahead":1}`},
 		{queue.Why{Code: queue.WhyPointOfOrder}, "point of order: taken before other speakers", `{"code":"point_of_order"}`},
 		{queue.Why{Code: queue.WhyBelowTarget}, "balanced: placed by how far its categories and those around it stand from their targets", `{"code":"below_target"}`},
 	}
