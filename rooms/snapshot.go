@@ -67,9 +67,13 @@ func (s *State) Queue() []QueueEntry {
 	reqs := make([]queue.Request, len(s.pending))
 	for i, p := range s.pending {
 		reqs[i] = p.Request
+		reqs[i].Expected = s.spoken[p.Sub].expected()
 		byID[p.ID] = p
 	}
-	ordered := queue.Order(queue.Input{Pending: reqs, Record: s.record, Policy: s.Policy, Cursor: s.cursor, Moves: s.moves, Skips: s.skips})
+	ordered := queue.Order(queue.Input{
+		Pending: reqs, Record: s.record, Policy: s.Policy, Cursor: s.cursor, Moves: s.moves, Skips: s.skips,
+		Now: s.nextStart(),
+	})
 	entries := make([]QueueEntry, 0, len(ordered))
 	for _, o := range ordered {
 		p := byID[o.Request.ID]
@@ -83,6 +87,16 @@ func (s *State) Queue() []QueueEntry {
 	}
 	s.order = entries
 	return entries
+}
+
+// nextStart is when the head of the queue can speak, as the log tells it:
+// the last event's time, or the end of the turn in progress if it runs to
+// its limit. Taken from the log, not the clock, so every node plans alike.
+func (s *State) nextStart() time.Time {
+	if s.floor == nil {
+		return s.last
+	}
+	return s.last.Add(max(s.floor.allowed()-s.floor.elapsed(s.last), 0))
 }
 
 // Interventions is the record of turns so far, oldest first.

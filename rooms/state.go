@@ -47,6 +47,25 @@ type State struct {
 
 	// order caches the ordered queue until the next event changes it.
 	order []QueueEntry
+	// last is the time of the last event: what the queue plans from.
+	last time.Time
+	// spoken is, per person, how long their turns have taken: what the
+	// queue expects their next one to take.
+	spoken map[string]turnLengths
+}
+
+// turnLengths adds up one person's turns.
+type turnLengths struct {
+	turns   int
+	seconds float64
+}
+
+// expected is the average turn, 0 before the first.
+func (t turnLengths) expected() time.Duration {
+	if t.turns == 0 {
+		return 0
+	}
+	return time.Duration(t.seconds / float64(t.turns) * float64(time.Second))
 }
 
 type pendingRequest struct {
@@ -59,7 +78,7 @@ type pendingRequest struct {
 
 // NewState returns the state of a room with no events.
 func NewState(id string) *State {
-	return &State{ID: id, record: queue.Record{}, asked: map[string]bool{}, Categories: DefaultCategories()}
+	return &State{ID: id, record: queue.Record{}, asked: map[string]bool{}, spoken: map[string]turnLengths{}, Categories: DefaultCategories()}
 }
 
 // exists reports whether the room has been created.
@@ -71,6 +90,7 @@ func (s *State) exists() bool { return s.Seq > 0 }
 func (s *State) Apply(e Event) {
 	s.Seq = e.Seq
 	s.order = nil
+	s.last = e.Time
 	switch e.Type {
 	case EvRoomCreated:
 		var d RoomCreated
@@ -198,6 +218,10 @@ func (s *State) release(at time.Time, d FloorReleased) {
 	}
 	s.floor = nil
 	s.tally(f.Speaker, func(t *queue.Tally) { t.Seconds += d.DurationS })
+	own := s.spoken[f.Speaker.Sub]
+	own.turns++
+	own.seconds += d.DurationS
+	s.spoken[f.Speaker.Sub] = own
 	s.interventions = append(s.interventions, Intervention{
 		Speaker: f.Speaker, Request: f.Request, Kind: f.Kind, AgendaItem: f.AgendaItem,
 		Start: f.StartedAt, End: at, DurationS: d.DurationS, OverrunS: d.OverrunS, EndedBy: d.By,
