@@ -117,13 +117,19 @@ export function whyText(why) {
       });
     case 'overdue':
       return t('why.overdue', { count: why.passes ?? 0 });
+    case 'due':
+      if (!why.asked_at) return null;
+      return t('why.due', { time: clockTime(why.asked_at), minutes: waitMinutes(why) });
     case 'waiting':
       return why.ahead ? t('why.waiting', { count: why.ahead }) : t('why.waiting.none');
     case 'share':
     case 'before':
     case 'after': {
       const count = why.ahead ?? 0;
-      if (!why.category) return why.code === 'after' ? t('why.after.overdue', { count }) : null;
+      if (!why.category) {
+        if (why.code !== 'after') return null;
+        return why.max_wait_s ? t('why.after.due', { count, minutes: waitMinutes(why) }) : t('why.after.overdue', { count });
+      }
       const measure = why.measure === 'turns' ? 'turns' : 'time';
       const [share, target] = shareFigures(why.share ?? 0, why.target ?? 0);
       const had = t(PLURAL.has(why.category) ? 'why.had.other' : 'why.had.one');
@@ -131,6 +137,11 @@ export function whyText(why) {
     }
   }
   return null;
+}
+
+// waitMinutes is a reason's bound on waiting in minutes, to a tenth.
+function waitMinutes(why) {
+  return Math.round((why.max_wait_s ?? 0) / 6) / 10;
 }
 
 // shareFigures writes a share and its target as percentages, with a decimal
