@@ -76,3 +76,33 @@ test('a French and an Arabic page say the queue reasons in their language', asyn
   await h.shot(ar, 'chair-reasons-arabic');
   for (const page of [fr, ar]) assert.deepEqual(page.errors, []);
 });
+
+test('the chair bounds the wait in minutes and the queue says who is due', async () => {
+  const room = 'reasons-due';
+  const chair = h.token({ room, role: 'chair', sub: 'chair', name: 'Chair' });
+  await h.createRoom(room, 'A bound on waiting', chair);
+  const t = (sub, group, gender) => h.token({ room, sub, name: sub, group, region: 'africa', gender });
+  const [claire, ines, omar] = [t('claire', 'civil-society', 'woman'), t('ines', 'civil-society', 'woman'), t('omar', 'government', 'man')];
+  const cmd = (token, body) => h.api('POST', `/api/v1/rooms/${room}/commands`, token, body);
+  // Claire holds the floor with two minutes to run; Ines, then Omar, ask.
+  await cmd(claire, { type: 'raise_hand', kind: 'speak' });
+  await cmd(chair, { type: 'call_next' });
+  await cmd(ines, { type: 'raise_hand', kind: 'speak' });
+  await cmd(omar, { type: 'raise_hand', kind: 'speak' });
+
+  const console = await h.open(`/rooms/${room}/chair`, chair);
+  await console.getByLabel('Balance on').selectOption('turns');
+  await console.getByLabel(/^Longest anyone waits, in minutes/).fill('2');
+  await console.getByRole('button', { name: 'Apply policy' }).click();
+  await text(console.locator('#queue'), 'the earliest waiting: the next in balance would keep someone waiting more than 2 minutes');
+  const snap = await h.snapshot(room, chair);
+  assert.equal(snap.policy.max_wait_s, 120);
+  // Omar is below target, but his turn would make Ines start more than 2
+  // minutes after asking: she is due.
+  assert.deepEqual(snap.queue.map((e) => `${e.sub} ${e.why.code}`), ['ines due', 'omar waiting']);
+
+  const fr = await h.open(`/rooms/${room}`, ines, { locale: 'fr-FR' });
+  await text(fr.locator('#mine .reason'), /^demandée à .+, la plus ancienne en attente : la suivante selon l’équilibre ferait attendre quelqu’un plus de 2 minutes$/);
+  await h.shot(console, 'chair-wait-bound');
+  for (const page of [console, fr]) assert.deepEqual(page.errors, []);
+});

@@ -118,6 +118,7 @@ function renderSettings(s) {
     $('policy-kind').value = s.policy.kind;
     $('policy-measure').value = s.policy.measure || 'time';
     $('policy-passes').value = String(s.policy.max_passes || '');
+    $('policy-wait').value = s.policy.max_wait_s ? String(Math.round(s.policy.max_wait_s / 60)) : '';
   }
 }
 
@@ -160,7 +161,7 @@ function wire(live) {
   onPress($('list-toggle'), () => run(live, { type: live.state.list_open ? 'close_list' : 'open_list' }, $('list-toggle')));
   setting(live, 'agenda-form', () => ({ type: 'set_agenda_item', title: $('agenda-input').value.trim() }));
   setting(live, 'limit-form', () => ({ type: 'set_time_limit', seconds: Number($('limit-input').value) }));
-  // The form edits three fields of the policy; the rest (weights, targets,
+  // The form edits four fields of the policy; the rest (weights, targets,
   // rotation pattern) is sent back as the room has it.
   setting(live, 'policy-form', () => ({
     type: 'set_policy',
@@ -169,6 +170,7 @@ function wire(live) {
       kind: $('policy-kind').value,
       measure: $('policy-measure').value,
       max_passes: Number($('policy-passes').value) || 0,
+      max_wait_s: Math.round(Number($('policy-wait').value) * 60) || 0,
     },
   }));
 }
