@@ -131,7 +131,7 @@ func (c *Channel) Apply(e Event) {
 	var seg *Segment
 	switch e.Type {
 	case EvSegmentOpened:
-		seg = &Segment{ID: e.Seq, Lang: c.Lang, Start: e.Time, Speaker: d.Speaker, Request: d.Request, AgendaItem: d.AgendaItem}
+		seg = &Segment{ID: e.Seq, Lang: c.Lang, Start: e.Time, Speaker: publishedSpeaker(d.Speaker), Request: d.Request, AgendaItem: d.AgendaItem}
 		c.byID[seg.ID] = len(c.segments)
 		c.segments = append(c.segments, seg)
 	case EvSegmentUpdated, EvSegmentCorrected:

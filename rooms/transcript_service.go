@@ -295,7 +295,7 @@ func (t *Transcripts) attribution(ctx context.Context, room, lang string) (attri
 		closed, at.agendaItem = st.Closed, st.AgendaItem
 		_, at.hasLanguage = slices.BinarySearch(st.Languages, lang)
 		if f := st.floor; f != nil {
-			sp := f.Speaker
+			sp := PublicView.Speaker(f.Speaker)
 			at.speaker, at.request, at.agendaItem = &sp, f.Request, f.AgendaItem
 		}
 	})

@@ -42,7 +42,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/rooms/"+spec.ID)
-	writeJSON(w, http.StatusCreated, snap)
+	writeJSON(w, http.StatusCreated, rooms.ViewOf(claims.Participant()).Snapshot(snap))
 }
 
 func (s *Server) snapshot(w http.ResponseWriter, r request) error {
@@ -50,7 +50,7 @@ func (s *Server) snapshot(w http.ResponseWriter, r request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, snap)
+	writeJSON(w, http.StatusOK, rooms.ViewOf(r.who).Snapshot(snap))
 	return nil
 }
 
@@ -71,6 +71,7 @@ func (s *Server) command(w http.ResponseWriter, r request) error {
 		return err
 	}
 	r.log.InfoContext(r.Context(), "command", "type", cmd.Type, "seq", res.Seq)
+	res.Events = rooms.ViewOf(r.who).Events(res.Events)
 	writeJSON(w, http.StatusOK, res)
 	return nil
 }
@@ -115,6 +116,7 @@ func (s *Server) events(w http.ResponseWriter, r request) error {
 	if err != nil {
 		return err
 	}
+	evs = rooms.ViewOf(r.who).Events(evs)
 	page := eventPage{Room: r.room, After: after, Events: evs, More: len(evs) > int(limit)}
 	if page.More {
 		page.Events = evs[:limit]
@@ -201,12 +203,15 @@ var interventionFilters = map[string]func(rooms.Intervention) string{
 	"agenda_item": func(iv rooms.Intervention) string { return iv.AgendaItem },
 }
 
-// interventionList is the record, narrowed by the request's filters.
+// interventionList is the record as the reader may see it, narrowed by the
+// request's filters: a filter matches only what the reader may see, so
+// ?gender= finds nobody's turns but the reader's own unless they chair.
 func (s *Server) interventionList(r request) ([]rooms.Intervention, error) {
 	var all []rooms.Intervention
 	if err := s.rooms.View(r.Context(), r.room, func(st *rooms.State) { all = st.Interventions() }); err != nil {
 		return nil, err
 	}
+	all = rooms.ViewOf(r.who).Interventions(all)
 	q := r.URL.Query()
 	list := []rooms.Intervention{}
 	for _, iv := range all {
