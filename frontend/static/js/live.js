@@ -8,6 +8,11 @@
 //   presence {presence}
 //   segments, segment: the transcript messages as the server sent them
 //                      (transcript.js keeps the channels)
+//
+// Readers who do not chair receive the queue's public view; the server sends
+// their own notes to the chair apart ("notes"), and they are put back into
+// the reader's own queue entries here, so pages find them where the chair's
+// page does.
 
 const PING_EVERY_MS = 10_000;
 // A link that has not answered a ping for this long is dead even when the
@@ -49,6 +54,7 @@ export class LiveRoom extends EventTarget {
     this.token = token;
     this.state = null; // the last snapshot with every change applied
     this.you = null;
+    this.notes = {}; // your own notes to the chair, by request id
     this.offset = 0; // server clock minus local clock, in ms
     this.ws = null;
     this.welcomed = false;
@@ -142,11 +148,16 @@ export class LiveRoom extends EventTarget {
         break;
       case 'snapshot':
         this.state = msg.snapshot;
+        this.#withNotes();
         this.#emit('change', { keys: SNAPSHOT_KEYS, event: null });
         this.#live();
         break;
       case 'event':
         this.#applyEvent(msg);
+        break;
+      case 'notes':
+        this.notes = msg.notes ?? {};
+        if (this.#withNotes()) this.#emit('change', { keys: ['queue'], event: null });
         break;
       case 'ack':
         this.#settle(msg.id, (c) => c.resolve(msg));
@@ -186,7 +197,22 @@ export class LiveRoom extends EventTarget {
     const changes = msg.changes ?? {};
     for (const [key, value] of Object.entries(changes)) this.state[key] = value;
     this.state.seq = msg.seq;
+    this.#withNotes();
     this.#emit('change', { keys: Object.keys(changes), event: msg.event });
+  }
+
+  // withNotes puts your own notes into your queue entries and reports
+  // whether it added any.
+  #withNotes() {
+    let added = false;
+    for (const entry of this.state?.queue ?? []) {
+      const note = this.notes[entry.id];
+      if (note && !entry.note) {
+        entry.note = note;
+        added = true;
+      }
+    }
+    return added;
   }
 
   #settle(id, fn) {
