@@ -9,29 +9,43 @@ import (
 )
 
 // Presence counts who is connected to a room: ephemeral, never in the log.
+// Total counts connections and People the people they belong to (one person
+// with three tabs open is three connections and one person); the counts by
+// role, mode and group count people. Summed over nodes, a person connected
+// to two nodes counts on each.
 type Presence struct {
 	Total   int            `json:"total"`
+	People  int            `json:"people"`
 	ByRole  map[string]int `json:"by_role"`
 	ByMode  map[string]int `json:"by_mode"`
 	ByGroup map[string]int `json:"by_group"`
+	// conns counts each person's connections, on the node that counts them.
+	conns map[string]int
 }
 
 // NewPresence returns empty counts.
 func NewPresence() Presence {
-	return Presence{ByRole: map[string]int{}, ByMode: map[string]int{}, ByGroup: map[string]int{}}
+	return Presence{ByRole: map[string]int{}, ByMode: map[string]int{}, ByGroup: map[string]int{}, conns: map[string]int{}}
 }
 
-// Add counts p in (delta 1) or out (delta -1).
+// Add counts a connection of p in (delta 1) or out (delta -1), and p with
+// their first connection in and their last out.
 func (pr *Presence) Add(p Participant, delta int) {
 	pr.Total += delta
-	bump(pr.ByRole, p.Role, delta)
-	bump(pr.ByMode, p.Mode, delta)
-	bump(pr.ByGroup, p.Group, delta)
+	before := pr.conns[p.Sub]
+	bump(pr.conns, p.Sub, delta)
+	if first, last := before == 0 && delta > 0, before > 0 && pr.conns[p.Sub] == 0; first || last {
+		pr.People += delta
+		bump(pr.ByRole, p.Role, delta)
+		bump(pr.ByMode, p.Mode, delta)
+		bump(pr.ByGroup, p.Group, delta)
+	}
 }
 
 // Merge adds o's counts to pr's.
 func (pr *Presence) Merge(o Presence) {
 	pr.Total += o.Total
+	pr.People += o.People
 	mergeCounts(pr.ByRole, o.ByRole)
 	mergeCounts(pr.ByMode, o.ByMode)
 	mergeCounts(pr.ByGroup, o.ByGroup)
@@ -43,14 +57,14 @@ func mergeCounts(dst, src map[string]int) {
 	}
 }
 
-// Clone returns a copy that shares no maps with pr.
+// Clone returns the counts, sharing no maps with pr.
 func (pr Presence) Clone() Presence {
-	return Presence{Total: pr.Total, ByRole: maps.Clone(pr.ByRole), ByMode: maps.Clone(pr.ByMode), ByGroup: maps.Clone(pr.ByGroup)}
+	return Presence{Total: pr.Total, People: pr.People, ByRole: maps.Clone(pr.ByRole), ByMode: maps.Clone(pr.ByMode), ByGroup: maps.Clone(pr.ByGroup)}
 }
 
 // Equal reports whether two counts are the same.
 func (pr Presence) Equal(o Presence) bool {
-	return pr.Total == o.Total && maps.Equal(pr.ByRole, o.ByRole) && maps.Equal(pr.ByMode, o.ByMode) && maps.Equal(pr.ByGroup, o.ByGroup)
+	return pr.Total == o.Total && pr.People == o.People && maps.Equal(pr.ByRole, o.ByRole) && maps.Equal(pr.ByMode, o.ByMode) && maps.Equal(pr.ByGroup, o.ByGroup)
 }
 
 func bump(m map[string]int, key string, delta int) {

@@ -27,7 +27,7 @@ if (live) {
   log.load();
   wire(live);
   live.addEventListener('presence', (e) => {
-    presence = e.detail.presence.total;
+    presence = e.detail.presence.people ?? e.detail.presence.total;
     renderPresence();
   });
   // The turn in progress counts in the balance second by second.
