@@ -111,6 +111,18 @@ func publishedSpeaker(sp *Speaker) *Speaker {
 	return &public
 }
 
+// OwnNotes returns the reader's own notes to the chair in queue, by request
+// id: what a reader sent the public view of the queue is missing of theirs.
+func (v View) OwnNotes(queue []QueueEntry) map[string]string {
+	notes := map[string]string{}
+	for _, e := range queue {
+		if v.sub != "" && e.Sub == v.sub && e.Note != "" {
+			notes[e.ID] = e.Note
+		}
+	}
+	return notes
+}
+
 // Snapshot returns snap as the reader may see it.
 func (v View) Snapshot(snap Snapshot) Snapshot {
 	snap.Floor = v.Floor(snap.Floor)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/auth"
+	"github.com/parley-hub/parley/server/live/livetest"
 )
 
 // revealed is whose personal data a reader received: subs whose declared
@@ -117,10 +118,10 @@ func TestPersonalDataByEndpointAndRole(t *testing.T) {
 
 	// Live readers connect before anything happens and follow the floor's
 	// transcript, so they receive every event and segment as it comes.
-	early := map[string]*liveClient{}
+	early := map[string]*livetest.Conn{}
 	for _, reader := range readers {
 		c := a.dial(t, "plenary", tokens[reader], "")
-		c.send(map[string]any{"type": "transcript", "id": "follow", "langs": []string{rooms.FloorLanguage}})
+		c.Send(map[string]any{"type": "transcript", "id": "follow", "langs": []string{rooms.FloorLanguage}})
 		early[reader] = c
 	}
 
@@ -182,14 +183,14 @@ func TestPersonalDataByEndpointAndRole(t *testing.T) {
 		{name: "transcript search", get: httpGet(room+"/transcript/search?q=chair", "", revealedIn)},
 		{name: "transcript.json", get: httpGet(room+"/transcript.json?lang=floor", "", revealedIn)},
 		{name: "live, from the start", get: func(reader string) (revealed, bool) {
-			return early[reader].revealedUntilPong(t), true
+			return revealedUntilPong(t, early[reader]), true
 		}, full: all, own: all},
 		{name: "live, joining now", get: func(reader string) (revealed, bool) {
-			return a.dial(t, "plenary", tokens[reader], "").revealedUntilPong(t), true
+			return revealedUntilPong(t, a.dial(t, "plenary", tokens[reader], "")), true
 		}, full: revealed{genders: []string{"carlos", "mei"}, notes: []string{"mei"}},
 			own: revealed{genders: []string{"amina", "carlos", "mei"}, notes: []string{"mei"}}},
 		{name: "live, resuming after the room opened", get: func(reader string) (revealed, bool) {
-			return a.dial(t, "plenary", tokens[reader], "after=1").revealedUntilPong(t), true
+			return revealedUntilPong(t, a.dial(t, "plenary", tokens[reader], "after=1")), true
 		}, full: all, own: revealed{genders: []string{"amina", "carlos", "mei"}, notes: []string{"mei"}}},
 	}
 	for _, ep := range endpoints {
@@ -223,13 +224,13 @@ func TestPersonalDataByEndpointAndRole(t *testing.T) {
 
 // revealedUntilPong pings and reads until the pong, so everything the server
 // queued before it has been read, and returns whose data came.
-func (c *liveClient) revealedUntilPong(t *testing.T) revealed {
+func revealedUntilPong(t *testing.T, c *livetest.Conn) revealed {
 	t.Helper()
-	c.send(map[string]any{"type": "ping", "id": "until"})
+	c.Send(map[string]any{"type": "ping", "id": "until"})
 	var r revealed
 	for {
-		c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-		_, data, err := c.conn.ReadMessage()
+		c.WS.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, data, err := c.WS.ReadMessage()
 		if err != nil {
 			t.Fatalf("read: %v", err)
 		}

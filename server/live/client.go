@@ -41,10 +41,12 @@ const (
 // its reader. Every write, the close frame included, happens on the writer,
 // so none waits for another.
 type client struct {
-	hub     *Hub
-	conn    *websocket.Conn
-	room    string
-	who     rooms.Participant
+	hub  *Hub
+	conn *websocket.Conn
+	room string
+	who  rooms.Participant
+	// full says the client receives the chair's view of personal data.
+	full    bool
 	expires time.Time
 
 	mu    sync.Mutex
@@ -69,7 +71,7 @@ type client struct {
 
 func newClient(h *Hub, conn *websocket.Conn, s Session) *client {
 	return &client{
-		hub: h, conn: conn, room: s.Room, who: s.Who, expires: s.Expires,
+		hub: h, conn: conn, room: s.Room, who: s.Who, full: rooms.ViewOf(s.Who).Full(), expires: s.Expires,
 		limit: sendQueue, readerDone: make(chan struct{}), transcripts: map[string]*feed{},
 		commands: ratelimit.New(commandRate, commandBurst, time.Now()),
 	}

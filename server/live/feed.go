@@ -47,21 +47,28 @@ type feed struct {
 	backlog encodedBacklog
 }
 
-// captured is a log entry's message, not yet encoded.
+// captured is a log entry's message, not yet encoded, and the notes of the
+// person it concerns, if any.
 type captured struct {
-	seq uint64
-	msg any
+	seq   uint64
+	msg   any
+	owner string
+	notes *protocol.Notes
 }
 
+// frame is a log entry's message in each view; notes go to the owner's
+// clients first.
 type frame struct {
-	seq uint64
-	msg *websocket.PreparedMessage
+	seq   uint64
+	msg   views
+	owner string
+	notes *websocket.PreparedMessage
 }
 
 type encodedSnapshot struct {
 	seq uint64
 	at  time.Time
-	msg *websocket.PreparedMessage
+	msg views
 }
 
 type encodedBacklog struct {
@@ -77,12 +84,12 @@ func newFeed(id rooms.LogID, seq uint64, log *slog.Logger) *feed {
 	}
 }
 
-// capture queues msg, the log entry seq, for the feed's clients. The caller
-// holds the log's lock, which orders captures; encoding happens later, in
-// the drainer, under no lock.
-func (f *feed) capture(seq uint64, msg any) {
+// capture queues e, a log entry's message, for the feed's clients. The
+// caller holds the log's lock, which orders captures; encoding, in each
+// view, happens later, in the drainer, under no lock.
+func (f *feed) capture(e captured) {
 	f.mu.Lock()
-	f.pending = append(f.pending, captured{seq: seq, msg: msg})
+	f.pending = append(f.pending, e)
 	start := !f.draining
 	f.draining = true
 	f.mu.Unlock()
@@ -105,8 +112,12 @@ func (f *feed) drain() {
 		f.mu.Unlock()
 		frames := make([]frame, 0, len(batch))
 		for _, e := range batch {
-			if pm := prepare(f.log, f.id, e.msg); pm != nil {
-				frames = append(frames, frame{seq: e.seq, msg: pm})
+			if v := prepareViews(f.log, f.id, e.msg); v.full != nil {
+				fr := frame{seq: e.seq, msg: v, owner: e.owner}
+				if e.notes != nil {
+					fr.notes = prepare(f.log, f.id, e.notes)
+				}
+				frames = append(frames, fr)
 			}
 		}
 		f.mu.Lock()
@@ -130,7 +141,10 @@ func (f *feed) send(fr frame) {
 		if c.closing.Load() {
 			f.drop(c)
 		} else if fr.seq > had {
-			c.enqueue(fr.msg)
+			if fr.notes != nil && !c.full && c.who.Sub == fr.owner {
+				c.enqueue(fr.notes)
+			}
+			c.enqueue(fr.msg.forReader(c))
 			f.clients[c] = fr.seq
 		}
 	}
@@ -147,7 +161,7 @@ func (f *feed) replay(c *client, after, last uint64) (uint64, bool) {
 	var missed []*websocket.PreparedMessage
 	for _, fr := range f.recent {
 		if fr.seq > after {
-			missed = append(missed, fr.msg)
+			missed = append(missed, fr.msg.forReader(c))
 		}
 	}
 	c.enqueueBacklog(missed)
@@ -204,12 +218,15 @@ func (h *Hub) join(ctx context.Context, c *client, after uint64, resume bool) er
 		defer f.mu.Unlock()
 		f.joining--
 		now := h.now()
+		if notes := ownNotes(rooms.ViewOf(c.who), st); notes != nil {
+			c.enqueue(prepare(f.log, f.id, notes))
+		}
 		had, ok := uint64(0), false
 		if resume {
 			had, ok = f.replay(c, after, st.Seq)
 		}
 		if !ok {
-			c.enqueue(f.preparedSnapshot(st, now))
+			c.enqueue(f.preparedSnapshot(st, now).forReader(c))
 			had = st.Seq
 		}
 		if f.add(c, had) {
@@ -218,14 +235,14 @@ func (h *Hub) join(ctx context.Context, c *client, after uint64, resume bool) er
 	})
 }
 
-// preparedSnapshot is the snapshot message for joining clients, prepared
-// once and shared while the room stays as it is. The caller holds the
-// room's lock and f.mu.
-func (f *feed) preparedSnapshot(st *rooms.State, now time.Time) *websocket.PreparedMessage {
+// preparedSnapshot is the snapshot message for joining clients, in each
+// view, prepared once and shared while the room stays as it is. The caller
+// holds the room's lock and f.mu.
+func (f *feed) preparedSnapshot(st *rooms.State, now time.Time) views {
 	s := f.snapshot
-	if s.msg == nil || s.seq != st.Seq || now.Sub(s.at) > snapshotReuse {
-		pm := prepare(f.log, f.id, protocol.Snapshot{Type: protocol.TypeSnapshot, Snapshot: st.Snapshot(now)})
-		f.snapshot = encodedSnapshot{seq: st.Seq, at: now, msg: pm}
+	if s.msg.full == nil || s.seq != st.Seq || now.Sub(s.at) > snapshotReuse {
+		v := prepareViews(f.log, f.id, protocol.Snapshot{Type: protocol.TypeSnapshot, Snapshot: st.Snapshot(now)})
+		f.snapshot = encodedSnapshot{seq: st.Seq, at: now, msg: v}
 	}
 	return f.snapshot.msg
 }
@@ -269,24 +286,36 @@ func (f *feed) sendPresence(all rooms.Presence) {
 // logged: the protocol's types always encode).
 func prepare(log *slog.Logger, id rooms.LogID, msg any) *websocket.PreparedMessage {
 	b, err := json.Marshal(msg)
-	if err == nil {
-		var pm *websocket.PreparedMessage
-		if pm, err = websocket.NewPreparedMessage(websocket.TextMessage, b); err == nil {
-			return pm
-		}
+	if err != nil {
+		log.Error("prepare live message", "log", id.String(), "err", err)
+		return nil
 	}
-	log.Error("prepare live message", "log", id.String(), "err", err)
-	return nil
+	return prepareBytes(log, id, b)
+}
+
+// prepareBytes frames an encoded message once for every client.
+func prepareBytes(log *slog.Logger, id rooms.LogID, b []byte) *websocket.PreparedMessage {
+	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, b)
+	if err != nil {
+		log.Error("prepare live message", "log", id.String(), "err", err)
+		return nil
+	}
+	return pm
 }
 
 // roomObserver captures each event for its room's feed.
 type roomObserver struct{ h *Hub }
 
-// Applied runs under the room's lock: it captures the event and the parts
-// of the snapshot it changed (the queue's order is cached in the state),
-// and leaves the encoding to the feed's drainer.
+// Applied runs under the room's lock: it captures the event, the parts of
+// the snapshot it changed (the queue's order is cached in the state) and
+// the raiser's notes, and leaves the encoding, in each view, to the feed's
+// drainer.
 func (o roomObserver) Applied(room string, e rooms.Event, st *rooms.State) {
 	if f := o.h.existingFeed(rooms.RoomLog(room)); f != nil {
-		f.capture(e.Seq, protocol.Event{Type: protocol.TypeEvent, Seq: e.Seq, Event: e, Changes: st.Changes(e.Type, o.h.now())})
+		owner, notes := raisedNotes(e, st)
+		f.capture(captured{
+			seq: e.Seq, msg: protocol.Event{Type: protocol.TypeEvent, Seq: e.Seq, Event: e, Changes: st.Changes(e.Type, o.h.now())},
+			owner: owner, notes: notes,
+		})
 	}
 }

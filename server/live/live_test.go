@@ -26,15 +26,21 @@ func TestWelcomeSnapshotAckAndEvent(t *testing.T) {
 
 	c.Send(map[string]any{"type": "command", "id": "c1", "command": map[string]any{"type": "raise_hand", "note": "on access"}})
 	// The event is broadcast while the ack is the client's own; either may
-	// come first, but each must come once.
-	var ack, ev protocol.ServerMessage
-	for range 2 {
+	// come first, but each must come once. The raiser's note comes apart,
+	// just before the event, which carries the public view.
+	var ack, ev, before protocol.ServerMessage
+	for range 3 {
 		switch m := c.Next(); m.Type {
 		case protocol.TypeAck:
 			ack = m
 		case protocol.TypeEvent:
 			ev = m
+		default:
+			before = m
 		}
+	}
+	if before.Type != protocol.TypeNotes || before.Notes["r2"] != "on access" {
+		t.Errorf("the raiser's notes = %+v", before)
 	}
 	if ack.ID != "c1" || ack.Seq != 2 {
 		t.Errorf("ack = %+v", ack)

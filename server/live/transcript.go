@@ -18,7 +18,7 @@ type transcriptObserver struct{ h *Hub }
 // leaves the encoding to the feed's drainer.
 func (o transcriptObserver) SegmentChanged(room, lang string, e rooms.Event, seg rooms.Segment) {
 	if f := o.h.existingFeed(rooms.TranscriptLog(room, lang)); f != nil {
-		f.capture(e.Seq, protocol.Segment{Type: protocol.TypeSegment, Lang: lang, Seq: e.Seq, Segment: seg})
+		f.capture(captured{seq: e.Seq, msg: protocol.Segment{Type: protocol.TypeSegment, Lang: lang, Seq: e.Seq, Segment: seg}})
 	}
 }
 

@@ -23,6 +23,7 @@ const (
 	TypePong     = "pong"
 	TypeSegments = "segments"
 	TypeSegment  = "segment"
+	TypeNotes    = "notes"
 )
 
 // Message types, client to server.
@@ -129,6 +130,13 @@ type Pong struct {
 	ServerTime time.Time `json:"server_time"`
 }
 
+// Notes is a reader's own notes to the chair on their pending requests, by
+// request id, which the public view of the queue leaves out (rooms.View).
+type Notes struct {
+	Type  string            `json:"type"`
+	Notes map[string]string `json:"notes"`
+}
+
 // Presence is who is connected to the room, over every node.
 type Presence struct {
 	Type     string         `json:"type"`
@@ -184,4 +192,5 @@ type ServerMessage struct {
 	Lang       string                     `json:"lang"`
 	Segments   []rooms.Segment            `json:"segments"`
 	Segment    *rooms.Segment             `json:"segment"`
+	Notes      map[string]string          `json:"notes"`
 }
