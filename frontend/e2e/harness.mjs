@@ -117,6 +117,10 @@ export class Harness {
     page.errors = [];
     page.requests = []; // every HTTP request's URL (the WebSocket's is not one)
     page.on('request', (req) => page.requests.push(req.url()));
+    // What the server sent over live connections, for tests of who
+    // receives what.
+    page.received = [];
+    page.on('websocket', (ws) => ws.on('framereceived', (f) => page.received.push(String(f.payload))));
     page.on('pageerror', (err) => page.errors.push(err.message));
     page.on('console', (msg) => {
       if (msg.type() === 'error') page.errors.push(msg.text());
