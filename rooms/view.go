@@ -162,13 +162,23 @@ func (v View) Queue(entries []QueueEntry) []QueueEntry {
 
 // Interventions returns a copy of list as the reader may see it.
 func (v View) Interventions(list []Intervention) []Intervention {
-	if v.full || list == nil {
+	if v.full {
 		return list
 	}
-	out := make([]Intervention, len(list))
-	for i, iv := range list {
+	return each(list, func(iv Intervention) Intervention {
 		iv.Speaker = v.Speaker(iv.Speaker)
-		out[i] = iv
+		return iv
+	})
+}
+
+// each returns f of each of list, nil for nil.
+func each[T any](list []T, f func(T) T) []T {
+	if list == nil {
+		return nil
+	}
+	out := make([]T, len(list))
+	for i, x := range list {
+		out[i] = f(x)
 	}
 	return out
 }
@@ -195,14 +205,10 @@ func (v View) Changes(changes map[string]any) map[string]any {
 
 // Events returns a copy of evs as the reader may see them.
 func (v View) Events(evs []Event) []Event {
-	if v.full || evs == nil {
+	if v.full {
 		return evs
 	}
-	out := make([]Event, len(evs))
-	for i, e := range evs {
-		out[i] = v.Event(e)
-	}
-	return out
+	return each(evs, v.Event)
 }
 
 // Event returns e as the reader may see it. Every event that concerns a
