@@ -22,6 +22,10 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
+	if err := s.allow(claims.Subject); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
 	body, err := readBody(w, r)
 	if err != nil {
 		writeError(w, r, s.log, err)

@@ -12,6 +12,7 @@ import (
 	"github.com/parley-hub/parley/server/auth"
 	"github.com/parley-hub/parley/server/live"
 	"github.com/parley-hub/parley/server/media"
+	"github.com/parley-hub/parley/server/ratelimit"
 )
 
 var (
@@ -53,7 +54,8 @@ var kinds = []kind{
 	{err: errBodyTooLarge, status: http.StatusRequestEntityTooLarge, code: "body_too_large"},
 	{err: errBodyTimeout, status: http.StatusRequestTimeout, code: "body_timeout"},
 	{err: errBodyTruncated, status: http.StatusBadRequest, code: "body_truncated"},
-	{err: errRateLimited, status: http.StatusTooManyRequests, code: "rate_limited"},
+	{err: ratelimit.ErrRateLimited, status: http.StatusTooManyRequests, code: "rate_limited", retryAfter: "1"},
+	{err: ratelimit.ErrTooManyConnections, status: http.StatusTooManyRequests, code: "too_many_connections"},
 	{err: media.ErrBadOffer, status: http.StatusBadRequest, code: "bad_offer"},
 	{err: media.ErrContentType, status: http.StatusUnsupportedMediaType, code: "unsupported_media_type"},
 	{err: media.ErrNoSession, status: http.StatusNotFound, code: "no_session"},

@@ -19,6 +19,7 @@ import (
 	"github.com/parley-hub/parley/server/auth"
 	"github.com/parley-hub/parley/server/live"
 	"github.com/parley-hub/parley/server/media"
+	"github.com/parley-hub/parley/server/ratelimit"
 )
 
 // api is a real server on 127.0.0.1 over the embedded store.
@@ -37,6 +38,17 @@ func newAPI(t testing.TB) *api {
 func newAPIWithin(t testing.TB, limits server.HTTPLimits) *api {
 	t.Helper()
 	return serveWithin(t, openFilestore(t), limits, slog.New(slog.DiscardHandler), nil, nil)
+}
+
+// newAPIForPeople is a server whose people (token subs) are within limits.
+func newAPIForPeople(t testing.TB, limits ratelimit.Limits) *api {
+	t.Helper()
+	return serveWithin(t, openFilestore(t), server.DefaultHTTPLimits, slog.New(slog.DiscardHandler), nil, forPeople(limits))
+}
+
+// forPeople tunes a server's people limits.
+func forPeople(limits ratelimit.Limits) func(*live.Config) {
+	return func(c *live.Config) { c.People = ratelimit.NewPeople(limits) }
 }
 
 // openFilestore opens an embedded store in a fresh directory, closed when
@@ -62,7 +74,8 @@ func serveService(t testing.TB, store rooms.Store, log *slog.Logger, now func() 
 }
 
 // serveWithin serves over store with the http.Server `parley serve` runs,
-// within limits; tune, if not nil, changes the live hub's config.
+// within limits; tune, if not nil, changes the live hub's config. The
+// server shares the hub's people, as wire.go joins them.
 func serveWithin(t testing.TB, store rooms.Store, limits server.HTTPLimits, log *slog.Logger, now func() time.Time, tune func(*live.Config), opts ...rooms.Option) *api {
 	t.Helper()
 	secret := []byte("test-secret-of-enough-length-for-hs256")
@@ -73,7 +86,7 @@ func serveWithin(t testing.TB, store rooms.Store, limits server.HTTPLimits, log 
 	// As cmd/parley/wire.go joins them.
 	svc := rooms.NewService(store, log, now, opts...)
 	transcripts := rooms.NewTranscripts(svc, log)
-	cfg := live.Config{Rooms: svc, Transcripts: transcripts, Log: log, Describe: server.ProtocolError}
+	cfg := live.Config{Rooms: svc, Transcripts: transcripts, Log: log, Describe: server.ProtocolError, People: ratelimit.NewPeople(ratelimit.Limits{})}
 	if tune != nil {
 		tune(&cfg)
 	}
@@ -84,7 +97,7 @@ func serveWithin(t testing.TB, store rooms.Store, limits server.HTTPLimits, log 
 		t.Fatal(err)
 	}
 	plane.Start()
-	parley := server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: v, Live: hub, Media: plane, Log: log})
+	parley := server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: v, Live: hub, Media: plane, People: cfg.People, Log: log})
 	srv := httptest.NewUnstartedServer(parley)
 	srv.Config = server.HTTPServer(parley, limits, log)
 	srv.Start()

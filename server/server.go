@@ -15,6 +15,7 @@ import (
 
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/auth"
+	"github.com/parley-hub/parley/server/ratelimit"
 )
 
 // maxBody bounds every request body: commands and room specs are small.
@@ -30,7 +31,7 @@ type Server struct {
 	mux         *http.ServeMux
 	hub         Live
 	media       Media
-	captions    captionLimiter
+	people      *ratelimit.People
 }
 
 // Parts are what the server serves; cmd/parley/wire.go builds them.
@@ -41,14 +42,21 @@ type Parts struct {
 	Live        Live
 	// Media, when set, serves WHIP and WHEP.
 	Media Media
-	Log   *slog.Logger
+	// People bounds what each person sends; share it with the live hub so
+	// HTTP and live draw on one budget. Nil: a budget of the server's own,
+	// within the default limits.
+	People *ratelimit.People
+	Log    *slog.Logger
 }
 
 // New returns the server over p; it starts nothing.
 func New(p Parts) *Server {
 	s := &Server{
 		rooms: p.Rooms, transcripts: p.Transcripts, verifier: p.Verifier, log: p.Log,
-		mux: http.NewServeMux(), hub: p.Live, media: p.Media,
+		mux: http.NewServeMux(), hub: p.Live, media: p.Media, people: p.People,
+	}
+	if s.people == nil {
+		s.people = ratelimit.NewPeople(ratelimit.Limits{})
 	}
 	s.routes()
 	return s
@@ -164,10 +172,22 @@ func (s *Server) inRoom(h func(http.ResponseWriter, request) error) http.Handler
 		}
 		req := request{Request: r, room: room, claims: claims, who: claims.Participant()}
 		req.log = s.log.With("room", room, "participant", req.who.Sub)
+		if err := s.allow(req.who.Sub); err != nil {
+			writeError(w, r, req.log, err)
+			return
+		}
 		if err := h(w, req); err != nil {
 			writeError(w, r, req.log, err)
 		}
 	}
+}
+
+// allow spends one of the person's tokens, or refuses the request.
+func (s *Server) allow(sub string) error {
+	if !s.people.Allow(sub, time.Now()) {
+		return ratelimit.ErrRateLimited
+	}
+	return nil
 }
 
 // bearer returns the request's token from the Authorization header (the

@@ -1,51 +1,16 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/export"
 	"github.com/parley-hub/parley/server/protocol"
-	"github.com/parley-hub/parley/server/ratelimit"
 )
-
-// Caption posts a captioner may make per second, with a burst allowance:
-// far above what stenography software sends, low enough that a runaway
-// client cannot drown a room. A refused post changes nothing, so the
-// software retries it with the same seq and loses no text.
-const (
-	captionRate  = 20
-	captionBurst = 40
-)
-
-// errRateLimited is what a caption flood gets.
-var errRateLimited = errors.New("too many caption posts: slow down and retry with the same seq")
-
-// captionLimiter keeps a token bucket per captioner.
-type captionLimiter struct {
-	mu      sync.Mutex
-	buckets map[string]*ratelimit.Bucket
-}
-
-func (l *captionLimiter) allow(sub string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.buckets == nil {
-		l.buckets = map[string]*ratelimit.Bucket{}
-	}
-	b, ok := l.buckets[sub]
-	if !ok {
-		b = ratelimit.New(captionRate, captionBurst, now)
-		l.buckets[sub] = b
-	}
-	return b.Take(now)
-}
 
 // postCaption takes a caption post the way CART software sends one: the
 // token and the language and seq in the URL, plain UTF-8 text as the body.
@@ -54,10 +19,6 @@ func (s *Server) postCaption(w http.ResponseWriter, r request) error {
 	seq, err := uintParam(q.Get("seq"), 0, "seq")
 	if err != nil {
 		return err
-	}
-	if !s.captions.allow(r.who.Sub, time.Now()) {
-		w.Header().Set("Retry-After", "1")
-		return errRateLimited
 	}
 	body, err := readBody(w, r.Request)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/parley-hub/parley/server/auth"
+	"github.com/parley-hub/parley/server/ratelimit"
 )
 
 func runCLI(args []string, env map[string]string) (stdout, stderr string, err error) {
@@ -91,8 +92,16 @@ func TestServeFlagsAndEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Addr != "127.0.0.1:9" || cfg.RedisURL != "redis://127.0.0.1:6379/2" || cfg.Secret != "env-secret" || cfg.DataDir != "./data" ||
-		len(cfg.Origins) != 1 || cfg.Origins[0] != "https://hub.example" {
+		len(cfg.Origins) != 1 || cfg.Origins[0] != "https://hub.example" ||
+		cfg.Limits.Rate != ratelimit.DefaultRate || cfg.Limits.MaxConns != ratelimit.DefaultMaxConns {
 		t.Errorf("config = %+v", cfg)
+	}
+	cfg, err = parseServeFlags([]string{"--rate-per-person", "5", "--max-conns-per-person", "3"}, func(string) string { return "" }, &bytes.Buffer{})
+	if err != nil || cfg.Limits.Rate != 5 || cfg.Limits.MaxConns != 3 {
+		t.Errorf("per-person limits: %+v %v", cfg.Limits, err)
+	}
+	if _, err := parseServeFlags([]string{"--max-conns-per-person", "0"}, func(string) string { return "" }, &bytes.Buffer{}); err == nil {
+		t.Error("no connections per person was accepted")
 	}
 }
 

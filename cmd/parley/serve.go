@@ -20,6 +20,7 @@ import (
 	"github.com/parley-hub/parley/server"
 	"github.com/parley-hub/parley/server/auth"
 	"github.com/parley-hub/parley/server/media"
+	"github.com/parley-hub/parley/server/ratelimit"
 )
 
 // serveConfig is everything `parley serve` needs, from flags and environment.
@@ -32,6 +33,7 @@ type serveConfig struct {
 	PublicKey    string
 	Demo         bool
 	Origins      []string
+	Limits       ratelimit.Limits
 	LogLevel     slog.Level
 	ShutdownWait time.Duration
 	MaxRooms     int
@@ -57,6 +59,8 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	if env := getenv("PARLEY_ALLOWED_ORIGINS"); env != "" {
 		cfg.Origins = strings.Split(env, ",")
 	}
+	fs.Float64Var(&cfg.Limits.Rate, "rate-per-person", ratelimit.DefaultRate, "requests and live messages a second one person (token sub) may send, bursts of twice as many")
+	fs.IntVar(&cfg.Limits.MaxConns, "max-conns-per-person", ratelimit.DefaultMaxConns, "live connections one person (token sub) may hold open on this node")
 	fs.BoolVar(&cfg.Demo, "demo", false, "open a demo room and print tokens and links for each role")
 	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
 	fs.DurationVar(&cfg.ShutdownWait, "shutdown-wait", 10*time.Second, "how long to let requests finish on shutdown")
@@ -82,6 +86,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if fs.NArg() > 0 {
 		return serveConfig{}, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	if cfg.Limits.Rate <= 0 || cfg.Limits.MaxConns <= 0 {
+		return serveConfig{}, fmt.Errorf("serve: --rate-per-person and --max-conns-per-person must be above 0")
 	}
 	return cfg, nil
 }
@@ -121,7 +128,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 			return fmt.Errorf("serve: --udp-port: %w", err)
 		}
 	}
-	parley, err := wire(store, verifier, cfg.Origins, mediaCfg, log, rooms.WithMaxRooms(cfg.MaxRooms))
+	parley, err := wire(store, verifier, cfg.Origins, cfg.Limits, mediaCfg, log, rooms.WithMaxRooms(cfg.MaxRooms))
 	if err != nil {
 		if mediaCfg.UDP != nil {
 			mediaCfg.UDP.Close()

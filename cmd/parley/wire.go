@@ -9,6 +9,7 @@ import (
 	"github.com/parley-hub/parley/server/auth"
 	"github.com/parley-hub/parley/server/live"
 	"github.com/parley-hub/parley/server/media"
+	"github.com/parley-hub/parley/server/ratelimit"
 )
 
 // node is one running Parley: the room service over a store, its
@@ -24,8 +25,9 @@ type node struct {
 
 // wire builds a node over store, its room service tuned by opts, and
 // starts its live hub and its media plane (mediaCfg, whose rooms and log
-// wire fills in); close it with shutdown.
-func wire(store rooms.Store, verifier *auth.Verifier, origins []string, mediaCfg media.Config, log *slog.Logger, opts ...rooms.Option) (*node, error) {
+// wire fills in); close it with shutdown. The server and the hub share one
+// budget per person, within limits.
+func wire(store rooms.Store, verifier *auth.Verifier, origins []string, limits ratelimit.Limits, mediaCfg media.Config, log *slog.Logger, opts ...rooms.Option) (*node, error) {
 	svc := rooms.NewService(store, log, nil, opts...)
 	mediaCfg.Rooms, mediaCfg.Log = svc, log
 	plane, err := media.New(mediaCfg)
@@ -33,15 +35,16 @@ func wire(store rooms.Store, verifier *auth.Verifier, origins []string, mediaCfg
 		return nil, err
 	}
 	transcripts := rooms.NewTranscripts(svc, log)
+	people := ratelimit.NewPeople(limits)
 	hub := live.New(live.Config{
 		Rooms: svc, Transcripts: transcripts, Log: log,
-		Describe: server.ProtocolError, AllowedOrigins: origins,
+		Describe: server.ProtocolError, AllowedOrigins: origins, People: people,
 	})
 	hub.Start()
 	plane.Start()
 	return &node{
 		rooms: svc, hub: hub, media: plane, log: log,
-		handler: server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: verifier, Live: hub, Media: plane, Log: log}),
+		handler: server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: verifier, Live: hub, Media: plane, People: people, Log: log}),
 	}, nil
 }
 

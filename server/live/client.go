@@ -13,7 +13,6 @@ import (
 
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/protocol"
-	"github.com/parley-hub/parley/server/ratelimit"
 )
 
 const (
@@ -28,10 +27,6 @@ const (
 	pongWait  = 60 * time.Second
 	// closeGrace is how long a closing connection waits for the peer.
 	closeGrace = time.Second
-	// Commands a client may send per second, with a burst allowance, so
-	// one client's flood cannot monopolise its room.
-	commandRate  = 10
-	commandBurst = 20
 )
 
 // client is one live connection. Its reader is the one goroutine it always
@@ -65,15 +60,12 @@ type client struct {
 
 	closing    atomic.Bool
 	readerDone chan struct{} // closed when read returns
-
-	commands *ratelimit.Bucket // commands and caption lines; reader only
 }
 
 func newClient(h *Hub, conn *websocket.Conn, s Session) *client {
 	return &client{
 		hub: h, conn: conn, room: s.Room, who: s.Who, full: rooms.ViewOf(s.Who).Full(), expires: s.Expires,
 		limit: sendQueue, readerDone: make(chan struct{}), transcripts: map[string]*feed{},
-		commands: ratelimit.New(commandRate, commandBurst, time.Now()),
 	}
 }
 

@@ -22,5 +22,10 @@
 // room service's follower lock, a leaf). Encoding happens under none of
 // them, except a snapshot or transcript backlog on a cache miss, which
 // must be taken at the log's seq and is then shared by every client
-// joining at that seq.
+// joining at that seq. The people's budgets (Config.People) are asked
+// under none of these locks.
+//
+// Personal data: every room message is encoded in two views (rooms.View),
+// the chair's and the public one; a reader's own notes come apart in a
+// notes message, so nothing is encoded per client.
 package live

@@ -15,6 +15,7 @@ import (
 
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/protocol"
+	"github.com/parley-hub/parley/server/ratelimit"
 )
 
 const (
@@ -61,6 +62,10 @@ type Config struct {
 	// Linger is how long a log's feed, and the node's following of the
 	// log, outlive its last client (0: 30 s).
 	Linger time.Duration
+	// People bounds what each person sends and how many connections they
+	// hold; share it with package server so HTTP and live draw on one
+	// budget. Nil: the hub's own, within the default limits.
+	People *ratelimit.People
 }
 
 // Session is an authenticated client of one room.
@@ -101,6 +106,9 @@ type Hub struct {
 
 // New returns a hub that serves nothing until Start.
 func New(cfg Config) *Hub {
+	if cfg.People == nil {
+		cfg.People = ratelimit.NewPeople(ratelimit.Limits{})
+	}
 	return &Hub{
 		cfg: cfg, log: cfg.Log, now: time.Now, upgrader: newUpgrader(cfg.AllowedOrigins), linger: cmp.Or(cfg.Linger, feedLinger),
 		feeds: map[rooms.LogID]*feed{}, clients: map[*client]struct{}{},
@@ -177,8 +185,17 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) error {
 	if !h.accepting() {
 		return ErrShuttingDown
 	}
+	// Opening a connection is a message like any other, so reconnecting in
+	// a loop is bounded too.
+	if !h.cfg.People.Allow(s.Who.Sub, time.Now()) {
+		return ratelimit.ErrRateLimited
+	}
+	if !h.cfg.People.Connect(s.Who.Sub, time.Now()) {
+		return fmt.Errorf("%w (%d open)", ratelimit.ErrTooManyConnections, h.cfg.People.MaxConns())
+	}
 	conn, err := h.upgrade(w, r)
 	if err != nil {
+		h.cfg.People.Disconnect(s.Who.Sub)
 		var refused *HandshakeError
 		if errors.As(err, &refused) {
 			return err
@@ -188,6 +205,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) error {
 	}
 	c := newClient(h, conn, s)
 	if !h.track(c) {
+		h.cfg.People.Disconnect(s.Who.Sub)
 		c.refuse(protocol.CloseGoingAway, "server shutting down")
 		return nil
 	}
@@ -237,11 +255,13 @@ func (h *Hub) track(c *client) bool {
 	return true
 }
 
-// untrack forgets a connection whose writer has finished.
+// untrack forgets a connection whose writer has finished; its person may
+// open another.
 func (h *Hub) untrack(c *client) {
 	h.mu.Lock()
 	delete(h.clients, c)
 	h.mu.Unlock()
+	h.cfg.People.Disconnect(c.who.Sub)
 	h.conns.Done()
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/protocol"
+	"github.com/parley-hub/parley/server/ratelimit"
 )
 
 // read handles the client's messages until the connection ends.
@@ -35,10 +36,16 @@ func (c *client) read(ctx context.Context) {
 	}
 }
 
+// handle answers one message. Every message counts against its person's
+// rate, whatever it is, a frame that cannot be read too.
 func (c *client) handle(ctx context.Context, data []byte) {
 	m, err := protocol.DecodeClient(data)
+	if !c.hub.cfg.People.Allow(c.who.Sub, time.Now()) {
+		c.reply(protocol.Error{Type: protocol.TypeError, ID: m.ID, Code: protocol.CodeRateLimited, Message: ratelimit.ErrRateLimited.Error()})
+		return
+	}
 	if err != nil {
-		c.reply(protocol.Error{Type: protocol.TypeError, Code: protocol.CodeBadFrame, Message: err.Error()})
+		c.reply(protocol.Error{Type: protocol.TypeError, ID: m.ID, Code: protocol.CodeBadFrame, Message: err.Error()})
 		return
 	}
 	switch m.Type {
@@ -53,10 +60,6 @@ func (c *client) handle(ctx context.Context, data []byte) {
 		}
 		c.reply(protocol.Ack{Type: protocol.TypeAck, ID: m.ID})
 	case protocol.TypeCaption, protocol.TypeCorrect:
-		if !c.commands.Take(time.Now()) {
-			c.reply(protocol.Error{Type: protocol.TypeError, ID: m.ID, Code: protocol.CodeRateLimited, Message: "too many lines: slow down"})
-			return
-		}
 		seg, err := c.caption(ctx, m)
 		if err != nil {
 			c.fail(ctx, m.ID, m.Type, err)
@@ -69,10 +72,6 @@ func (c *client) handle(ctx context.Context, data []byte) {
 }
 
 func (c *client) command(ctx context.Context, m protocol.ClientMessage) {
-	if !c.commands.Take(time.Now()) {
-		c.reply(protocol.Error{Type: protocol.TypeError, ID: m.ID, Code: protocol.CodeRateLimited, Message: "too many commands: slow down"})
-		return
-	}
 	cmd, err := rooms.DecodeCommand(m.Command)
 	if err == nil {
 		var res rooms.Result

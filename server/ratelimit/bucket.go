@@ -1,5 +1,7 @@
-// Package ratelimit is the token bucket that bounds how fast one client may
-// send commands and captions, over HTTP and live alike.
+// Package ratelimit bounds what one person (token sub) may do on a node,
+// over HTTP and live alike: a token bucket for everything they send, and a
+// cap on their open live connections (People). People is safe for
+// concurrent use; its one lock is never held while it calls out.
 package ratelimit
 
 import "time"
@@ -19,11 +21,21 @@ func New(rate, burst float64, now time.Time) *Bucket {
 
 // Take spends one token if there is one.
 func (b *Bucket) Take(now time.Time) bool {
-	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
-	b.last = now
+	b.refill(now)
 	if b.tokens < 1 {
 		return false
 	}
 	b.tokens--
 	return true
+}
+
+func (b *Bucket) refill(now time.Time) {
+	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.last = now
+}
+
+// full reports whether the bucket has refilled by now.
+func (b *Bucket) full(now time.Time) bool {
+	b.refill(now)
+	return b.tokens >= b.burst
 }
