@@ -51,18 +51,15 @@ func (v View) note(owner, note string) string {
 	return note
 }
 
-// DefaultGenders are the categories of the gender dimension by default
-// (DESIGN.md). A reason naming one tells whose gender it is.
-var DefaultGenders = []string{"woman", "man", "non-binary", "undisclosed"}
-
 // why returns a queue reason as the reader may see it. A balance reason
 // that names a gender says whose it is: the request's own ("women have had
-// 12%…", which its owner may see) or that of those it goes before ("taken
-// before men…", which is nobody's own). Such a reason is said without the
-// category to readers who may not see it; it stays true, as the request is
-// placed by the balance of categories.
+// 12%…", which its owner may see), or that of those it goes before ("taken
+// before men…") or after ("1 later request goes first: women…"), which may
+// be someone else's. Such a reason is said without the category
+// (below_target) to readers who may not see it; it stays true, as the
+// request is placed by the balance of categories.
 func (v View) why(owner string, why queue.Why, reason string, genders map[string]bool) (queue.Why, string) {
-	named := (why.Code == queue.WhyShare || why.Code == queue.WhyBefore) && genders[why.Category]
+	named := (why.Code == queue.WhyShare || why.Code == queue.WhyBefore || why.Code == queue.WhyAfter) && genders[why.Category]
 	if v.full || !named || (why.Code == queue.WhyShare && v.sees(owner)) {
 		return why, reason
 	}
@@ -86,10 +83,12 @@ func reasonWhy(reason string, genders map[string]bool) queue.Why {
 }
 
 // genders is the set of gender categories a reason may name: the defaults
-// and those the speakers given declared.
+// and those the speakers given declared, which covers a room's own: a
+// reason names the category of a request in the queue it labels.
 func genders(speakers ...Speaker) map[string]bool {
-	set := make(map[string]bool, len(DefaultGenders)+len(speakers))
-	for _, g := range DefaultGenders {
+	defaults := DefaultCategories()[queue.DimGender]
+	set := make(map[string]bool, len(defaults)+len(speakers))
+	for _, g := range defaults {
 		set[g] = true
 	}
 	for _, sp := range speakers {

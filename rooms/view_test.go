@@ -2,6 +2,7 @@ package rooms_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -39,7 +40,7 @@ func (d disclosed) walk(v any, key string) {
 				d.genders[sub] = true
 			}
 		}
-		if w, ok := v["why"].(map[string]any); ok && (w["code"] == queue.WhyShare || w["code"] == queue.WhyBefore) {
+		if w, ok := v["why"].(map[string]any); ok && (w["code"] == queue.WhyShare || w["code"] == queue.WhyBefore || w["code"] == queue.WhyAfter) {
 			if c, _ := w["category"].(string); isGender(c) {
 				d.reasons[c] = true
 			}
@@ -59,7 +60,7 @@ func (d disclosed) walk(v any, key string) {
 			d.notes[sub] = true
 		}
 		if key == "reason" || key == "text" {
-			for _, g := range rooms.DefaultGenders {
+			for _, g := range rooms.DefaultCategories()[queue.DimGender] {
 				if strings.HasPrefix(v, queue.Label(g)+" ") || strings.HasPrefix(v, "taken before "+queue.Label(g)) {
 					d.reasons[g] = true
 				}
@@ -69,12 +70,7 @@ func (d disclosed) walk(v any, key string) {
 }
 
 func isGender(c string) bool {
-	for _, g := range rooms.DefaultGenders {
-		if c == g {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(rooms.DefaultCategories()[queue.DimGender], c)
 }
 
 func withRole(p rooms.Participant, role string) rooms.Participant {
@@ -154,19 +150,21 @@ func TestViewKeepsPublicDataAndAggregates(t *testing.T) {
 func TestViewSaysGenderReasonsWithoutTheCategory(t *testing.T) {
 	share := queue.Why{Code: queue.WhyShare, Category: "woman", Measure: queue.MeasureTurns, Share: 0.1, Target: 0.5}
 	before := queue.Why{Code: queue.WhyBefore, Category: "man", Measure: queue.MeasureTurns, Share: 0.7, Target: 0.5}
+	after := queue.Why{Code: queue.WhyAfter, Category: "woman", Measure: queue.MeasureTurns, Share: 0.1, Target: 0.5, Ahead: 1}
 	group := queue.Why{Code: queue.WhyShare, Category: "civil-society", Measure: queue.MeasureTurns, Share: 0.1, Target: 0.2}
 	entry := func(p rooms.Participant, why queue.Why) rooms.QueueEntry {
 		return rooms.QueueEntry{ID: "r-" + p.Sub, Speaker: p.Speaker(), Why: why, Reason: why.Text()}
 	}
-	entries := []rooms.QueueEntry{entry(amina, share), entry(mei, before), entry(carlos, group)}
+	entries := []rooms.QueueEntry{entry(amina, share), entry(mei, before), entry(carlos, group), entry(mei, after)}
+	general := queue.Why{Code: queue.WhyBelowTarget}
 	cases := []struct {
 		reader rooms.Participant
 		want   []queue.Why // per entry
 	}{
-		{chair, []queue.Why{share, before, group}},
-		{amina, []queue.Why{share, {Code: queue.WhyBelowTarget}, group}},
-		{mei, []queue.Why{{Code: queue.WhyBelowTarget}, {Code: queue.WhyBelowTarget}, group}},
-		{screen, []queue.Why{{Code: queue.WhyBelowTarget}, {Code: queue.WhyBelowTarget}, group}},
+		{chair, []queue.Why{share, before, group, after}},
+		{amina, []queue.Why{share, general, group, general}},
+		{mei, []queue.Why{general, general, group, general}},
+		{screen, []queue.Why{general, general, group, general}},
 	}
 	for _, c := range cases {
 		got := rooms.ViewOf(c.reader).Queue(entries)

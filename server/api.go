@@ -93,7 +93,7 @@ func (s *Server) stale(w http.ResponseWriter, r request, cause error) error {
 		return err
 	}
 	p := describe(cause)
-	writeJSON(w, p.status, staleAnswer{Error: errorBody{Code: p.code, Message: p.message}, Snapshot: snap})
+	writeJSON(w, p.status, staleAnswer{Error: errorBody{Code: p.code, Message: p.message}, Snapshot: rooms.ViewOf(r.who).Snapshot(snap)})
 	return nil
 }
 

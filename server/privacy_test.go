@@ -146,19 +146,24 @@ func TestPersonalDataByEndpointAndRole(t *testing.T) {
 		get       func(reader string) (revealed, bool) // false: the role may not ask
 		full, own revealed
 	}
-	httpGet := func(path, accept string, parse func(*testing.T, []byte) revealed) func(string) (revealed, bool) {
+	// ask sends a request and reads what it reveals from an answer of status
+	// want; false when the role may not ask.
+	ask := func(method, path, accept, body string, want int, parse func(*testing.T, []byte) revealed) func(string) (revealed, bool) {
 		return func(reader string) (revealed, bool) {
-			resp := a.do(t, http.MethodGet, path, tokens[reader], "", map[string]string{"Accept": accept})
+			resp := a.do(t, method, path, tokens[reader], body, map[string]string{"Accept": accept})
 			defer resp.Body.Close()
-			body, _ := io.ReadAll(resp.Body)
+			answer, _ := io.ReadAll(resp.Body)
 			if resp.StatusCode == http.StatusForbidden {
 				return revealed{}, false
 			}
-			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("%s as %s: %d %s", path, reader, resp.StatusCode, body)
+			if resp.StatusCode != want {
+				t.Fatalf("%s %s as %s: %d %s", method, path, reader, resp.StatusCode, answer)
 			}
-			return parse(t, body), true
+			return parse(t, answer), true
 		}
+	}
+	httpGet := func(path, accept string, parse func(*testing.T, []byte) revealed) func(string) (revealed, bool) {
+		return ask(http.MethodGet, path, accept, "", http.StatusOK, parse)
 	}
 	room := "/api/v1/rooms/plenary"
 	endpoints := []endpoint{
@@ -166,6 +171,11 @@ func TestPersonalDataByEndpointAndRole(t *testing.T) {
 			full: revealed{genders: []string{"carlos", "mei"}, notes: []string{"mei"}},
 			own:  revealed{genders: []string{"carlos", "mei"}, notes: []string{"mei"}}},
 		{name: "events", get: httpGet(room+"/events", "", revealedIn), full: all, own: all},
+		// A command given against an old state is refused with the room as
+		// it is now.
+		{name: "stale command", get: ask(http.MethodPost, room+"/commands", "", `{"type":"release","if_seq":1}`, http.StatusConflict, revealedIn),
+			full: revealed{genders: []string{"carlos", "mei"}, notes: []string{"mei"}},
+			own:  revealed{genders: []string{"carlos", "mei"}, notes: []string{"mei"}}},
 		{name: "interventions", get: httpGet(room+"/interventions", "", revealedIn),
 			full: revealed{genders: []string{"amina"}}, own: revealed{genders: []string{"amina"}}},
 		{name: "interventions by gender", get: httpGet(room+"/interventions?gender=woman", "", revealedIn),
