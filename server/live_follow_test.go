@@ -16,6 +16,7 @@ import (
 	"github.com/parley-hub/parley/server/auth"
 	"github.com/parley-hub/parley/server/live"
 	"github.com/parley-hub/parley/server/live/livetest"
+	"github.com/parley-hub/parley/server/ratelimit"
 )
 
 // smallPool is a node's Redis pool smaller than the number of logs its
@@ -71,7 +72,13 @@ func TestWatchedLogsLeaveThePoolToCommands(t *testing.T) {
 			pool := redis.NewClient(&opts)
 			store := redisstore.New(pool, redistest.Prefix(t))
 			t.Cleanup(func() { store.Close() })
-			a := serveWithin(t, store, server.DefaultHTTPLimits, slog.New(slog.DiscardHandler), nil, func(c *live.Config) { c.Linger = time.Millisecond })
+			// One chair opens 60 rooms and one screen watches them: far
+			// beyond one person's budget and connections, not what this
+			// measures.
+			a := serveWithin(t, store, server.DefaultHTTPLimits, slog.New(slog.DiscardHandler), nil, func(c *live.Config) {
+				c.Linger = time.Millisecond
+				c.People = ratelimit.NewPeople(ratelimit.Limits{Rate: 1e9, MaxConns: 1000})
+			})
 			viewers := watch(t, a)
 
 			chair := a.token(t, "other", rooms.RoleChair, "chair", nil)
