@@ -44,10 +44,17 @@ test('a French and an Arabic page say the queue reasons in their language', asyn
   const pct = (x) => new Intl.NumberFormat('fr', { style: 'percent', maximumFractionDigits: 0 }).format(x ?? 0);
   for (const { why } of snap.queue) {
     if (why.code !== 'share' || !(why.category in label)) continue;
+    if (why.category === 'man' || why.category === 'woman') {
+      // Someone's declared gender: a participant's page receives the
+      // reason without it.
+      await text(fr.locator('#queue .reason'), 'équilibre : placée selon');
+      continue;
+    }
     const measure = why.measure === 'turns' ? 'des interventions' : 'du temps de parole';
     await text(fr.locator('#queue .reason'),
       `${label[why.category]} : ${pct(why.share)} ${measure} jusqu’ici, pour un objectif de ${pct(why.target)}`);
   }
+  assert.doesNotMatch((await fr.locator('#queue').innerText()), /Homme|Femme/);
   // No English left in the reasons, and nothing marked as English.
   for (const page of [fr, ar]) {
     const reasons = await page.locator('#queue .reason').allTextContents();

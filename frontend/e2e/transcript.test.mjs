@@ -247,19 +247,20 @@ test('the console says why the server refuses text, and keeps the words', async 
   assert.equal(await who.locator('#cap-text').inputValue(), 'Hello everyone');
   await who.context().close();
 
-  // Thirty pasted lines at once go over the server's rate: it says so, and
-  // the refused lines come back to the box, in order, to go out again as
+  // Sixty pasted lines at once go over the person's rate (bursts of 40):
+  // it says so, and the refused lines come back to the box, in order, to go
+  // out again as
   // the next line; none is lost.
   const booth = h.token({ room: ROOM, role: 'captioner', sub: 'es-booth', name: 'Spanish booth', lang: 'es' });
   const page = await h.open(`/rooms/${ROOM}/caption`, booth);
   await text(page.locator('#lines-h'), 'Spanish');
-  const pasted = Array.from({ length: 30 }, (_, i) => `Línea ${i + 1}.`);
+  const pasted = Array.from({ length: 60 }, (_, i) => `Línea ${i + 1}.`);
   await page.locator('#cap-text').fill(`${pasted.join('\n')}\n`);
   await text(page.getByRole('alert'), 'Too many lines at once');
   assert.match(await page.locator('#cap-text').inputValue(), /^Línea \d+\./, 'refused lines are back in the box');
   // When the captioner pauses they go out again, together, as the next line.
   await page.waitForFunction(() => document.getElementById('cap-text').value === ''
-    && /Línea 30\./.test(document.getElementById('tr-lines').textContent));
+    && /Línea 60\./.test(document.getElementById('tr-lines').textContent));
   const sent = await finished(page).allTextContents();
   const numbers = (line) => line.match(/\d+/g).map(Number);
   const given = numbers(sent.at(-1));

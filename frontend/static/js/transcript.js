@@ -13,6 +13,8 @@ import { currentLanguage, t } from './i18n.js';
 export const FLOOR = 'floor';
 // The server's rule for a channel's name (rooms.ValidLanguage).
 const LANGUAGE_TAG = /^[a-z]{2,8}(-[a-z0-9]{1,8}){0,3}$/;
+// RETRY_MS is how soon a follow request refused for the rate goes again.
+const RETRY_MS = 1000;
 
 export function validLanguage(lang) {
   return LANGUAGE_TAG.test(lang);
@@ -71,8 +73,17 @@ export class TranscriptFeed extends EventTarget {
     }
     this.asked = true;
     this.sent = langs.join();
-    this.live.request({ type: 'transcript', langs, after, backlog: this.keep })
-      .catch((err) => this.dispatchEvent(new CustomEvent('error', { detail: err })));
+    this.live.request({ type: 'transcript', langs, after, backlog: this.keep }).catch((err) => {
+      if (err.code === 'rate_limited') {
+        // The person's budget is spent for a moment (a captioner's burst
+        // of lines spends it too): ask again shortly.
+        this.sent = null;
+        clearTimeout(this.retry);
+        this.retry = setTimeout(() => this.#ask(false), RETRY_MS);
+        return;
+      }
+      this.dispatchEvent(new CustomEvent('error', { detail: err }));
+    });
   }
 
   #apply({ lang, seq }, segments, backlog) {
