@@ -59,7 +59,7 @@ func (v View) note(owner, note string) string {
 // (below_target) to readers who may not see it; it stays true, as the
 // request is placed by the balance of categories.
 func (v View) why(owner string, why queue.Why, reason string, genders map[string]bool) (queue.Why, string) {
-	named := (why.Code == queue.WhyShare || why.Code == queue.WhyBefore || why.Code == queue.WhyAfter) && genders[why.Category]
+	named := genders[why.Category] // whatever the code, new ones too
 	if v.full || !named || (why.Code == queue.WhyShare && v.sees(owner)) {
 		return why, reason
 	}
