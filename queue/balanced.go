@@ -250,7 +250,7 @@ func (b *balancer) figures(w Why, first, second int) Why {
 				continue
 			}
 		}
-		w.Code, w.Category, w.Measure, w.Share, w.Target = code, l.cats[c], b.p.Measure, l.share[c], l.target[c]
+		w.Code, w.Category, w.Dimension, w.Measure, w.Share, w.Target = code, l.cats[c], l.dim, b.p.Measure, l.share[c], l.target[c]
 		return w
 	}
 	return w

@@ -71,9 +71,11 @@ type Why struct {
 	Passes   int       `json:"passes,omitempty"`
 	MaxWaitS int       `json:"max_wait_s,omitempty"`
 	Category string    `json:"category,omitempty"`
-	Measure  string    `json:"measure,omitempty"`
-	Share    float64   `json:"share,omitempty"`  // 0..1
-	Target   float64   `json:"target,omitempty"` // 0..1
+	// Dimension is the one Category belongs to, for balance reasons.
+	Dimension string  `json:"dimension,omitempty"`
+	Measure   string  `json:"measure,omitempty"`
+	Share     float64 `json:"share,omitempty"`  // 0..1
+	Target    float64 `json:"target,omitempty"` // 0..1
 	// Ahead counts the requests before this one that the reason is about.
 	Ahead int `json:"ahead,omitempty"`
 	// Note is the chair's own words, for reasons the chair gave.
@@ -92,7 +94,7 @@ const (
 	WhyOverdue      = "overdue" // Passes: passed over the most times allowed, so nobody more goes ahead
 	WhyDue          = "due"     // AskedAt, MaxWaitS: the earliest request; the next in balance would keep someone raised before it waiting longer than MaxWaitS
 	WhyWaiting      = "waiting" // Ahead: those ahead all asked earlier
-	WhyShare        = "share"   // Category, Measure, Share, Target: first, ahead of earlier requests, as its category is below target
+	WhyShare        = "share"   // Category, Dimension, Measure, Share, Target: first, ahead of earlier requests, as its category is below target
 	WhyBefore       = "before"  // the same, of the category of an earlier request it goes before, which is above target
 	WhyAfter        = "after"   // Ahead: that many later requests go first; Category...Target show why:
 	// a category of theirs below its target, or this request's own above it; without them, the bound placed

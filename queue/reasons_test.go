@@ -110,6 +110,9 @@ func checkReasons(t *testing.T, in queue.Input, out []queue.Entry) {
 	}
 	figures := func(e queue.Entry, w queue.Why) {
 		d := s.dimOf[w.Category]
+		if w.Dimension != d {
+			t.Fatalf("%s: %q names %s of dimension %q, which is of %q", e.Request.ID, e.Reason, w.Category, w.Dimension, d)
+		}
 		if math.Abs(w.Share-s.shares[d][w.Category]) > 1e-9 || math.Abs(w.Target-s.targets[d][w.Category]) > 1e-9 || w.Measure != p.Measure {
 			t.Fatalf("%s: %q quotes %v of %v against %v, the record has %v against %v",
 				e.Request.ID, e.Reason, w.Share, w.Measure, w.Target, s.shares[d][w.Category], s.targets[d][w.Category])

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // maxAttempts bounds how often a command is re-checked when other writers
@@ -82,6 +83,23 @@ func catchUp(ctx context.Context, store Store, id LogID, f folded, applied func(
 	for _, e := range evs {
 		f.Apply(e)
 		applied(e)
+	}
+	return nil
+}
+
+// reloadWait bounds a reload after a loss, which runs whatever becomes
+// of the request that found the loss.
+const reloadWait = 10 * time.Second
+
+// reload folds f, emptied after a loss, afresh from what the store has,
+// telling no observer of each event: the caller tells them of the reload
+// as one reset. If that fails f is left empty.
+func reload(ctx context.Context, store Store, id LogID, f folded) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), reloadWait)
+	defer cancel()
+	if err := catchUp(ctx, store, id, f, func(Event) {}); err != nil {
+		f.reset()
+		return err
 	}
 	return nil
 }

@@ -224,7 +224,7 @@ func (d decision) callNext() ([]Event, error) {
 		return nil, fmt.Errorf("%w: the queue is empty", ErrState)
 	}
 	head := q[0]
-	return append(d.endTurn(ByChair), d.grant(head, ByQueue, head.Reason, head.slot)), nil
+	return append(d.endTurn(ByChair), d.grant(head, ByQueue, head.Reason, &head.Why, head.slot)), nil
 }
 
 func (d decision) call(cmd Command) ([]Event, error) {
@@ -233,15 +233,15 @@ func (d decision) call(cmd Command) ([]Event, error) {
 	}
 	for _, e := range d.Queue() {
 		if e.ID == cmd.Request {
-			return append(d.endTurn(ByChair), d.grant(e, ByChair, "called by the chair: "+cmd.Reason, -1)), nil
+			return append(d.endTurn(ByChair), d.grant(e, ByChair, "called by the chair: "+cmd.Reason, nil, -1)), nil
 		}
 	}
 	return nil, fmt.Errorf("request %q: %w", cmd.Request, ErrNotFound)
 }
 
-func (d decision) grant(e QueueEntry, by, reason string, slot int) Event {
+func (d decision) grant(e QueueEntry, by, reason string, why *queue.Why, slot int) Event {
 	return draft(d.now, d.by, EvFloorGranted, FloorGranted{
-		Request: e.ID, Speaker: e.Speaker, Kind: e.Kind, By: by, Reason: reason,
+		Request: e.ID, Speaker: e.Speaker, Kind: e.Kind, By: by, Reason: reason, Why: why,
 		Slot: slot, TimeLimitS: d.TimeLimit.Seconds(),
 	})
 }

@@ -76,13 +76,16 @@ const (
 
 // FloorGranted gives the floor to a request's speaker.
 type FloorGranted struct {
-	Request    string            `json:"request"`
-	Speaker    Speaker           `json:"speaker"`
-	Kind       queue.RequestKind `json:"kind"`
-	By         string            `json:"by"`
-	Reason     string            `json:"reason"`
-	Slot       int               `json:"slot"`
-	TimeLimitS float64           `json:"time_limit_s"`
+	Request string            `json:"request"`
+	Speaker Speaker           `json:"speaker"`
+	Kind    queue.RequestKind `json:"kind"`
+	By      string            `json:"by"`
+	Reason  string            `json:"reason"`
+	// Why is the queue's reason as a code and figures, for a turn the
+	// queue gave (by "queue"); logs written before it have the text alone.
+	Why        *queue.Why `json:"why,omitempty"`
+	Slot       int        `json:"slot"`
+	TimeLimitS float64    `json:"time_limit_s"`
 }
 
 // FloorReleased ends the current turn; the figures are computed when the

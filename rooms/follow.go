@@ -3,6 +3,7 @@ package rooms
 import (
 	"cmp"
 	"context"
+	"errors"
 	"log/slog"
 	"maps"
 	"slices"
@@ -23,10 +24,16 @@ type Follower interface {
 	// logs names none, ctx.Err() once ctx is done, or an error wrapping the
 	// store's.
 	//
+	// A log that holds fewer entries than the seq Follow would read it
+	// after (the store lost them: a Redis restarted empty) is told to
+	// shorter, at the latest a couple of seconds after it happened, with
+	// the log's last seq now; Follow then forgets where it was in that log
+	// and reads it after the seq logs gives for it next.
+	//
 	// The set is the store's to split: Redis Cluster cannot read streams
 	// of different hash slots in one XREAD, so a cluster store reads each
 	// node's (or slot's) logs apart, on a connection per node.
-	Follow(ctx context.Context, logs func() map[LogID]uint64, fn func(ctx context.Context, log LogID, entries []Event)) error
+	Follow(ctx context.Context, logs func() map[LogID]uint64, fn func(ctx context.Context, log LogID, entries []Event), shorter func(ctx context.Context, log LogID, last uint64)) error
 }
 
 // followRetry is how long the follower waits after the store failed.
@@ -34,7 +41,9 @@ const followRetry = time.Second
 
 // follower is a node's one reader of the logs it serves for the entries
 // other nodes append. It runs while any log is followed and hands what it
-// reads to fold, which folds it into the cached state, if any.
+// reads to fold, which folds it into the cached state, if any, and a log
+// found shorter than what it read to lost, which checks the cached state
+// against the store (a loss is a fault).
 //
 // Lock order: follower.mu comes after the caches' locks and after any
 // room's or channel's lock; fold is called with no lock held.
@@ -42,6 +51,7 @@ type follower struct {
 	store Follower // nil when the store is not shared
 	log   *slog.Logger
 	fold  func(ctx context.Context, log LogID, entries []Event)
+	lost  func(ctx context.Context, log LogID)
 
 	mu      sync.Mutex
 	logs    map[LogID]*followedLog
@@ -54,9 +64,9 @@ type followedLog struct {
 	seq uint64
 }
 
-func newFollower(store Store, log *slog.Logger, fold func(context.Context, LogID, []Event)) *follower {
+func newFollower(store Store, log *slog.Logger, fold func(context.Context, LogID, []Event), lost func(context.Context, LogID)) *follower {
 	f, _ := store.(Follower)
-	return &follower{store: f, log: log, fold: fold, logs: map[LogID]*followedLog{}}
+	return &follower{store: f, log: log, fold: fold, lost: lost, logs: map[LogID]*followedLog{}}
 }
 
 // add follows log id from seq on until the returned release is called.
@@ -104,7 +114,7 @@ func (f *follower) list() []LogID {
 func (f *follower) run() {
 	ctx := context.Background()
 	for {
-		err := f.store.Follow(ctx, f.current, f.deliver)
+		err := f.store.Follow(ctx, f.current, f.deliver, f.shorter)
 		if err == nil {
 			return // nothing left to follow; add starts a new run
 		}
@@ -140,6 +150,20 @@ func (f *follower) deliver(ctx context.Context, id LogID, entries []Event) {
 	}
 	f.mu.Unlock()
 	f.fold(ctx, id, entries)
+}
+
+// shorter reads log id again from its start: the store holds less of it
+// than was read (its entries were lost, and may be written anew from seq
+// 1). The cached state, which may hold the lost entries, is checked
+// against the store.
+func (f *follower) shorter(ctx context.Context, id LogID, last uint64) {
+	f.mu.Lock()
+	if l, ok := f.logs[id]; ok {
+		l.seq = 0
+	}
+	f.mu.Unlock()
+	f.log.WarnContext(ctx, "a followed log is shorter than what was read of it; reading it again from its start", "room", id.Room, "log", id.String(), "store_has", last)
+	f.lost(ctx, id)
 }
 
 // foldRead folds into st the entries read from log id that it lacks, in
@@ -188,7 +212,29 @@ func (s *Service) foldFollowed(ctx context.Context, id LogID, entries []Event) {
 	defer done()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := s.fault(ctx, foldRead(ctx, s.store, id, r.state, entries, s.applied(id.Room, r.state))); err != nil {
+	if err := s.recover(ctx, r, foldRead(ctx, s.store, id, r.state, entries, s.applied(id.Room, r.state))); err != nil && !errors.Is(err, ErrLost) {
 		s.log.WarnContext(ctx, "folding another node's events failed; the next use catches up", "room", id.Room, "err", err)
+	}
+}
+
+// checkFollowed catches the cached state of log id up with the store,
+// which the follower found holding less of it than was read: a loss of
+// events this node holds is a fault (see recover).
+func (s *Service) checkFollowed(ctx context.Context, id LogID) {
+	if id.Channel != "" {
+		if s.checkChannel != nil {
+			s.checkChannel(ctx, id)
+		}
+		return
+	}
+	r, done, _ := s.rooms.get(id.Room, nil)
+	if r == nil {
+		return
+	}
+	defer done()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := s.catchUp(ctx, r); err != nil && !errors.Is(err, ErrLost) {
+		s.log.WarnContext(ctx, "checking a room against a shorter log failed; the next use catches up", "room", id.Room, "err", err)
 	}
 }

@@ -51,6 +51,8 @@ type Service struct {
 	// other than rooms' event logs.
 	follow      *follower
 	foldChannel func(ctx context.Context, log LogID, entries []Event)
+	// checkChannel checks a channel the follower found shorter than read.
+	checkChannel func(ctx context.Context, log LogID)
 
 	mu sync.Mutex
 	// lastLoss is the latest log found shorter than what this node held,
@@ -81,7 +83,7 @@ func NewService(store Store, log *slog.Logger, now func() time.Time, opts ...Opt
 		now = time.Now
 	}
 	s := &Service{store: store, log: log, now: now, node: newNodeID(), maxRooms: DefaultMaxRooms}
-	s.follow = newFollower(store, log, s.foldFollowed)
+	s.follow = newFollower(store, log, s.foldFollowed, s.checkFollowed)
 	s.rooms = newCache(now,
 		func(id string) bool { return s.follow.following(RoomLog(id)) },
 		func(_ string, st *State) bool { return st.Closed })
@@ -142,8 +144,8 @@ func (s *Service) Create(ctx context.Context, actor Participant, spec RoomSpec) 
 	if held := r.state.Seq; held > 0 {
 		// The store had no room where this node held one: it lost the log
 		// (a Redis restarted empty). What was cached is not this room.
-		s.fault(ctx, &LostError{Log: RoomLog(spec.ID), Held: held})
 		r.state.reset()
+		s.recover(ctx, r, &LostError{Log: RoomLog(spec.ID), Held: held})
 	}
 	if err := s.catchUp(ctx, r); err != nil {
 		return Snapshot{}, err
@@ -221,7 +223,7 @@ func (s *Service) Execute(ctx context.Context, roomID string, actor Participant,
 		return r.state.Decide(s.now(), actor, cmd)
 	}, s.applied(roomID, r.state))
 	if err != nil {
-		return Result{}, s.fault(ctx, fmt.Errorf("room %q: %s: %w", roomID, cmd.Type, err))
+		return Result{}, s.recover(ctx, r, fmt.Errorf("room %q: %s: %w", roomID, cmd.Type, err))
 	}
 	s.mirror(ctx, roomID, r.state)
 	return Result{Seq: r.state.Seq, Events: appended}, nil
@@ -243,7 +245,7 @@ func (s *Service) addLanguage(ctx context.Context, roomID string, actor Particip
 		return []Event{draft(s.now(), actor.Actor(), EvLanguageAdded, Language{Lang: lang})}, nil
 	}, s.applied(roomID, r.state))
 	if err != nil {
-		return s.fault(ctx, fmt.Errorf("room %q: add language %s: %w", roomID, lang, err))
+		return s.recover(ctx, r, fmt.Errorf("room %q: add language %s: %w", roomID, lang, err))
 	}
 	return nil
 }
@@ -312,8 +314,8 @@ func (s *Service) Ready(ctx context.Context) error {
 }
 
 // fault passes err on, and if it says the store lost events, logs that at
-// ERROR and fails Ready for a while. The room itself is already emptied
-// (see catchUp), so the next request reloads it.
+// ERROR and fails Ready for a while. The log's state is already emptied
+// (see catchUp); recover reloads it.
 func (s *Service) fault(ctx context.Context, err error) error {
 	var lost *LostError
 	if !errors.As(err, &lost) {
@@ -358,7 +360,27 @@ func (s *Service) forget(r *room) { s.rooms.drop(r.state.ID, r) }
 
 // catchUp folds in whatever the log holds beyond the cached state.
 func (s *Service) catchUp(ctx context.Context, r *room) error {
-	return s.fault(ctx, catchUp(ctx, s.store, RoomLog(r.state.ID), r.state, s.applied(r.state.ID, r.state)))
+	return s.recover(ctx, r, catchUp(ctx, s.store, RoomLog(r.state.ID), r.state, s.applied(r.state.ID, r.state)))
+}
+
+// recover passes err on through fault; when it says the store lost r's
+// log, r (emptied by catchUp) is reloaded at once from what the store
+// has, and the observers are told (Observer.Reset), so nobody goes on
+// with seqs of the old log. The caller holds r's lock.
+func (s *Service) recover(ctx context.Context, r *room, err error) error {
+	err = s.fault(ctx, err)
+	if !errors.Is(err, ErrLost) {
+		return err
+	}
+	id := r.state.ID
+	if err := reload(ctx, s.store, RoomLog(id), r.state); err != nil {
+		s.log.WarnContext(ctx, "reloading a room after the store lost events failed; it is dropped until its next use", "room", id, "err", err)
+	}
+	s.observers.each(func(o Observer) { o.Reset(id, r.state) })
+	if !r.state.exists() {
+		s.forget(r)
+	}
+	return err
 }
 
 // applied tells the observers of each event folded into st.

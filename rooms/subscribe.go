@@ -14,9 +14,18 @@ import (
 // elsewhere), must not call back into the Service, and must not keep st or
 // anything it returns that aliases st beyond the call. Different rooms'
 // events may be delivered concurrently.
+//
+// When the store is found to have lost events this node had folded in (a
+// *LostError), the room is reloaded at once from what the store has, and
+// Reset is called instead of Applied for the events of that reload: seqs
+// start again from what the store holds, so whatever an observer kept of
+// the old log (seqs, a window of events) no longer applies.
 type Observer interface {
 	// Applied is called right after e was folded into st.
 	Applied(room string, e Event, st *State)
+	// Reset is called, under the same contract, once st has been reloaded
+	// after a loss; st.Seq is 0 if the store no longer has the room.
+	Reset(room string, st *State)
 }
 
 // TranscriptObserver learns of the transcript entries this node folds in,
@@ -25,6 +34,10 @@ type Observer interface {
 type TranscriptObserver interface {
 	// SegmentChanged is called after e changed seg in room's channel lang.
 	SegmentChanged(room, lang string, e Event, seg Segment)
+	// ChannelReset is called, as Observer.Reset is, once room's channel
+	// lang has been reloaded after the store lost entries of it; ch.Seq is
+	// 0 if the store has none left.
+	ChannelReset(room, lang string, ch *Channel)
 }
 
 // Subscribe adds o to the observers of every room until cancel is called.

@@ -21,6 +21,10 @@ func (r recorder) SegmentChanged(_, _ string, e rooms.Event, _ rooms.Segment) {
 	*r.seqs = append(*r.seqs, e.Seq)
 }
 
+func (recorder) Reset(string, *rooms.State) {}
+
+func (recorder) ChannelReset(string, string, *rooms.Channel) {}
+
 // Any number of observers each see every event, in order, until they
 // cancel; cancelling one leaves the others subscribed.
 func TestSubscribersSeeEveryEventUntilTheyCancel(t *testing.T) {

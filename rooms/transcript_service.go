@@ -2,6 +2,7 @@ package rooms
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -31,7 +32,7 @@ func NewTranscripts(svc *Service, log *slog.Logger) *Transcripts {
 	// A channel goes with its room: once the room is evicted (closed,
 	// or idle), nothing writes the channel.
 	t.channels = newCache(svc.now, svc.follow.following, func(id LogID, _ *Channel) bool { return !svc.rooms.has(id.Room) })
-	svc.foldChannel = t.foldFollowed
+	svc.foldChannel, svc.checkChannel = t.foldFollowed, t.checkFollowed
 	return t
 }
 
@@ -252,7 +253,7 @@ func (t *Transcripts) commitTo(ctx context.Context, room, lang string, decide fu
 		return decide(ch.state)
 	}, t.applied(room, lang, ch.state))
 	if err != nil {
-		return err
+		return t.recover(ctx, ch, err)
 	}
 	done(ch.state, changedSegments(ch.state, appended))
 	return nil
@@ -336,11 +337,34 @@ func (t *Transcripts) View(ctx context.Context, room, lang string, fn func(*Chan
 	defer done()
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
-	if err := catchUp(ctx, t.store, TranscriptLog(room, lang), ch.state, t.applied(room, lang, ch.state)); err != nil {
+	if err := t.catchUp(ctx, ch); err != nil {
 		return err
 	}
 	fn(ch.state)
 	return nil
+}
+
+// catchUp folds in whatever the channel's log holds beyond its state. The
+// caller holds ch's lock.
+func (t *Transcripts) catchUp(ctx context.Context, ch *channel) error {
+	c := ch.state
+	return t.recover(ctx, ch, catchUp(ctx, t.store, TranscriptLog(c.Room, c.Lang), c, t.applied(c.Room, c.Lang, c)))
+}
+
+// recover is Service.recover for a channel: a loss is a fault, the
+// channel is reloaded from what the store has and the observers are told.
+// The caller holds ch's lock.
+func (t *Transcripts) recover(ctx context.Context, ch *channel, err error) error {
+	err = t.rooms.fault(ctx, err)
+	if !errors.Is(err, ErrLost) {
+		return err
+	}
+	c := ch.state
+	if err := reload(ctx, t.store, TranscriptLog(c.Room, c.Lang), c); err != nil {
+		t.log.WarnContext(ctx, "reloading a transcript after the store lost entries failed; it is empty until its next use", "room", c.Room, "lang", c.Lang, "err", err)
+	}
+	t.observers.each(func(o TranscriptObserver) { o.ChannelReset(c.Room, c.Lang, c) })
+	return err
 }
 
 // FinishIdle finishes every line that nobody has added to for LineIdle.
@@ -403,8 +427,24 @@ func (t *Transcripts) foldFollowed(ctx context.Context, id LogID, entries []Even
 	defer done()
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
-	if err := foldRead(ctx, t.store, id, ch.state, entries, t.applied(id.Room, lang, ch.state)); err != nil {
+	if err := t.recover(ctx, ch, foldRead(ctx, t.store, id, ch.state, entries, t.applied(id.Room, lang, ch.state))); err != nil && !errors.Is(err, ErrLost) {
 		t.log.WarnContext(ctx, "folding another node's captions failed; the next use catches up", "room", id.Room, "lang", lang, "err", err)
+	}
+}
+
+// checkFollowed catches the cached channel id up with the store, which the
+// follower found holding less of it than was read, as
+// Service.checkFollowed does for rooms.
+func (t *Transcripts) checkFollowed(ctx context.Context, id LogID) {
+	ch, done, _ := t.channels.get(id, nil)
+	if ch == nil {
+		return
+	}
+	defer done()
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if err := t.catchUp(ctx, ch); err != nil && !errors.Is(err, ErrLost) {
+		t.log.WarnContext(ctx, "checking a transcript against a shorter log failed; the next use catches up", "room", id.Room, "log", id.String(), "err", err)
 	}
 }
 

@@ -57,9 +57,11 @@ func (v View) note(owner, note string) string {
 // before men…") or after ("1 later request goes first: women…"), which may
 // be someone else's. Such a reason is said without the category
 // (below_target) to readers who may not see it; it stays true, as the
-// request is placed by the balance of categories.
+// request is placed by the balance of categories. A reason names a gender
+// when its dimension says so; one without a dimension (recovered from the
+// text of an old log) when its category is one of genders.
 func (v View) why(owner string, why queue.Why, reason string, genders map[string]bool) (queue.Why, string) {
-	named := genders[why.Category] // whatever the code, new ones too
+	named := why.Dimension == queue.DimGender || (why.Dimension == "" && genders[why.Category]) // whatever the code, new ones too
 	if v.full || !named || (why.Code == queue.WhyShare && v.sees(owner)) {
 		return why, reason
 	}
@@ -68,7 +70,8 @@ func (v View) why(owner string, why queue.Why, reason string, genders map[string
 }
 
 // reasonWhy recovers the code and category of a balance reason naming a
-// gender from its English text, which is all floor_granted keeps.
+// gender from its English text, which is all floor_granted kept in logs
+// written before it carried its why.
 func reasonWhy(reason string, genders map[string]bool) queue.Why {
 	for g := range genders {
 		l := queue.Label(g)
@@ -248,20 +251,19 @@ func (v View) Event(e Event) Event {
 
 // grantReason rewrites, in a floor_granted event's fields, a reason the
 // reader may not see, and reports whether it did. A turn the queue gave
-// carries the head's reason; one the chair gave, the chair's words.
+// carries the head's reason, with its why except in old logs; one the
+// chair gave, the chair's words.
 func (v View) grantReason(fields map[string]json.RawMessage, owner string, set map[string]bool) bool {
-	var d struct {
-		By     string     `json:"by"`
-		Reason string     `json:"reason"`
-		Why    *queue.Why `json:"why"`
-	}
+	var d FloorGranted
 	_ = json.Unmarshal(rawJSON(fields), &d)
 	if d.By != ByQueue {
 		return false
 	}
-	why := reasonWhy(d.Reason, set)
+	var why queue.Why
 	if d.Why != nil {
 		why = *d.Why
+	} else {
+		why = reasonWhy(d.Reason, set)
 	}
 	public, reason := v.why(owner, why, d.Reason, set)
 	if reason == d.Reason {

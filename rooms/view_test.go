@@ -2,6 +2,7 @@ package rooms_test
 
 import (
 	"encoding/json"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -205,5 +206,48 @@ func TestTranscriptSpeakersArePublic(t *testing.T) {
 	segs := ch.Segments(0, 0)
 	if len(segs) != 1 || segs[0].Speaker == nil || segs[0].Speaker.Gender != "" || segs[0].Speaker.Group != amina.Group {
 		t.Fatalf("segment speaker %+v, want amina's public view", segs[0].Speaker)
+	}
+}
+
+// A turn the queue gives carries the head's why, and the projection goes
+// by it: a gender reason is recognised by its dimension, whatever the
+// category (a room's own too) or its English text.
+func TestGrantCarriesTheQueuesWhy(t *testing.T) {
+	ctx := t.Context()
+	svc := rooms.NewService(newForgetful(t), slog.New(slog.DiscardHandler), nil)
+	if _, err := svc.Create(ctx, chair, rooms.RoomSpec{ID: "plenary", Policy: &queue.Policy{Kind: queue.PolicyFIFO}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Execute(ctx, "plenary", amina, cmd(rooms.CmdRaiseHand)); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := svc.Snapshot(ctx, "plenary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := svc.Execute(ctx, "plenary", chair, cmd(rooms.CmdCallNext))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d rooms.FloorGranted
+	decode(t, res.Events[len(res.Events)-1], &d)
+	if d.Why == nil || *d.Why != snap.Queue[0].Why {
+		t.Errorf("floor_granted carries why %+v, want the head's %+v", d.Why, snap.Queue[0].Why)
+	}
+
+	before := queue.Why{Code: queue.WhyBefore, Category: "two-spirit", Dimension: queue.DimGender, Measure: queue.MeasureTurns, Share: 0.7, Target: 0.5}
+	granted := rooms.Event{Seq: 5, Type: rooms.EvFloorGranted, Data: []byte(mustJSON(t, rooms.FloorGranted{
+		Request: "r2", Speaker: amina.Speaker(), By: rooms.ByQueue, Reason: before.Text(), Why: &before,
+	}))}
+	general := queue.Why{Code: queue.WhyBelowTarget}
+	for _, c := range []struct {
+		reader rooms.Participant
+		want   queue.Why
+	}{{chair, before}, {amina, general}, {screen, general}} {
+		var d rooms.FloorGranted
+		decode(t, rooms.ViewOf(c.reader).Event(granted), &d)
+		if d.Why == nil || *d.Why != c.want || d.Reason != c.want.Text() {
+			t.Errorf("%s reads the grant before a room's own gender as %+v %q, want %+v", c.reader.Sub, d.Why, d.Reason, c.want)
+		}
 	}
 }

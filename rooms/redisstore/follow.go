@@ -18,19 +18,30 @@ import (
 // blocked read. Idle, a node pays one XREAD per followBlock.
 const followBlock = 250 * time.Millisecond
 
+// followCheck is how often Follow compares every log's last entry with
+// where it reads the log from, to notice a log that lost its entries (a
+// Redis restarted empty): XREAD after an ID past a stream's end waits for
+// ever without saying so.
+const followCheck = time.Second
+
 // Follow implements rooms.Follower: one XREAD over every log that logs
 // names, on a connection of its own, re-issued with the set logs gives
 // after each read. Commands never wait behind it for a pooled connection.
+// A log is checked for its last entry when it joins the set and every
+// followCheck, all in one pipeline.
 //
 // Redis Cluster (to come) refuses an XREAD over keys of different hash
 // slots, and rooms have a slot each: a cluster version groups the logs by
 // the node that serves their slot and runs this loop once per node.
-func (s *Store) Follow(ctx context.Context, logs func() map[rooms.LogID]uint64, fn func(context.Context, rooms.LogID, []rooms.Event)) error {
+func (s *Store) Follow(ctx context.Context, logs func() map[rooms.LogID]uint64, fn func(context.Context, rooms.LogID, []rooms.Event), shorter func(context.Context, rooms.LogID, uint64)) error {
 	c, err := s.followClient()
 	if err != nil {
 		return err
 	}
 	after := map[rooms.LogID]uint64{}
+	// known are the logs checked since they joined the set.
+	known := map[rooms.LogID]bool{}
+	var checked time.Time
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -51,6 +62,29 @@ func (s *Store) Follow(ctx context.Context, logs func() map[rooms.LogID]uint64, 
 			i++
 		}
 		after = next
+		now := time.Now()
+		var check []rooms.LogID
+		for id := range known {
+			if _, ok := want[id]; !ok {
+				delete(known, id) // checked again if it comes back
+			}
+		}
+		for id := range after {
+			if now.Sub(checked) >= followCheck || !known[id] {
+				check = append(check, id)
+			}
+		}
+		if len(check) > 0 {
+			if len(check) == len(after) {
+				checked = now
+			}
+			if err := s.checkFollowed(ctx, c, check, after, shorter); err != nil {
+				return err
+			}
+			for _, id := range check {
+				known[id] = true
+			}
+		}
 		for _, key := range streams[:len(want)] {
 			streams = append(streams, entryID(after[byKey[key]]))
 		}
@@ -81,6 +115,38 @@ func (s *Store) Follow(ctx context.Context, logs func() map[rooms.LogID]uint64, 
 			fn(ctx, id, entries)
 		}
 	}
+}
+
+// checkFollowed reads the last entry of each of logs in one pipeline and
+// tells shorter of every log that ends before where Follow would read it
+// from, which Follow then reads from its start.
+func (s *Store) checkFollowed(ctx context.Context, c *redis.Client, logs []rooms.LogID, after map[rooms.LogID]uint64, shorter func(context.Context, rooms.LogID, uint64)) error {
+	cmds := make([]*redis.XMessageSliceCmd, len(logs))
+	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range logs {
+			cmds[i] = p.XRevRangeN(ctx, s.logKey(id), "+", "-", 1)
+		}
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("redisstore: follow: checking %d logs: %w", len(logs), fault(ctx, err))
+	}
+	for i, id := range logs {
+		var last uint64
+		if msgs := cmds[i].Val(); len(msgs) > 0 {
+			if last, err = seqOf(msgs[0].ID); err != nil {
+				return fmt.Errorf("redisstore: follow log %q: entry %s: %w", id, msgs[0].ID, err)
+			}
+		}
+		if last < after[id] {
+			after[id] = 0
+			shorter(ctx, id, last)
+		}
+	}
+	return nil
 }
 
 // followClient returns Follow's client, a copy of the store's with a pool

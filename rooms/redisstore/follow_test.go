@@ -76,7 +76,7 @@ func TestFollowManyLogs(t *testing.T) {
 	go func() {
 		done <- follower.Follow(ctx, set.current, func(_ context.Context, id rooms.LogID, entries []rooms.Event) {
 			got <- read{id, entries}
-		})
+		}, func(context.Context, rooms.LogID, uint64) {})
 	}()
 	next := func(want rooms.LogID, seqs ...uint64) {
 		t.Helper()
@@ -139,7 +139,7 @@ func TestFollowStopsWithContext(t *testing.T) {
 	set := &logSet{logs: map[rooms.LogID]uint64{rooms.RoomLog("plenary"): 0}}
 	done := make(chan error, 1)
 	go func() {
-		done <- s.Follow(ctx, set.current, func(context.Context, rooms.LogID, []rooms.Event) {})
+		done <- s.Follow(ctx, set.current, func(context.Context, rooms.LogID, []rooms.Event) {}, func(context.Context, rooms.LogID, uint64) {})
 	}()
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		set.mu.Lock()
@@ -161,5 +161,68 @@ func TestFollowStopsWithContext(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Follow did not return within its block time after cancel")
+	}
+}
+
+// A log that Redis lost (restarted empty) ends before where Follow reads
+// it: Follow says so and reads it again from the seq it is given next, so
+// the log written anew from seq 1 is not missed.
+func TestFollowReadsALostLogAgain(t *testing.T) {
+	t.Parallel()
+	srv := redistest.StartServer(t)
+	opts, err := redis.ParseURL(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	writer, follower := redisstore.New(redis.NewClient(opts), ""), redisstore.New(redis.NewClient(opts), "")
+	t.Cleanup(func() { writer.Close(); follower.Close() })
+	ctx := t.Context()
+	plenary := rooms.RoomLog("plenary")
+	if _, err := writer.Append(ctx, plenary, 0, []rooms.Event{event(1), event(2), event(3)}); err != nil {
+		t.Fatal(err)
+	}
+	set := &logSet{logs: map[rooms.LogID]uint64{plenary: 3}}
+	got, shorter := make(chan uint64, 16), make(chan uint64, 4)
+	go func() {
+		// Started again after an error, as a node's follower is: the
+		// connection may fail while Redis restarts.
+		for ctx.Err() == nil {
+			follower.Follow(ctx, set.current, func(_ context.Context, _ rooms.LogID, entries []rooms.Event) {
+				for _, e := range entries {
+					got <- e.Seq
+				}
+			}, func(_ context.Context, id rooms.LogID, last uint64) {
+				set.set(id, 0, true) // read it from its start, as the contract asks
+				shorter <- last
+			})
+			select {
+			case <-ctx.Done():
+			case <-time.After(100 * time.Millisecond): // as a node's follower waits before it tries again
+			}
+		}
+	}()
+
+	srv.Wipe()
+	srv.Start()
+	select {
+	case last := <-shorter:
+		if last != 0 {
+			t.Errorf("Follow says the lost log ends at %d, want 0", last)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Follow did not notice that the log ends before where it reads it")
+	}
+	if _, err := writer.Append(ctx, plenary, 0, []rooms.Event{event(1), event(2)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []uint64{1, 2} {
+		select {
+		case seq := <-got:
+			if seq != want {
+				t.Fatalf("Follow read entry %d of the log written anew, want %d", seq, want)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("Follow never read entry %d of the log written anew", want)
+		}
 	}
 }

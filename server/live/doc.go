@@ -22,7 +22,9 @@
 // room service's follower lock, a leaf). Encoding happens under none of
 // them, except a snapshot or transcript backlog on a cache miss, which
 // must be taken at the log's seq and is then shared by every client
-// joining at that seq. The people's budgets (Config.People) are asked
+// joining at that seq, or sent to every client of a log reloaded after the
+// store lost entries (rooms.Observer.Reset): then the feed restarts, its
+// replay window and what it had captured dropped, its clients resent. The people's budgets (Config.People) are asked
 // under none of these locks.
 //
 // Personal data: every room message is encoded in two views (rooms.View),

@@ -30,9 +30,12 @@ type feed struct {
 	// drainer at a time encodes and sends them, in that order.
 	pending  []captured
 	draining bool
-	recent   []frame // the last replayWindow entries sent, oldest first
-	base     uint64  // seq of the entry just before recent[0]
-	last     uint64  // seq of the last entry sent
+	// epoch counts the feed's restarts (see restart): an entry captured
+	// in an earlier one is of a log that is gone, and is not sent.
+	epoch  uint64
+	recent []frame // the last replayWindow entries sent, oldest first
+	base   uint64  // seq of the entry just before recent[0]
+	last   uint64  // seq of the last entry sent
 	// presence counts this node's clients; sent is what the room's clients
 	// were last told, summed over every node.
 	presence rooms.Presence
@@ -51,6 +54,7 @@ type feed struct {
 // person it concerns, if any.
 type captured struct {
 	seq   uint64
+	epoch uint64
 	msg   any
 	owner string
 	notes *protocol.Notes
@@ -60,6 +64,7 @@ type captured struct {
 // clients first.
 type frame struct {
 	seq   uint64
+	epoch uint64
 	msg   views
 	owner string
 	notes *websocket.PreparedMessage
@@ -89,6 +94,7 @@ func newFeed(id rooms.LogID, seq uint64, log *slog.Logger) *feed {
 // view, happens later, in the drainer, under no lock.
 func (f *feed) capture(e captured) {
 	f.mu.Lock()
+	e.epoch = f.epoch
 	f.pending = append(f.pending, e)
 	start := !f.draining
 	f.draining = true
@@ -113,7 +119,7 @@ func (f *feed) drain() {
 		frames := make([]frame, 0, len(batch))
 		for _, e := range batch {
 			if v := prepareViews(f.log, f.id, e.msg); v.full != nil {
-				fr := frame{seq: e.seq, msg: v, owner: e.owner}
+				fr := frame{seq: e.seq, epoch: e.epoch, msg: v, owner: e.owner}
 				if e.notes != nil {
 					fr.notes = prepare(f.log, f.id, e.notes)
 				}
@@ -131,6 +137,9 @@ func (f *feed) drain() {
 // send delivers fr to every client that has not had it and keeps it for
 // clients that resume. The caller holds f.mu.
 func (f *feed) send(fr frame) {
+	if fr.epoch != f.epoch {
+		return // of the log as it was before a restart
+	}
 	f.recent = append(f.recent, fr)
 	if over := len(f.recent) - replayWindow; over > 0 {
 		f.base = f.recent[over-1].seq
@@ -247,6 +256,53 @@ func (f *feed) preparedSnapshot(st *rooms.State, now time.Time) views {
 	return f.snapshot.msg
 }
 
+// restart forgets all the feed had of its log, which was reloaded after
+// the store lost entries: seqs start again, so nothing captured or kept
+// for resume is of the log as it is now, and every client is taken to
+// have had the log up to seq, which what the caller sends them next must
+// make true. The caller holds the log's lock and f.mu.
+func (f *feed) restart(seq uint64) {
+	f.epoch++
+	f.pending, f.recent = nil, nil
+	f.base, f.last = seq, seq
+	f.snapshot, f.backlog = encodedSnapshot{}, encodedBacklog{}
+	for c := range f.clients {
+		if c.closing.Load() {
+			f.drop(c)
+		} else {
+			f.clients[c] = seq
+		}
+	}
+}
+
+// resetRoom sends every client of the room, reloaded after the store lost
+// events, a fresh snapshot, after their own notes (none, if the reloaded
+// room has none of theirs); if the store no longer has the room, it closes
+// them as for a room that is gone. The caller holds the room's lock.
+func (f *feed) resetRoom(st *rooms.State, now time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.restart(st.Seq)
+	if st.Seq == 0 {
+		for c := range f.clients {
+			c.kick(protocol.CloseRoomGone, "the room is gone: the server lost it")
+		}
+		return
+	}
+	snap := f.preparedSnapshot(st, now)
+	none := prepare(f.log, f.id, protocol.Notes{Type: protocol.TypeNotes, Notes: map[string]string{}})
+	for c := range f.clients {
+		if !c.full {
+			notes := none
+			if own := ownNotes(rooms.ViewOf(c.who), st); own != nil {
+				notes = prepare(f.log, f.id, own)
+			}
+			c.enqueue(notes)
+		}
+		c.enqueue(snap.forReader(c))
+	}
+}
+
 // localPresence counts this node's clients of the room. A client kicked
 // stops counting here at the latest, even while its writer still waits to
 // send the close frame to a peer that stopped reading.
@@ -317,5 +373,13 @@ func (o roomObserver) Applied(room string, e rooms.Event, st *rooms.State) {
 			seq: e.Seq, msg: protocol.Event{Type: protocol.TypeEvent, Seq: e.Seq, Event: e, Changes: st.Changes(e.Type, o.h.now())},
 			owner: owner, notes: notes,
 		})
+	}
+}
+
+// Reset runs under the room's lock once the room was reloaded after the
+// store lost events: its clients start again from a snapshot.
+func (o roomObserver) Reset(room string, st *rooms.State) {
+	if f := o.h.existingFeed(rooms.RoomLog(room)); f != nil {
+		f.resetRoom(st, o.h.now())
 	}
 }

@@ -40,6 +40,13 @@ func newHarness(t testing.TB, tune ...func(*live.Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newHarnessOver(t, store, log, tune...)
+}
+
+// newHarnessOver starts the harness over store, which it closes, logging
+// to log.
+func newHarnessOver(t testing.TB, store rooms.Store, log *slog.Logger, tune ...func(*live.Config)) *harness {
+	t.Helper()
 	svc := rooms.NewService(store, log, nil)
 	h := &harness{rooms: svc, transcripts: rooms.NewTranscripts(svc, log)}
 	cfg := live.Config{Rooms: svc, Transcripts: h.transcripts, Log: log, Describe: codes}

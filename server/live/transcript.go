@@ -22,6 +22,28 @@ func (o transcriptObserver) SegmentChanged(room, lang string, e rooms.Event, seg
 	}
 }
 
+// ChannelReset runs under the channel's lock once the channel was reloaded
+// after the store lost entries: its viewers start again from its recent
+// segments.
+func (o transcriptObserver) ChannelReset(room, lang string, ch *rooms.Channel) {
+	if f := o.h.existingFeed(rooms.TranscriptLog(room, lang)); f != nil {
+		f.resetChannel(ch)
+	}
+}
+
+// resetChannel sends every viewer of the reloaded channel its last
+// DefaultBacklog segments in place of what they had. The caller holds the
+// channel's lock.
+func (f *feed) resetChannel(ch *rooms.Channel) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.restart(ch.Seq)
+	pm := f.preparedBacklog(ch, protocol.DefaultBacklog)
+	for c := range f.clients {
+		c.enqueue(pm)
+	}
+}
+
 // followTranscripts makes c a viewer of exactly the channels in m.Langs:
 // each new one sends the segments changed after m.After[lang] when this
 // node still has them, else the last m.Backlog segments; then live changes.

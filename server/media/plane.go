@@ -191,6 +191,14 @@ func (p *Plane) Applied(roomID string, e rooms.Event, _ *rooms.State) {
 	}
 }
 
+// Reset takes the floor afresh from a room reloaded after the store lost
+// events (rooms.Observer): the gate must not wait for the old log's seqs.
+func (p *Plane) Reset(roomID string, st *rooms.State) {
+	if r := p.roomOf(roomID); r != nil {
+		r.restart(st.Snapshot(time.Now()))
+	}
+}
+
 // join returns roomID's media, creating it, with the floor as the room
 // has it now; leave undoes it.
 func (p *Plane) join(ctx context.Context, roomID string) (*room, error) {

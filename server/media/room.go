@@ -73,6 +73,18 @@ func (r *room) init(snap rooms.Snapshot, follow func() (release func())) {
 	if snap.Seq <= r.seq {
 		return
 	}
+	r.takeLocked(snap)
+}
+
+// restart takes the floor from snap whatever the seq: the room's log was
+// reloaded and its seqs start again.
+func (r *room) restart(snap rooms.Snapshot) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.takeLocked(snap)
+}
+
+func (r *room) takeLocked(snap rooms.Snapshot) {
 	r.seq = snap.Seq
 	g := &gate{}
 	if f := snap.Floor; f != nil {

@@ -88,7 +88,10 @@ export class TranscriptFeed extends EventTarget {
 
   #apply({ lang, seq }, segments, backlog) {
     let ch = this.channels.get(lang);
-    if (!ch) {
+    // A backlog behind what the page has is of the channel as the server
+    // now has it (it lost entries, or this is another life of the room):
+    // start over from it.
+    if (!ch || (backlog && seq < ch.seq)) {
       ch = { seq: 0, byId: new Map() };
       this.channels.set(lang, ch);
     }

@@ -107,6 +107,51 @@ func (s *Server) Wipe() {
 	}
 }
 
+// Checkpoint keeps a copy of the server's data as they are now (it
+// restarts the server to take it) and returns restore, which brings the
+// server back with that copy, as a Redis restored from an older backup
+// comes back: without what was written since.
+func (s *Server) Checkpoint() (restore func()) {
+	s.t.Helper()
+	s.Stop()
+	backup := s.t.TempDir()
+	s.copyDir(s.dir, backup)
+	s.Start()
+	return func() {
+		s.t.Helper()
+		s.Wipe()
+		s.copyDir(backup, s.dir)
+		s.Start()
+	}
+}
+
+// copyDir copies the files of directory from, and of its directories,
+// into directory to.
+func (s *Server) copyDir(from, to string) {
+	s.t.Helper()
+	err := filepath.WalkDir(from, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(from, path)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(to, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	if err != nil {
+		s.t.Fatalf("redistest: copying %s: %v", from, err)
+	}
+}
+
 // Pause stops the server's process without closing its connections, as a
 // stalled or partitioned Redis looks: requests to it get no answer.
 func (s *Server) Pause() { s.signal(syscall.SIGSTOP) }
