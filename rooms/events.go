@@ -28,6 +28,9 @@ const (
 	EvAgendaItemSet  = "agenda_item_set"
 	EvRoomClosed     = "room_closed"
 	EvLanguageAdded  = "language_added"
+	// The media plane appends these (interpretation.go).
+	EvInterpretationStarted = "interpretation_started"
+	EvInterpretationStopped = "interpretation_stopped"
 )
 
 // RoomCreated opens a room.

@@ -8,40 +8,43 @@ import (
 // Snapshot keys that an event can change; a live client replaces each key an
 // event message carries.
 const (
-	KeyFloor      = "floor"
-	KeyQueue      = "queue"
-	KeyBalance    = "balance"
-	KeyTitle      = "title"
-	KeyAgendaItem = "agenda_item"
-	KeyListOpen   = "list_open"
-	KeyClosed     = "closed"
-	KeyPolicy     = "policy"
-	KeyTimeLimit  = "time_limit_s"
-	KeyLanguages  = "languages"
+	KeyFloor          = "floor"
+	KeyQueue          = "queue"
+	KeyBalance        = "balance"
+	KeyTitle          = "title"
+	KeyAgendaItem     = "agenda_item"
+	KeyListOpen       = "list_open"
+	KeyClosed         = "closed"
+	KeyPolicy         = "policy"
+	KeyTimeLimit      = "time_limit_s"
+	KeyLanguages      = "languages"
+	KeyInterpretation = "interpretation"
 )
 
 // changedKeys lists, per event type, the snapshot keys it changes. The queue
 // and balance move with the record as well as with the requests, because the
 // balanced policy's order and reasons depend on who has spoken.
 var changedKeys = map[string][]string{
-	EvRoomCreated:    {KeyTitle, KeyPolicy, KeyTimeLimit, KeyListOpen, KeyQueue, KeyBalance},
-	EvHandRaised:     {KeyQueue, KeyBalance},
-	EvHandWithdrawn:  {KeyQueue},
-	EvRequestMoved:   {KeyQueue},
-	EvRequestSkipped: {KeyQueue},
-	EvRequestRemoved: {KeyQueue},
-	EvFloorGranted:   {KeyFloor, KeyQueue, KeyBalance},
-	EvFloorReleased:  {KeyFloor, KeyQueue, KeyBalance},
-	EvFloorPaused:    {KeyFloor, KeyBalance},
-	EvFloorResumed:   {KeyFloor, KeyBalance},
-	EvFloorExtended:  {KeyFloor},
-	EvTimeLimitSet:   {KeyTimeLimit},
-	EvPolicySet:      {KeyPolicy, KeyQueue, KeyBalance},
-	EvListClosed:     {KeyListOpen},
-	EvListOpened:     {KeyListOpen},
-	EvAgendaItemSet:  {KeyAgendaItem},
-	EvRoomClosed:     {KeyClosed, KeyListOpen, KeyFloor},
-	EvLanguageAdded:  {KeyLanguages},
+	EvRoomCreated:           {KeyTitle, KeyPolicy, KeyTimeLimit, KeyListOpen, KeyQueue, KeyBalance},
+	EvHandRaised:            {KeyQueue, KeyBalance},
+	EvHandWithdrawn:         {KeyQueue},
+	EvRequestMoved:          {KeyQueue},
+	EvRequestSkipped:        {KeyQueue},
+	EvRequestRemoved:        {KeyQueue},
+	EvFloorGranted:          {KeyFloor, KeyQueue, KeyBalance},
+	EvFloorReleased:         {KeyFloor, KeyQueue, KeyBalance},
+	EvFloorPaused:           {KeyFloor, KeyBalance},
+	EvFloorResumed:          {KeyFloor, KeyBalance},
+	EvFloorExtended:         {KeyFloor},
+	EvTimeLimitSet:          {KeyTimeLimit},
+	EvPolicySet:             {KeyPolicy, KeyQueue, KeyBalance},
+	EvListClosed:            {KeyListOpen},
+	EvListOpened:            {KeyListOpen},
+	EvAgendaItemSet:         {KeyAgendaItem},
+	EvRoomClosed:            {KeyClosed, KeyListOpen, KeyFloor, KeyInterpretation},
+	EvLanguageAdded:         {KeyLanguages},
+	EvInterpretationStarted: {KeyInterpretation},
+	EvInterpretationStopped: {KeyInterpretation},
 }
 
 // Changes returns the parts of the snapshot that event type typ changed, as
@@ -75,6 +78,8 @@ func (s *State) Changes(typ string, now time.Time) map[string]any {
 			out[k] = s.TimeLimit.Seconds()
 		case KeyLanguages:
 			out[k] = slices.Clone(s.Languages)
+		case KeyInterpretation:
+			out[k] = s.interpretation()
 		}
 	}
 	return out

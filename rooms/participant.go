@@ -16,6 +16,9 @@ const (
 	RoleAdmin       = "admin"
 	// RoleVenue publishes the plenary feed (the hall's sound) over WHIP.
 	RoleVenue = "venue"
+	// RoleInterpreter publishes over WHIP the interpretation into the
+	// token's lang, which it must have.
+	RoleInterpreter = "interpreter"
 )
 
 // Modes of taking part.
@@ -28,7 +31,7 @@ const (
 // ValidRole reports whether role is one Parley knows.
 func ValidRole(role string) bool {
 	switch role {
-	case RoleParticipant, RoleChair, RoleHub, RoleCaptioner, RoleObserver, RoleAdmin, RoleVenue:
+	case RoleParticipant, RoleChair, RoleHub, RoleCaptioner, RoleObserver, RoleAdmin, RoleVenue, RoleInterpreter:
 		return true
 	}
 	return false
@@ -51,8 +54,8 @@ type Participant struct {
 	Country string
 	Mode    string
 	Hub     string
-	// Lang, for a captioner, is the one language they may write; empty
-	// means any.
+	// Lang, for a captioner, is the one language they may write (empty
+	// means any); for an interpreter, the language they interpret into.
 	Lang string
 }
 

@@ -34,10 +34,12 @@ type Snapshot struct {
 	Policy     queue.Policy `json:"policy"`
 	TimeLimitS float64      `json:"time_limit_s"`
 	Languages  []string     `json:"languages"`
-	Floor      *Floor       `json:"floor"`
-	Queue      []QueueEntry `json:"queue"`
-	Balance    Balance      `json:"balance"`
-	ServerTime time.Time    `json:"server_time"`
+	// Interpretation lists the languages being interpreted now.
+	Interpretation []string     `json:"interpretation"`
+	Floor          *Floor       `json:"floor"`
+	Queue          []QueueEntry `json:"queue"`
+	Balance        Balance      `json:"balance"`
+	ServerTime     time.Time    `json:"server_time"`
 }
 
 // Snapshot returns the room as of now.
@@ -45,7 +47,7 @@ func (s *State) Snapshot(now time.Time) Snapshot {
 	snap := Snapshot{
 		Room: s.ID, Seq: s.Seq, Title: s.Title, AgendaItem: s.AgendaItem,
 		ListOpen: s.ListOpen, Closed: s.Closed, Policy: s.Policy,
-		TimeLimitS: s.TimeLimit.Seconds(), Languages: slices.Clone(s.Languages), Queue: s.Queue(), Balance: s.Balance(now),
+		TimeLimitS: s.TimeLimit.Seconds(), Languages: slices.Clone(s.Languages), Interpretation: s.interpretation(), Queue: s.Queue(), Balance: s.Balance(now),
 		ServerTime: now,
 	}
 	if snap.Languages == nil {

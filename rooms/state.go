@@ -25,6 +25,8 @@ type State struct {
 	TimeLimit  time.Duration
 	// Languages are the room's transcript channels, sorted.
 	Languages []string
+	// Interpreted are the languages an interpreter publishes into now, sorted.
+	Interpreted []string
 	// Categories are what tokens may claim in this room.
 	Categories Categories
 
@@ -177,7 +179,9 @@ func (s *State) Apply(e Event) {
 		unmarshal(e, &d)
 		s.AgendaItem = d.Title
 	case EvRoomClosed:
-		s.Closed, s.ListOpen = true, false
+		s.Closed, s.ListOpen, s.Interpreted = true, false, nil
+	case EvInterpretationStarted, EvInterpretationStopped:
+		s.foldInterpretation(e)
 	case EvLanguageAdded:
 		var d Language
 		unmarshal(e, &d)

@@ -97,6 +97,9 @@ func (c Claims) check() error {
 	if c.Lang != "" && !rooms.ValidLanguage(c.Lang) {
 		return fmt.Errorf("%w: lang %q is not a language tag such as en or pt-br", ErrInvalidToken, c.Lang)
 	}
+	if c.Role == rooms.RoleInterpreter && c.Lang == "" {
+		return fmt.Errorf("%w: an interpreter token needs a lang claim: the language interpreted into", ErrInvalidToken)
+	}
 	if c.Mode != "" && !rooms.ValidMode(rooms.Canonical(c.Mode)) {
 		return fmt.Errorf("%w: unknown mode %q: use in-room, remote or hub", ErrInvalidToken, c.Mode)
 	}

@@ -58,3 +58,16 @@ func TestCategoriesAreNormalised(t *testing.T) {
 		t.Errorf("with youth allowed: %+v, %v", got, err)
 	}
 }
+
+func TestAnInterpreterTokenNeedsALanguage(t *testing.T) {
+	secret := []byte("a-secret-long-enough-for-hs256-ok")
+	c := claims()
+	c.Role = rooms.RoleInterpreter
+	if _, err := auth.Issue(secret, c, 0); !errors.Is(err, auth.ErrInvalidToken) || !strings.Contains(err.Error(), "lang claim") {
+		t.Errorf("an interpreter without lang: %v", err)
+	}
+	c.Lang = "fr"
+	if _, err := auth.Issue(secret, c, 0); err != nil {
+		t.Errorf("an interpreter into fr: %v", err)
+	}
+}

@@ -27,7 +27,7 @@ import (
 const wait = 20 * time.Second
 
 // rig is a media plane over a real room service, behind a real HTTP server
-// on 127.0.0.1 that takes the caller from X-Sub and X-Role headers (the
+// on 127.0.0.1 that takes the caller from X-Sub, X-Role and X-Lang headers (the
 // server package's tests cover real tokens).
 type rig struct {
 	t     testing.TB
@@ -83,7 +83,7 @@ func newRigOver(t testing.TB, cfg Config, svc *rooms.Service) *rig {
 func serveAs(publish bool, serve func(http.ResponseWriter, *http.Request, Caller) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		who := rooms.Participant{Sub: r.Header.Get("X-Sub"), Role: r.Header.Get("X-Role"), Mode: rooms.ModeRemote}
-		who.Name = who.Sub
+		who.Name, who.Lang = who.Sub, r.Header.Get("X-Lang")
 		err := serve(w, r, Caller{Room: r.PathValue("room"), Who: who, Publish: publish, Session: r.PathValue("session")})
 		if err != nil {
 			http.Error(w, err.Error(), statusOf(err))
@@ -187,14 +187,18 @@ func (r *rig) post(endpoint, sub, role, contentType, body string) *http.Response
 	return r.do(http.MethodPost, "/rooms/"+r.room+"/"+endpoint, sub, role, contentType, body)
 }
 
+// do sends a request as sub with role; a role "interpreter/fr" is an
+// interpreter into fr.
 func (r *rig) do(method, path, sub, role, contentType, body string) *http.Response {
 	r.t.Helper()
+	role, lang, _ := strings.Cut(role, "/")
 	req, err := http.NewRequest(method, r.url+path, strings.NewReader(body))
 	if err != nil {
 		r.t.Fatal(err)
 	}
 	req.Header.Set("X-Sub", sub)
 	req.Header.Set("X-Role", role)
+	req.Header.Set("X-Lang", lang)
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}

@@ -33,11 +33,11 @@ type Caller struct {
 
 // ServeOffer answers a WHIP or WHEP POST: 201 with the SDP answer, the
 // session's Location and the ICE servers in Link headers (RFC 9725). A
-// WHEP POST may ask for ?feed=return. It returns, without answering, why it
+// WHEP POST may ask for ?feed=return, or ?lang= for an interpretation. It returns, without answering, why it
 // refused.
 func (p *Plane) ServeOffer(w http.ResponseWriter, r *http.Request, c Caller) error {
-	feed := r.URL.Query().Get("feed")
-	k, err := sessionKind(c, feed)
+	feed, lang := r.URL.Query().Get("feed"), r.URL.Query().Get("lang")
+	k, err := sessionKind(c, feed, lang)
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func (p *Plane) ServeOffer(w http.ResponseWriter, r *http.Request, c Caller) err
 	if err != nil {
 		return err
 	}
-	s, answer, err := p.open(r.Context(), c.Room, c.Who, k, o, feed)
+	s, answer, err := p.open(r.Context(), c.Room, c.Who, k, o, feed, lang)
 	if err != nil {
 		return err
 	}

@@ -15,15 +15,24 @@ import (
 // negotiateTimeout bounds answering an offer, candidate gathering included.
 const negotiateTimeout = 10 * time.Second
 
-// sessionKind is what c's offer opens, given the ?feed= it asks for.
-func sessionKind(c Caller, feed string) (kind, error) {
+// sessionKind is what c's offer opens, given the ?feed= and ?lang= it
+// asks for.
+func sessionKind(c Caller, feed, lang string) (kind, error) {
 	switch {
+	case lang != "" && (c.Publish || feed != ""):
+		return 0, fmt.Errorf("%w: ?lang= is for receivers of the plenary; an interpreter's token names its language", rooms.ErrInvalid)
+	case lang != "" && !rooms.ValidLanguage(lang):
+		return 0, fmt.Errorf("%w: ?lang=%q is not a language tag such as fr or pt-br", rooms.ErrInvalid, lang)
 	case !c.Publish:
 		return kindViewer, checkFeed(feed, c.Who)
 	case feed != "":
 		return 0, fmt.Errorf("%w: publishing a feed of its own (?feed=%s) is not supported yet", rooms.ErrInvalid, feed)
 	}
-	return publisherKind(c.Who.Role)
+	k, err := publisherKind(c.Who.Role)
+	if err == nil && k == kindInterpreter && !rooms.ValidLanguage(c.Who.Lang) {
+		err = fmt.Errorf("%w: an interpreter's token names the language interpreted into (lang)", rooms.ErrForbidden)
+	}
+	return k, err
 }
 
 // publisherKind is what a role may publish over WHIP.
@@ -33,13 +42,15 @@ func publisherKind(role string) (kind, error) {
 		return kindVenue, nil
 	case rooms.RoleParticipant, rooms.RoleHub:
 		return kindMic, nil
+	case rooms.RoleInterpreter:
+		return kindInterpreter, nil
 	}
-	return 0, fmt.Errorf("%w: a %s token may not publish media: venue, participant and hub tokens may", rooms.ErrForbidden, role)
+	return 0, fmt.Errorf("%w: a %s token may not publish media: venue, participant, hub and interpreter tokens may", rooms.ErrForbidden, role)
 }
 
 // open answers o for who in roomID with a new session of kind k (a viewer
-// of feed), and registers it.
-func (p *Plane) open(ctx context.Context, roomID string, who rooms.Participant, k kind, o offer, feed string) (*session, string, error) {
+// of feed, or of lang's interpretation), and registers it.
+func (p *Plane) open(ctx context.Context, roomID string, who rooms.Participant, k kind, o offer, feed, lang string) (*session, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, negotiateTimeout)
 	defer cancel()
 	r, err := p.join(ctx, roomID)
@@ -53,7 +64,7 @@ func (p *Plane) open(ctx context.Context, roomID string, who rooms.Participant, 
 	}
 	s.ufrag = o.ufrag
 	if k == kindViewer {
-		err = s.addOutlets(o.audio, feed)
+		err = s.addOutlets(o.audio, feed, lang)
 	} else {
 		s.pc.OnTrack(s.publish)
 	}
@@ -96,16 +107,30 @@ func checkFeed(feed string, who rooms.Participant) error {
 
 // addOutlets gives a viewer one track per audio m-line it offered: with
 // one, the program feed; with two, the venue feed and the floor track.
-// The return feed is the floor track alone, on the first m-line. Further
-// m-lines are left without media.
-func (s *session) addOutlets(audio int, feed string) error {
+// With a lang, the first m-line carries that language's interpretation
+// (the venue feed while nobody interprets into it) instead. The return
+// feed is the floor track alone, on the first m-line. Further m-lines are
+// left without media.
+func (s *session) addOutlets(audio int, feed, lang string) error {
 	r := s.room
-	from := []*fanout{r.programOut}
+	first, from := r.programOut, []*fanout{}
+	if audio >= 2 {
+		first = r.venueOut
+	}
+	if lang != "" {
+		l, err := r.langFeed(lang)
+		if err != nil {
+			return err
+		}
+		first = l.out
+	}
 	switch {
 	case feed == feedReturn:
-		from = []*fanout{r.floorOut}
+		from = append(from, r.floorOut)
 	case audio >= 2:
-		from = []*fanout{r.venueOut, r.floorOut}
+		from = append(from, first, r.floorOut)
+	default:
+		from = append(from, first)
 	}
 	for i, f := range from {
 		t := newOutTrack(fmt.Sprintf("audio%d", i), "parley-"+r.id)
@@ -128,6 +153,9 @@ func (s *session) publish(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	}
 	s.run(func() {
 		s.room.started(s)
+		if s.kind == kindInterpreter {
+			go s.run(func() { s.room.announce(s.who.Lang, s.who) })
+		}
 		buf := make([]byte, 1500)
 		var p rtp.Packet
 		for {

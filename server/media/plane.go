@@ -27,6 +27,9 @@ type Rooms interface {
 	// Follow keeps the room current with what other nodes append, from
 	// seq on, until release; it does no I/O and is called under View.
 	Follow(room string, seq uint64) (release func())
+	// SetInterpreted records that room is (on) or is no longer interpreted
+	// into lang, by the interpreter by; the same facts again change nothing.
+	SetInterpreted(ctx context.Context, room string, by rooms.Participant, lang string, on bool) error
 }
 
 var _ Rooms = (*rooms.Service)(nil)

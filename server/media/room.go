@@ -39,6 +39,11 @@ type room struct {
 	floorLive atomic.Bool
 
 	venueOut, floorOut, programOut *fanout
+	// langs are the interpretation feeds by language; the map is replaced
+	// whole under mu and read per venue packet without a lock.
+	langs atomic.Pointer[map[string]*langFeed]
+	// announcing serialises recording interpretation in the room's log.
+	announcing sync.Mutex
 
 	mu     sync.Mutex
 	refs   int    // sessions and joins in progress; guarded by Plane.mu
@@ -47,6 +52,7 @@ type room struct {
 	// sessions by id; mics by their publisher's sub (one each).
 	sessions map[string]*session
 	mics     map[string]*session
+	interps  map[string]*session // interpreters by language (one each)
 	venue    *session
 	// release stops following the room's log.
 	release func()
@@ -56,9 +62,10 @@ func newRoom(p *Plane, id string) *room {
 	r := &room{
 		id: id, plane: p,
 		venueOut: newFanout(), floorOut: newFanout(), programOut: newFanout(),
-		sessions: map[string]*session{}, mics: map[string]*session{},
+		sessions: map[string]*session{}, mics: map[string]*session{}, interps: map[string]*session{},
 	}
 	r.gate.Store(&gate{})
+	r.langs.Store(&map[string]*langFeed{})
 	return r
 }
 
@@ -194,6 +201,12 @@ func (r *room) add(s *session) (replaced *session, err error) {
 	case kindMic:
 		replaced = r.mics[s.who.Sub]
 		r.mics[s.who.Sub] = s
+	case kindInterpreter:
+		if _, err := r.langFeedLocked(s.who.Lang); err != nil {
+			return nil, err
+		}
+		replaced = r.interps[s.who.Lang]
+		r.interps[s.who.Lang] = s
 	}
 	if replaced != nil {
 		// From here on, only the new one is heard.
@@ -216,18 +229,26 @@ func (r *room) remove(s *session) bool {
 		delete(r.mics, s.who.Sub)
 		r.updateFloorLive()
 	}
+	if s.kind == kindInterpreter && r.interps[s.who.Lang] == s {
+		delete(r.interps, s.who.Lang)
+		r.updateLangLive(s.who.Lang)
+	}
 	if r.venue == s {
 		r.venue = nil
 	}
 	return true
 }
 
-// started marks mic s as sending, which may switch the program feed.
+// started marks publisher s as sending, which may switch the program feed
+// or a language's feed.
 func (r *room) started(s *session) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s.sending.Store(true)
 	r.updateFloorLive()
+	if s.kind == kindInterpreter {
+		r.updateLangLive(s.who.Lang)
+	}
 }
 
 func errRoomClosed(id string) error { return fmt.Errorf("%w: room %q is closed", rooms.ErrState, id) }
@@ -242,6 +263,11 @@ func (r *room) forward(s *session, p *rtp.Packet) {
 		r.venueOut.forward(s.src, p.Header, p.Payload)
 		if !r.floorLive.Load() {
 			r.programOut.forward(s.src, p.Header, p.Payload)
+		}
+		r.forwardVenueToLangs(s, p)
+	case kindInterpreter:
+		if l := (*r.langs.Load())[s.who.Lang]; l != nil && l.live.Load() {
+			l.out.forward(s.src, p.Header, p.Payload)
 		}
 	case kindMic:
 		if !r.gate.Load().admits(s.who.Sub) {

@@ -18,9 +18,10 @@ import (
 type kind int
 
 const (
-	kindVenue  kind = iota + 1 // publishes the plenary feed
-	kindMic                    // publishes a participant's or hub's microphone
-	kindViewer                 // receives
+	kindVenue       kind = iota + 1 // publishes the plenary feed
+	kindMic                         // publishes a participant's or hub's microphone
+	kindInterpreter                 // publishes the interpretation into its lang
+	kindViewer                      // receives
 )
 
 // sources numbers publishers so a fanout tells one from the next.
@@ -165,6 +166,9 @@ func (s *session) end(why string) {
 		go func() {
 			defer p.closing.Done()
 			s.close()
+			if s.kind == kindInterpreter {
+				s.room.announce(s.who.Lang, s.who)
+			}
 			p.leave(s.room)
 			close(s.done)
 		}()
@@ -194,6 +198,8 @@ func (k kind) String() string {
 		return "venue"
 	case kindMic:
 		return "mic"
+	case kindInterpreter:
+		return "interpreter"
 	}
 	return "viewer"
 }

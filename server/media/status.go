@@ -13,8 +13,10 @@ import (
 type Publisher struct {
 	Sub  string `json:"sub"`
 	Name string `json:"name"`
-	// Kind is "venue" or "mic".
+	// Kind is "venue", "mic" or "interpreter".
 	Kind string `json:"kind"`
+	// Lang is an interpreter's language.
+	Lang string `json:"lang,omitempty"`
 	// Audio: the track has arrived, so the speaker can be heard at once.
 	Audio bool `json:"audio"`
 	// Live: the gate lets this publisher through now.
@@ -37,10 +39,14 @@ func (p *Plane) Publishers(roomID string, who rooms.Participant) ([]Publisher, e
 		if s.kind == kindViewer || s.stopped.Load() {
 			continue
 		}
-		out = append(out, Publisher{
+		pub := Publisher{
 			Sub: s.who.Sub, Name: s.who.Name, Kind: s.kind.String(), Audio: s.sending.Load(),
-			Live: s.kind == kindVenue || g.admits(s.who.Sub),
-		})
+			Live: s.kind != kindMic || g.admits(s.who.Sub),
+		}
+		if s.kind == kindInterpreter {
+			pub.Lang = s.who.Lang
+		}
+		out = append(out, pub)
 	}
 	slices.SortFunc(out, func(a, b Publisher) int { return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Sub, b.Sub)) })
 	return out, nil
