@@ -162,29 +162,3 @@ func TestAnswerNamesTheICEServersInLinkHeaders(t *testing.T) {
 		t.Fatalf("%d Link %q, want %q", resp.StatusCode, got, want)
 	}
 }
-
-func TestVideoIsDeclinedAndAudioServed(t *testing.T) {
-	r := newRig(t, Config{})
-	m := &webrtc.MediaEngine{}
-	if err := m.RegisterDefaultCodecs(); err != nil {
-		t.Fatal(err)
-	}
-	var se webrtc.SettingEngine
-	loopbackOnly(&se)
-	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	for _, k := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo} {
-		if _, err := pc.AddTransceiverFromKind(k, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	resp := r.post("whep", "viewer", rooms.RoleParticipant, typeSDP, offerFrom(t, pc))
-	defer resp.Body.Close()
-	answer, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated || !strings.Contains(string(answer), "m=video 0 ") || !strings.Contains(string(answer), "opus/48000") {
-		t.Fatalf("%d, want 201 with audio and the video m-line declined:\n%s", resp.StatusCode, answer)
-	}
-}

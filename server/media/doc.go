@@ -2,11 +2,14 @@
 // send over WHIP (RFC 9725), receivers take their tracks over WHEP, and the
 // floor gates every microphone.
 //
-// A room's media has three outputs, each a fanout with one continuous RTP
+// A room's media has audio outputs, each a fanout with one continuous RTP
 // stream: the venue feed (the hall, published with a venue token), the
 // floor track (whoever holds the floor, published with their own token),
-// and the program feed (the venue, switched to the floor track while a
-// remote speaker holds it) for players that take one audio track. A
+// the program feed (the venue, switched to the floor track while a remote
+// speaker holds it) for players that take one audio track, and one feed
+// per interpreted language (its interpreter, or the venue while none
+// publishes). Video has two outputs per codec: the venue's camera and the
+// floor's. A
 // publisher's read loop checks the gate per packet and writes each packet
 // once per subscriber; pion's NACK responder and RTCP reports stay in the
 // write path.
@@ -15,7 +18,9 @@
 // server authenticates each request and maps the errors below to
 // statuses; this package never imports it.
 //
-// Lock order: the room service's room lock (held while Applied runs), then
-// Plane.mu, then room.mu, then fanout.mu. Nothing here calls into the room
-// service while holding any of them.
+// Lock order: room.announcing (held while recording an interpretation in
+// the room's log), then the room service's room lock (held while Applied
+// runs), then Plane.mu, then room.mu, then fanout.mu or a session's
+// keyframer.mu. Nothing else here calls into the room service while
+// holding any of them.
 package media

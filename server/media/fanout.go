@@ -22,6 +22,8 @@ const historySize = 512
 // timestamps so that each switch continues the stream where it was. It
 // keeps one copy of each recent packet for every subscriber's NACKs.
 type fanout struct {
+	// rate is the RTP clock rate of what it carries.
+	rate   uint32
 	mu     sync.Mutex
 	tracks []*outTrack
 	// src is the source of the last packet written, 0 before the first.
@@ -42,7 +44,10 @@ type kept struct {
 	payload []byte
 }
 
-func newFanout() *fanout { return &fanout{now: time.Now} }
+// newFanout is a fanout of Opus audio; newFanoutAt of a clock rate.
+func newFanout() *fanout { return newFanoutAt(opusRate) }
+
+func newFanoutAt(rate uint32) *fanout { return &fanout{rate: rate, now: time.Now} }
 
 func (f *fanout) add(t *outTrack) {
 	f.mu.Lock()
@@ -94,10 +99,12 @@ func (f *fanout) rewrite(src uint64, h *rtp.Header) {
 		if f.src != 0 {
 			// Capped so that the product stays in range; timestamps wrap anyway.
 			silence := min(now.Sub(f.lastAt), time.Hour)
-			gap := max(uint32(silence*opusRate/time.Second), opusRate/50)
+			gap := max(uint32(silence*time.Duration(f.rate)/time.Second), f.rate/50)
 			f.seqOff = f.lastSeq + 1 - h.SequenceNumber
 			f.tsOff = f.lastTS + gap - h.Timestamp
-			h.Marker = true
+			// For audio the marker starts a talkspurt; for video it ends a
+			// frame, which is the source's to say.
+			h.Marker = h.Marker || f.rate == opusRate
 		}
 		f.src = src
 		f.lastSeq, f.lastTS = h.SequenceNumber+f.seqOff-1, h.Timestamp+f.tsOff

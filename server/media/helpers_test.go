@@ -12,10 +12,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
@@ -133,7 +135,8 @@ func participant(sub string) rooms.Participant {
 	return rooms.Participant{Sub: sub, Name: sub, Role: rooms.RoleParticipant, Mode: rooms.ModeRemote}
 }
 
-// clientAPI is a pion client as a browser would be: Opus with NACK.
+// clientAPI is a pion client as a browser would be: Opus with NACK, VP8
+// with NACK and PLI.
 func clientAPI(t testing.TB) *webrtc.API {
 	t.Helper()
 	return clientAPIWith(t, func(*webrtc.SettingEngine) {})
@@ -147,6 +150,13 @@ func clientAPIWith(t testing.TB, tune func(*webrtc.SettingEngine)) *webrtc.API {
 			RTCPFeedback: []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBNACK}}},
 		PayloadType: 111,
 	}, webrtc.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000,
+			RTCPFeedback: []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBNACK}, {Type: webrtc.TypeRTCPFBNACK, Parameter: "pli"}}},
+		PayloadType: 96,
+	}, webrtc.RTPCodecTypeVideo); err != nil {
 		t.Fatal(err)
 	}
 	reg := &interceptor.Registry{}
@@ -242,30 +252,72 @@ type publisher struct {
 	seq     uint16
 	ts      uint32
 	sent    uint64
+	// camera, of a publisher with video, sends its VP8 on the same
+	// session; plis counts the keyframes it was asked for.
+	camera *publisher
+	plis   atomic.Int64
+	// read counts what the server read of this track.
+	read func() uint64
 }
 
 func (r *rig) publish(sub, role string, firstSeq uint16) *publisher {
+	r.t.Helper()
+	return r.publishWith(sub, role, firstSeq, false)
+}
+
+// publishWith publishes audio and, with camera, VP8 video too.
+func (r *rig) publishWith(sub, role string, firstSeq uint16, camera bool) *publisher {
 	r.t.Helper()
 	pc, err := clientAPI(r.t).NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", sub)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	if _, err := pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
-		r.t.Fatal(err)
-	}
-	p := &publisher{peer: r.connect(pc, "whip", sub, role), track: track, seq: firstSeq, ts: uint32(firstSeq) * 7}
-	p.session = r.sessionAt(p.location)
-	// The server reads the track once a packet comes: send until it has.
-	r.until(fmt.Sprintf("%s's track arrives", sub), func() bool {
-		if p.session.sending.Load() {
-			return true
+	addTrack := func(c webrtc.RTPCodecCapability, id string) (*webrtc.TrackLocalStaticRTP, *webrtc.RTPSender) {
+		track, err := webrtc.NewTrackLocalStaticRTP(c, id, sub)
+		if err != nil {
+			r.t.Fatal(err)
 		}
-		p.send(1)
-		return false
+		tr, err := pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		return track, tr.Sender()
+	}
+	track, _ := addTrack(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio")
+	var cam *publisher
+	if camera {
+		vtrack, sender := addTrack(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video")
+		cam = &publisher{track: vtrack, seq: firstSeq + 3000, ts: uint32(firstSeq) * 11}
+		go func() {
+			for {
+				pkts, _, err := sender.ReadRTCP()
+				if err != nil {
+					return
+				}
+				for _, p := range pkts {
+					if _, ok := p.(*rtcp.PictureLossIndication); ok {
+						cam.plis.Add(1)
+					}
+				}
+			}
+		}()
+	}
+	p := &publisher{peer: r.connect(pc, "whip", sub, role), track: track, seq: firstSeq, ts: uint32(firstSeq) * 7, camera: cam}
+	p.session = r.sessionAt(p.location)
+	if cam != nil {
+		cam.peer, cam.session, cam.read = p.peer, p.session, p.session.videoPackets.Load
+	}
+	p.read = p.session.packets.Load
+	// The server reads a track once a packet comes: send until it has.
+	r.until(fmt.Sprintf("%s's tracks arrive", sub), func() bool {
+		audio, video := p.session.sending.Load(), cam == nil || p.session.video.Load() != nil
+		if !audio {
+			p.send(1)
+		}
+		if !video {
+			cam.send(1)
+		}
+		return audio && video
 	})
 	return p
 }
@@ -350,9 +402,9 @@ func (f *fanout) has(t *outTrack) bool {
 // sendRead sends n packets and waits until the server has read them.
 func (p *publisher) sendRead(r *rig, n int) {
 	p.t.Helper()
-	want := p.session.packets.Load() + uint64(n)
+	want := p.read() + uint64(n)
 	p.send(n)
-	r.until(fmt.Sprintf("the server read %d packets of %s", n, p.sub), func() bool { return p.session.packets.Load() >= want })
+	r.until(fmt.Sprintf("the server read %d packets of %s", n, p.sub), func() bool { return p.read() >= want })
 }
 
 // newViewer is a client with audioLines recvonly audio m-lines, before
@@ -364,13 +416,24 @@ func newViewer(t testing.TB, audioLines int) *viewer {
 
 func newViewerOf(t testing.TB, api *webrtc.API, audioLines int) *viewer {
 	t.Helper()
+	return newViewerLines(t, api, audioLines, 0)
+}
+
+// newViewerLines is a client with audio then video recvonly m-lines; m-line
+// i of got counts them in that order.
+func newViewerLines(t testing.TB, api *webrtc.API, audioLines, videoLines int) *viewer {
+	t.Helper()
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	v := &viewer{peer: &peer{t: t, pc: pc}, tracks: map[string][]received{}, ssrcs: map[string]uint32{}}
-	for range audioLines {
-		if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+	for i := range audioLines + videoLines {
+		kind := webrtc.RTPCodecTypeAudio
+		if i >= audioLines {
+			kind = webrtc.RTPCodecTypeVideo
+		}
+		if _, err := pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
 			t.Fatal(err)
 		}
 	}

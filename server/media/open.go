@@ -65,6 +65,9 @@ func (p *Plane) open(ctx context.Context, roomID string, who rooms.Participant, 
 	s.ufrag = o.ufrag
 	if k == kindViewer {
 		err = s.addOutlets(o.audio, feed, lang)
+		if err == nil && feed == "" {
+			err = s.addVideoOutlets(o.video)
+		}
 	} else {
 		s.pc.OnTrack(s.publish)
 	}
@@ -133,21 +136,60 @@ func (s *session) addOutlets(audio int, feed, lang string) error {
 		from = append(from, first)
 	}
 	for i, f := range from {
-		t := newOutTrack(fmt.Sprintf("audio%d", i), "parley-"+r.id)
-		tr, err := s.pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
-		if err != nil {
-			return fmt.Errorf("media: add track: %w", err)
+		if err := s.addOutlet(newOutTrack(fmt.Sprintf("audio%d", i), "parley-"+r.id, webrtc.MimeTypeOpus), f, nil); err != nil {
+			return err
 		}
-		s.outs = append(s.outs, outlet{track: t, from: f})
-		sender := tr.Sender()
-		go s.run(func() { answerNACKs(sender, t, f) })
 	}
 	return nil
 }
 
-// publish reads a publisher's audio track and forwards what the gate lets
-// through (pion's OnTrack).
+// addVideoOutlets gives a viewer the venue's camera on its first video
+// m-line and the floor's on a second, each in a codec the m-line offers:
+// the one its source sends now if it can. It stops at an m-line with no
+// codec Parley carries, which is declined, as are further ones.
+func (s *session) addVideoOutlets(lines [][]string) error {
+	r := s.room
+	sources := []struct {
+		from   func(*videoOuts) *fanout
+		source func() *session
+	}{
+		{func(v *videoOuts) *fanout { return v.venue }, r.venueSession},
+		{func(v *videoOuts) *fanout { return v.floor }, r.floorSpeaker},
+	}
+	for i, codecs := range lines[:min(len(lines), len(sources))] {
+		if len(codecs) == 0 {
+			return nil
+		}
+		src := sources[i]
+		mime := videoCodecFor(codecs, src.source())
+		t := newOutTrack(fmt.Sprintf("video%d", i), "parley-"+r.id, mime)
+		if err := s.addOutlet(t, src.from(r.video[mime]), func() { src.source().keyframe() }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addOutlet sends t from f on a transceiver of its own; keyframe, for
+// video, asks f's source for a keyframe.
+func (s *session) addOutlet(t *outTrack, f *fanout, keyframe func()) error {
+	tr, err := s.pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+	if err != nil {
+		return fmt.Errorf("media: add track: %w", err)
+	}
+	s.outs = append(s.outs, outlet{track: t, from: f, keyframe: keyframe})
+	sender := tr.Sender()
+	go s.run(func() { answerRTCP(sender, t, f, keyframe) })
+	return nil
+}
+
+// publish reads a publisher's track and forwards what the gate lets
+// through (pion's OnTrack). Interpreters send audio alone.
 func (s *session) publish(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	if t.Kind() == webrtc.RTPCodecTypeVideo && s.kind != kindInterpreter {
+		s.publishVideo(t)
+		return
+	}
 	if t.Kind() != webrtc.RTPCodecTypeAudio {
 		return
 	}
@@ -172,17 +214,23 @@ func (s *session) publish(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	})
 }
 
-// answerNACKs reads a subscriber's RTCP (which also feeds the interceptors)
-// and resends what it reports lost, until the connection closes.
-func answerNACKs(sender *webrtc.RTPSender, t *outTrack, f *fanout) {
+// answerRTCP reads a subscriber's RTCP (which also feeds the interceptors),
+// resends what it reports lost and, for video, passes on its requests for
+// a keyframe, until the connection closes.
+func answerRTCP(sender *webrtc.RTPSender, t *outTrack, f *fanout, keyframe func()) {
 	for {
 		pkts, _, err := sender.ReadRTCP()
 		if err != nil {
 			return
 		}
 		for _, p := range pkts {
-			if nack, ok := p.(*rtcp.TransportLayerNack); ok {
-				f.resend(t, nack)
+			switch p := p.(type) {
+			case *rtcp.TransportLayerNack:
+				f.resend(t, p)
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				if keyframe != nil {
+					keyframe()
+				}
 			}
 		}
 	}

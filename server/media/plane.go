@@ -99,7 +99,7 @@ func New(cfg Config) (*Plane, error) {
 	return &Plane{cfg: cfg, api: api, log: cfg.Log, mux: mux, rooms: map[string]*room{}}, nil
 }
 
-// newAPI builds the one pion API every session uses: Opus only, with NACK
+// newAPI builds the one pion API every session uses: Opus, VP8 and H.264, with NACK
 // and RTCP reports, and none of pion's other default interceptors, which
 // cost per packet and per subscriber without serving an audio fan-out.
 func newAPI(cfg Config, mux ice.UDPMux) (*webrtc.API, error) {
@@ -113,6 +113,9 @@ func newAPI(cfg Config, mux ice.UDPMux) (*webrtc.API, error) {
 		PayloadType: 111,
 	}
 	if err := m.RegisterCodec(opus, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, err
+	}
+	if err := registerVideo(m); err != nil {
 		return nil, err
 	}
 	reg := &interceptor.Registry{}

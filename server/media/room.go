@@ -39,6 +39,8 @@ type room struct {
 	floorLive atomic.Bool
 
 	venueOut, floorOut, programOut *fanout
+	// video are the venue's and the floor's cameras, by codec; fixed.
+	video map[string]*videoOuts
 	// langs are the interpretation feeds by language; the map is replaced
 	// whole under mu and read per venue packet without a lock.
 	langs atomic.Pointer[map[string]*langFeed]
@@ -61,7 +63,7 @@ type room struct {
 func newRoom(p *Plane, id string) *room {
 	r := &room{
 		id: id, plane: p,
-		venueOut: newFanout(), floorOut: newFanout(), programOut: newFanout(),
+		venueOut: newFanout(), floorOut: newFanout(), programOut: newFanout(), video: newVideoOuts(),
 		sessions: map[string]*session{}, mics: map[string]*session{}, interps: map[string]*session{},
 	}
 	r.gate.Store(&gate{})
@@ -128,6 +130,10 @@ func (r *room) apply(e rooms.Event) {
 		g = gate{}
 	}
 	r.setGate(&g)
+	if e.Type == rooms.EvFloorGranted || e.Type == rooms.EvFloorResumed {
+		// The floor track's picture starts from a keyframe.
+		r.floorSpeakerLocked().keyframe()
+	}
 	var ending []*session
 	if r.closed {
 		ending = r.allLocked()

@@ -14,6 +14,9 @@ type offer struct {
 	sdp string
 	// audio is how many audio m-lines the offer has, in order.
 	audio int
+	// video lists, per video m-line in order, the video codecs Parley
+	// carries that it offers (MIME types, VP8 first).
+	video [][]string
 	// ufrag is the client's ICE username fragment.
 	ufrag string
 }
@@ -32,14 +35,23 @@ func checkOffer(raw []byte, publish bool) (offer, error) {
 		if u, ok := m.Attribute("ice-ufrag"); ok && o.ufrag == "" {
 			o.ufrag = u
 		}
-		if m.MediaName.Media != "audio" || m.MediaName.Port.Value == 0 {
+		if m.MediaName.Port.Value == 0 {
+			continue
+		}
+		if m.MediaName.Media == "video" {
+			if err := o.addVideo(m, publish); err != nil {
+				return offer{}, err
+			}
+			continue
+		}
+		if m.MediaName.Media != "audio" {
 			continue
 		}
 		o.audio++
 		if o.audio > 1 && publish {
 			return offer{}, fmt.Errorf("%w: a publisher sends one audio m-line, this offer has more", ErrBadOffer)
 		}
-		if !offersOpus(m) {
+		if !offers(m, webrtc.MimeTypeOpus, opusRate) {
 			return offer{}, fmt.Errorf("%w: audio m-line %d offers no Opus, the only audio codec Parley carries", ErrBadOffer, o.audio)
 		}
 		if dir := direction(m); !fits(dir, publish) {
@@ -53,12 +65,34 @@ func checkOffer(raw []byte, publish bool) (offer, error) {
 	return o, nil
 }
 
-func offersOpus(m *sdp.MediaDescription) bool {
+// addVideo notes a video m-line's codecs. A publisher sends at most one;
+// a receiver's m-line without a codec Parley carries is declined.
+func (o *offer) addVideo(m *sdp.MediaDescription, publish bool) error {
+	if publish && len(o.video) > 0 {
+		return fmt.Errorf("%w: a publisher sends one video m-line, this offer has more", ErrBadOffer)
+	}
+	if dir := direction(m); !fits(dir, publish) {
+		return fmt.Errorf("%w: video m-line %d is %s: WHIP takes sendonly (or sendrecv), WHEP recvonly (or sendrecv)", ErrBadOffer, len(o.video)+1, dir)
+	}
+	var codecs []string
+	for _, mime := range videoCodecs {
+		if offers(m, mime, videoRate) {
+			codecs = append(codecs, mime)
+		}
+	}
+	o.video = append(o.video, codecs)
+	return nil
+}
+
+// offers reports whether m has an rtpmap of codec mime at rate.
+func offers(m *sdp.MediaDescription, mime string, rate int) bool {
+	_, name, _ := strings.Cut(mime, "/")
+	want := strings.ToLower(fmt.Sprintf("%s/%d", name, rate))
 	for _, a := range m.Attributes {
 		if a.Key != "rtpmap" {
 			continue
 		}
-		if _, codec, ok := strings.Cut(a.Value, " "); ok && strings.HasPrefix(strings.ToLower(codec), "opus/48000") {
+		if _, codec, ok := strings.Cut(a.Value, " "); ok && strings.HasPrefix(strings.ToLower(codec), want) {
 			return true
 		}
 	}

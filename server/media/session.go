@@ -37,11 +37,17 @@ type session struct {
 	log  *slog.Logger
 	// src identifies a publisher's packets in the fanouts.
 	src uint64
-	// sending: a publisher's track has arrived; packets: how many it read.
-	sending atomic.Bool
-	packets atomic.Uint64
+	// sending: a publisher's audio has arrived; packets, videoPackets:
+	// how many of each it read.
+	sending      atomic.Bool
+	packets      atomic.Uint64
+	videoPackets atomic.Uint64
 	// stopped: ended or replaced; its packets are no longer forwarded.
 	stopped atomic.Bool
+	// video is a publisher's camera once it arrived; keyframes asks it
+	// for keyframes.
+	video     atomic.Pointer[videoIn]
+	keyframes keyframer
 	// ufrag is the client's ICE username fragment, which a trickled
 	// fragment must carry unchanged.
 	ufrag string
@@ -59,6 +65,8 @@ type session struct {
 type outlet struct {
 	track *outTrack
 	from  *fanout
+	// keyframe, for video, asks the source for a keyframe.
+	keyframe func()
 }
 
 // newSession opens a peer connection for a session of kind k in r.
@@ -133,13 +141,20 @@ func (s *session) watch(timeout time.Duration) {
 
 func (s *session) connected() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.ending {
+		s.mu.Unlock()
 		return
 	}
 	s.reap.Stop()
 	for _, o := range s.outs {
 		o.from.add(o.track)
+	}
+	s.mu.Unlock()
+	for _, o := range s.outs {
+		if o.keyframe != nil {
+			// A receiver joining mid-session sees a picture at once.
+			o.keyframe()
+		}
 	}
 }
 

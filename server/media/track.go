@@ -9,12 +9,12 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// outTrack is one subscriber's outgoing audio track. A fanout writes each
+// outTrack is one subscriber's outgoing track of one codec. A fanout writes each
 // packet to it once: the subscriber's SSRC and payload type are set on a
 // copy of the shared header, the payload is not copied.
 type outTrack struct {
-	id, stream string
-	bound      atomic.Pointer[binding]
+	id, stream, mime string
+	bound            atomic.Pointer[binding]
 	// header is the copy written; only under the fanout's lock.
 	header rtp.Header
 }
@@ -28,17 +28,19 @@ type binding struct {
 
 var _ webrtc.TrackLocal = (*outTrack)(nil)
 
-func newOutTrack(id, stream string) *outTrack { return &outTrack{id: id, stream: stream} }
+func newOutTrack(id, stream, mime string) *outTrack {
+	return &outTrack{id: id, stream: stream, mime: mime}
+}
 
-// Bind takes the Opus codec the peer accepted.
+// Bind takes the track's codec, which the peer accepted.
 func (t *outTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
 	for _, c := range ctx.CodecParameters() {
-		if strings.EqualFold(c.MimeType, webrtc.MimeTypeOpus) {
+		if strings.EqualFold(c.MimeType, t.mime) {
 			t.bound.Store(&binding{ssrc: uint32(ctx.SSRC()), pt: uint8(c.PayloadType), w: ctx.WriteStream()})
 			return c, nil
 		}
 	}
-	return webrtc.RTPCodecParameters{}, fmt.Errorf("%w: the receiver accepts no Opus", webrtc.ErrUnsupportedCodec)
+	return webrtc.RTPCodecParameters{}, fmt.Errorf("%w: the receiver accepts no %s", webrtc.ErrUnsupportedCodec, t.mime)
 }
 
 // Unbind stops writes to the peer connection.
@@ -47,10 +49,15 @@ func (t *outTrack) Unbind(webrtc.TrackLocalContext) error {
 	return nil
 }
 
-func (t *outTrack) ID() string                { return t.id }
-func (t *outTrack) RID() string               { return "" }
-func (t *outTrack) StreamID() string          { return t.stream }
-func (t *outTrack) Kind() webrtc.RTPCodecType { return webrtc.RTPCodecTypeAudio }
+func (t *outTrack) ID() string       { return t.id }
+func (t *outTrack) RID() string      { return "" }
+func (t *outTrack) StreamID() string { return t.stream }
+func (t *outTrack) Kind() webrtc.RTPCodecType {
+	if strings.EqualFold(t.mime, webrtc.MimeTypeOpus) {
+		return webrtc.RTPCodecTypeAudio
+	}
+	return webrtc.RTPCodecTypeVideo
+}
 
 // write sends one packet through the peer connection's interceptors
 // (sender reports) and SRTP; the fanout's lock is held. A track not bound

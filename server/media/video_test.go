@@ -1,0 +1,92 @@
+package media
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/parley-hub/parley/rooms"
+)
+
+// askedForKeyframe waits until cam has been asked for more keyframes than
+// before, sending as it waits.
+func (r *rig) askedForKeyframe(cam *publisher, before int64, what string) {
+	r.t.Helper()
+	r.until(fmt.Sprintf("%s asks %s for a keyframe", what, cam.sub), func() bool {
+		cam.send(1)
+		return cam.plis.Load() > before
+	})
+}
+
+func TestVideoCarriesTheVenueAndTheFloorCameras(t *testing.T) {
+	r := newRig(t, Config{})
+	venue := r.publishWith("hall", rooms.RoleVenue, 20000, true)
+	alice := r.publishWith("alice", rooms.RoleParticipant, 100, true)
+	bob := r.publishWith("bob", rooms.RoleParticipant, 60000, true)
+
+	// A video receiver joining mid-session has the venue asked for a keyframe.
+	before := venue.camera.plis.Load()
+	v := r.viewWith(newViewerLines(t, clientAPI(t), 2, 2), "whep", "viewer", rooms.RoleParticipant)
+	r.askedForKeyframe(venue.camera, before, "a video receiver joining")
+	r.hears(v, 2, venue.camera, venue.camera.sent)
+
+	// The floor's camera: nothing before the floor, then alice's, asked
+	// for a keyframe; then bob's, continuous.
+	alice.camera.sendRead(r, 20)
+	sent := alice.camera.sent
+	before = alice.camera.plis.Load()
+	r.giveFloor(participant("alice"))
+	r.askedForKeyframe(alice.camera, before, "floor_granted")
+	r.hears(v, 3, alice.camera, alice.camera.sent)
+	none(t, v.got(3), alice.camera, 0, sent+1, "before floor_granted")
+	r.command(r.chair, rooms.Command{Type: rooms.CmdRelease})
+	before = bob.camera.plis.Load()
+	r.giveFloor(participant("bob"))
+	r.askedForKeyframe(bob.camera, before, "the next floor_granted")
+	continuous(t, "floor video", r.hears(v, 3, bob.camera, bob.camera.sent))
+	for _, g := range v.got(2) {
+		if g.from != venue.sub {
+			t.Fatalf("the venue video carried %s's camera", g.from)
+		}
+	}
+	// Audio still flows as before.
+	r.hears(v, 1, bob, bob.sent+1)
+}
+
+func TestAnAudioOnlyOfferGetsAudioOnly(t *testing.T) {
+	r := newRig(t, Config{})
+	r.publishWith("hall", rooms.RoleVenue, 1, true)
+	v := newViewer(t, 1)
+	resp := r.post("whep", "listener", rooms.RoleParticipant, typeSDP, offerFrom(t, v.pc))
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusCreated || strings.Contains(string(answer), "m=video") {
+		t.Fatalf("%d, answer:\n%s", resp.StatusCode, answer)
+	}
+	v.pc.Close()
+}
+
+func TestAVideoLineWithoutACodecParleyCarriesIsDeclined(t *testing.T) {
+	r := newRig(t, Config{})
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, PayloadType: 111,
+	}, webrtc.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeAV1, ClockRate: 90000}, PayloadType: 45,
+	}, webrtc.RTPCodecTypeVideo); err != nil {
+		t.Fatal(err)
+	}
+	var se webrtc.SettingEngine
+	loopbackOnly(&se)
+	v := r.viewWith(newViewerLines(t, webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)), 1, 1), "whep", "av1", rooms.RoleParticipant)
+	if n := len(r.sessionAt(v.location).outs); n != 1 {
+		t.Fatalf("%d outlets, want the audio alone", n)
+	}
+}
