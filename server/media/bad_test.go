@@ -48,7 +48,8 @@ func TestBadOffersAreRefusedClearly(t *testing.T) {
 		{"not SDP by its type", "whip", "participant", "application/json", send, 415, "application/sdp"},
 		{"a role that may not publish", "whip", "observer", typeSDP, send, 403, "may not publish"},
 		{"a captioner publishing", "whip", "captioner", typeSDP, send, 403, "may not publish"},
-		{"a program mix of the venue's own", "whip?feed=program", "venue", typeSDP, send, 400, "not supported yet"},
+		{"a program mix from a participant", "whip?feed=program", "participant", typeSDP, send, 403, "venue token"},
+		{"an unknown feed to publish", "whip?feed=return", "venue", typeSDP, send, 400, "the only feed to publish"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			resp := r.post(c.endpoint, "someone", c.role, c.contentType, c.body)

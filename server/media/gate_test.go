@@ -198,3 +198,35 @@ func TestTheReturnFeedIsTheFloorAlone(t *testing.T) {
 		}
 	}
 }
+
+func TestTheVenuesProgramMixServesSingleLinePlayers(t *testing.T) {
+	r := newRig(t, Config{})
+	venue := r.publish("hall", rooms.RoleVenue, 40000)
+	alice := r.publish("alice", rooms.RoleParticipant, 100)
+	player := r.view("player", 1)
+	v := r.view("viewer", 2)
+	r.hears(player, 0, venue, venue.sent+5)
+
+	mix := r.publishWith("whip?feed=program", "mixer", rooms.RoleVenue, 7000, false)
+	r.hears(player, 0, mix, mix.sent+5)
+	fromVenue, fromAlice := venue.sent, alice.sent
+	// Neither the hall nor the floor reaches the player while the mix
+	// does; both still reach two-line receivers.
+	r.giveFloor(participant("alice"))
+	alice.sendRead(r, 10)
+	venue.sendRead(r, 10)
+	r.hears(player, 0, mix, mix.sent+1)
+	r.hears(v, 1, alice, alice.sent)
+	r.hears(v, 0, venue, venue.sent)
+	got := player.got(0)
+	none(t, got, venue, fromVenue, venue.sent+1, "program while the mix publishes")
+	none(t, got, alice, fromAlice, alice.sent+1, "program while the mix publishes")
+	if n := len(r.sessionAt(venue.location).room.all()); n != 5 {
+		t.Fatalf("%d sessions: the mix replaced the venue", n)
+	}
+
+	// The mix ends: back to the switched feed (alice holds the floor), continuously.
+	resp := r.do("DELETE", mix.location, mix.sub, rooms.RoleVenue, "", "")
+	resp.Body.Close()
+	continuous(t, "program feed", r.hears(player, 0, alice, alice.sent+5))
+}

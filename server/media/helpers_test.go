@@ -262,11 +262,12 @@ type publisher struct {
 
 func (r *rig) publish(sub, role string, firstSeq uint16) *publisher {
 	r.t.Helper()
-	return r.publishWith(sub, role, firstSeq, false)
+	return r.publishWith("whip", sub, role, firstSeq, false)
 }
 
-// publishWith publishes audio and, with camera, VP8 video too.
-func (r *rig) publishWith(sub, role string, firstSeq uint16, camera bool) *publisher {
+// publishWith publishes to endpoint (whip and a query) audio and, with
+// camera, VP8 video too.
+func (r *rig) publishWith(endpoint, sub, role string, firstSeq uint16, camera bool) *publisher {
 	r.t.Helper()
 	pc, err := clientAPI(r.t).NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
@@ -302,7 +303,7 @@ func (r *rig) publishWith(sub, role string, firstSeq uint16, camera bool) *publi
 			}
 		}()
 	}
-	p := &publisher{peer: r.connect(pc, "whip", sub, role), track: track, seq: firstSeq, ts: uint32(firstSeq) * 7, camera: cam}
+	p := &publisher{peer: r.connect(pc, endpoint, sub, role), track: track, seq: firstSeq, ts: uint32(firstSeq) * 7, camera: cam}
 	p.session = r.sessionAt(p.location)
 	if cam != nil {
 		cam.peer, cam.session, cam.read = p.peer, p.session, p.session.videoPackets.Load

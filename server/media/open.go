@@ -25,8 +25,12 @@ func sessionKind(c Caller, feed, lang string) (kind, error) {
 		return 0, fmt.Errorf("%w: ?lang=%q is not a language tag such as fr or pt-br", rooms.ErrInvalid, lang)
 	case !c.Publish:
 		return kindViewer, checkFeed(feed, c.Who)
+	case feed == feedProgram && c.Who.Role == rooms.RoleVenue:
+		return kindProgram, nil
+	case feed == feedProgram:
+		return 0, fmt.Errorf("%w: the program mix is the venue's: a venue token", rooms.ErrForbidden)
 	case feed != "":
-		return 0, fmt.Errorf("%w: publishing a feed of its own (?feed=%s) is not supported yet", rooms.ErrInvalid, feed)
+		return 0, fmt.Errorf("%w: feed %q: the only feed to publish is %q", rooms.ErrInvalid, feed, feedProgram)
 	}
 	k, err := publisherKind(c.Who.Role)
 	if err == nil && k == kindInterpreter && !rooms.ValidLanguage(c.Who.Lang) {
@@ -91,8 +95,12 @@ func (p *Plane) open(ctx context.Context, roomID string, who rooms.Participant, 
 	return s, answer, nil
 }
 
-// feedReturn is the WHEP query ?feed=return: the floor track alone.
-const feedReturn = "return"
+// The feeds to ask for: ?feed=return on WHEP, the floor track alone;
+// ?feed=program on WHIP, the venue's program mix.
+const (
+	feedReturn  = "return"
+	feedProgram = "program"
+)
 
 // checkFeed checks a WHEP request's ?feed= against who asks.
 func checkFeed(feed string, who rooms.Participant) error {

@@ -35,8 +35,10 @@ type room struct {
 	// gate is read per packet without a lock; it changes under mu.
 	gate atomic.Pointer[gate]
 	// floorLive is whether the floor holder is publishing now, which
-	// switches the program feed from the venue to the floor.
-	floorLive atomic.Bool
+	// switches the program feed from the venue to the floor; programLive
+	// whether the venue publishes a program mix of its own, which then is
+	// the program feed.
+	floorLive, programLive atomic.Bool
 
 	venueOut, floorOut, programOut *fanout
 	// video are the venue's and the floor's cameras, by codec; fixed.
@@ -56,6 +58,7 @@ type room struct {
 	mics     map[string]*session
 	interps  map[string]*session // interpreters by language (one each)
 	venue    *session
+	mix      *session // the venue's program mix (?feed=program)
 	// release stops following the room's log.
 	release func()
 }
@@ -144,16 +147,18 @@ func (r *room) apply(e rooms.Event) {
 	}
 }
 
-// setGate installs g and recomputes floorLive; r.mu is held.
+// setGate installs g and recomputes the switches; r.mu is held.
 func (r *room) setGate(g *gate) {
 	r.gate.Store(g)
-	r.updateFloorLive()
+	r.updateSwitches()
 }
 
-func (r *room) updateFloorLive() {
+// updateSwitches recomputes what feeds the program; r.mu is held.
+func (r *room) updateSwitches() {
 	g := r.gate.Load()
 	mic := r.mics[g.holder]
 	r.floorLive.Store(g.admits(g.holder) && mic != nil && mic.sending.Load())
+	r.programLive.Store(r.mix != nil && r.mix.sending.Load())
 }
 
 // unfollow stops following the room; r is no longer in use.
@@ -204,6 +209,8 @@ func (r *room) add(s *session) (replaced *session, err error) {
 	switch s.kind {
 	case kindVenue:
 		replaced, r.venue = r.venue, s
+	case kindProgram:
+		replaced, r.mix = r.mix, s
 	case kindMic:
 		replaced = r.mics[s.who.Sub]
 		r.mics[s.who.Sub] = s
@@ -219,7 +226,7 @@ func (r *room) add(s *session) (replaced *session, err error) {
 		replaced.stopped.Store(true)
 	}
 	r.sessions[s.id] = s
-	r.updateFloorLive()
+	r.updateSwitches()
 	return replaced, nil
 }
 
@@ -233,7 +240,7 @@ func (r *room) remove(s *session) bool {
 	delete(r.sessions, s.id)
 	if s.kind == kindMic && r.mics[s.who.Sub] == s {
 		delete(r.mics, s.who.Sub)
-		r.updateFloorLive()
+		r.updateSwitches()
 	}
 	if s.kind == kindInterpreter && r.interps[s.who.Lang] == s {
 		delete(r.interps, s.who.Lang)
@@ -241,6 +248,10 @@ func (r *room) remove(s *session) bool {
 	}
 	if r.venue == s {
 		r.venue = nil
+	}
+	if r.mix == s {
+		r.mix = nil
+		r.updateSwitches()
 	}
 	return true
 }
@@ -251,7 +262,7 @@ func (r *room) started(s *session) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s.sending.Store(true)
-	r.updateFloorLive()
+	r.updateSwitches()
 	if s.kind == kindInterpreter {
 		r.updateLangLive(s.who.Lang)
 	}
@@ -267,10 +278,14 @@ func (r *room) forward(s *session, p *rtp.Packet) {
 	switch s.kind {
 	case kindVenue:
 		r.venueOut.forward(s.src, p.Header, p.Payload)
-		if !r.floorLive.Load() {
+		if !r.floorLive.Load() && !r.programLive.Load() {
 			r.programOut.forward(s.src, p.Header, p.Payload)
 		}
 		r.forwardVenueToLangs(s, p)
+	case kindProgram:
+		if r.programLive.Load() {
+			r.programOut.forward(s.src, p.Header, p.Payload)
+		}
 	case kindInterpreter:
 		if l := (*r.langs.Load())[s.who.Lang]; l != nil && l.live.Load() {
 			l.out.forward(s.src, p.Header, p.Payload)
@@ -280,6 +295,8 @@ func (r *room) forward(s *session, p *rtp.Packet) {
 			return
 		}
 		r.floorOut.forward(s.src, p.Header, p.Payload)
-		r.programOut.forward(s.src, p.Header, p.Payload)
+		if !r.programLive.Load() {
+			r.programOut.forward(s.src, p.Header, p.Payload)
+		}
 	}
 }

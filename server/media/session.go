@@ -19,6 +19,7 @@ type kind int
 
 const (
 	kindVenue       kind = iota + 1 // publishes the plenary feed
+	kindProgram                     // publishes the venue's program mix
 	kindMic                         // publishes a participant's or hub's microphone
 	kindInterpreter                 // publishes the interpretation into its lang
 	kindViewer                      // receives
@@ -211,6 +212,8 @@ func (k kind) String() string {
 	switch k {
 	case kindVenue:
 		return "venue"
+	case kindProgram:
+		return "program"
 	case kindMic:
 		return "mic"
 	case kindInterpreter:

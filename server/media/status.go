@@ -13,7 +13,7 @@ import (
 type Publisher struct {
 	Sub  string `json:"sub"`
 	Name string `json:"name"`
-	// Kind is "venue", "mic" or "interpreter".
+	// Kind is "venue", "program", "mic" or "interpreter".
 	Kind string `json:"kind"`
 	// Lang is an interpreter's language.
 	Lang string `json:"lang,omitempty"`

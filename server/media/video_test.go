@@ -24,9 +24,9 @@ func (r *rig) askedForKeyframe(cam *publisher, before int64, what string) {
 
 func TestVideoCarriesTheVenueAndTheFloorCameras(t *testing.T) {
 	r := newRig(t, Config{})
-	venue := r.publishWith("hall", rooms.RoleVenue, 20000, true)
-	alice := r.publishWith("alice", rooms.RoleParticipant, 100, true)
-	bob := r.publishWith("bob", rooms.RoleParticipant, 60000, true)
+	venue := r.publishWith("whip", "hall", rooms.RoleVenue, 20000, true)
+	alice := r.publishWith("whip", "alice", rooms.RoleParticipant, 100, true)
+	bob := r.publishWith("whip", "bob", rooms.RoleParticipant, 60000, true)
 
 	// A video receiver joining mid-session has the venue asked for a keyframe.
 	before := venue.camera.plis.Load()
@@ -59,7 +59,7 @@ func TestVideoCarriesTheVenueAndTheFloorCameras(t *testing.T) {
 
 func TestAnAudioOnlyOfferGetsAudioOnly(t *testing.T) {
 	r := newRig(t, Config{})
-	r.publishWith("hall", rooms.RoleVenue, 1, true)
+	r.publishWith("whip", "hall", rooms.RoleVenue, 1, true)
 	v := newViewer(t, 1)
 	resp := r.post("whep", "listener", rooms.RoleParticipant, typeSDP, offerFrom(t, v.pc))
 	defer resp.Body.Close()
