@@ -16,6 +16,7 @@ func TestServeMediaFlags(t *testing.T) {
 		"--ice-server", "turns:turn.example.org:5349?transport=tcp,parley,s3cret",
 		"--udp-port", "50000",
 		"--public-ip", "203.0.113.7",
+		"--advertise-url", "https://node-a.example.org",
 	}, getenv, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
@@ -24,8 +25,8 @@ func TestServeMediaFlags(t *testing.T) {
 		{URL: "stun:stun.example.org:3478"},
 		{URL: "turns:turn.example.org:5349?transport=tcp", Username: "parley", Credential: "s3cret"},
 	}
-	if !slices.Equal(cfg.ICEServers, want) || cfg.UDPPort != 50000 || !slices.Equal(cfg.PublicIPs, []string{"203.0.113.7"}) {
-		t.Errorf("ICE servers %+v, UDP port %d, public IPs %v", cfg.ICEServers, cfg.UDPPort, cfg.PublicIPs)
+	if !slices.Equal(cfg.ICEServers, want) || cfg.UDPPort != 50000 || !slices.Equal(cfg.PublicIPs, []string{"203.0.113.7"}) || cfg.AdvertiseURL != "https://node-a.example.org" {
+		t.Errorf("ICE servers %+v, UDP port %d, public IPs %v, advertised %q", cfg.ICEServers, cfg.UDPPort, cfg.PublicIPs, cfg.AdvertiseURL)
 	}
 	for _, tc := range []struct {
 		args    []string
@@ -37,6 +38,8 @@ func TestServeMediaFlags(t *testing.T) {
 		{[]string{"--ice-server", "https://stun.example.org"}, "stun:, stuns:, turn: or turns:"},
 		{[]string{"--udp-port", "70000"}, "not a port"},
 		{[]string{"--public-ip", "hall.example.org"}, "not an IP address"},
+		{[]string{"--advertise-url", "node-a.example.org"}, "base URL"},
+		{[]string{"--advertise-url", "https://node-a.example.org/parley"}, "base URL"},
 	} {
 		if _, err := parseServeFlags(tc.args, getenv, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), tc.mention) {
 			t.Errorf("%v: %v, want an error mentioning %q", tc.args, err, tc.mention)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -40,6 +41,7 @@ type serveConfig struct {
 	ICEServers   []media.ICEServer
 	UDPPort      int
 	PublicIPs    []string
+	AdvertiseURL string
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -78,7 +80,11 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return nil
 	})
 	fs.IntVar(&cfg.UDPPort, "udp-port", 0, "one UDP port for every media session, so one firewall rule serves them all (0: a port per session)")
+	fs.StringVar(&cfg.AdvertiseURL, "advertise-url", getenv("PARLEY_ADVERTISE_URL"), "this node's public base URL, such as https://node-a.example.org, where other nodes send the media of rooms it holds (env PARLEY_ADVERTISE_URL; needed with --redis for several nodes)")
 	if err := fs.Parse(args); err != nil {
+		return serveConfig{}, err
+	}
+	if err := checkAdvertiseURL(cfg.AdvertiseURL); err != nil {
 		return serveConfig{}, err
 	}
 	if cfg.UDPPort < 0 || cfg.UDPPort > 65535 {
@@ -122,7 +128,10 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	mediaCfg := media.Config{ICEServers: cfg.ICEServers, PublicIPs: cfg.PublicIPs}
+	mediaCfg := media.Config{ICEServers: cfg.ICEServers, PublicIPs: cfg.PublicIPs, Node: cfg.AdvertiseURL}
+	if cfg.RedisURL != "" && cfg.AdvertiseURL == "" {
+		log.Warn("no --advertise-url: if several nodes share this Redis, a room's media sessions may be split between them")
+	}
 	if cfg.UDPPort != 0 {
 		if mediaCfg.UDP, err = net.ListenPacket("udp", fmt.Sprintf(":%d", cfg.UDPPort)); err != nil {
 			return fmt.Errorf("serve: --udp-port: %w", err)
@@ -221,4 +230,18 @@ func parseICEServer(v string) (media.ICEServer, error) {
 		return ice, fmt.Errorf("--ice-server %q: the URL must start with stun:, stuns:, turn: or turns:", url)
 	}
 	return ice, nil
+}
+
+// checkAdvertiseURL checks that u, if set, is a base URL clients can be
+// sent to: http or https, a host, nothing after it.
+func checkAdvertiseURL(u string) error {
+	if u == "" {
+		return nil
+	}
+	parsed, err := url.Parse(u)
+	if err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" ||
+		strings.TrimSuffix(parsed.Path, "/") != "" || parsed.RawQuery != "" || parsed.Fragment != "" {
+		return fmt.Errorf("serve: --advertise-url %q: give the node's base URL, such as https://node-a.example.org", u)
+	}
+	return nil
 }

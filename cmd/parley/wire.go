@@ -30,6 +30,10 @@ type node struct {
 func wire(store rooms.Store, verifier *auth.Verifier, origins []string, limits ratelimit.Limits, mediaCfg media.Config, log *slog.Logger, opts ...rooms.Option) (*node, error) {
 	svc := rooms.NewService(store, log, nil, opts...)
 	mediaCfg.Rooms, mediaCfg.Log = svc, log
+	if leases, ok := store.(rooms.Leases); ok && mediaCfg.Node != "" {
+		// Several nodes: each room's media on the one its lease names.
+		mediaCfg.Leases = leases
+	}
 	plane, err := media.New(mediaCfg)
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@
 //	<prefix>:{<room>}:balance              hash: requests, turns, seconds, measure, seq, dimensions
 //	<prefix>:{<room>}:balance:<dimension>  hash: <category>.requests, .turns, .seconds, .target
 //	<prefix>:{<room>}:presence             hash: node = "<until, Redis ms> <counts JSON>"
+//	<prefix>:{<room>}:media                the URL of the node holding the room's media; expires with its lease
 //	<prefix>:rooms                         set of the ids of rooms with events
 //	<prefix>:ping                          written by Ping, expires in seconds
 //

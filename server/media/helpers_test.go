@@ -53,19 +53,42 @@ func newRig(t testing.TB, cfg Config) *rig {
 // newRigOver is a rig over the room service svc, whose room it creates.
 func newRigOver(t testing.TB, cfg Config, svc *rooms.Service) *rig {
 	t.Helper()
+	r := newNode(t, cfg, svc)
+	if _, err := svc.Create(context.Background(), r.chair, rooms.RoomSpec{ID: r.room, Title: "Plenary"}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// newNode is a rig over the room service svc, whose room exists or is
+// created by the caller. With leases, the node is named by its URL.
+func newNode(t testing.TB, cfg Config, svc *rooms.Service) *rig {
+	t.Helper()
 	log := slog.New(slog.DiscardHandler)
+	r := &rig{t: t, svc: svc, room: "plenary",
+		chair: rooms.Participant{Sub: "chair", Name: "Chair", Role: rooms.RoleChair, Mode: rooms.ModeInRoom}}
+	mux := http.NewServeMux()
+	for path, publish := range map[string]bool{"whip": true, "whep": false} {
+		mux.HandleFunc("POST /rooms/{room}/"+path, serveAs(publish, func(w http.ResponseWriter, req *http.Request, c Caller) error {
+			return r.plane.ServeOffer(w, req, c)
+		}))
+		mux.HandleFunc("/rooms/{room}/"+path+"/{session}", serveAs(publish, func(w http.ResponseWriter, req *http.Request, c Caller) error {
+			return r.plane.ServeSession(w, req, c)
+		}))
+	}
+	srv := httptest.NewUnstartedServer(mux)
+	r.url = "http://" + srv.Listener.Addr().String()
 	cfg.Rooms, cfg.Log, cfg.Loopback = svc, log, true
+	if cfg.Leases != nil {
+		cfg.Node = r.url
+	}
 	plane, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.plane = plane
 	plane.Start()
-	mux := http.NewServeMux()
-	for path, publish := range map[string]bool{"whip": true, "whep": false} {
-		mux.HandleFunc("POST /rooms/{room}/"+path, serveAs(publish, plane.ServeOffer))
-		mux.HandleFunc("/rooms/{room}/"+path+"/{session}", serveAs(publish, plane.ServeSession))
-	}
-	srv := httptest.NewServer(mux)
+	srv.Start()
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), wait)
@@ -74,11 +97,6 @@ func newRigOver(t testing.TB, cfg Config, svc *rooms.Service) *rig {
 			t.Error(err)
 		}
 	})
-	r := &rig{t: t, svc: svc, plane: plane, url: srv.URL, room: "plenary",
-		chair: rooms.Participant{Sub: "chair", Name: "Chair", Role: rooms.RoleChair, Mode: rooms.ModeInRoom}}
-	if _, err := svc.Create(context.Background(), r.chair, rooms.RoomSpec{ID: r.room, Title: "Plenary"}); err != nil {
-		t.Fatal(err)
-	}
 	return r
 }
 
@@ -108,7 +126,7 @@ func statusOf(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, ErrICERestart):
 		return http.StatusUnprocessableEntity
-	case errors.Is(err, ErrClosed):
+	case errors.Is(err, ErrClosed), errors.Is(err, rooms.ErrUnavailable):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, rooms.ErrInvalid):
 		return http.StatusBadRequest

@@ -31,7 +31,8 @@ type Caller struct {
 	Session string
 }
 
-// ServeOffer answers a WHIP or WHEP POST: 201 with the SDP answer, the
+// ServeOffer answers a WHIP or WHEP POST: 307 to the node that holds the
+// room's media if that is another; otherwise 201 with the SDP answer, the
 // session's Location and the ICE servers in Link headers (RFC 9725). A
 // WHEP POST may ask for ?feed=return, or ?lang= for an interpretation. It returns, without answering, why it
 // refused.
@@ -40,6 +41,16 @@ func (p *Plane) ServeOffer(w http.ResponseWriter, r *http.Request, c Caller) err
 	k, err := sessionKind(c, feed, lang)
 	if err != nil {
 		return err
+	}
+	holder, err := p.elsewhere(r.Context(), c.Room)
+	if err != nil {
+		return err
+	}
+	if holder != "" {
+		// RFC 9725 §4.5: the client posts the same offer there.
+		w.Header().Set("Location", holder+r.URL.RequestURI())
+		w.WriteHeader(http.StatusTemporaryRedirect)
+		return nil
 	}
 	body, err := readBody(w, r, typeSDP)
 	if err != nil {

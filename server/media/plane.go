@@ -2,9 +2,11 @@ package media
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -59,6 +61,13 @@ type Config struct {
 	PublicIPs []string
 	// Loopback offers loopback candidates only: for tests on one machine.
 	Loopback bool
+	// Leases, with Node, have one node hold each room's media; an offer
+	// reaching another node is sent there (307). Without them this node
+	// serves every room.
+	Leases rooms.Leases
+	// Node is this node's public base URL, as clients reach it
+	// (https://host:port, no trailing slash).
+	Node string
 }
 
 // DefaultConnectTimeout is how long a client has to complete ICE and DTLS.
@@ -74,6 +83,9 @@ type Plane struct {
 
 	mux ice.UDPMux // nil without Config.UDP
 
+	// leaseMu serialises claiming a room's lease with releasing one.
+	leaseMu sync.Mutex
+
 	mu     sync.Mutex
 	rooms  map[string]*room
 	closed bool
@@ -87,6 +99,10 @@ type Plane struct {
 func New(cfg Config) (*Plane, error) {
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	cfg.Node = strings.TrimSuffix(cfg.Node, "/")
+	if cfg.Leases != nil && cfg.Node == "" {
+		return nil, errors.New("media: several nodes need each node's public URL")
 	}
 	var mux ice.UDPMux
 	if cfg.UDP != nil {
@@ -216,6 +232,7 @@ func (p *Plane) join(ctx context.Context, roomID string) (*room, error) {
 	r := p.rooms[roomID]
 	if r == nil {
 		r = newRoom(p, roomID)
+		r.stopLease = p.keepLease(r)
 		p.rooms[roomID] = r
 	}
 	r.refs++
@@ -251,6 +268,7 @@ func (p *Plane) leave(r *room) {
 	p.mu.Unlock()
 	if forget {
 		r.unfollow()
+		r.stopLease()
 	}
 }
 

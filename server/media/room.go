@@ -61,6 +61,8 @@ type room struct {
 	mix      *session // the venue's program mix (?feed=program)
 	// release stops following the room's log.
 	release func()
+	// stopLease stops renewing the room's lease and releases it.
+	stopLease func()
 }
 
 func newRoom(p *Plane, id string) *room {
