@@ -2,9 +2,11 @@ package server
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/media"
+	"github.com/parley-hub/parley/server/ratelimit"
 )
 
 // Media serves WHIP and WHEP once server has authenticated the caller
@@ -28,10 +30,27 @@ func (s *Server) mediaRoutes() {
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/media/publishers", s.inRoom(s.publishers))
 	for path, publish := range map[string]bool{"whip": true, "whep": false} {
 		base := "/api/v1/rooms/{room}/" + path
-		s.mux.HandleFunc("POST "+base, s.inRoom(s.mediaCall(publish, s.media.ServeOffer)))
+		s.mux.HandleFunc("POST "+base, s.inRoom(s.costly(offerCost, s.mediaCall(publish, s.media.ServeOffer))))
 		for _, method := range []string{"PATCH ", "DELETE "} {
 			s.mux.HandleFunc(method+base+"/{session}", s.inRoom(s.mediaCall(publish, s.media.ServeSession)))
 		}
+	}
+}
+
+// offerCost is what an offer spends of its sender's budget, in messages:
+// a peer connection, its candidates and sockets cost far more than a
+// message, and a page opens one or two. With the default budget, four
+// offers at once and two a second after.
+const offerCost = 10
+
+// costly has h spend cost of the person's budget in all (the request's
+// own token included), or refuses it.
+func (s *Server) costly(cost float64, h func(http.ResponseWriter, request) error) func(http.ResponseWriter, request) error {
+	return func(w http.ResponseWriter, r request) error {
+		if !s.people.Spend(r.who.Sub, cost-1, time.Now()) {
+			return ratelimit.ErrRateLimited
+		}
+		return h(w, r)
 	}
 }
 

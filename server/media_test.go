@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/parley-hub/parley/server/ratelimit"
 )
 
 func readOffer(t *testing.T, name string) string {
@@ -79,5 +81,24 @@ func TestMediaEndpointsAuthenticate(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Fatalf("the venue's DELETE: %d, want %d", resp.StatusCode, want)
 		}
+	}
+}
+
+// A flood of offers is refused per person: each spends ten messages of
+// the person's budget.
+func TestAFloodOfOffersIsRateLimited(t *testing.T) {
+	a := newAPIForPeople(t, ratelimit.Limits{Rate: 0.5, Burst: 20})
+	a.createRoom(t, a.token(t, "*", "admin", "root", nil), `{"id":"plenary","title":"Plenary"}`)
+	alice := a.token(t, "plenary", "participant", "alice", nil)
+	sdp := map[string]string{"Content-Type": "application/sdp"}
+	for i, want := range []string{"bad_offer", "bad_offer", "rate_limited"} {
+		resp := a.do(t, http.MethodPost, "/api/v1/rooms/plenary/whep", alice, "v=0\r\n", sdp)
+		if e := decodeError(t, resp); e.Code != want {
+			t.Fatalf("offer %d: %d %+v, want %s", i+1, resp.StatusCode, e, want)
+		}
+	}
+	resp := a.do(t, http.MethodPost, "/api/v1/rooms/plenary/whep", a.token(t, "plenary", "participant", "bob", nil), "v=0\r\n", sdp)
+	if e := decodeError(t, resp); e.Code != "bad_offer" {
+		t.Fatalf("bob's offer after alice's flood: %+v, want bad_offer", e)
 	}
 }

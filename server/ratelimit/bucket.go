@@ -20,12 +20,17 @@ func New(rate, burst float64, now time.Time) *Bucket {
 }
 
 // Take spends one token if there is one.
-func (b *Bucket) Take(now time.Time) bool {
+func (b *Bucket) Take(now time.Time) bool { return b.TakeN(1, now) }
+
+// TakeN spends n tokens if there are as many; a cost above the burst
+// spends the whole burst, so that it is possible at all.
+func (b *Bucket) TakeN(n float64, now time.Time) bool {
 	b.refill(now)
-	if b.tokens < 1 {
+	n = min(n, b.burst)
+	if b.tokens < n {
 		return false
 	}
-	b.tokens--
+	b.tokens -= n
 	return true
 }
 

@@ -65,10 +65,14 @@ func NewPeople(limits Limits) *People {
 func (p *People) MaxConns() int { return p.limits.MaxConns }
 
 // Allow spends one of sub's tokens if they have one.
-func (p *People) Allow(sub string, now time.Time) bool {
+func (p *People) Allow(sub string, now time.Time) bool { return p.Spend(sub, 1, now) }
+
+// Spend spends n of sub's tokens, for something that costs as much as n
+// messages (opening a media session), if they have as many.
+func (p *People) Spend(sub string, n float64, now time.Time) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.get(sub, now).Take(now)
+	return p.get(sub, now).TakeN(n, now)
 }
 
 // Connect counts a live connection of sub, unless they hold MaxConns

@@ -58,3 +58,18 @@ func TestPeopleForgetsTheIdle(t *testing.T) {
 		t.Errorf("forgetting refilled a spent bucket")
 	}
 }
+
+func TestACostlyRequestSpendsMoreOfTheBudget(t *testing.T) {
+	p := NewPeople(Limits{Rate: 1, Burst: 20})
+	if !p.Spend("amina", 10, t0) || !p.Spend("amina", 10, t0) || p.Spend("amina", 10, t0) {
+		t.Fatal("want two costs of 10 out of a burst of 20, and no third")
+	}
+	if p.Allow("amina", t0) {
+		t.Fatal("the costly requests left a token")
+	}
+	// A cost above the burst spends the whole burst.
+	small := NewPeople(Limits{Rate: 1, Burst: 3})
+	if !small.Spend("amina", 10, t0) || small.Allow("amina", t0) {
+		t.Fatal("a cost above the burst: want it allowed once the bucket is full, and nothing left")
+	}
+}
