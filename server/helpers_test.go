@@ -97,7 +97,7 @@ func serveWithin(t testing.TB, store rooms.Store, limits server.HTTPLimits, log 
 		t.Fatal(err)
 	}
 	plane.Start()
-	parley := server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: v, Live: hub, Media: plane, People: cfg.People, Log: log})
+	parley := server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: v, Live: hub, Media: plane, People: cfg.People, AllowedOrigins: cfg.AllowedOrigins, Log: log})
 	srv := httptest.NewUnstartedServer(parley)
 	srv.Config = server.HTTPServer(parley, limits, log)
 	srv.Start()

@@ -22,7 +22,8 @@ type Media interface {
 
 var _ Media = (*media.Plane)(nil)
 
-// mediaRoutes mounts WHIP (publish) and WHEP (receive) for room members.
+// mediaRoutes mounts WHIP (publish) and WHEP (receive) for room members,
+// callable from pages on the allowed origins.
 func (s *Server) mediaRoutes() {
 	if s.media == nil {
 		return
@@ -30,10 +31,12 @@ func (s *Server) mediaRoutes() {
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/media/publishers", s.inRoom(s.publishers))
 	for path, publish := range map[string]bool{"whip": true, "whep": false} {
 		base := "/api/v1/rooms/{room}/" + path
-		s.mux.HandleFunc("POST "+base, s.inRoom(s.costly(offerCost, s.mediaCall(publish, s.media.ServeOffer))))
+		s.mux.HandleFunc("POST "+base, s.cors.wrap(s.inRoom(s.costly(offerCost, s.mediaCall(publish, s.media.ServeOffer)))))
+		s.mux.HandleFunc("OPTIONS "+base, s.cors.preflight)
 		for _, method := range []string{"PATCH ", "DELETE "} {
-			s.mux.HandleFunc(method+base+"/{session}", s.inRoom(s.mediaCall(publish, s.media.ServeSession)))
+			s.mux.HandleFunc(method+base+"/{session}", s.cors.wrap(s.inRoom(s.mediaCall(publish, s.media.ServeSession))))
 		}
+		s.mux.HandleFunc("OPTIONS "+base+"/{session}", s.cors.preflight)
 	}
 }
 

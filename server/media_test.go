@@ -2,11 +2,14 @@ package server_test
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/parley-hub/parley/server"
+	"github.com/parley-hub/parley/server/live"
 	"github.com/parley-hub/parley/server/ratelimit"
 )
 
@@ -100,5 +103,48 @@ func TestAFloodOfOffersIsRateLimited(t *testing.T) {
 	resp := a.do(t, http.MethodPost, "/api/v1/rooms/plenary/whep", a.token(t, "plenary", "participant", "bob", nil), "v=0\r\n", sdp)
 	if e := decodeError(t, resp); e.Code != "bad_offer" {
 		t.Fatalf("bob's offer after alice's flood: %+v, want bad_offer", e)
+	}
+}
+
+// A WHEP player on an allowed origin gets its preflight answered and may
+// read the session's Location and the ICE servers; another origin may not.
+func TestMediaEndpointsAnswerCORSForAllowedOrigins(t *testing.T) {
+	const player = "https://player.example.org"
+	a := serveWithin(t, openFilestore(t), server.DefaultHTTPLimits, slog.New(slog.DiscardHandler), nil,
+		func(c *live.Config) { c.AllowedOrigins = []string{player} })
+	a.createRoom(t, a.token(t, "*", "admin", "root", nil), `{"id":"plenary","title":"Plenary"}`)
+	for _, c := range []struct {
+		origin string
+		status int
+		allow  string
+	}{
+		{player, http.StatusNoContent, player},
+		{"https://elsewhere.example.org", http.StatusForbidden, ""},
+	} {
+		for _, path := range []string{"/api/v1/rooms/plenary/whep", "/api/v1/rooms/plenary/whip/some-session"} {
+			resp := a.do(t, http.MethodOptions, path, "", "", map[string]string{
+				"Origin": c.origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type",
+			})
+			resp.Body.Close()
+			h := resp.Header
+			if resp.StatusCode != c.status || h.Get("Access-Control-Allow-Origin") != c.allow {
+				t.Fatalf("preflight of %s from %s: %d, allow-origin %q", path, c.origin, resp.StatusCode, h.Get("Access-Control-Allow-Origin"))
+			}
+			if c.allow != "" && (!strings.Contains(h.Get("Access-Control-Allow-Headers"), "Authorization") || !strings.Contains(h.Get("Access-Control-Allow-Methods"), "DELETE")) {
+				t.Fatalf("preflight headers: %v", h)
+			}
+		}
+	}
+	resp := a.do(t, http.MethodPost, "/api/v1/rooms/plenary/whep", a.token(t, "plenary", "participant", "alice", nil), readOffer(t, "offer-recv.sdp"),
+		map[string]string{"Content-Type": "application/sdp", "Origin": player})
+	resp.Body.Close()
+	h := resp.Header
+	if resp.StatusCode != http.StatusCreated || h.Get("Access-Control-Allow-Origin") != player || h.Get("Access-Control-Expose-Headers") != "Location, Link" {
+		t.Fatalf("an offer from the player: %d %v", resp.StatusCode, h)
+	}
+	resp = a.do(t, http.MethodDelete, h.Get("Location"), a.token(t, "plenary", "participant", "alice", nil), "", map[string]string{"Origin": "https://elsewhere.example.org"})
+	resp.Body.Close()
+	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatal("another origin was allowed to read the answer")
 	}
 }

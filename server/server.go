@@ -32,6 +32,7 @@ type Server struct {
 	hub         Live
 	media       Media
 	people      *ratelimit.People
+	cors        mediaCORS
 }
 
 // Parts are what the server serves; cmd/parley/wire.go builds them.
@@ -46,14 +47,17 @@ type Parts struct {
 	// HTTP and live draw on one budget. Nil: a budget of the server's own,
 	// within the default limits.
 	People *ratelimit.People
-	Log    *slog.Logger
+	// AllowedOrigins are the browser origins, besides the server's own,
+	// whose pages may call WHIP and WHEP.
+	AllowedOrigins []string
+	Log            *slog.Logger
 }
 
 // New returns the server over p; it starts nothing.
 func New(p Parts) *Server {
 	s := &Server{
 		rooms: p.Rooms, transcripts: p.Transcripts, verifier: p.Verifier, log: p.Log,
-		mux: http.NewServeMux(), hub: p.Live, media: p.Media, people: p.People,
+		mux: http.NewServeMux(), hub: p.Live, media: p.Media, people: p.People, cors: newMediaCORS(p.AllowedOrigins),
 	}
 	if s.people == nil {
 		s.people = ratelimit.NewPeople(ratelimit.Limits{})

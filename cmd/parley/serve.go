@@ -54,7 +54,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&cfg.RedisPrefix, "redis-prefix", "parley", "prefix of Parley's Redis keys")
 	fs.StringVar(&cfg.Secret, "secret", getenv("PARLEY_JWT_SECRET"), "HS256 token secret (env PARLEY_JWT_SECRET); without one, a development secret is kept in the data directory")
 	fs.StringVar(&cfg.PublicKey, "jwt-public-key", "", "PEM file of an Ed25519 or RSA public key that verifies EdDSA or RS256 tokens")
-	fs.Func("allowed-origin", "a browser origin, besides the server's own, allowed to open live connections (repeatable; env PARLEY_ALLOWED_ORIGINS, comma-separated)", func(o string) error {
+	fs.Func("allowed-origin", "a browser origin, besides the server's own, allowed to open live connections and call WHIP and WHEP (repeatable; env PARLEY_ALLOWED_ORIGINS, comma-separated)", func(o string) error {
 		cfg.Origins = append(cfg.Origins, o)
 		return nil
 	})

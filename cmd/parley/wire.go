@@ -48,7 +48,7 @@ func wire(store rooms.Store, verifier *auth.Verifier, origins []string, limits r
 	plane.Start()
 	return &node{
 		rooms: svc, hub: hub, media: plane, log: log,
-		handler: server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: verifier, Live: hub, Media: plane, People: people, Log: log}),
+		handler: server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: verifier, Live: hub, Media: plane, People: people, AllowedOrigins: origins, Log: log}),
 	}, nil
 }
 
