@@ -75,3 +75,17 @@ func TestWhoMayInterpret(t *testing.T) {
 		}
 	}
 }
+
+// A language left interpreted in the log by a node that stopped without
+// saying so is cleared once the room's media starts again.
+func TestALeftOverInterpretationIsCleared(t *testing.T) {
+	r := newRig(t, Config{})
+	booth := rooms.Participant{Sub: "booth-fr", Name: "Booth", Role: rooms.RoleInterpreter, Lang: "fr"}
+	if err := r.svc.SetInterpreted(context.Background(), r.room, booth, "fr", true); err != nil {
+		t.Fatal(err)
+	}
+	r.view("listener", 1)
+	if got := r.interpreted(); len(got) != 0 {
+		t.Fatalf("interpretation = %v after the media started without a booth", got)
+	}
+}

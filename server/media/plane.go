@@ -230,7 +230,8 @@ func (p *Plane) join(ctx context.Context, roomID string) (*room, error) {
 		return nil, ErrClosed
 	}
 	r := p.rooms[roomID]
-	if r == nil {
+	created := r == nil
+	if created {
 		r = newRoom(p, roomID)
 		r.stopLease = p.keepLease(r)
 		p.rooms[roomID] = r
@@ -240,8 +241,10 @@ func (p *Plane) join(ctx context.Context, roomID string) (*room, error) {
 	// Events applied from now on reach r; the state covers those before.
 	// Following the room brings other nodes' floor changes to the gate.
 	var closed bool
+	var interpreted []string
 	err := p.cfg.Rooms.View(ctx, roomID, func(st *rooms.State) {
 		snap := st.Snapshot(time.Now())
+		interpreted = snap.Interpretation
 		if closed = snap.Closed; !closed {
 			r.init(snap, func() func() { return p.cfg.Rooms.Follow(roomID, st.Seq) })
 		}
@@ -253,8 +256,19 @@ func (p *Plane) join(ctx context.Context, roomID string) (*room, error) {
 		p.leave(r)
 		return nil, err
 	}
+	if created {
+		// The room's media starts here: a language the log says is
+		// interpreted is left over from a node that stopped without
+		// saying so.
+		for _, lang := range interpreted {
+			r.announce(lang, systemActor)
+		}
+	}
 	return r, nil
 }
+
+// systemActor is the media plane as the cause of an event no one asked for.
+var systemActor = rooms.Participant{Sub: "system", Name: "Parley", Role: "system"}
 
 // leave drops a reference to r taken by join; the last one forgets it and
 // stops following the room.
