@@ -23,27 +23,16 @@ func (s *Service) SetInterpreted(ctx context.Context, roomID string, by Particip
 	if !ValidLanguage(lang) {
 		return fmt.Errorf("%w: %q is not a language tag such as en or pt-br", ErrInvalid, lang)
 	}
-	r, done, err := s.existing(ctx, roomID)
-	if err != nil {
-		return err
-	}
-	defer done()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	_, err = commit(ctx, s.store, RoomLog(roomID), r.state, func() ([]Event, error) {
-		if r.state.Closed || r.state.interpreted(lang) == on {
-			return nil, nil
+	return s.record(ctx, roomID, "interpretation into "+lang, func(st *State) []Event {
+		if st.Closed || st.interpreted(lang) == on {
+			return nil
 		}
 		typ := EvInterpretationStopped
 		if on {
 			typ = EvInterpretationStarted
 		}
-		return []Event{draft(s.now(), by.Actor(), typ, Interpretation{Lang: lang})}, nil
-	}, s.applied(roomID, r.state))
-	if err != nil {
-		return s.fault(ctx, fmt.Errorf("room %q: interpretation into %s: %w", roomID, lang, err))
-	}
-	return nil
+		return []Event{draft(s.now(), by.Actor(), typ, Interpretation{Lang: lang})}
+	})
 }
 
 func (s *State) interpreted(lang string) bool {

@@ -231,6 +231,17 @@ func (s *Service) Execute(ctx context.Context, roomID string, actor Participant,
 
 // addLanguage records that room's transcript has a channel in lang, once.
 func (s *Service) addLanguage(ctx context.Context, roomID string, actor Participant, lang string) error {
+	return s.record(ctx, roomID, "add language "+lang, func(st *State) []Event {
+		if _, found := slices.BinarySearch(st.Languages, lang); found {
+			return nil
+		}
+		return []Event{draft(s.now(), actor.Actor(), EvLanguageAdded, Language{Lang: lang})}
+	})
+}
+
+// record appends the events events makes of room's latest state, if any:
+// facts Parley itself notes (what), not commands a person gives.
+func (s *Service) record(ctx context.Context, roomID, what string, events func(*State) []Event) error {
 	r, done, err := s.existing(ctx, roomID)
 	if err != nil {
 		return err
@@ -239,13 +250,10 @@ func (s *Service) addLanguage(ctx context.Context, roomID string, actor Particip
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	_, err = commit(ctx, s.store, RoomLog(roomID), r.state, func() ([]Event, error) {
-		if _, found := slices.BinarySearch(r.state.Languages, lang); found {
-			return nil, nil
-		}
-		return []Event{draft(s.now(), actor.Actor(), EvLanguageAdded, Language{Lang: lang})}, nil
+		return events(r.state), nil
 	}, s.applied(roomID, r.state))
 	if err != nil {
-		return s.recover(ctx, r, fmt.Errorf("room %q: add language %s: %w", roomID, lang, err))
+		return s.recover(ctx, r, fmt.Errorf("room %q: %s: %w", roomID, what, err))
 	}
 	return nil
 }

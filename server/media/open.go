@@ -3,6 +3,7 @@ package media
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -206,20 +207,26 @@ func (s *session) publish(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		if s.kind == kindInterpreter {
 			go s.run(func() { s.room.announce(s.who.Lang, s.who) })
 		}
-		buf := make([]byte, 1500)
-		var p rtp.Packet
-		for {
-			n, _, err := t.Read(buf)
-			if err != nil {
-				return
-			}
-			s.packets.Add(1)
-			if p.Unmarshal(buf[:n]) != nil {
-				continue
-			}
-			s.room.forward(s, &p)
-		}
+		readPackets(t, &s.packets, func(p *rtp.Packet) { s.room.forward(s, p) })
 	})
+}
+
+// readPackets reads t until it ends, counting each packet in n and
+// handing those that parse to forward.
+func readPackets(t *webrtc.TrackRemote, n *atomic.Uint64, forward func(*rtp.Packet)) {
+	buf := make([]byte, 1500)
+	var p rtp.Packet
+	for {
+		size, _, err := t.Read(buf)
+		if err != nil {
+			return
+		}
+		n.Add(1)
+		if p.Unmarshal(buf[:size]) != nil {
+			continue
+		}
+		forward(&p)
+	}
 }
 
 // answerRTCP reads a subscriber's RTCP (which also feeds the interceptors),

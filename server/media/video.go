@@ -109,19 +109,7 @@ func (s *session) publishVideo(t *webrtc.TrackRemote) {
 	}
 	s.run(func() {
 		s.video.Store(&videoIn{ssrc: uint32(t.SSRC()), mime: mime})
-		buf := make([]byte, 1500)
-		var p rtp.Packet
-		for {
-			n, _, err := t.Read(buf)
-			if err != nil {
-				return
-			}
-			s.videoPackets.Add(1)
-			if p.Unmarshal(buf[:n]) != nil {
-				continue
-			}
-			s.room.forwardVideo(s, &p)
-		}
+		readPackets(t, &s.videoPackets, func(p *rtp.Packet) { s.room.forwardVideo(s, p) })
 	})
 }
 
