@@ -207,7 +207,7 @@ func TestTheVenuesProgramMixServesSingleLinePlayers(t *testing.T) {
 	v := r.view("viewer", 2)
 	r.hears(player, 0, venue, venue.sent+5)
 
-	mix := r.publishWith("whip?feed=program", "mixer", rooms.RoleVenue, 7000, false)
+	mix := r.publishWith("whip?feed=program", "mixer", rooms.RoleVenue, 7000, "")
 	r.hears(player, 0, mix, mix.sent+5)
 	fromVenue, fromAlice := venue.sent, alice.sent
 	// Neither the hall nor the floor reaches the player while the mix

@@ -154,7 +154,7 @@ func participant(sub string) rooms.Participant {
 }
 
 // clientAPI is a pion client as a browser would be: Opus with NACK, VP8
-// with NACK and PLI.
+// and H.264 with NACK and PLI.
 func clientAPI(t testing.TB) *webrtc.API {
 	t.Helper()
 	return clientAPIWith(t, func(*webrtc.SettingEngine) {})
@@ -170,12 +170,13 @@ func clientAPIWith(t testing.TB, tune func(*webrtc.SettingEngine)) *webrtc.API {
 	}, webrtc.RTPCodecTypeAudio); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
-		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000,
-			RTCPFeedback: []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBNACK}, {Type: webrtc.TypeRTCPFBNACK, Parameter: "pli"}}},
-		PayloadType: 96,
-	}, webrtc.RTPCodecTypeVideo); err != nil {
-		t.Fatal(err)
+	for _, c := range []webrtc.RTPCodecParameters{
+		{RTPCodecCapability: videoCodec(webrtc.MimeTypeVP8), PayloadType: 96},
+		{RTPCodecCapability: videoCodec(webrtc.MimeTypeH264), PayloadType: 102},
+	} {
+		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeVideo); err != nil {
+			t.Fatal(err)
+		}
 	}
 	reg := &interceptor.Registry{}
 	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
@@ -280,12 +281,22 @@ type publisher struct {
 
 func (r *rig) publish(sub, role string, firstSeq uint16) *publisher {
 	r.t.Helper()
-	return r.publishWith("whip", sub, role, firstSeq, false)
+	return r.publishWith("whip", sub, role, firstSeq, "")
 }
 
-// publishWith publishes to endpoint (whip and a query) audio and, with
-// camera, VP8 video too.
-func (r *rig) publishWith(endpoint, sub, role string, firstSeq uint16, camera bool) *publisher {
+// videoCodec is a camera's codec as browsers offer it.
+func videoCodec(mime string) webrtc.RTPCodecCapability {
+	c := webrtc.RTPCodecCapability{MimeType: mime, ClockRate: 90000,
+		RTCPFeedback: []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBNACK}, {Type: webrtc.TypeRTCPFBNACK, Parameter: "pli"}}}
+	if mime == webrtc.MimeTypeH264 {
+		c.SDPFmtpLine = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"
+	}
+	return c
+}
+
+// publishWith publishes to endpoint (whip and a query) audio and, with a
+// camera codec, video too.
+func (r *rig) publishWith(endpoint, sub, role string, firstSeq uint16, camera string) *publisher {
 	r.t.Helper()
 	pc, err := clientAPI(r.t).NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
@@ -304,8 +315,8 @@ func (r *rig) publishWith(endpoint, sub, role string, firstSeq uint16, camera bo
 	}
 	track, _ := addTrack(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio")
 	var cam *publisher
-	if camera {
-		vtrack, sender := addTrack(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video")
+	if camera != "" {
+		vtrack, sender := addTrack(videoCodec(camera), "video")
 		cam = &publisher{track: vtrack, seq: firstSeq + 3000, ts: uint32(firstSeq) * 11}
 		go func() {
 			for {

@@ -24,9 +24,9 @@ func (r *rig) askedForKeyframe(cam *publisher, before int64, what string) {
 
 func TestVideoCarriesTheVenueAndTheFloorCameras(t *testing.T) {
 	r := newRig(t, Config{})
-	venue := r.publishWith("whip", "hall", rooms.RoleVenue, 20000, true)
-	alice := r.publishWith("whip", "alice", rooms.RoleParticipant, 100, true)
-	bob := r.publishWith("whip", "bob", rooms.RoleParticipant, 60000, true)
+	venue := r.publishWith("whip", "hall", rooms.RoleVenue, 20000, webrtc.MimeTypeVP8)
+	alice := r.publishWith("whip", "alice", rooms.RoleParticipant, 100, webrtc.MimeTypeVP8)
+	bob := r.publishWith("whip", "bob", rooms.RoleParticipant, 60000, webrtc.MimeTypeVP8)
 
 	// A video receiver joining mid-session has the venue asked for a keyframe.
 	before := venue.camera.plis.Load()
@@ -59,7 +59,7 @@ func TestVideoCarriesTheVenueAndTheFloorCameras(t *testing.T) {
 
 func TestAnAudioOnlyOfferGetsAudioOnly(t *testing.T) {
 	r := newRig(t, Config{})
-	r.publishWith("whip", "hall", rooms.RoleVenue, 1, true)
+	r.publishWith("whip", "hall", rooms.RoleVenue, 1, webrtc.MimeTypeVP8)
 	v := newViewer(t, 1)
 	resp := r.post("whep", "listener", rooms.RoleParticipant, typeSDP, offerFrom(t, v.pc))
 	defer resp.Body.Close()
@@ -89,4 +89,19 @@ func TestAVideoLineWithoutACodecParleyCarriesIsDeclined(t *testing.T) {
 	if n := len(r.sessionAt(v.location).outs); n != 1 {
 		t.Fatalf("%d outlets, want the audio alone", n)
 	}
+}
+
+// An H.264 camera (OBS's codec) reaches a receiver that offers H.264
+// among others: it is answered in the codec the camera sends.
+func TestAnH264VenueReachesReceiversThatOfferIt(t *testing.T) {
+	r := newRig(t, Config{})
+	venue := r.publishWith("whip", "hall", rooms.RoleVenue, 1, webrtc.MimeTypeH264)
+	if got := venue.session.video.Load().mime; got != webrtc.MimeTypeH264 {
+		t.Fatalf("the venue's camera arrived as %s", got)
+	}
+	v := r.viewWith(newViewerLines(t, clientAPI(t), 1, 1), "whep", "viewer", rooms.RoleParticipant)
+	if got := r.sessionAt(v.location).outs[1].track.mime; got != webrtc.MimeTypeH264 {
+		t.Fatalf("the receiver's video is %s, want H.264 as the venue sends", got)
+	}
+	r.hears(v, 1, venue.camera, venue.camera.sent+5)
 }
