@@ -89,3 +89,26 @@ func TestALeftOverInterpretationIsCleared(t *testing.T) {
 		t.Fatalf("interpretation = %v after the media started without a booth", got)
 	}
 }
+
+// A second booth for a language replaces the first, the language's stream
+// continuing, and the language stays listed.
+func TestASecondBoothReplacesTheFirst(t *testing.T) {
+	r := newRig(t, Config{})
+	r.publish("hall", rooms.RoleVenue, 1)
+	fr := r.viewWith(newViewer(t, 1), "whep?lang=fr", "listener", rooms.RoleParticipant)
+	first := r.publish("booth-a", rooms.RoleInterpreter+"/fr", 100)
+	r.hears(fr, 0, first, first.sent+5)
+	second := r.publish("booth-b", rooms.RoleInterpreter+"/fr", 9000)
+	r.until("the first booth's session ends", func() bool {
+		select {
+		case <-first.session.done:
+			return true
+		default:
+			return false
+		}
+	})
+	continuous(t, "French", r.hears(fr, 0, second, second.sent+5))
+	if got := r.interpreted(); !slices.Equal(got, []string{"fr"}) {
+		t.Fatalf("interpretation = %v, want [fr]", got)
+	}
+}

@@ -222,6 +222,8 @@ func (r *room) add(s *session) (replaced *session, err error) {
 		}
 		replaced = r.interps[s.who.Lang]
 		r.interps[s.who.Lang] = s
+		// The venue until the new booth's audio arrives.
+		r.updateLangLive(s.who.Lang)
 	}
 	if replaced != nil {
 		// From here on, only the new one is heard.
