@@ -17,8 +17,6 @@ func (p *Plane) elsewhere(ctx context.Context, room string) (string, error) {
 	if p.cfg.Leases == nil {
 		return "", nil
 	}
-	p.leaseMu.Lock()
-	defer p.leaseMu.Unlock()
 	holder, err := p.cfg.Leases.ClaimMedia(ctx, room, p.cfg.Node, leaseTTL)
 	if err != nil {
 		return "", fmt.Errorf("media: which node holds the room: %w", err)
@@ -41,10 +39,14 @@ func (p *Plane) keepLease(r *room) (stop func()) {
 		defer close(done)
 		tick := time.NewTicker(leaseTTL / 3)
 		defer tick.Stop()
+		// The first claim follows any release of the room's previous media.
+		p.leaseMu.Lock()
+		p.renew(r)
+		p.leaseMu.Unlock()
 		for {
-			p.renew(r)
 			select {
 			case <-tick.C:
+				p.renew(r)
 			case <-quit:
 				p.release(r)
 				return
@@ -69,11 +71,15 @@ func (p *Plane) renew(r *room) {
 	}
 }
 
-// release gives up r's lease, serialised with claims: an offer arriving
-// now claims it afresh instead of finding it about to vanish.
+// release gives up r's lease, unless the room's media has started here
+// again meanwhile: the lease is then the new media's, whose first claim
+// waits for this.
 func (p *Plane) release(r *room) {
 	p.leaseMu.Lock()
 	defer p.leaseMu.Unlock()
+	if p.roomOf(r.id) != nil {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), leaseTTL/3)
 	defer cancel()
 	if err := p.cfg.Leases.ReleaseMedia(ctx, r.id, p.cfg.Node); err != nil {

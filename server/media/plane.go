@@ -83,7 +83,8 @@ type Plane struct {
 
 	mux ice.UDPMux // nil without Config.UDP
 
-	// leaseMu serialises claiming a room's lease with releasing one.
+	// leaseMu orders releasing a room's lease before the first claim of
+	// the room's media started anew; offers claim without it.
 	leaseMu sync.Mutex
 
 	mu     sync.Mutex
