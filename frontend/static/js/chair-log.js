@@ -93,6 +93,9 @@ export class ChairLog {
           { policy: t(`policy.${d.policy.kind}`), count: d.unmoved?.length ?? 0 });
       case 'agenda_item_set':
         return t('log.agenda_item_set', { title: d.title });
+      case 'interpretation_started':
+      case 'interpretation_stopped':
+        return t(`log.${ev.type}`, { lang: d.lang });
       default:
         return t(`log.${ev.type}`);
     }
