@@ -275,6 +275,11 @@ type publisher struct {
 	// session; plis counts the keyframes it was asked for.
 	camera *publisher
 	plis   atomic.Int64
+	// mime is a camera's codec; keyedFor the PLIs its last keyframe
+	// answered: like an encoder, it sends one at its start and after each
+	// PLI.
+	mime     string
+	keyedFor int64
 	// read counts what the server read of this track.
 	read func() uint64
 }
@@ -317,7 +322,7 @@ func (r *rig) publishWith(endpoint, sub, role string, firstSeq uint16, camera st
 	var cam *publisher
 	if camera != "" {
 		vtrack, sender := addTrack(videoCodec(camera), "video")
-		cam = &publisher{track: vtrack, seq: firstSeq + 3000, ts: uint32(firstSeq) * 11}
+		cam = &publisher{track: vtrack, seq: firstSeq + 3000, ts: uint32(firstSeq) * 11, mime: camera, keyedFor: -1}
 		go func() {
 			for {
 				pkts, _, err := sender.ReadRTCP()
@@ -362,14 +367,25 @@ func (r *rig) sessionAt(location string) *session {
 	return s
 }
 
-// send writes n packets, 20 ms of audio apart, carrying the next counters.
+// send writes n packets, 20 ms of audio apart, carrying the next counters;
+// a camera's begin with a codec header saying whether they start a
+// keyframe.
 func (p *publisher) send(n int) {
 	p.t.Helper()
 	for range n {
 		p.sent++
-		payload := make([]byte, 16)
-		binary.BigEndian.PutUint64(payload, p.sent)
-		copy(payload[8:], p.sub)
+		var payload []byte
+		if p.mime != "" {
+			key := p.plis.Load() > p.keyedFor
+			if key {
+				p.keyedFor = p.plis.Load()
+			}
+			payload = fakeVideoHeader(p.mime, key)
+		}
+		body := make([]byte, 16)
+		binary.BigEndian.PutUint64(body, p.sent)
+		copy(body[8:], p.sub)
+		payload = append(payload, body...)
 		if err := p.track.WriteRTP(&rtp.Packet{
 			Header:  rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: p.seq, Timestamp: p.ts},
 			Payload: payload,
@@ -379,6 +395,21 @@ func (p *publisher) send(n int) {
 		p.seq++
 		p.ts += 960
 	}
+}
+
+// fakeVideoHeader is the first two bytes of a packet of mime, starting a
+// keyframe or not: a VP8 payload descriptor and header, or an H.264 NAL
+// unit header (IDR or not) and a byte.
+func fakeVideoHeader(mime string, key bool) []byte {
+	switch {
+	case mime == webrtc.MimeTypeVP8 && key:
+		return []byte{0x10, 0x00}
+	case mime == webrtc.MimeTypeVP8:
+		return []byte{0x10, 0x01}
+	case key:
+		return []byte{0x65, 0x00}
+	}
+	return []byte{0x41, 0x00}
 }
 
 // viewer records what each of its audio m-lines receives.
@@ -395,6 +426,8 @@ type received struct {
 	counter uint64
 	seq     uint16
 	ts      uint32
+	// key: a video packet that starts a keyframe.
+	key bool
 }
 
 func (r *rig) view(sub string, audioLines int) *viewer {
@@ -477,18 +510,23 @@ func newViewerLines(t testing.TB, api *webrtc.API, audioLines, videoLines int) *
 		v.mu.Lock()
 		v.ssrcs[mid] = uint32(tr.SSRC())
 		v.mu.Unlock()
+		mime, header := tr.Codec().MimeType, 0
+		if tr.Kind() == webrtc.RTPCodecTypeVideo {
+			header = 2
+		}
 		for {
 			p, _, err := tr.ReadRTP()
 			if err != nil {
 				return
 			}
-			if len(p.Payload) < 16 {
+			if len(p.Payload) < header+16 {
 				continue
 			}
+			body := p.Payload[header:]
 			v.mu.Lock()
 			v.tracks[mid] = append(v.tracks[mid], received{
-				from: strings.TrimRight(string(p.Payload[8:16]), "\x00"), counter: binary.BigEndian.Uint64(p.Payload),
-				seq: p.SequenceNumber, ts: p.Timestamp,
+				from: strings.TrimRight(string(body[8:16]), "\x00"), counter: binary.BigEndian.Uint64(body),
+				seq: p.SequenceNumber, ts: p.Timestamp, key: header > 0 && startsKeyframe(mime, p.Payload),
 			})
 			v.mu.Unlock()
 		}

@@ -136,8 +136,7 @@ func (r *room) apply(e rooms.Event) {
 	}
 	r.setGate(&g)
 	if e.Type == rooms.EvFloorGranted || e.Type == rooms.EvFloorResumed {
-		// The floor track's picture starts from a keyframe.
-		r.floorSpeakerLocked().keyframe()
+		r.floorSpeakerLocked().letThrough()
 	}
 	var ending []*session
 	if r.closed {

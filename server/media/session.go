@@ -46,9 +46,11 @@ type session struct {
 	// stopped: ended or replaced; its packets are no longer forwarded.
 	stopped atomic.Bool
 	// video is a publisher's camera once it arrived; keyframes asks it
-	// for keyframes.
-	video     atomic.Pointer[videoIn]
-	keyframes keyframer
+	// for keyframes; awaitKeyframe holds a speaker's camera off the floor
+	// until one comes.
+	video         atomic.Pointer[videoIn]
+	keyframes     keyframer
+	awaitKeyframe atomic.Bool
 	// ufrag is the client's ICE username fragment, which a trickled
 	// fragment must carry unchanged.
 	ufrag string

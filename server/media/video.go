@@ -115,7 +115,7 @@ func (s *session) publishVideo(t *webrtc.TrackRemote) {
 
 // forwardVideo takes one camera packet of publisher s where it may go now:
 // the venue's to the venue video, a speaker's to the floor video while the
-// gate admits them.
+// gate admits them, from a keyframe on.
 func (r *room) forwardVideo(s *session, p *rtp.Packet) {
 	v := s.video.Load()
 	if s.stopped.Load() || v == nil {
@@ -126,10 +126,29 @@ func (r *room) forwardVideo(s *session, p *rtp.Packet) {
 	case kindVenue:
 		outs.venue.forward(s.src, p.Header, p.Payload)
 	case kindMic:
-		if r.gate.Load().admits(s.who.Sub) {
-			outs.floor.forward(s.src, p.Header, p.Payload)
+		if !r.gate.Load().admits(s.who.Sub) {
+			return
 		}
+		// A speaker just let through starts the floor's picture from a
+		// keyframe: what comes before it would not decode.
+		if s.awaitKeyframe.Load() {
+			if !startsKeyframe(v.mime, p.Payload) {
+				return
+			}
+			s.awaitKeyframe.Store(false)
+		}
+		outs.floor.forward(s.src, p.Header, p.Payload)
 	}
+}
+
+// letThrough has speaker s's camera, if any, start on the floor from a
+// keyframe, which it asks for.
+func (s *session) letThrough() {
+	if s == nil {
+		return
+	}
+	s.awaitKeyframe.Store(true)
+	s.keyframe()
 }
 
 // floorSpeaker is the microphone session of whoever the gate admits, or nil.

@@ -47,7 +47,14 @@ func TestVideoCarriesTheVenueAndTheFloorCameras(t *testing.T) {
 	before = bob.camera.plis.Load()
 	r.giveFloor(participant("bob"))
 	r.askedForKeyframe(bob.camera, before, "the next floor_granted")
-	continuous(t, "floor video", r.hears(v, 3, bob.camera, bob.camera.sent))
+	floor := r.hears(v, 3, bob.camera, bob.camera.sent)
+	continuous(t, "floor video", floor)
+	// Each speaker's picture starts from a keyframe.
+	for i, g := range floor {
+		if (i == 0 || floor[i-1].from != g.from) && !g.key {
+			t.Fatalf("the floor video switched to %s on packet %d, not a keyframe", g.from, g.counter)
+		}
+	}
 	for _, g := range v.got(2) {
 		if g.from != venue.sub {
 			t.Fatalf("the venue video carried %s's camera", g.from)
