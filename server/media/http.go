@@ -47,7 +47,7 @@ func (p *Plane) ServeOffer(w http.ResponseWriter, r *http.Request, c Caller) err
 		return err
 	}
 	if holder != "" {
-		// RFC 9725 §4.5: the client posts the same offer there.
+		// The client posts the same offer there (RFC 9725 redirects).
 		w.Header().Set("Location", holder+r.URL.RequestURI())
 		w.WriteHeader(http.StatusTemporaryRedirect)
 		return nil
