@@ -1,0 +1,167 @@
+// Package mediaclient is a WHIP publisher and a WHEP receiver over pion,
+// as a browser or a broadcast encoder would be: Opus with NACK and RTCP
+// reports. Parley's load tool and tests use it; it lives beside the media
+// plane because only server/media imports pion.
+//
+// A Publisher sends the RTP packets it is given; a Subscriber hands every
+// packet it receives to a callback and counts nothing itself. Neither has
+// locks of its own.
+package mediaclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/webrtc/v4"
+)
+
+// ErrRefused is a WHIP or WHEP POST the server did not answer with 201.
+var ErrRefused = errors.New("mediaclient: offer refused")
+
+// Options tune a Client.
+type Options struct {
+	// HTTP makes the WHIP and WHEP requests; nil: http.DefaultClient.
+	HTTP *http.Client
+	// Loopback gathers candidates on loopback alone, without mDNS, for a
+	// server started with media.Config.Loopback (tests on one machine).
+	Loopback bool
+}
+
+// Client opens sessions; it is safe for concurrent use.
+type Client struct {
+	api *webrtc.API
+	hc  *http.Client
+}
+
+// New builds a client.
+func New(opts Options) (*Client, error) {
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1",
+			RTCPFeedback: []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBNACK}},
+		},
+		PayloadType: 111,
+	}, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, fmt.Errorf("mediaclient: %w", err)
+	}
+	// What a browser's audio needs: NACKs both ways and RTCP reports.
+	reg := &interceptor.Registry{}
+	gen, err := nack.NewGeneratorInterceptor()
+	if err != nil {
+		return nil, fmt.Errorf("mediaclient: %w", err)
+	}
+	resp, err := nack.NewResponderInterceptor()
+	if err != nil {
+		return nil, fmt.Errorf("mediaclient: %w", err)
+	}
+	reg.Add(gen)
+	reg.Add(resp)
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return nil, fmt.Errorf("mediaclient: %w", err)
+	}
+	var se webrtc.SettingEngine
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	if opts.Loopback {
+		se.SetIncludeLoopbackCandidate(true)
+		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	}
+	hc := opts.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	return &Client{api: webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), hc: hc}, nil
+}
+
+// session is an open WHIP or WHEP session.
+type session struct {
+	pc       *webrtc.PeerConnection
+	hc       *http.Client
+	token    string
+	location string // absolute URL of the session, for DELETE
+}
+
+// offer sends pc's offer, with every candidate in it, to endpoint and
+// applies the answer.
+func (c *Client) offer(ctx context.Context, pc *webrtc.PeerConnection, endpoint, token string) (*session, error) {
+	desc, err := pc.CreateOffer(nil)
+	if err != nil {
+		return nil, fmt.Errorf("mediaclient: create offer: %w", err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(desc); err != nil {
+		return nil, fmt.Errorf("mediaclient: set local description: %w", err)
+	}
+	select {
+	case <-gathered:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("mediaclient: gathering candidates: %w", ctx.Err())
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(pc.LocalDescription().SDP))
+	if err != nil {
+		return nil, fmt.Errorf("mediaclient: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/sdp")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("mediaclient: POST %s: %w", endpoint, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return nil, fmt.Errorf("mediaclient: POST %s: %w", endpoint, err)
+	}
+	if resp.StatusCode != http.StatusCreated {
+		return nil, fmt.Errorf("%w: HTTP %d: %s", ErrRefused, resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+	loc, err := resp.Request.URL.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		return nil, fmt.Errorf("mediaclient: Location: %w", err)
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(body)}); err != nil {
+		return nil, fmt.Errorf("mediaclient: the answer: %w", err)
+	}
+	return &session{pc: pc, hc: c.hc, token: token, location: loc.String()}, nil
+}
+
+// close ends the session: a DELETE on its Location (best effort, bounded
+// by ctx), then the peer connection.
+func (s *session) close(ctx context.Context) error {
+	var delErr error
+	if req, err := http.NewRequestWithContext(ctx, http.MethodDelete, s.location, nil); err == nil {
+		if s.token != "" {
+			req.Header.Set("Authorization", "Bearer "+s.token)
+		}
+		if resp, err := s.hc.Do(req); err != nil {
+			delErr = fmt.Errorf("mediaclient: DELETE: %w", err)
+		} else {
+			resp.Body.Close()
+		}
+	}
+	return errors.Join(delErr, s.pc.Close())
+}
+
+// Location is the session's URL.
+func (s *session) Location() string { return s.location }
+
+// endpoint resolves a WHIP or WHEP URL.
+func endpoint(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", fmt.Errorf("mediaclient: %q is not an http(s) URL", raw)
+	}
+	return u.String(), nil
+}
