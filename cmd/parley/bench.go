@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 const benchUsage = `usage: parley bench ws [flags]
        parley bench transcript [flags]
+       parley bench media [flags]
 
 ws opens --clients live connections to one room of a running server, drives
 --events commands at a constant --rate through the chair's HTTP API, and
@@ -32,6 +34,15 @@ segment reached every viewer once, in order, and how late. Then it times
 protocol and over HTTP. --prefill first adds that many lines, batched, so the
 channel holds a long meeting's transcript; --late-only skips the viewers.
 
+media publishes one Opus feed (synthetic 20 ms packets, 50 a second) over
+WHIP with a venue token and subscribes --clients receivers over WHEP at
+--connect-rate while it runs; once all have it, it counts --packets packets
+at every subscriber: delivered, lost, out of order, with the join time (POST
+to first packet) and the server's CPU per delivered packet (--server-pid).
+Then, in the same run, it does the same against a bare pion forwarding loop
+(one TrackLocalStaticRTP, pion's default interceptors) that it starts itself,
+unless --baseline=false.
+
 Only loopback servers are loaded unless --allow-remote is given.
 `
 
@@ -39,12 +50,15 @@ Only loopback servers are loaded unless --allow-remote is given.
 // transcript a transcript channel's segments. The live protocol is what has
 // to scale; the HTTP API is a request per action.
 func benchCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != bench.KindWS && args[0] != bench.KindTranscript) {
+	if len(args) == 0 || (args[0] != bench.KindWS && args[0] != bench.KindTranscript && args[0] != bench.KindMedia) {
 		fmt.Fprint(stderr, benchUsage)
 		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 			return flag.ErrHelp
 		}
-		return fmt.Errorf("bench: unknown kind %q: use ws or transcript", args[0])
+		return fmt.Errorf("bench: unknown kind %q: use ws, transcript or media", args[0])
+	}
+	if args[0] == bench.KindMedia && slices.Contains(args[1:], baselineServeFlag) {
+		return serveBaseline(ctx, args[1:], os.Stdin, stdout, stderr)
 	}
 	cfg, out, err := parseBenchFlags(ctx, args[0], args[1:], getenv, stderr)
 	if err != nil {
@@ -95,11 +109,17 @@ func parseBenchFlags(ctx context.Context, kind string, args []string, getenv fun
 	rawURL := fs.String("url", "http://127.0.0.1:8080", "server base URL")
 	secret := fs.String("secret", getenv("PARLEY_JWT_SECRET"), "HS256 secret the server verifies tokens with (env PARLEY_JWT_SECRET)")
 	fs.StringVar(&cfg.Room, "room", "bench", "room to load; created with an admin token if missing")
-	fs.Float64Var(&cfg.ConnectRate, "connect-rate", 500, "new connections per second (constant schedule)")
+	// A WebRTC join costs far more than a WebSocket dial; the media
+	// kind's drain is for packets in flight, not events behind a queue.
+	connectRate, settle, drain := 500.0, 2*time.Second, 10*time.Second
+	if kind == bench.KindMedia {
+		connectRate, settle, drain = 50, time.Second, 5*time.Second
+	}
+	fs.Float64Var(&cfg.ConnectRate, "connect-rate", connectRate, "new connections (media: subscribers) per second (constant schedule)")
 	fs.DurationVar(&cfg.Duration, "duration", 0, "cap on the driving phase (0: none beyond --events)")
 	fs.DurationVar(&cfg.Timeout, "timeout", 5*time.Minute, "bound on the whole run")
-	fs.DurationVar(&cfg.Settle, "settle", 2*time.Second, "pause after all clients joined, before measuring memory and driving")
-	fs.DurationVar(&cfg.Drain, "drain", 10*time.Second, "how long deliveries may take after the last command")
+	fs.DurationVar(&cfg.Settle, "settle", settle, "pause after all clients joined, before measuring memory and driving")
+	fs.DurationVar(&cfg.Drain, "drain", drain, "how long deliveries may take after the last command")
 	fs.DurationVar(&cfg.DialTimeout, "dial-timeout", 10*time.Second, "bound on one connection's handshake")
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "pid of the server, to read its memory and CPU from /proc (same machine only)")
 	fs.BoolVar(&cfg.AllowRemote, "allow-remote", false, "allow a server that is not on the loopback")
@@ -115,6 +135,11 @@ func parseBenchFlags(ctx context.Context, kind string, args []string, getenv fun
 		fs.IntVar(&cfg.Late, "late", 5, "late viewers to time after the drive, each over the live protocol and over HTTP (0: none)")
 		fs.IntVar(&cfg.LateBacklog, "late-backlog", protocol.MaxBacklog, fmt.Sprintf("recent segments a late viewer asks for (the server gives at most %d)", protocol.MaxBacklog))
 		fs.BoolVar(&cfg.LateOnly, "late-only", false, "connect no viewers and drive nothing: prefill, then time the late viewers")
+	} else if kind == bench.KindMedia {
+		fs.IntVar(&cfg.Clients, "clients", 300, "WHEP subscribers, each one peer connection taking the program feed")
+		fs.IntVar(&cfg.Packets, "packets", 500, "packets counted at every subscriber once all have joined (50 a second)")
+		fs.Bool("baseline", true, "measure a bare pion loop after the server, in the same run (this binary serves it)")
+		fs.Bool(strings.TrimPrefix(baselineServeFlag, "--"), false, "serve the bare pion loop instead of loading anything (what --baseline starts)")
 	} else {
 		fs.IntVar(&cfg.Clients, "clients", 5000, "live connections to open")
 		fs.Float64Var(&cfg.Rate, "rate", 3.33, "commands per second (constant schedule: command i is due at start + i/rate)")
@@ -134,6 +159,13 @@ func parseBenchFlags(ctx context.Context, kind string, args []string, getenv fun
 		return bench.Config{}, benchOutput{}, fmt.Errorf("bench: --url: %w", err)
 	}
 	cfg.BaseURL = u
+	if kind == bench.KindMedia && fs.Lookup("baseline").Value.String() == "true" {
+		exe, err := os.Executable()
+		if err != nil {
+			return bench.Config{}, benchOutput{}, fmt.Errorf("bench: --baseline: %w", err)
+		}
+		cfg.BaselineCommand = []string{exe, "bench", bench.KindMedia, baselineServeFlag}
+	}
 	return cfg, out, cfg.Validate(ctx)
 }
 

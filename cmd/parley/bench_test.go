@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -125,5 +127,57 @@ func TestBenchTranscriptFlags(t *testing.T) {
 	}
 	if _, _, err := parseBenchFlags(t.Context(), bench.KindTranscript, []string{"--lang", "pt-br"}, env, io.Discard); err != nil {
 		t.Errorf("--lang pt-br: %v", err)
+	}
+}
+
+func TestBenchMediaFlags(t *testing.T) {
+	env := func(string) string { return "s" }
+	cfg, _, err := parseBenchFlags(t.Context(), bench.KindMedia, nil, env, io.Discard)
+	if err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	if cfg.Kind != bench.KindMedia || cfg.Clients != 300 || cfg.ConnectRate != 50 || cfg.Packets != 500 ||
+		len(cfg.BaselineCommand) != 4 || cfg.BaselineCommand[3] != baselineServeFlag {
+		t.Errorf("defaults = %+v", cfg)
+	}
+	cfg, _, err = parseBenchFlags(t.Context(), bench.KindMedia, []string{"--baseline=false"}, env, io.Discard)
+	if err != nil || cfg.BaselineCommand != nil {
+		t.Errorf("--baseline=false: %v, baseline command %v", err, cfg.BaselineCommand)
+	}
+	for _, args := range [][]string{
+		{"--packets", "0"},
+		{"--connect-rate", "0"},
+		{"--url", "http://10.1.2.3"},
+		{"--events", "5"}, // the ws kind's
+	} {
+		if _, _, err := parseBenchFlags(t.Context(), bench.KindMedia, args, env, io.Discard); err == nil {
+			t.Errorf("parseBenchFlags(media, %v) accepted", args)
+		}
+	}
+}
+
+// TestBaselineServeSaysWhereAndEndsWithItsInput is the child's side of
+// what the media kind starts: the ready line, then an exit when the
+// bench closes its standard input.
+func TestBaselineServeSaysWhereAndEndsWithItsInput(t *testing.T) {
+	stdin, feed := io.Pipe()
+	stdout, out := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- serveBaseline(t.Context(), []string{baselineServeFlag}, stdin, out, io.Discard) }()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, bench.BaselineReady+"http://127.0.0.1:") {
+		t.Fatalf("ready line %q, %v", line, err)
+	}
+	resp, err := http.Post(strings.TrimSpace(strings.TrimPrefix(line, bench.BaselineReady))+"/api/v1/rooms/r/whep", "application/sdp", strings.NewReader("not SDP"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a bad offer: HTTP %d, want 400", resp.StatusCode)
+	}
+	feed.Close()
+	if err := <-done; err != nil {
+		t.Errorf("after its input ended: %v", err)
 	}
 }

@@ -65,6 +65,21 @@ func TestImportsPointOneWay(t *testing.T) {
 	}
 }
 
+// TestPionOnlyInMedia keeps DESIGN.md's "only server/media imports pion":
+// others (the load tool) reach WebRTC through server/media's packages.
+func TestPionOnlyInMedia(t *testing.T) {
+	for _, p := range listPackages(t, "./...") {
+		if matches(module+"/server/media/...", p.ImportPath) {
+			continue
+		}
+		for _, imp := range p.Imports {
+			if slices.ContainsFunc(pion, func(f string) bool { return matches(f, imp) }) {
+				t.Errorf("%s imports %s: only server/media and its subpackages import pion", p.ImportPath, imp)
+			}
+		}
+	}
+}
+
 // matches reports whether import path dep is pattern, or under it when
 // the pattern ends in /....
 func matches(pattern, dep string) bool {
@@ -76,14 +91,15 @@ func matches(pattern, dep string) bool {
 
 type listedPackage struct {
 	ImportPath string
+	Imports    []string // direct imports
 	Deps       []string
 }
 
 // listPackages asks the go command for the packages of pattern with every
-// package they depend on (their tests' imports aside).
+// package they import and depend on (their tests' imports aside).
 func listPackages(t *testing.T, pattern string) []listedPackage {
 	t.Helper()
-	cmd := exec.Command("go", "list", "-json=ImportPath,Deps", pattern)
+	cmd := exec.Command("go", "list", "-json=ImportPath,Imports,Deps", pattern)
 	cmd.Dir = "../.."
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -15,12 +15,13 @@ import (
 const (
 	KindWS         = "ws"
 	KindTranscript = "transcript"
+	KindMedia      = "media"
 )
 
 // Config is everything one run needs. Its errors name the flags of
 // `parley bench`, which fills it.
 type Config struct {
-	Kind        string // KindWS or KindTranscript
+	Kind        string // KindWS, KindTranscript or KindMedia
 	BaseURL     *url.URL
 	Secret      []byte
 	Room        string
@@ -47,10 +48,24 @@ type Config struct {
 	Late        int    // late joins to time, each over the live protocol and over HTTP
 	LateBacklog int    // segments a late viewer asks for
 	LateOnly    bool   // no viewers and no drive: prefill, then the late joins
+
+	// The media kind's: Clients are WHEP subscribers joining at ConnectRate
+	// while the feed runs, then Packets are measured.
+	Packets int // packets of the feed counted once every subscriber joined
+	// Baseline is the bare pion loop measured after the server in the same
+	// run: a command that serves it (BaselineCommand, started and stopped by
+	// the run) or one already serving (BaselineURL, BaselinePID); neither:
+	// the server alone.
+	BaselineCommand []string
+	BaselineURL     *url.URL
+	BaselinePID     int
 }
 
 // transcript says whether the run loads a transcript channel.
 func (cfg Config) transcript() bool { return cfg.Kind == KindTranscript }
+
+// media says whether the run loads the media plane.
+func (cfg Config) media() bool { return cfg.Kind == KindMedia }
 
 // driving says whether the run has viewers or clients receive a drive.
 func (cfg Config) driving() bool { return !cfg.Idle && !cfg.LateOnly }
@@ -59,8 +74,8 @@ func (cfg Config) driving() bool { return !cfg.Idle && !cfg.LateOnly }
 // that the target is this machine's loopback unless remote load is allowed.
 func (cfg Config) Validate(ctx context.Context) error {
 	switch {
-	case cfg.Kind != KindWS && cfg.Kind != KindTranscript:
-		return fmt.Errorf("bench: unknown kind %q: use ws or transcript", cfg.Kind)
+	case cfg.Kind != KindWS && cfg.Kind != KindTranscript && cfg.Kind != KindMedia:
+		return fmt.Errorf("bench: unknown kind %q: use ws, transcript or media", cfg.Kind)
 	case len(cfg.Secret) == 0:
 		return errors.New("bench: --secret (or PARLEY_JWT_SECRET) is required to mint tokens")
 	case cfg.Clients < 1 && !cfg.LateOnly:
@@ -71,6 +86,9 @@ func (cfg Config) Validate(ctx context.Context) error {
 		return errors.New("bench: --timeout must be positive: every run is bounded")
 	case cfg.DialTimeout <= 0 || cfg.Settle < 0 || cfg.Drain < 0 || cfg.Duration < 0:
 		return errors.New("bench: durations must not be negative, and --dial-timeout must be positive")
+	}
+	if cfg.media() {
+		return cfg.validateMedia(ctx)
 	}
 	if cfg.driving() {
 		if cfg.Rate <= 0 {

@@ -9,11 +9,11 @@ import (
 // Report is a run's figures and verdict; `parley bench --json` prints it
 // as is.
 type Report struct {
-	Kind        string  `json:"kind"` // "ws" or "transcript"
+	Kind        string  `json:"kind"` // "ws", "transcript" or "media"
 	Target      string  `json:"target"`
 	Room        string  `json:"room"`
 	RoomCreated bool    `json:"room_created"`
-	Mode        string  `json:"mode"` // "drive", "idle" or "late-only"
+	Mode        string  `json:"mode"` // "drive", "idle", "late-only" or "media"
 	Machine     Machine `json:"machine"`
 
 	Clients            int              `json:"clients"`
@@ -55,6 +55,8 @@ type Report struct {
 
 	// Transcript is the transcript kind's prefill, viewers and late viewers.
 	Transcript *TranscriptReport `json:"transcript,omitempty"`
+	// Media is the media kind's feed and subscribers, per server.
+	Media *MediaReport `json:"media,omitempty"`
 	// SlowPathFrames counts events and segments the fast parser declined:
 	// above zero, the server's layout changed and the bench costs more.
 	SlowPathFrames int `json:"slow_path_frames"`
@@ -281,6 +283,11 @@ func (rep *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "parley bench %s: %s room %q (%s)\n", rep.Kind, rep.Target, rep.Room, rep.Mode)
 	fmt.Fprintf(w, "machine       %d CPUs, %s; load %s -> %s; CPU pressure %s -> %s; fd limit %d\n",
 		m.CPUs, m.CPUModel, m.LoadAvgStart, m.LoadAvgEnd, m.CPUPressureStart, m.CPUPressureEnd, m.FDLimit)
+	if rep.Media != nil {
+		rep.Media.writeText(w)
+		rep.writeVerdict(w)
+		return
+	}
 	if rep.Clients > 0 {
 		fmt.Fprintf(w, "%-14s%d connected, %d failed of %d\n", rep.audience(), rep.Connected, rep.Failed, rep.Clients)
 		for _, r := range rep.FailureReasons {
@@ -333,7 +340,16 @@ func (rep *Report) WriteText(w io.Writer) {
 		fmt.Fprintln(w)
 		fmt.Fprintf(w, "server CPU    %.0f ms connecting, %.0f ms driving\n", rep.ServerCPU.ConnectMs, rep.ServerCPU.DriveMs)
 	}
-	fmt.Fprintf(w, "tool CPU      %.0f ms in all, %.0f ms driving; elapsed %.1f s\n", rep.ToolCPUMs, rep.ToolCPUDriveMs, rep.ElapsedMs/1000)
+	rep.writeVerdict(w)
+}
+
+// writeVerdict prints the tool's own CPU and the verdict.
+func (rep *Report) writeVerdict(w io.Writer) {
+	if rep.Media != nil {
+		fmt.Fprintf(w, "tool CPU      %.0f ms in all; elapsed %.1f s\n", rep.ToolCPUMs, rep.ElapsedMs/1000)
+	} else {
+		fmt.Fprintf(w, "tool CPU      %.0f ms in all, %.0f ms driving; elapsed %.1f s\n", rep.ToolCPUMs, rep.ToolCPUDriveMs, rep.ElapsedMs/1000)
+	}
 	if rep.Passed {
 		fmt.Fprintln(w, "result        PASS")
 		return

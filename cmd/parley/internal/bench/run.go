@@ -47,6 +47,13 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if cfg.Progress == nil {
 		cfg.Progress = io.Discard
 	}
+	if cfg.media() {
+		rep, err := runMedia(ctx, cfg)
+		if err != nil {
+			return Report{}, err
+		}
+		return *rep, nil
+	}
 	rep, err := run(ctx, cfg)
 	if err != nil {
 		return Report{}, err
@@ -308,7 +315,7 @@ func waitAll(clients []*client, d time.Duration) bool {
 	return true
 }
 
-func isClosed(ch chan struct{}) bool {
+func isClosed(ch <-chan struct{}) bool {
 	select {
 	case <-ch:
 		return true

@@ -16,6 +16,7 @@ import (
 	"github.com/parley-hub/parley/server"
 	"github.com/parley-hub/parley/server/auth"
 	"github.com/parley-hub/parley/server/live"
+	"github.com/parley-hub/parley/server/media"
 )
 
 const testSecret = "bench-test-secret-long-enough-for-hs256"
@@ -23,6 +24,13 @@ const testSecret = "bench-test-secret-long-enough-for-hs256"
 // startServer runs a real server, as `parley serve` builds it, on
 // 127.0.0.1 over an embedded store in a temporary directory.
 func startServer(t *testing.T) *url.URL {
+	t.Helper()
+	return startServerWith(t, false)
+}
+
+// startServerWith is startServer, with a media plane on loopback if
+// media is set.
+func startServerWith(t *testing.T, withMedia bool) *url.URL {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	store, err := filestore.OpenWithOptions(t.TempDir(), filestore.Options{Logger: log})
@@ -38,7 +46,16 @@ func startServer(t *testing.T) *url.URL {
 	transcripts := rooms.NewTranscripts(svc, log)
 	hub := live.New(live.Config{Rooms: svc, Transcripts: transcripts, Log: log, Describe: server.ProtocolError})
 	hub.Start()
-	srv := httptest.NewServer(server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: verifier, Live: hub, Log: log}))
+	parts := server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: verifier, Live: hub, Log: log}
+	var plane *media.Plane
+	if withMedia {
+		if plane, err = media.New(media.Config{Rooms: svc, Log: log, Loopback: true}); err != nil {
+			t.Fatal(err)
+		}
+		plane.Start()
+		parts.Media = plane
+	}
+	srv := httptest.NewServer(server.New(parts))
 	// Cleanups run last-in first-out: connections, then listener, then store.
 	t.Cleanup(func() { store.Close() })
 	t.Cleanup(srv.Close)
@@ -46,6 +63,11 @@ func startServer(t *testing.T) *url.URL {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		hub.Close(ctx)
+		if plane != nil {
+			if err := plane.Close(ctx); err != nil {
+				t.Error(err)
+			}
+		}
 	})
 	u, err := url.Parse(srv.URL)
 	if err != nil {

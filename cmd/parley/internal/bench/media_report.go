@@ -1,0 +1,117 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+)
+
+// MediaReport is the media kind's figures: the server, then the bare pion
+// loop when there is one, under the same load.
+type MediaReport struct {
+	Packets       int           `json:"packets_counted"` // per subscriber
+	RatePerSecond int           `json:"packets_per_second"`
+	Targets       []MediaTarget `json:"targets"`
+}
+
+// MediaTarget is one server's run.
+type MediaTarget struct {
+	Name           string           `json:"name"`
+	URL            string           `json:"url"`
+	Subscribers    int              `json:"subscribers"`
+	Joined         int              `json:"joined"`
+	Failed         int              `json:"failed"`
+	FailureReasons []CountedMessage `json:"failure_reasons,omitempty"`
+	// Join runs from the WHEP POST to the subscriber's first packet.
+	Join         Latency `json:"join_latency"`
+	JoinWindowMs float64 `json:"join_window_ms"`
+	// Sent is how many packets of the window the feed sent; each joined
+	// subscriber should receive each once.
+	Sent       int   `json:"sent"`
+	Expected   int64 `json:"expected"`
+	Delivered  int64 `json:"delivered"`
+	Lost       int64 `json:"lost"`
+	Duplicates int   `json:"duplicates"`
+	OutOfOrder int   `json:"out_of_order"`
+	Foreign    int   `json:"foreign"` // packets that were not the feed's window
+	// DroppedEarly counts joined subscribers whose connection ended before
+	// the run closed it.
+	DroppedEarly int `json:"dropped_early"`
+	// The CPU figures cover the window, from its first packet to the drain.
+	MeasureMs         float64  `json:"measure_ms"`
+	ServerCPUMs       float64  `json:"server_cpu_ms"`
+	ServerUsPerPacket float64  `json:"server_cpu_us_per_delivered_packet"`
+	ToolCPUMs         float64  `json:"tool_cpu_ms"`
+	ToolUsPerPacket   float64  `json:"tool_cpu_us_per_delivered_packet"`
+	LoadAvg           string   `json:"load_avg_at_window"`
+	Problems          []string `json:"problems,omitempty"`
+}
+
+func (t *MediaTarget) problem(p string) { t.Problems = append(t.Problems, p) }
+
+// tally adds up what the subscribers counted, once they are closed.
+func (t *MediaTarget) tally(subs []*mediaSub, packets int) {
+	for _, s := range subs {
+		if !s.joined() {
+			continue
+		}
+		t.Expected += int64(t.Sent)
+		t.Delivered += s.delivered.Load()
+		t.Duplicates += s.dups
+		t.OutOfOrder += s.outOfOrder
+		t.Foreign += s.foreign
+		if s.ended {
+			t.DroppedEarly++
+		}
+	}
+	t.Lost = t.Expected - t.Delivered
+	switch {
+	case t.Failed > 0:
+		t.problem(fmt.Sprintf("%d of %d subscribers got no packet", t.Failed, t.Subscribers))
+	case t.Sent < packets:
+		t.problem(fmt.Sprintf("the feed sent %d of the %d packets to count", t.Sent, packets))
+	}
+	if t.Lost > 0 {
+		t.problem(fmt.Sprintf("%d of %d packets lost", t.Lost, t.Expected))
+	}
+	if t.Duplicates > 0 || t.OutOfOrder > 0 || t.Foreign > 0 {
+		t.problem(fmt.Sprintf("%d duplicates, %d out of order, %d foreign packets", t.Duplicates, t.OutOfOrder, t.Foreign))
+	}
+	if t.DroppedEarly > 0 {
+		t.problem(fmt.Sprintf("%d subscribers' connections ended before the run closed them", t.DroppedEarly))
+	}
+}
+
+func (t *MediaTarget) perPacket() {
+	if t.Delivered == 0 {
+		return
+	}
+	t.ServerUsPerPacket = t.ServerCPUMs * 1000 / float64(t.Delivered)
+	t.ToolUsPerPacket = t.ToolCPUMs * 1000 / float64(t.Delivered)
+}
+
+// judgeMedia passes a run whose every target delivered every packet to
+// every subscriber once and in order.
+func (rep *Report) judgeMedia() {
+	for _, t := range rep.Media.Targets {
+		for _, p := range t.Problems {
+			rep.problem(t.Name + ": " + p)
+		}
+	}
+	rep.Passed = len(rep.Problems) == 0
+}
+
+func (m *MediaReport) writeText(w io.Writer) {
+	fmt.Fprintf(w, "feed          one Opus stream over WHIP, %d packets/s; %d counted at every WHEP subscriber\n", m.RatePerSecond, m.Packets)
+	for _, t := range m.Targets {
+		fmt.Fprintf(w, "%s at %s\n", t.Name, t.URL)
+		fmt.Fprintf(w, "  joins       %d of %d subscribers got the feed, the last %.0f ms after the first POST; POST to first packet %s\n",
+			t.Joined, t.Subscribers, t.JoinWindowMs, t.Join)
+		for _, r := range t.FailureReasons {
+			fmt.Fprintf(w, "              %d x %s\n", r.Count, r.Message)
+		}
+		fmt.Fprintf(w, "  delivery    %d of %d (%d packets x %d subscribers); lost %d, duplicates %d, out of order %d, foreign %d, dropped %d\n",
+			t.Delivered, t.Expected, t.Sent, t.Joined, t.Lost, t.Duplicates, t.OutOfOrder, t.Foreign, t.DroppedEarly)
+		fmt.Fprintf(w, "  CPU         server %.0f ms: %.2f µs per delivered packet; tool %.0f ms: %.2f µs per packet; over %.1f s, load %s\n",
+			t.ServerCPUMs, t.ServerUsPerPacket, t.ToolCPUMs, t.ToolUsPerPacket, t.MeasureMs/1000, t.LoadAvg)
+	}
+}
