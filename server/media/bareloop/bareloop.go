@@ -65,8 +65,8 @@ func New(cfg Config) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Server{
-		api:   webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)),
-		log:   log, track: track, sessions: map[string]*webrtc.PeerConnection{},
+		api: webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)),
+		log: log, track: track, sessions: map[string]*webrtc.PeerConnection{},
 	}, nil
 }
 
