@@ -1,6 +1,7 @@
 package media
 
 import (
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -69,8 +70,38 @@ func (f *fanout) forward(src uint64, h rtp.Header, payload []byte) {
 	f.rewrite(src, &h)
 	k := &f.history[h.SequenceNumber%historySize]
 	k.ok, k.header, k.payload = true, h, append(k.payload[:0], payload...)
-	for _, t := range f.tracks {
-		t.write(&k.header, k.payload)
+	writeAll(f.tracks, &k.header, k.payload)
+}
+
+// chunkTracks is how many subscribers one goroutine writes a packet to
+// before the fan-out takes another CPU: about 3 ms of writes, which a
+// packet can spare of its 20.
+const chunkTracks = 256
+
+// writeAll writes one packet to every track, on one goroutine up to
+// chunkTracks of them and split over the CPUs beyond that, so that a
+// room's fan-out is not bound to one core and its last subscriber does not
+// wait for a thousand writes before its own. Each track is written by one
+// goroutine, and writeAll returns once all are done: the fanout's lock,
+// held throughout, still orders every write to a track.
+func writeAll(tracks []*outTrack, h *rtp.Header, payload []byte) {
+	parts := min(runtime.GOMAXPROCS(0), (len(tracks)+chunkTracks-1)/chunkTracks)
+	if parts <= 1 {
+		writeEach(tracks, h, payload)
+		return
+	}
+	size := (len(tracks) + parts - 1) / parts
+	var wg sync.WaitGroup
+	for part := range slices.Chunk(tracks[size:], size) {
+		wg.Go(func() { writeEach(part, h, payload) })
+	}
+	writeEach(tracks[:size], h, payload)
+	wg.Wait()
+}
+
+func writeEach(tracks []*outTrack, h *rtp.Header, payload []byte) {
+	for _, t := range tracks {
+		t.write(h, payload)
 	}
 }
 

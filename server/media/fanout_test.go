@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/parley-hub/parley/rooms"
@@ -84,4 +85,49 @@ func TestALostPacketIsResentOnNACK(t *testing.T) {
 		}
 		return n == 2
 	})
+}
+
+// countingWriter records the sequence numbers written to one track.
+type countingWriter struct {
+	ssrc uint32
+	seqs []uint16
+	bad  int // packets with another track's SSRC
+}
+
+func (w *countingWriter) WriteRTP(h *rtp.Header, _ []byte) (int, error) {
+	if h.SSRC != w.ssrc {
+		w.bad++
+	}
+	w.seqs = append(w.seqs, h.SequenceNumber)
+	return 0, nil
+}
+
+func (w *countingWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+// TestAWideFanoutWritesEveryTrackOnceInOrder covers the fan-out split
+// over several goroutines (more than chunkTracks subscribers): each track
+// gets every packet once, in order, with its own SSRC.
+func TestAWideFanoutWritesEveryTrackOnceInOrder(t *testing.T) {
+	f := newFanout()
+	const tracks, packets = 3*chunkTracks + 7, 20
+	writers := make([]*countingWriter, tracks)
+	for i := range writers {
+		writers[i] = &countingWriter{ssrc: uint32(1000 + i)}
+		tr := newOutTrack("audio", "s")
+		tr.bound.Store(&binding{ssrc: writers[i].ssrc, pt: 111, w: writers[i]})
+		f.add(tr)
+	}
+	for i := range packets {
+		f.forward(1, rtp.Header{Version: 2, SequenceNumber: uint16(500 + i), Timestamp: uint32(i) * 960}, []byte{byte(i)})
+	}
+	for i, w := range writers {
+		if len(w.seqs) != packets || w.bad != 0 {
+			t.Fatalf("track %d: %d packets, %d with another SSRC; want %d, 0", i, len(w.seqs), w.bad, packets)
+		}
+		for j, seq := range w.seqs {
+			if seq != uint16(500+j) {
+				t.Fatalf("track %d: packet %d has seq %d, want %d", i, j, seq, 500+j)
+			}
+		}
+	}
 }
