@@ -327,21 +327,25 @@ type feed struct {
 	window chan int
 	done   chan struct{}
 	err    error // read after done
+	// start is when packet 0 is due; packet k is due packetEvery×k later.
+	start time.Time
 }
 
 func newFeed(pub *mediaclient.Publisher) *feed {
-	f := &feed{pub: pub, window: make(chan int, 1), done: make(chan struct{})}
+	f := &feed{pub: pub, window: make(chan int, 1), done: make(chan struct{}), start: time.Now()}
 	f.from.Store(math.MaxUint64)
 	return f
 }
 
+// due is when packet k was to be sent.
+func (f *feed) due(k uint64) time.Time { return f.start.Add(time.Duration(k) * packetEvery) }
+
 func (f *feed) run(ctx context.Context) {
 	defer close(f.done)
 	payload := make([]byte, payloadSize)
-	start := time.Now()
 	stopAt := uint64(math.MaxUint64)
 	for k := uint64(0); k < stopAt; k++ {
-		if !sleepUntil(ctx, start.Add(time.Duration(k)*packetEvery)) {
+		if !sleepUntil(ctx, f.due(k)) {
 			return
 		}
 		select {
@@ -376,14 +380,17 @@ type mediaSub struct {
 	// ended is whether the connection had ended when the run closed it.
 	ended bool
 
-	seen                      []bool // by counter - window start
+	seen []bool // by counter - window start
+	// late is, per packet of the window received, how long after its due
+	// time it came.
+	late                      []int64
 	dups, outOfOrder, foreign int
 	maxSeen                   uint64
 	anySeen                   bool
 }
 
 func newMediaSub(f *feed, packets int) *mediaSub {
-	return &mediaSub{feed: f, dialed: make(chan struct{}), ready: make(chan struct{}), seen: make([]bool, packets)}
+	return &mediaSub{feed: f, dialed: make(chan struct{}), ready: make(chan struct{}), seen: make([]bool, packets), late: make([]int64, 0, packets)}
 }
 
 func (s *mediaSub) subscribe(ctx context.Context, c *mediaclient.Client, whep, token string, timeout time.Duration) {
@@ -423,6 +430,7 @@ func (s *mediaSub) onPacket(p mediaclient.Packet) {
 		return
 	}
 	s.seen[c-from] = true
+	s.late = append(s.late, int64(time.Since(s.feed.due(c))))
 	s.delivered.Add(1)
 }
 

@@ -33,6 +33,10 @@ type MediaTarget struct {
 	Duplicates int   `json:"duplicates"`
 	OutOfOrder int   `json:"out_of_order"`
 	Foreign    int   `json:"foreign"` // packets that were not the feed's window
+	// Latency runs from each packet's due time on the feed's schedule to
+	// its arrival: the publisher's send, the server's fan-out and the
+	// subscriber's read, which on one machine all compete for the CPUs.
+	Latency Latency `json:"latency_from_schedule"`
 	// DroppedEarly counts joined subscribers whose connection ended before
 	// the run closed it.
 	DroppedEarly int `json:"dropped_early"`
@@ -50,10 +54,12 @@ func (t *MediaTarget) problem(p string) { t.Problems = append(t.Problems, p) }
 
 // tally adds up what the subscribers counted, once they are closed.
 func (t *MediaTarget) tally(subs []*mediaSub, packets int) {
+	var late []int64
 	for _, s := range subs {
 		if !s.joined() {
 			continue
 		}
+		late = append(late, s.late...)
 		t.Expected += int64(t.Sent)
 		t.Delivered += s.delivered.Load()
 		t.Duplicates += s.dups
@@ -64,6 +70,7 @@ func (t *MediaTarget) tally(subs []*mediaSub, packets int) {
 		}
 	}
 	t.Lost = t.Expected - t.Delivered
+	t.Latency = summarize(late)
 	switch {
 	case t.Failed > 0:
 		t.problem(fmt.Sprintf("%d of %d subscribers got no packet", t.Failed, t.Subscribers))
@@ -111,6 +118,7 @@ func (m *MediaReport) writeText(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  delivery    %d of %d (%d packets x %d subscribers); lost %d, duplicates %d, out of order %d, foreign %d, dropped %d\n",
 			t.Delivered, t.Expected, t.Sent, t.Joined, t.Lost, t.Duplicates, t.OutOfOrder, t.Foreign, t.DroppedEarly)
+		fmt.Fprintf(w, "  latency     from the feed's schedule to arrival %s\n", t.Latency)
 		fmt.Fprintf(w, "  CPU         server %.0f ms: %.2f µs per delivered packet; tool %.0f ms: %.2f µs per packet; over %.1f s, load %s\n",
 			t.ServerCPUMs, t.ServerUsPerPacket, t.ToolCPUMs, t.ToolUsPerPacket, t.MeasureMs/1000, t.LoadAvg)
 	}

@@ -60,6 +60,8 @@ func TestMediaCountsEveryPacket(t *testing.T) {
 			t.Errorf("%s: sent %d packets in the window, want %d", tg.Name, tg.Sent, cfg.Packets)
 		case tg.Expected != want || tg.Delivered != want || tg.Lost != 0:
 			t.Errorf("%s: expected %d, delivered %d, lost %d; want %d, %d, 0", tg.Name, tg.Expected, tg.Delivered, tg.Lost, want, want)
+		case tg.Latency.Count != int(want):
+			t.Errorf("%s: %d latency samples, want one per packet delivered (%d)", tg.Name, tg.Latency.Count, want)
 		case tg.Duplicates != 0 || tg.OutOfOrder != 0 || tg.Foreign != 0 || tg.DroppedEarly != 0:
 			t.Errorf("%s: %d duplicates, %d out of order, %d foreign, %d dropped; want none", tg.Name, tg.Duplicates, tg.OutOfOrder, tg.Foreign, tg.DroppedEarly)
 		case tg.ServerCPUMs < 0 || tg.ToolCPUMs < 0:
