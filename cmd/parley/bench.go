@@ -138,6 +138,7 @@ func parseBenchFlags(ctx context.Context, kind string, args []string, getenv fun
 	} else if kind == bench.KindMedia {
 		fs.IntVar(&cfg.Clients, "clients", 300, "WHEP subscribers, each one peer connection taking the program feed")
 		fs.IntVar(&cfg.Packets, "packets", 500, "packets counted at every subscriber once all have joined (50 a second)")
+		fs.BoolVar(&cfg.BaselineFirst, "baseline-first", false, "measure the bare pion loop before the server (alternate over repeats on a shared machine)")
 		fs.Bool("baseline", true, "measure a bare pion loop after the server, in the same run (this binary serves it)")
 		fs.Bool(strings.TrimPrefix(baselineServeFlag, "--"), false, "serve the bare pion loop instead of loading anything (what --baseline starts)")
 	} else {

@@ -59,6 +59,9 @@ type Config struct {
 	BaselineCommand []string
 	BaselineURL     *url.URL
 	BaselinePID     int
+	// BaselineFirst measures the bare loop before the server: alternating
+	// the order over repeats evens out a shared machine's changing load.
+	BaselineFirst bool
 }
 
 // transcript says whether the run loads a transcript channel.

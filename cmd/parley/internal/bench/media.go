@@ -105,7 +105,12 @@ func runMedia(ctx context.Context, cfg Config) (*Report, error) {
 		cfg.BaselineURL, cfg.BaselinePID = b.url, b.pid
 	}
 	if cfg.BaselineURL != nil {
-		targets = append(targets, mediaTarget{name: "bare pion loop", base: cfg.BaselineURL, pid: cfg.BaselinePID})
+		bare := mediaTarget{name: "bare pion loop", base: cfg.BaselineURL, pid: cfg.BaselinePID}
+		if cfg.BaselineFirst {
+			targets = append([]mediaTarget{bare}, targets...)
+		} else {
+			targets = append(targets, bare)
+		}
 	}
 	for _, t := range targets {
 		if t.parley {
