@@ -201,7 +201,7 @@ func (m *mediaRun) load(ctx context.Context) MediaTarget {
 	fmt.Fprintf(cfg.Progress, "bench: %s: counting %d packets at %d subscribers\n", t.name, cfg.Packets, res.Joined)
 	res.LoadAvg = readLoadAvg()
 	serverBefore, serverOK := procCPU(t.pid)
-	toolBefore, windowStart := selfCPU(), time.Now()
+	toolBefore, windowStart, receivedBefore := selfCPU(), time.Now(), received(subs)
 	f.window <- cfg.Packets
 	select {
 	case <-f.done:
@@ -215,6 +215,7 @@ func (m *mediaRun) load(ctx context.Context) MediaTarget {
 	res.MeasureMs = nsToMs(int64(time.Since(windowStart)))
 	res.ToolCPUMs = nsToMs(int64(selfCPU() - toolBefore))
 	serverAfter, afterOK := procCPU(t.pid)
+	res.Received = received(subs) - receivedBefore
 	closeSubscribers(ctx, subs)
 	res.tally(subs, cfg.Packets)
 	if serverOK && afterOK {
@@ -381,6 +382,7 @@ type mediaSub struct {
 	// firstNs runs from the POST to the first packet.
 	firstNs   atomic.Int64
 	delivered atomic.Int64 // distinct packets of the window
+	received  atomic.Int64 // every packet, window or not
 	closeOnce sync.Once
 	// ended is whether the connection had ended when the run closed it.
 	ended bool
@@ -408,6 +410,7 @@ func (s *mediaSub) subscribe(ctx context.Context, c *mediaclient.Client, whep, t
 
 // onPacket counts one packet; only the subscriber's read goroutine calls it.
 func (s *mediaSub) onPacket(p mediaclient.Packet) {
+	s.received.Add(1)
 	if s.firstNs.Load() == 0 {
 		s.firstNs.Store(max(int64(time.Since(s.postAt)), 1))
 		close(s.ready)
@@ -453,6 +456,15 @@ func (s *mediaSub) close(ctx context.Context) {
 		defer cancel()
 		_ = s.sub.Close(cctx)
 	})
+}
+
+// received is how many packets the subscribers have received so far.
+func received(subs []*mediaSub) int64 {
+	var n int64
+	for _, s := range subs {
+		n += s.received.Load()
+	}
+	return n
 }
 
 // procCPU is pid's CPU time, when a pid is known and readable.

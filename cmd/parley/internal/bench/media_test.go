@@ -64,6 +64,8 @@ func TestMediaCountsEveryPacket(t *testing.T) {
 			t.Errorf("%s: %d latency samples, want one per packet delivered (%d)", tg.Name, tg.Latency.Count, want)
 		case tg.Duplicates != 0 || tg.OutOfOrder != 0 || tg.Foreign != 0 || tg.DroppedEarly != 0:
 			t.Errorf("%s: %d duplicates, %d out of order, %d foreign, %d dropped; want none", tg.Name, tg.Duplicates, tg.OutOfOrder, tg.Foreign, tg.DroppedEarly)
+		case tg.Received < want:
+			t.Errorf("%s: %d packets received while counting, fewer than the %d delivered", tg.Name, tg.Received, want)
 		case tg.ServerCPUMs < 0 || tg.ToolCPUMs < 0:
 			t.Errorf("%s: negative CPU: server %v ms, tool %v ms", tg.Name, tg.ServerCPUMs, tg.ToolCPUMs)
 		}
