@@ -14,6 +14,7 @@ import (
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/parley-hub/parley/rooms"
@@ -78,8 +79,9 @@ var _ rooms.Observer = (*Plane)(nil)
 // Plane is the media of every room this node serves.
 type Plane struct {
 	cfg Config
-	api *webrtc.API
-	log *slog.Logger
+	// api makes publishers' sessions, viewAPI viewers'.
+	api, viewAPI *webrtc.API
+	log          *slog.Logger
 
 	mux ice.UDPMux // nil without Config.UDP
 
@@ -109,17 +111,22 @@ func New(cfg Config) (*Plane, error) {
 	if cfg.UDP != nil {
 		mux = webrtc.NewICEUDPMux(nil, cfg.UDP)
 	}
-	api, err := newAPI(cfg, mux)
+	api, err := newAPI(cfg, mux, true)
 	if err != nil {
 		return nil, fmt.Errorf("media: %w", err)
 	}
-	return &Plane{cfg: cfg, api: api, log: cfg.Log, mux: mux, rooms: map[string]*room{}}, nil
+	viewAPI, err := newAPI(cfg, mux, false)
+	if err != nil {
+		return nil, fmt.Errorf("media: %w", err)
+	}
+	return &Plane{cfg: cfg, api: api, viewAPI: viewAPI, log: cfg.Log, mux: mux, rooms: map[string]*room{}}, nil
 }
 
-// newAPI builds the one pion API every session uses: Opus, VP8 and H.264, with NACK
-// and RTCP reports, and none of pion's other default interceptors, which
-// cost per packet and per subscriber without serving an audio fan-out.
-func newAPI(cfg Config, mux ice.UDPMux) (*webrtc.API, error) {
+// newAPI builds the pion API of publishers' sessions (publish) or of
+// viewers': Opus, VP8 and H.264, with NACK and RTCP reports, and none of pion's other
+// default interceptors, which cost per packet and per subscriber without
+// serving an audio fan-out.
+func newAPI(cfg Config, mux ice.UDPMux, publish bool) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	opus := webrtc.RTPCodecParameters{
 		RTPCodecCapability: webrtc.RTPCodecCapability{
@@ -135,20 +142,15 @@ func newAPI(cfg Config, mux ice.UDPMux) (*webrtc.API, error) {
 	if err := registerVideo(m); err != nil {
 		return nil, err
 	}
-	reg := &interceptor.Registry{}
-	// The generator asks publishers to resend what was lost on the way in.
-	// Subscribers' NACKs are answered from each fanout's one history
-	// (fanout.resend), not by pion's responder, which would keep a copy of
-	// every packet for every subscriber.
-	nackGenerator, err := nack.NewGeneratorInterceptor()
+	reg, err := interceptors(publish)
 	if err != nil {
 		return nil, err
 	}
-	reg.Add(nackGenerator)
-	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
-		return nil, err
-	}
 	var se webrtc.SettingEngine
+	// A server has no use for resolving .local candidates: a browser behind
+	// one is found by its connectivity checks (peer reflexive). Without it
+	// no session listens to the network's multicast DNS.
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	if cfg.Loopback {
 		loopbackOnly(&se)
 	}
@@ -165,6 +167,37 @@ func newAPI(cfg Config, mux ice.UDPMux) (*webrtc.API, error) {
 	// AES-128-GCM first: the cheapest protection per packet a peer offers.
 	se.SetSRTPProtectionProfiles(dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AEAD_AES_256_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80)
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
+}
+
+// interceptors are what a session runs beside its tracks. The NACK
+// generator asks publishers to resend what was lost on the way in, and a
+// receiver report says what came; a viewer's session sends sender reports.
+// Subscribers' NACKs are answered from each fanout's one history
+// (fanout.resend), not by pion's responder, which would keep a copy of
+// every packet for every subscriber. Each interceptor has a timer per
+// session, so a viewer runs neither of a publisher's: a thousand viewers
+// would each wake them ten times a second for nothing.
+func interceptors(publish bool) (*interceptor.Registry, error) {
+	reg := &interceptor.Registry{}
+	if !publish {
+		sender, err := report.NewSenderInterceptor()
+		if err != nil {
+			return nil, err
+		}
+		reg.Add(sender)
+		return reg, nil
+	}
+	nackGenerator, err := nack.NewGeneratorInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	receiver, err := report.NewReceiverInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	reg.Add(nackGenerator)
+	reg.Add(receiver)
+	return reg, nil
 }
 
 // Start follows the rooms' events: the floor gate and room closing.

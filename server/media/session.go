@@ -74,7 +74,11 @@ type outlet struct {
 
 // newSession opens a peer connection for a session of kind k in r.
 func (p *Plane) newSession(r *room, k kind, who rooms.Participant) (*session, error) {
-	pc, err := p.api.NewPeerConnection(webrtc.Configuration{})
+	api := p.api
+	if k == kindViewer {
+		api = p.viewAPI
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, fmt.Errorf("media: new peer connection: %w", err)
 	}
