@@ -30,8 +30,9 @@ const usage = `usage: parley <command> [flags]
 commands:
   serve    run the server (parley serve --help for its flags)
   token    issue an access token
-  bench    load a running server's live protocol (parley bench ws --help)
-           or its live transcripts (parley bench transcript --help)
+  bench    load a running server's live protocol (parley bench ws --help),
+           its live transcripts (parley bench transcript --help)
+           or its media plane (parley bench media --help)
   version  print the version
 `
 

@@ -47,9 +47,9 @@ type MediaTarget struct {
 	MeasureMs         float64  `json:"measure_ms"`
 	Received          int64    `json:"received_in_window_time"`
 	ServerCPUMs       float64  `json:"server_cpu_ms"`
-	ServerUsPerPacket float64  `json:"server_cpu_us_per_delivered_packet"`
+	ServerUsPerPacket float64  `json:"server_cpu_us_per_packet"`
 	ToolCPUMs         float64  `json:"tool_cpu_ms"`
-	ToolUsPerPacket   float64  `json:"tool_cpu_us_per_delivered_packet"`
+	ToolUsPerPacket   float64  `json:"tool_cpu_us_per_packet"`
 	LoadAvg           string   `json:"load_avg_at_window"`
 	Problems          []string `json:"problems,omitempty"`
 }
