@@ -8,6 +8,7 @@
 package bareloop
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -91,7 +92,7 @@ func (s *Server) offer(w http.ResponseWriter, r *http.Request, publish bool) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	answer, err := s.answer(pc, string(body), publish)
+	answer, err := s.answer(r.Context(), pc, string(body), publish)
 	if err != nil {
 		pc.Close()
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -120,7 +121,7 @@ func (s *Server) offer(w http.ResponseWriter, r *http.Request, publish bool) {
 
 // answer sets up pc for a publisher (its track feeds the forwarding
 // loop) or a receiver (the shared track is added), then answers offer.
-func (s *Server) answer(pc *webrtc.PeerConnection, offer string, publish bool) (string, error) {
+func (s *Server) answer(ctx context.Context, pc *webrtc.PeerConnection, offer string, publish bool) (string, error) {
 	if publish {
 		pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { s.forward(t) })
 	} else {
@@ -149,7 +150,11 @@ func (s *Server) answer(pc *webrtc.PeerConnection, offer string, publish bool) (
 	if err := pc.SetLocalDescription(desc); err != nil {
 		return "", err
 	}
-	<-gathered
+	select {
+	case <-gathered:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
 	return pc.LocalDescription().SDP, nil
 }
 

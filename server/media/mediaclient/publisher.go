@@ -3,6 +3,7 @@ package mediaclient
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -38,9 +39,11 @@ func (c *Client) Publish(ctx context.Context, whipURL, token string) (*Publisher
 		return nil, fmt.Errorf("mediaclient: add track: %w", err)
 	}
 	connected := make(chan struct{})
+	var once sync.Once
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		if st == webrtc.PeerConnectionStateConnected {
-			close(connected)
+			// A connection that recovers is connected again.
+			once.Do(func() { close(connected) })
 		}
 	})
 	s, err := c.offer(ctx, pc, ep, token)
