@@ -113,7 +113,7 @@ func TestAWideFanoutWritesEveryTrackOnceInOrder(t *testing.T) {
 	writers := make([]*countingWriter, tracks)
 	for i := range writers {
 		writers[i] = &countingWriter{ssrc: uint32(1000 + i)}
-		tr := newOutTrack("audio", "s")
+		tr := newOutTrack("audio", "s", webrtc.MimeTypeOpus)
 		tr.bound.Store(&binding{ssrc: writers[i].ssrc, pt: 111, w: writers[i]})
 		f.add(tr)
 	}
