@@ -16,9 +16,11 @@ import (
 )
 
 const (
-	// sendQueue is how many messages a client may fall behind before it is
-	// disconnected: enough for a burst of chair actions and a join's
-	// backlog, while a stalled client's memory stays bounded.
+	// sendQueue is how many of the room's messages a client may fall
+	// behind before it is disconnected: enough for a burst of chair actions
+	// and a join's backlog, while a stalled client's memory stays bounded.
+	// It also bounds the answers to the client's own messages waiting to
+	// go: beyond it, the client's next message is read once they have gone.
 	sendQueue = 64
 	// writeWait bounds each write, and the close frame's wait from the
 	// moment a client is kicked.
@@ -46,6 +48,14 @@ type client struct {
 
 	mu    sync.Mutex
 	queue []*websocket.PreparedMessage
+	// replies counts the messages in queue that answer the client's own
+	// (acks, errors, pongs). They never count towards limit: a client that
+	// sends a burst is not dropped for being answered, its reader waits
+	// for room instead (awaitRoom), and its own sending slows.
+	replies int
+	// drained is signalled, under mu, when the writer takes the queue and
+	// when the client is kicked.
+	drained *sync.Cond
 	// limit is sendQueue beyond the backlog a join or resume queued.
 	limit   int
 	writing bool // a writer goroutine runs
@@ -63,19 +73,25 @@ type client struct {
 }
 
 func newClient(h *Hub, conn *websocket.Conn, s Session) *client {
-	return &client{
+	c := &client{
 		hub: h, conn: conn, room: s.Room, who: s.Who, full: rooms.ViewOf(s.Who).Full(), expires: s.Expires,
 		limit: sendQueue, readerDone: make(chan struct{}), transcripts: map[string]*feed{},
 	}
+	c.drained = sync.NewCond(&c.mu)
+	return c
 }
 
 func (c *client) logger() *slog.Logger {
 	return c.hub.log.With("room", c.room, "participant", c.who.Sub)
 }
 
-// enqueue queues pm without blocking; a client whose queue is full has
-// fallen behind and is disconnected.
-func (c *client) enqueue(pm *websocket.PreparedMessage) {
+// enqueue queues one of the room's messages without blocking; a client
+// whose queue is full has fallen behind and is disconnected.
+func (c *client) enqueue(pm *websocket.PreparedMessage) { c.push(pm, false) }
+
+// push queues pm; own says it answers the client's own message, which
+// awaitRoom bounds instead of limit.
+func (c *client) push(pm *websocket.PreparedMessage, own bool) {
 	if pm == nil {
 		return
 	}
@@ -84,14 +100,30 @@ func (c *client) enqueue(pm *websocket.PreparedMessage) {
 		c.mu.Unlock()
 		return
 	}
-	if len(c.queue) >= c.limit {
+	if !own && len(c.queue)-c.replies >= c.limit {
 		c.mu.Unlock()
 		c.kick(protocol.CloseTooSlow, "too slow: fell behind")
 		return
 	}
 	c.queue = append(c.queue, pm)
+	if own {
+		c.replies++
+	}
 	c.startWriting()
 	c.mu.Unlock()
+}
+
+// awaitRoom returns once fewer than sendQueue answers wait to go, or the
+// client is kicked: the reader takes the next message only then, so a
+// burst of messages (a pasted text over the person's rate, a flood of bad
+// frames) costs at most sendQueue answers' memory and slows the sender
+// down to what it reads.
+func (c *client) awaitRoom() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.replies >= sendQueue && !c.closing.Load() {
+		c.drained.Wait()
+	}
 }
 
 // enqueueBacklog queues what a joining or resuming client missed, however
@@ -104,7 +136,7 @@ func (c *client) enqueueBacklog(pms []*websocket.PreparedMessage) {
 		return
 	}
 	c.queue = append(c.queue, pms...)
-	c.limit = len(c.queue) + sendQueue
+	c.limit = len(c.queue) - c.replies + sendQueue
 	c.startWriting()
 }
 
@@ -117,7 +149,7 @@ func (c *client) reply(v any) {
 	}
 	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, b)
 	if err == nil {
-		c.enqueue(pm)
+		c.push(pm, true)
 	}
 }
 
@@ -140,7 +172,8 @@ func (c *client) write() {
 			return
 		}
 		batch, ping := c.queue, c.pingDue
-		c.queue, c.pingDue, c.limit = nil, false, sendQueue
+		c.queue, c.pingDue, c.limit, c.replies = nil, false, sendQueue, 0
+		c.drained.Broadcast()
 		if len(batch) == 0 && !ping {
 			c.writing = false
 			c.mu.Unlock()
@@ -216,7 +249,8 @@ func (c *client) kick(code int, reason string) {
 	}
 	c.closing.Store(true)
 	c.closeCode, c.closeReason = code, reason
-	c.queue = nil
+	c.queue, c.replies = nil, 0
+	c.drained.Broadcast()
 	if c.timer != nil {
 		c.timer.Stop()
 	}

@@ -217,9 +217,11 @@ func (f *feed) drop(c *client) {
 func (h *Hub) join(ctx context.Context, c *client, after uint64, resume bool) error {
 	// Nothing else reaches c before it is registered: its welcome is
 	// encoded and queued first, outside the room's lock.
+	limits := h.cfg.People.Limits()
 	c.reply(protocol.Welcome{
 		Type: protocol.TypeWelcome, Room: c.room, ServerTime: h.now(),
-		You: protocol.You{Speaker: c.who.Speaker(), Role: c.who.Role, Lang: c.who.Lang},
+		You:    protocol.You{Speaker: c.who.Speaker(), Role: c.who.Role, Lang: c.who.Lang},
+		Budget: protocol.Budget{PerSecond: limits.Rate, Burst: limits.Burst},
 	})
 	return h.cfg.Rooms.View(ctx, c.room, func(st *rooms.State) {
 		f := h.feed(rooms.RoomLog(c.room), st.Seq)

@@ -22,6 +22,7 @@ func (c *client) read(ctx context.Context) {
 		return c.conn.SetReadDeadline(time.Now().Add(pongWait))
 	})
 	for {
+		c.awaitRoom()
 		_, data, err := c.conn.ReadMessage()
 		if err != nil {
 			if errors.Is(err, websocket.ErrReadLimit) {

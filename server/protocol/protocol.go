@@ -66,6 +66,15 @@ type Welcome struct {
 	Room       string    `json:"room"`
 	You        You       `json:"you"`
 	ServerTime time.Time `json:"server_time"`
+	Budget     Budget    `json:"budget"`
+}
+
+// Budget is what one person may send, over HTTP and live together: a
+// client that paces itself within it (the captioner console pasting a long
+// text) is never refused for rate.
+type Budget struct {
+	PerSecond float64 `json:"per_second"`
+	Burst     float64 `json:"burst"`
 }
 
 // You is who the server takes the client to be.
@@ -185,6 +194,7 @@ type ServerMessage struct {
 	Room       string                     `json:"room"`
 	You        *You                       `json:"you"`
 	ServerTime time.Time                  `json:"server_time"`
+	Budget     *Budget                    `json:"budget"`
 	Snapshot   *rooms.Snapshot            `json:"snapshot"`
 	Event      *rooms.Event               `json:"event"`
 	Changes    map[string]json.RawMessage `json:"changes"`

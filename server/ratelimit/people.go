@@ -61,6 +61,9 @@ func NewPeople(limits Limits) *People {
 	return &People{limits: limits, bySub: map[string]*person{}, sweepAt: minSweep}
 }
 
+// Limits are the limits in force, defaults filled in.
+func (p *People) Limits() Limits { return p.limits }
+
 // MaxConns is the cap on one person's live connections.
 func (p *People) MaxConns() int { return p.limits.MaxConns }
 
