@@ -3,10 +3,12 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CaptionLine, KEEP_OPEN_MS, PARTIAL_EVERY_MS } from '../static/js/caption-line.js';
+import { BUDGET_SHARE, CaptionLine, KEEP_OPEN_MS, PARTIAL_EVERY_MS } from '../static/js/caption-line.js';
 
 // The line pause a server names (line_idle_ms); any value serves.
 const SERVER_IDLE_MS = 3000;
+// The person's budget a server names in its welcome.
+const BUDGET = { per_second: 20, burst: 40 };
 
 class FakeClock {
   constructor() {
@@ -78,7 +80,35 @@ class FakeServer {
   }
 }
 
-function setup({ idleMs = SERVER_IDLE_MS } = {}) {
+// rateLimit makes server refuse writes over budget as the server's token
+// bucket does, counting what it refused.
+function rateLimit(server, clock, { per_second: rate, burst }) {
+  let tokens = burst;
+  let at = clock.now();
+  const write = server.write.bind(server);
+  server.refused = 0;
+  server.write = (m) => {
+    tokens = Math.min(burst, tokens + ((clock.now() - at) * rate) / 1000);
+    at = clock.now();
+    if (tokens < 1) {
+      server.refused++;
+      return Promise.reject(Object.assign(new Error('slow down'), { code: 'rate_limited' }));
+    }
+    tokens--;
+    return write(m);
+  };
+}
+
+// run advances the clock a step at a time, letting the writes settle, until
+// done() or a minute has passed.
+async function run(clock, done) {
+  for (let i = 0; i < 1200 && !done(); i++) {
+    clock.advance(50);
+    await settle();
+  }
+}
+
+function setup({ idleMs = SERVER_IDLE_MS, budget = BUDGET } = {}) {
   const clock = new FakeClock();
   const server = new FakeServer();
   const box = { value: '' };
@@ -89,6 +119,7 @@ function setup({ idleMs = SERVER_IDLE_MS } = {}) {
     correct: (seg, text) => server.correct(seg, text),
     failed: (err) => failures.push(err),
     idleMs,
+    budget: () => budget,
     clock,
   });
   // type adds text a key at a time, keyPause apart.
@@ -220,7 +251,7 @@ test('lines refused one after another come back in the order they were written',
   const { server, box, line, failures } = setup();
   const write = server.write.bind(server);
   server.write = (m) => (m.text.startsWith('Line') && m.text !== 'Line 1'
-    ? Promise.reject(Object.assign(new Error('slow down'), { code: 'rate_limited' }))
+    ? Promise.reject(Object.assign(new Error('only a captioner'), { code: 'forbidden' }))
     : write(m));
   box.value = 'Line 1\nLine 2\nLine 3\nLine 4\nand more';
   line.typed();
@@ -228,4 +259,84 @@ test('lines refused one after another come back in the order they were written',
   assert.deepEqual(server.lines(), ['Line 1']);
   assert.equal(box.value, 'Line 2 Line 3 Line 4 and more');
   assert.equal(failures.length, 3);
+});
+
+test('a pasted text of 300 lines goes out once, in order, within the budget', async () => {
+  const { server, box, line, clock, failures } = setup();
+  rateLimit(server, clock, BUDGET);
+  const pasted = Array.from({ length: 300 }, (_, i) => `Line ${i + 1}.`);
+  const start = clock.now();
+  box.value = `${pasted.join('\n')}\n`;
+  line.typed();
+  await run(clock, () => server.lines().length === 300);
+  assert.deepEqual(server.lines(), pasted);
+  assert.equal(server.refused, 0, 'nothing went over the budget');
+  assert.deepEqual(failures, []);
+  assert.equal(box.value, '');
+  // As fast as the console's share of the budget allows, no faster.
+  const paced = (300 - Math.floor(BUDGET.burst * BUDGET_SHARE)) / (BUDGET.per_second * BUDGET_SHARE);
+  assert.ok(clock.now() - start <= (paced + 1) * 1000, `took ${clock.now() - start} ms`);
+});
+
+test('writes go one at a time: the next waits for the answer to the last', async () => {
+  const { server, box, line, clock } = setup();
+  const answers = [];
+  const write = server.write.bind(server);
+  let open = 0;
+  let most = 0;
+  server.write = (m) => {
+    most = Math.max(most, ++open);
+    return new Promise((resolve) => answers.push(() => { open--; resolve(write(m)); }));
+  };
+  box.value = 'One.\nTwo.\nThree.\n';
+  line.typed();
+  while (server.lines().length < 3) {
+    await settle();
+    clock.advance(50);
+    answers.shift()?.();
+    await settle();
+  }
+  assert.equal(most, 1);
+  assert.deepEqual(server.lines(), ['One.', 'Two.', 'Three.']);
+});
+
+test('a line refused for rate goes again, first, and the refusal is heard', async () => {
+  const { server, box, line, clock, failures } = setup();
+  // Another tab of the same person has spent the budget: the server
+  // refuses the next four writes.
+  const write = server.write.bind(server);
+  let refuse = 4;
+  server.write = (m) => (refuse-- > 0
+    ? Promise.reject(Object.assign(new Error('slow down'), { code: 'rate_limited' }))
+    : write(m));
+  box.value = 'First.\nSecond.\nThird.\nand';
+  line.typed();
+  await run(clock, () => server.lines().length === 4);
+  assert.deepEqual(server.lines(), ['First.', 'Second.', 'Third.', 'and']);
+  assert.equal(box.value, 'and', 'nothing came back into the box');
+  assert.equal(failures.length, 4);
+  assert.ok(failures.every((f) => f.code === 'rate_limited'));
+});
+
+test('an update of the open line waiting to go is replaced by the newer one', async () => {
+  const { server, box, line, clock } = setup({ budget: { per_second: 1, burst: 1 } });
+  box.value = 'One.\nTwo words ';
+  line.typed();
+  await settle();
+  clock.advance(PARTIAL_EVERY_MS);
+  box.value = 'Two words and more ';
+  line.typed();
+  await run(clock, () => server.writes.length === 2);
+  assert.deepEqual(server.writes, [{ text: 'One.', final: true }, { text: 'Two words and more', final: false }]);
+});
+
+test('lines given back go out again cut to the longest line the server takes', async () => {
+  const { server, box, line } = setup();
+  box.value = Array.from({ length: 250 }, (_, i) => `Line ${i + 1}.`).join(' ');
+  line.finish();
+  await settle();
+  for (let i = 0; i < 10; i++) await settle();
+  assert.ok(server.lines().length >= 3, `${server.lines().length} lines`);
+  assert.ok(server.lines().every((l) => l.length <= 1000));
+  assert.equal(server.lines().join(' '), Array.from({ length: 250 }, (_, i) => `Line ${i + 1}.`).join(' '));
 });

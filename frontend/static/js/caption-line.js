@@ -9,6 +9,13 @@
 // it received, at most KEEP_OPEN_MS after the last key, so the console
 // finishes the line first, whole.
 //
+// Writes go one at a time, in order, paced within the person's budget (the
+// server's welcome says it): a pasted text of hundreds of lines goes out
+// line by line as fast as the budget allows, never over it. A write the
+// server still refuses for rate (the same person typing in another tab)
+// goes again, first, after a pause; an update of the open line waiting to
+// go is replaced by a newer one.
+//
 // No DOM here: the console hands in its text box and the live connection.
 
 export const PARTIAL_EVERY_MS = 250;
@@ -19,6 +26,11 @@ export const KEEP_OPEN_MS = 1500;
 // The server's longest line (rooms.MaxLine). A JavaScript string's length
 // counts UTF-16 units, never fewer than the server's characters.
 const MAX_LINE = 1000;
+// The share of the person's budget the console paces itself to: the rest
+// is for pings, corrections and another tab.
+export const BUDGET_SHARE = 0.75;
+// The longest pause before a write refused for rate goes again.
+const MAX_RETRY_MS = 5000;
 
 const systemClock = {
   now: () => Date.now(),
@@ -31,9 +43,11 @@ export class CaptionLine {
   // resolves with the segment the server acknowledged; correct(segment,
   // text) resolves once a finished segment is corrected; failed(err) hears
   // every refusal. idleMs is the server's line pause; until it is known
-  // (null), only Enter and the server finish lines.
-  constructor({ editor, write, correct, failed, idleMs = null, clock = systemClock }) {
-    Object.assign(this, { editor, write, correct, failed, idleMs, clock });
+  // (null), only Enter and the server finish lines. budget() is the
+  // person's budget ({per_second, burst}), or null while it is not known:
+  // then writes are not paced.
+  constructor({ editor, write, correct, failed, idleMs = null, budget = () => null, clock = systemClock }) {
+    Object.assign(this, { editor, write, correct, failed, idleMs, budget, clock });
     this.sent = ''; // the open line's text as last sent; null when unknown
     this.sentAt = 0;
     this.open = null; // {id, text} of the open line as last acknowledged
@@ -41,6 +55,13 @@ export class CaptionLine {
     this.idleTimer = null;
     this.quietTimer = null;
     this.kept = 0; // how much of the box is refused lines given back
+    this.outbox = []; // writes waiting to go, oldest first
+    this.inFlight = false;
+    this.pumpTimer = null;
+    this.tokens = null; // the budget left, as the console counts it; null: all of it
+    this.tokensAt = clock.now();
+    this.holdUntil = 0; // no write before this, after a refusal for rate
+    this.refusals = 0; // refusals for rate in a row
   }
 
   // typed takes a change of the text box.
@@ -53,13 +74,9 @@ export class CaptionLine {
       this.editor.set(text);
       for (const line of lines) this.#finish(line);
     }
-    while (text.length >= MAX_LINE) {
-      const space = text.lastIndexOf(' ', MAX_LINE - 1);
-      const cut = space > 0 ? space : MAX_LINE - 1;
-      this.#finish(text.slice(0, cut));
-      text = text.slice(cut).trimStart();
-      this.editor.set(text);
-    }
+    const rest = this.#overflow(text);
+    if (rest !== text) this.editor.set(rest);
+    text = rest;
     this.clock.clearTimeout(this.idleTimer);
     this.clock.clearTimeout(this.quietTimer);
     if (this.idleMs != null) this.idleTimer = this.clock.setTimeout(() => this.finish(), this.idleMs);
@@ -80,10 +97,22 @@ export class CaptionLine {
     this.clock.clearTimeout(this.quietTimer);
     this.clock.clearTimeout(this.timer);
     this.timer = null;
-    const text = this.editor.get();
+    const text = this.#overflow(this.editor.get());
     this.editor.set('');
     this.kept = 0;
     this.#finish(text);
+  }
+
+  // #overflow finishes the lines a text too long for one line begins with
+  // (typed, or refused lines given back) and returns the rest.
+  #overflow(text) {
+    while (text.length >= MAX_LINE) {
+      const space = text.lastIndexOf(' ', MAX_LINE - 1);
+      const cut = space > 0 ? space : MAX_LINE - 1;
+      this.#finish(text.slice(0, cut));
+      text = text.slice(cut).trimStart();
+    }
+    return text;
   }
 
   #finish(text) {
@@ -117,14 +146,76 @@ export class CaptionLine {
     this.#write(out, false);
   }
 
+  // #write queues a write; an update of the open line still waiting is
+  // replaced, as whatever follows it carries the line's whole text.
   #write(text, final) {
     this.sent = final ? '' : text;
     this.sentAt = this.clock.now();
-    this.write({ text, final }).then((seg) => this.#acked(text, final, seg), (err) => {
-      if (final) this.#giveBack(text);
-      this.sent = null;
-      this.failed(err);
+    if (this.outbox.length && !this.outbox.at(-1).final) this.outbox.pop();
+    this.outbox.push({ text, final });
+    this.#pump();
+  }
+
+  // #pump sends the oldest write waiting once the last one is answered and
+  // the budget allows.
+  #pump() {
+    if (this.inFlight || this.pumpTimer || !this.outbox.length) return;
+    const wait = this.#wait();
+    if (wait > 0) {
+      this.pumpTimer = this.clock.setTimeout(() => {
+        this.pumpTimer = null;
+        this.#pump();
+      }, wait);
+      return;
+    }
+    this.tokens--;
+    const w = this.outbox.shift();
+    this.inFlight = true;
+    this.write(w).then((seg) => {
+      this.inFlight = false;
+      this.refusals = 0;
+      this.#acked(w.text, w.final, seg);
+      this.#pump();
+    }, (err) => {
+      this.inFlight = false;
+      this.#refused(w, err);
+      this.#pump();
     });
+  }
+
+  // #wait is how long until the budget allows a write, in ms.
+  #wait() {
+    const now = this.clock.now();
+    const budget = this.budget();
+    if (!budget) {
+      this.tokens = 1;
+      return Math.max(0, this.holdUntil - now);
+    }
+    const perMs = (budget.per_second * BUDGET_SHARE) / 1000;
+    const burst = Math.max(1, Math.floor(budget.burst * BUDGET_SHARE));
+    this.tokens = Math.min(burst, (this.tokens ?? burst) + (now - this.tokensAt) * perMs);
+    this.tokensAt = now;
+    const refill = this.tokens >= 1 ? 0 : Math.ceil((1 - this.tokens) / perMs);
+    return Math.max(refill, this.holdUntil - now);
+  }
+
+  // #refused takes a write the server, or a lost connection, refused. One
+  // refused for rate goes again, first, once the budget has refilled some
+  // (unless a newer write replaces it); any other refused line goes back
+  // into the box.
+  #refused(w, err) {
+    if (err.code === 'rate_limited') {
+      if (w.final || !this.outbox.length) this.outbox.unshift(w);
+      const perSecond = this.budget()?.per_second ?? 1;
+      this.tokens = 0;
+      this.holdUntil = this.clock.now() + Math.min(MAX_RETRY_MS, (1000 / perSecond) * 2 ** this.refusals);
+      this.refusals++;
+    } else {
+      if (err.local) this.tokens++; // it never reached the server
+      if (w.final) this.#giveBack(w.text);
+      this.sent = null;
+    }
+    this.failed(err);
   }
 
   // #giveBack puts a refused line back in the box, after the lines given

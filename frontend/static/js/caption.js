@@ -41,6 +41,7 @@ const line = live && new CaptionLine({
   }),
   correct: (seg, text) => live.request({ type: 'correct', lang: seg.lang, segment: seg.id, text }),
   failed: captionError,
+  budget: () => live.budget,
 });
 if (live) start();
 

@@ -54,6 +54,9 @@ export class LiveRoom extends EventTarget {
     this.token = token;
     this.state = null; // the last snapshot with every change applied
     this.you = null;
+    // What this person may send a second and at once ({per_second, burst}),
+    // over every tab and request: the server's welcome says.
+    this.budget = null;
     this.notes = {}; // your own notes to the chair, by request id
     this.offset = 0; // server clock minus local clock, in ms
     this.ws = null;
@@ -142,6 +145,7 @@ export class LiveRoom extends EventTarget {
         this.welcomed = true;
         this.attempt = 0;
         this.you = msg.you;
+        this.budget = msg.budget ?? null;
         this.offset = parseServerTime(msg.server_time) - Date.now();
         this.#startPings();
         if (this.state) this.#live();
