@@ -116,8 +116,9 @@ func (c *client) push(pm *websocket.PreparedMessage, own bool) {
 // awaitRoom returns once fewer than sendQueue answers wait to go, or the
 // client is kicked: the reader takes the next message only then, so a
 // burst of messages (a pasted text over the person's rate, a flood of bad
-// frames) costs at most sendQueue answers' memory and slows the sender
-// down to what it reads.
+// frames) holds at most sendQueue answers queued besides those being
+// written, and slows the sender down to what it reads. One that never
+// reads is dropped when a write times out (writeWait).
 func (c *client) awaitRoom() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
