@@ -12,8 +12,9 @@
 // each feed holds from its making until it is retired. Each connection has
 // one reader goroutine for its whole life, a writer goroutine only while
 // there is something to write (which also sends the close frame), and one
-// timer (pings and token expiry). A feed's drainer runs only while captured
-// entries wait to be encoded.
+// timer (pings and token expiry). The reader takes no message while 64
+// answers to the client's own wait to go, holding no lock as it waits.
+// A feed's drainer runs only while captured entries wait to be encoded.
 //
 // Lock order: a room's or channel's lock (package rooms, held while its
 // observers run) → Hub.mu → feed.mu → client.mu. A lock is never taken
