@@ -39,6 +39,8 @@ type serveConfig struct {
 	ShutdownWait time.Duration
 	MaxRooms     int
 	ICEServers   []media.ICEServer
+	TURNSecret   string
+	TURNTTL      time.Duration
 	UDPPort      int
 	PublicIPs    []string
 	AdvertiseURL string
@@ -67,11 +69,13 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
 	fs.DurationVar(&cfg.ShutdownWait, "shutdown-wait", 10*time.Second, "how long to let requests finish on shutdown")
 	fs.IntVar(&cfg.MaxRooms, "max-rooms", rooms.DefaultMaxRooms, "most rooms the store may hold; opening one more is refused (0: no limit)")
-	fs.Func("ice-server", "a STUN or TURN server WebRTC clients are told of: stun:HOST:PORT, or turn:HOST:PORT,USERNAME,CREDENTIAL (repeatable)", func(v string) error {
+	fs.Func("ice-server", "a STUN or TURN server WebRTC clients are told of: stun:HOST:PORT, turn:HOST:PORT with --turn-secret, or turn:HOST:PORT,USERNAME,CREDENTIAL (repeatable)", func(v string) error {
 		ice, err := parseICEServer(v)
 		cfg.ICEServers = append(cfg.ICEServers, ice)
 		return err
 	})
+	fs.StringVar(&cfg.TURNSecret, "turn-secret", getenv("PARLEY_TURN_SECRET"), "the secret shared with the TURN servers (coturn's static-auth-secret; env PARLEY_TURN_SECRET): each client gets credentials of its own for every --ice-server turn: given without any")
+	fs.DurationVar(&cfg.TURNTTL, "turn-ttl", media.DefaultTURNTTL, "how long TURN credentials made from --turn-secret last; longer than the longest meeting, as a TURN server refuses to refresh an expired allocation")
 	fs.Func("public-ip", "this host's address as WebRTC clients reach it through a 1:1 NAT (repeatable: one IPv4, one IPv6)", func(v string) error {
 		if net.ParseIP(v) == nil {
 			return fmt.Errorf("%q is not an IP address", v)
@@ -86,6 +90,14 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if err := checkAdvertiseURL(cfg.AdvertiseURL); err != nil {
 		return serveConfig{}, err
+	}
+	if cfg.TURNTTL <= 0 {
+		return serveConfig{}, fmt.Errorf("serve: --turn-ttl must be above 0")
+	}
+	for _, ice := range cfg.ICEServers {
+		if ice.Ephemeral() && cfg.TURNSecret == "" {
+			return serveConfig{}, fmt.Errorf("serve: --ice-server %s: give its USERNAME,CREDENTIAL, or --turn-secret (env PARLEY_TURN_SECRET) to make them", ice.URL)
+		}
 	}
 	if cfg.UDPPort < 0 || cfg.UDPPort > 65535 {
 		return serveConfig{}, fmt.Errorf("serve: --udp-port %d is not a port", cfg.UDPPort)
@@ -128,7 +140,8 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	mediaCfg := media.Config{ICEServers: cfg.ICEServers, PublicIPs: cfg.PublicIPs, Node: cfg.AdvertiseURL}
+	mediaCfg := media.Config{ICEServers: cfg.ICEServers, TURNSecret: []byte(cfg.TURNSecret), TURNTTL: cfg.TURNTTL,
+		PublicIPs: cfg.PublicIPs, Node: cfg.AdvertiseURL}
 	if cfg.RedisURL != "" && cfg.AdvertiseURL == "" {
 		log.Warn("no --advertise-url: if several nodes share this Redis, a room's media sessions may be split between them")
 	}
@@ -211,7 +224,8 @@ func storeName(cfg serveConfig) string {
 }
 
 // parseICEServer reads --ice-server: a STUN or TURN URL (RFC 7064, RFC
-// 7065), a TURN one followed by its username and credential.
+// 7065), a TURN one followed by its username and credential unless they
+// are to be made from --turn-secret.
 func parseICEServer(v string) (media.ICEServer, error) {
 	url, creds, _ := strings.Cut(v, ",")
 	scheme, _, _ := strings.Cut(url, ":")
@@ -222,6 +236,9 @@ func parseICEServer(v string) (media.ICEServer, error) {
 			return ice, fmt.Errorf("--ice-server %s: a STUN server takes no credentials", url)
 		}
 	case "turn", "turns":
+		if creds == "" {
+			return ice, nil
+		}
 		var ok bool
 		if ice.Username, ice.Credential, ok = strings.Cut(creds, ","); !ok || ice.Username == "" || ice.Credential == "" {
 			return ice, fmt.Errorf("--ice-server %s: a TURN server needs URL,USERNAME,CREDENTIAL", url)

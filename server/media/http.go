@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/parley-hub/parley/rooms"
 )
@@ -67,7 +68,7 @@ func (p *Plane) ServeOffer(w http.ResponseWriter, r *http.Request, c Caller) err
 	h := w.Header()
 	h.Set("Content-Type", typeSDP)
 	h.Set("Location", strings.TrimSuffix(r.URL.Path, "/")+"/"+s.id)
-	for _, ice := range p.cfg.ICEServers {
+	for _, ice := range p.iceServersFor(c.Who.Sub, time.Now()) {
 		h.Add("Link", ice.link())
 	}
 	w.WriteHeader(http.StatusCreated)
@@ -147,13 +148,4 @@ func (s *session) wait(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("media: closing session: %w", ctx.Err())
 	}
-}
-
-// link is the server as a Link header (RFC 9725 §4.6).
-func (ice ICEServer) link() string {
-	v := fmt.Sprintf("<%s>; rel=\"ice-server\"", ice.URL)
-	if ice.Username != "" {
-		v += fmt.Sprintf("; username=%q; credential=%q; credential-type=\"password\"", ice.Username, ice.Credential)
-	}
-	return v
 }

@@ -50,6 +50,12 @@ type Config struct {
 	Log   *slog.Logger
 	// ICEServers are given to every client in Link headers.
 	ICEServers []ICEServer
+	// TURNSecret is the secret shared with the TURN servers (coturn's
+	// static-auth-secret): a TURN server in ICEServers without a username
+	// is handed out with credentials made from it for each offer, naming
+	// the caller's sub and lasting TURNTTL (default DefaultTURNTTL).
+	TURNSecret []byte
+	TURNTTL    time.Duration
 	// ConnectTimeout is how long a session may take to connect before it
 	// is ended (default 30 s).
 	ConnectTimeout time.Duration
@@ -102,6 +108,12 @@ type Plane struct {
 func New(cfg Config) (*Plane, error) {
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	if cfg.TURNTTL <= 0 {
+		cfg.TURNTTL = DefaultTURNTTL
+	}
+	if err := checkICEServers(cfg); err != nil {
+		return nil, err
 	}
 	cfg.Node = strings.TrimSuffix(cfg.Node, "/")
 	if cfg.Leases != nil && cfg.Node == "" {
