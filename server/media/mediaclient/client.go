@@ -34,12 +34,19 @@ type Options struct {
 	// Loopback gathers candidates on loopback alone, without mDNS, for a
 	// server started with media.Config.Loopback (tests on one machine).
 	Loopback bool
+	// ICEServers are the STUN and TURN servers sessions gather through,
+	// such as those an earlier answer named (ICEServers of a session).
+	ICEServers []webrtc.ICEServer
+	// RelayOnly uses relayed candidates alone (ICE transport policy
+	// relay), as a client that reaches the server only through TURN.
+	RelayOnly bool
 }
 
 // Client opens sessions; it is safe for concurrent use.
 type Client struct {
 	api *webrtc.API
 	hc  *http.Client
+	pcc webrtc.Configuration
 }
 
 // New builds a client.
@@ -80,7 +87,12 @@ func New(opts Options) (*Client, error) {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	return &Client{api: webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), hc: hc}, nil
+	pcc := webrtc.Configuration{ICEServers: opts.ICEServers}
+	if opts.RelayOnly {
+		pcc.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+	}
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+	return &Client{api: api, hc: hc, pcc: pcc}, nil
 }
 
 // session is an open WHIP or WHEP session.
@@ -89,6 +101,7 @@ type session struct {
 	hc       *http.Client
 	token    string
 	location string // absolute URL of the session, for DELETE
+	ice      []webrtc.ICEServer
 }
 
 // offer sends pc's offer, with every candidate in it, to endpoint and
@@ -134,7 +147,7 @@ func (c *Client) offer(ctx context.Context, pc *webrtc.PeerConnection, endpoint,
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(body)}); err != nil {
 		return nil, fmt.Errorf("mediaclient: the answer: %w", err)
 	}
-	return &session{pc: pc, hc: c.hc, token: token, location: loc.String()}, nil
+	return &session{pc: pc, hc: c.hc, token: token, location: loc.String(), ice: iceServersOf(resp.Header.Values("Link"))}, nil
 }
 
 // close ends the session: a DELETE on its Location (best effort, bounded
@@ -156,6 +169,28 @@ func (s *session) close(ctx context.Context) error {
 
 // Location is the session's URL.
 func (s *session) Location() string { return s.location }
+
+// ICEServers are the STUN and TURN servers the answer named (RFC 9725
+// §4.6), for the client's next sessions.
+func (s *session) ICEServers() []webrtc.ICEServer { return s.ice }
+
+// LocalCandidate is the type of this end's candidate in the selected
+// pair, once connected: relay when media goes through TURN.
+func (s *session) LocalCandidate() (webrtc.ICECandidateType, bool) {
+	for _, tr := range s.pc.GetTransceivers() {
+		dtls := tr.Receiver().Transport()
+		if tr.Direction() == webrtc.RTPTransceiverDirectionSendonly {
+			dtls = tr.Sender().Transport()
+		}
+		if dtls == nil {
+			continue
+		}
+		if pair, err := dtls.ICETransport().GetSelectedCandidatePair(); err == nil && pair != nil {
+			return pair.Local.Typ, true
+		}
+	}
+	return 0, false
+}
 
 // endpoint resolves a WHIP or WHEP URL.
 func endpoint(raw string) (string, error) {

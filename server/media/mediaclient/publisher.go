@@ -22,7 +22,7 @@ func (c *Client) Publish(ctx context.Context, whipURL, token string) (*Publisher
 	if err != nil {
 		return nil, err
 	}
-	pc, err := c.api.NewPeerConnection(webrtc.Configuration{})
+	pc, err := c.api.NewPeerConnection(c.pcc)
 	if err != nil {
 		return nil, fmt.Errorf("mediaclient: new peer connection: %w", err)
 	}

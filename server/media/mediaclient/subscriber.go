@@ -42,7 +42,7 @@ func (c *Client) Subscribe(ctx context.Context, whepURL, token string, lines int
 	if lines < 1 {
 		return nil, fmt.Errorf("mediaclient: a receiver offers at least one audio m-line, not %d", lines)
 	}
-	pc, err := c.api.NewPeerConnection(webrtc.Configuration{})
+	pc, err := c.api.NewPeerConnection(c.pcc)
 	if err != nil {
 		return nil, fmt.Errorf("mediaclient: new peer connection: %w", err)
 	}
