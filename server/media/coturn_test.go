@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -26,7 +27,7 @@ import (
 // through the relay.
 func TestRelayOnlyViewerHearsTheVenueThroughCoturn(t *testing.T) {
 	const secret = "shared with coturn"
-	turnURL := startCoturn(t, secret)
+	turnURL := startCoturn(t, "-n", "--static-auth-secret="+secret, "--allow-loopback-peers")
 	r := newRig(t, Config{TURNSecret: []byte(secret), ICEServers: []ICEServer{{URL: turnURL}}})
 	venue := r.publish("hall", rooms.RoleVenue, 100)
 	hc := &http.Client{Transport: callerHeaders{sub: "amina", role: rooms.RoleParticipant}}
@@ -81,11 +82,28 @@ func (c callerHeaders) RoundTrip(req *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(req)
 }
 
+// TestDeployedCoturnConfigIsAccepted runs coturn with deploy/turnserver.conf
+// (on test ports) and checks it took every line.
+func TestDeployedCoturnConfigIsAccepted(t *testing.T) {
+	var logs syncBuffer
+	startCoturnLogging(t, &logs, "-c", "../../deploy/turnserver.conf")
+	if bad := "Bad configuration format"; strings.Contains(logs.String(), bad) {
+		t.Fatalf("coturn refused lines of the configuration:\n%s", logs.String())
+	}
+}
+
 // startCoturn runs turnserver on a free port of 127.0.0.1 with REST-API
-// auth from secret, relaying on 127.0.0.1, and returns its URL once it
-// answers STUN. Unlike deploy/turnserver.conf it allows loopback peers:
-// the server under test listens there.
-func startCoturn(t *testing.T, secret string) string {
+// auth and, after args (the configuration), test ports and relaying on
+// 127.0.0.1; it returns its URL once it answers STUN. The test instance
+// allows loopback peers where deploy/turnserver.conf must not: the server
+// under test listens there.
+func startCoturn(t *testing.T, args ...string) string {
+	t.Helper()
+	var logs syncBuffer
+	return startCoturnLogging(t, &logs, args...)
+}
+
+func startCoturnLogging(t *testing.T, logs *syncBuffer, args ...string) string {
 	t.Helper()
 	bin, err := exec.LookPath("turnserver")
 	if err != nil {
@@ -93,14 +111,12 @@ func startCoturn(t *testing.T, secret string) string {
 	}
 	port, relay := freeUDPPort(t), freeUDPPort(t)
 	dir := t.TempDir()
-	var logs syncBuffer
-	cmd := exec.Command(bin, "-n",
+	cmd := exec.Command(bin, append(args,
 		"--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", fmt.Sprintf("--listening-port=%d", port),
 		fmt.Sprintf("--min-port=%d", relay), fmt.Sprintf("--max-port=%d", min(relay+49, 65535)),
-		"--use-auth-secret", "--static-auth-secret="+secret, "--realm=parley.test",
-		"--allow-loopback-peers", "--no-cli", "--no-tls", "--no-dtls", "--no-tcp-relay", "--fingerprint",
-		"--pidfile="+dir+"/turnserver.pid", "--userdb="+dir+"/turndb", "--log-file=stdout", "--simple-log")
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+		"--use-auth-secret", "--realm=parley.test", "--no-cli", "--no-tls", "--no-dtls", "--fingerprint",
+		"--pidfile="+dir+"/turnserver.pid", "--userdb="+dir+"/turndb", "--log-file=stdout", "--simple-log")...)
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
