@@ -15,7 +15,9 @@ export const SHOTS = path.join(import.meta.dirname, 'screenshots');
 const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
 
 export class Harness {
-  async start() {
+  // serveArgs are more flags for `parley serve`.
+  async start({ serveArgs = [] } = {}) {
+    this.serveArgs = serveArgs;
     this.dir = mkdtempSync(path.join(tmpdir(), 'parley-e2e-'));
     this.bin = path.join(this.dir, 'parley');
     execFileSync('go', ['build', '-o', this.bin, './cmd/parley'], { cwd: REPO, stdio: 'inherit' });
@@ -29,7 +31,8 @@ export class Harness {
 
   // serve starts the server and resolves once it says where it listens.
   serve(addr) {
-    this.proc = spawn(this.bin, ['serve', '--addr', addr, '--data', path.join(this.dir, 'data'), '--secret', SECRET], {
+    const args = ['serve', '--addr', addr, '--data', path.join(this.dir, 'data'), '--secret', SECRET, ...this.serveArgs];
+    this.proc = spawn(this.bin, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     return new Promise((resolve, reject) => {
