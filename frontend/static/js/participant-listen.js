@@ -1,0 +1,151 @@
+// The plenary's sound on the participant page: a WHEP session opened as
+// the page loads with two audio m-lines (the venue feed, then the floor
+// track of whoever remote holds the floor), both played by one <audio>.
+// Where the browser blocks autoplay one "Listen" button starts it; a
+// session that drops is opened again.
+
+import { t } from './i18n.js';
+import { Backoff, MediaSession } from './media.js';
+import { onPress } from './page.js';
+
+// A connection that stays disconnected this long is given up and opened
+// anew; ICE often recovers by itself within a few seconds.
+const DISCONNECTED_MS = 5000;
+
+export class Listener {
+  constructor(live, { audio, status, button }) {
+    this.live = live;
+    this.audio = audio;
+    this.status = status;
+    this.button = button;
+    this.session = null;
+    this.state = 'connecting';
+    this.wanted = true; // the person has not pressed "Stop listening"
+    this.ownFloor = false;
+    this.backoff = new Backoff();
+    onPress(button, () => this.#press());
+    addEventListener('pagehide', () => this.session?.close());
+    addEventListener('online', () => {
+      if (this.wanted && !this.session) this.#connect();
+    });
+  }
+
+  // begin starts listening once the page knows who its user is: at once,
+  // except for someone in the hall, whose phone would echo the plenary
+  // back into it; they get the Listen button (headphones) instead.
+  begin(you) {
+    if (this.begun) return;
+    this.begun = true;
+    if (you.mode === 'in-room') {
+      this.wanted = false;
+      this.#set('stopped');
+    } else {
+      this.#connect();
+    }
+  }
+
+  // muteOwnFloor silences the floor track while this page's own user
+  // holds the floor: hearing yourself a fraction of a second late makes
+  // speaking hard, and the speakers' sound would come back into the mic.
+  muteOwnFloor(mine) {
+    this.ownFloor = mine;
+    const track = this.session?.pc.getTransceivers()[1]?.receiver.track;
+    if (track) track.enabled = !mine;
+  }
+
+  render() {
+    this.status.textContent = t(`listen.${this.state}`);
+    this.status.dataset.state = this.state;
+    const stop = this.state === 'playing' || this.state === 'connecting' || this.state === 'reconnecting';
+    this.button.textContent = stop ? t('listen.stop') : t('listen.listen');
+    this.button.classList.toggle('primary', !stop);
+    this.button.hidden = this.state === 'unavailable';
+  }
+
+  async #connect() {
+    clearTimeout(this.retryTimer);
+    const s = new MediaSession(this.live.room, this.live.token, 'whep');
+    this.session = s;
+    const stream = new MediaStream();
+    for (let i = 0; i < 2; i++) {
+      stream.addTrack(s.pc.addTransceiver('audio', { direction: 'recvonly' }).receiver.track);
+    }
+    this.muteOwnFloor(this.ownFloor);
+    this.audio.srcObject = stream;
+    s.addEventListener('state', (e) => this.#onState(s, e.detail));
+    try {
+      await s.open();
+    } catch (err) {
+      s.close();
+      if (s !== this.session) return;
+      this.session = null;
+      if (err.retryable) this.#retry();
+      else this.#set('unavailable');
+      return;
+    }
+    this.#play();
+  }
+
+  #onState(s, state) {
+    if (s !== this.session) return;
+    clearTimeout(this.lostTimer);
+    switch (state) {
+      case 'connected':
+        this.backoff.reset();
+        this.#play();
+        break;
+      case 'disconnected':
+        this.#set('reconnecting');
+        this.lostTimer = setTimeout(() => s.close(), DISCONNECTED_MS);
+        break;
+      case 'ended':
+        this.session = null;
+        if (this.wanted) this.#retry();
+        break;
+    }
+  }
+
+  #retry() {
+    this.#set('reconnecting');
+    this.retryTimer = setTimeout(() => this.#connect(), this.backoff.next());
+  }
+
+  async #play() {
+    if (this.session?.pc.connectionState !== 'connected') {
+      if (this.state !== 'reconnecting') this.#set('connecting');
+      return;
+    }
+    try {
+      await this.audio.play();
+      this.#set('playing');
+    } catch (err) {
+      if (err.name === 'NotAllowedError') this.#set('blocked');
+    }
+  }
+
+  #press() {
+    switch (this.state) {
+      case 'blocked':
+        this.#play();
+        break;
+      case 'stopped':
+        this.wanted = true;
+        this.#set('connecting');
+        this.#connect();
+        break;
+      default:
+        // Stopping frees the bandwidth, which matters on a poor link.
+        this.wanted = false;
+        clearTimeout(this.retryTimer);
+        this.session?.close();
+        this.session = null;
+        this.audio.srcObject = null;
+        this.#set('stopped');
+    }
+  }
+
+  #set(state) {
+    this.state = state;
+    this.render();
+  }
+}
