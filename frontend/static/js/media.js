@@ -42,7 +42,8 @@ export class MediaSession extends EventTarget {
     this.pending = []; // candidates found after the POST, before its answer
     this.pc.addEventListener('connectionstatechange', () => {
       const s = this.pc.connectionState;
-      if (s === 'closed' || s === 'failed') this.close();
+      // The server has ended it, or will once ICE times out: no DELETE.
+      if (s === 'closed' || s === 'failed') this.close(false);
       else this.#emit(s);
     });
     this.pc.addEventListener('icecandidate', (e) => this.#trickle(e.candidate));
@@ -69,16 +70,18 @@ export class MediaSession extends EventTarget {
     for (const c of this.pending.splice(0)) this.#trickle(c);
   }
 
-  // close ends the session: the server is told (DELETE) and the
-  // connection closed. It is safe to call more than once.
-  close() {
+  // close ends the session: the server is told (DELETE), then the
+  // connection is closed; closing first would end it on the server before
+  // the DELETE arrives. It is safe to call more than once.
+  close(tell = true) {
     if (this.ended) return;
     this.ended = true;
-    if (this.location) {
+    if (this.location && tell) {
       // keepalive lets the DELETE go out while the page unloads.
-      this.#fetch(this.location, 'DELETE', '', null, true).catch(() => {});
+      this.#fetch(this.location, 'DELETE', '', null, true).catch(() => {}).finally(() => this.pc.close());
+    } else {
+      this.pc.close();
     }
-    this.pc.close();
     this.#emit('ended');
   }
 
