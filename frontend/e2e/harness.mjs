@@ -118,8 +118,9 @@ export class Harness {
   // refuses.
   // files serves test-only pages and scripts under /e2e/ on the server's
   // origin, from the harness (never from the Parley binary): {name: path
-  // or {body, type}}.
-  async open(pathname, token, { locale = 'en-GB', viewport = { width: 1280, height: 900 }, bypassCSP = false, files = null } = {}) {
+  // or {body, type}}. expose gives the page functions to call back
+  // ({name: fn}) and init runs in it before its own scripts.
+  async open(pathname, token, { locale = 'en-GB', viewport = { width: 1280, height: 900 }, bypassCSP = false, files = null, expose = {}, init = null } = {}) {
     const context = await this.browser.newContext({ locale, viewport, bypassCSP });
     // Every peer connection a page makes, for tests to read its stats.
     await context.addInitScript(() => {
@@ -141,7 +142,9 @@ export class Harness {
         return typeof f === 'string' ? route.fulfill({ path: f }) : route.fulfill({ body: f.body, contentType: f.type });
       });
     }
+    if (init) await context.addInitScript(init);
     const page = await context.newPage();
+    for (const [name, fn] of Object.entries(expose)) await page.exposeFunction(name, fn);
     page.errors = [];
     page.requests = []; // every HTTP request's URL (the WebSocket's is not one)
     page.on('request', (req) => page.requests.push(req.url()));
