@@ -56,9 +56,15 @@ export class MediaSession extends EventTarget {
     await this.pc.setLocalDescription(offer);
     await gathered(this.pc, GATHER_MS);
     this.posted = true;
-    const res = await this.#fetch(this.url, 'POST', 'application/sdp', this.pc.localDescription.sdp);
+    const sdp = this.pc.localDescription.sdp;
+    let res = await this.#fetch(this.url, 'POST', 'application/sdp', sdp);
+    // A 307 to another origin (the node holding the room's media) drops
+    // the Authorization header: offer again there, with it.
+    if (res.redirected && res.status === 401) res = await this.#fetch(res.url, 'POST', 'application/sdp', sdp);
     if (res.status !== 201) throw await refusal(res);
-    this.location = new URL(res.headers.get('Location'), location.href).href;
+    // After a 307 to the node holding the room's media, Location is
+    // relative to that node.
+    this.location = new URL(res.headers.get('Location'), res.url).href;
     const ice = iceServers(res.headers.get('Link'));
     if (ice.length) {
       knownIceServers = ice;
