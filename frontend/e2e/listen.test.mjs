@@ -2,7 +2,8 @@
 // starts the sound, by mouse or keyboard; Stop listening ends the session
 // and Listen opens a new one. Someone in the hall is not played the
 // plenary on their phone, and their microphone is never published: they
-// speak into the hall's.
+// speak into the hall's. A listener may choose an interpretation, and
+// the page remembers it.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -18,6 +19,7 @@ before(async () => {
   tokens.chair = h.token({ room: ROOM, role: 'chair', sub: 'chair', name: 'Chair' });
   tokens.venue = h.token({ room: ROOM, role: 'venue', sub: 'hall', name: 'Hall' });
   tokens.remote = h.token({ room: ROOM, sub: 'lena', name: 'Lena Petrova', group: 'technical-community', region: 'eastern-europe' });
+  tokens.booth = h.token({ room: ROOM, role: 'interpreter', sub: 'booth-fr', name: 'French booth', lang: 'fr' });
   tokens.inRoom = h.token({ room: ROOM, sub: 'omar', name: 'Omar Haddad', group: 'government', mode: 'in-room' });
   await h.createRoom(ROOM, 'Listen', tokens.chair);
   await openVenue(h, ROOM, tokens.venue, tokens.chair);
@@ -75,5 +77,23 @@ test('someone in the hall gets the Listen button, and their microphone stays the
   assert.equal(await page.locator('#mic').isHidden(), true);
   await until(async () => (await publishers(h, ROOM, tokens.chair)).every((p) => p.kind === 'venue'), 'no microphone of theirs is published');
   assert.equal(await page.evaluate(() => window.peerConnections.length), 0);
+  assert.deepEqual(page.errors, []);
+});
+
+test('a listener chooses an interpretation, and the page remembers it', async () => {
+  await openVenue(h, ROOM, tokens.booth, tokens.chair, 'interpreter');
+  const page = await h.open(`/rooms/${ROOM}`, tokens.remote);
+  await text(page.locator('#listen-status'), 'Listening to the plenary');
+  const select = page.getByLabel('Interpretation');
+  await text(select, 'French');
+  await select.selectOption('fr');
+  await until(() => page.requests.some((u) => u.endsWith('/whep?lang=fr')), 'the page asks for the French interpretation');
+  await text(page.locator('#listen-status'), 'Listening to the plenary');
+  await grows(page, 0, 'the interpretation plays');
+  await h.shot(page, 'media-interpretation');
+  await page.reload();
+  await text(page.locator('#listen-status'), 'Listening to the plenary');
+  assert.equal(await page.getByLabel('Interpretation').inputValue(), 'fr');
+  assert.equal(page.requests.filter((u) => u.includes('/whep')).at(-1).endsWith('/whep?lang=fr'), true);
   assert.deepEqual(page.errors, []);
 });

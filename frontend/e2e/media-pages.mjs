@@ -24,13 +24,14 @@ window.ready = true;
   },
 };
 
-// openVenue opens the venue page and publishes; it resolves once the
-// server has the venue's audio.
-export async function openVenue(h, room, token, chairToken) {
+// openVenue opens the venue page and publishes with token (a venue's, or
+// an interpreter's with kind 'interpreter'); it resolves once the server
+// has the audio.
+export async function openVenue(h, room, token, chairToken, kind = 'venue') {
   const page = await h.open(`/e2e/venue.html?room=${room}`, token, { files: venueFiles });
   await page.waitForFunction(() => window.ready);
   await page.evaluate(() => window.publish());
-  await until(async () => (await publishers(h, room, chairToken)).some((p) => p.kind === 'venue' && p.audio), 'the venue audio reaches the server');
+  await until(async () => (await publishers(h, room, chairToken)).some((p) => p.kind === kind && p.audio), `the ${kind}'s audio reaches the server`);
   return page;
 }
 

@@ -32,9 +32,11 @@ export class MediaError extends Error {
 //   state events: detail is the peer connection's connectionState, or
 //   'ended' once the session is gone for good (closed by either side).
 export class MediaSession extends EventTarget {
-  constructor(room, token, endpoint) {
+  // query is the endpoint's parameters, such as {lang: 'fr'}.
+  constructor(room, token, endpoint, query = {}) {
     super();
-    this.url = apiURL(room, `/${endpoint}`);
+    const q = new URLSearchParams(query).toString();
+    this.url = apiURL(room, `/${endpoint}`) + (q ? `?${q}` : '');
     this.token = token;
     this.pc = new RTCPeerConnection({ iceServers: knownIceServers, bundlePolicy: 'max-bundle' });
     this.location = null;

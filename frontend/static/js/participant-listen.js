@@ -2,22 +2,32 @@
 // the page loads with two audio m-lines (the venue feed, then the floor
 // track of whoever remote holds the floor), both played by one <audio>.
 // Where the browser blocks autoplay one "Listen" button starts it; a
-// session that drops is opened again.
+// session that drops is opened again. The listener may choose an
+// interpretation (?lang=), which then replaces the venue feed; the choice
+// is remembered.
 
 import { t } from './i18n.js';
 import { Backoff, MediaSession } from './media.js';
 import { onPress } from './page.js';
+import { el } from './format.js';
+import { languageName } from './transcript.js';
+
+const LANG_KEY = 'parley.listenLang';
 
 // A connection that stays disconnected this long is given up and opened
 // anew; ICE often recovers by itself within a few seconds.
 const DISCONNECTED_MS = 5000;
 
 export class Listener {
-  constructor(live, { audio, status, button }) {
+  constructor(live, { audio, status, button, langField, lang }) {
     this.live = live;
     this.audio = audio;
     this.status = status;
     this.button = button;
+    this.langField = langField;
+    this.lang = lang;
+    this.chosen = localStorage.getItem(LANG_KEY) ?? ''; // '' is the floor language
+    lang.addEventListener('change', () => this.#choose(lang.value));
     this.session = null;
     this.state = 'connecting';
     this.wanted = true; // the person has not pressed "Stop listening"
@@ -53,7 +63,37 @@ export class Listener {
     if (track) track.enabled = !mine;
   }
 
+  // renderLanguages offers the languages being interpreted now, and the
+  // listener's own choice while its booth is silent (the server plays the
+  // venue feed meanwhile).
+  renderLanguages() {
+    const langs = [...new Set([...(this.live.state?.interpretation ?? []), ...(this.chosen ? [this.chosen] : [])])];
+    this.langField.hidden = langs.length === 0;
+    const original = el('option', '', t('listen.original'));
+    original.value = '';
+    this.lang.replaceChildren(original, ...langs.map((code) => {
+      const o = el('option', '', languageName(code));
+      o.value = code;
+      o.lang = code;
+      return o;
+    }));
+    this.lang.value = this.chosen;
+  }
+
+  #choose(code) {
+    this.chosen = code;
+    if (code) localStorage.setItem(LANG_KEY, code);
+    else localStorage.removeItem(LANG_KEY);
+    if (!this.wanted) return;
+    // A new session with the other first m-line; the old one ends.
+    const old = this.session;
+    this.session = null;
+    old?.close();
+    this.#connect();
+  }
+
   render() {
+    this.renderLanguages();
     this.status.textContent = t(`listen.${this.state}`);
     this.status.dataset.state = this.state;
     const stop = this.state === 'playing' || this.state === 'connecting' || this.state === 'reconnecting';
@@ -64,7 +104,7 @@ export class Listener {
 
   async #connect() {
     clearTimeout(this.retryTimer);
-    const s = new MediaSession(this.live.room, this.live.token, 'whep');
+    const s = new MediaSession(this.live.room, this.live.token, 'whep', this.chosen ? { lang: this.chosen } : {});
     this.session = s;
     const stream = new MediaStream();
     for (let i = 0; i < 2; i++) {

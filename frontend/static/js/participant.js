@@ -25,7 +25,10 @@ const live = await startRoomPage(render);
 if (live) {
   wireForm(live);
   transcript = new TranscriptPane(live);
-  listener = new Listener(live, { audio: $('plenary-audio'), status: $('listen-status'), button: $('listen-btn') });
+  listener = new Listener(live, {
+    audio: $('plenary-audio'), status: $('listen-status'), button: $('listen-btn'),
+    langField: $('listen-lang-field'), lang: $('listen-lang'),
+  });
   listener.render();
   mic = new Microphone(live, {
     section: $('mic'), heading: $('mic-h'), status: $('mic-status'), level: $('mic-level-row'),
@@ -46,6 +49,7 @@ function render(live, keys, event) {
   }
   listener?.begin(live.you);
   if (all) listener?.render();
+  else if (keys.has('interpretation')) listener?.renderLanguages();
   if (all || keys.has('languages')) transcript.render(s.languages, all);
   renderMine(live);
   renderForm(live);
