@@ -97,3 +97,20 @@ test('a listener chooses an interpretation, and the page remembers it', async ()
   assert.equal(page.requests.filter((u) => u.includes('/whep')).at(-1).endsWith('/whep?lang=fr'), true);
   assert.deepEqual(page.errors, []);
 });
+
+test('video on request: the hall camera shows, and Audio only goes back to sound alone', async () => {
+  await openVenue(h, ROOM, tokens.venue, tokens.chair, 'venue', { video: true });
+  const page = await h.open(`/rooms/${ROOM}`, tokens.remote);
+  await text(page.locator('#listen-status'), 'Listening to the plenary');
+  await page.getByRole('button', { name: 'Show video' }).click();
+  await page.locator('#venue-video').waitFor();
+  await page.waitForFunction(() => document.getElementById('venue-video').videoWidth > 0);
+  await grows(page, 2, 'the hall camera arrives', { lines: 4, n: 20_000 });
+  await grows(page, 0, 'the sound plays on with the picture', { lines: 4 });
+  await h.shot(page, 'media-video');
+  await page.getByRole('button', { name: 'Audio only' }).click();
+  await page.locator('#venue-video').waitFor({ state: 'hidden' });
+  await grows(page, 0, 'sound alone again');
+  assert.equal(await page.evaluate(() => window.peerConnections.at(-1).getTransceivers().length), 2);
+  assert.deepEqual(page.errors, []);
+});

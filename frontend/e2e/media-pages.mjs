@@ -12,10 +12,10 @@ export const venueFiles = {
 import { MediaSession } from '/static/js/media.js';
 const token = new URLSearchParams(location.hash.slice(1)).get('token');
 const room = new URLSearchParams(location.search).get('room');
-window.publish = async () => {
-  const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+window.publish = async (video) => {
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video });
   const s = new MediaSession(room, token, 'whip');
-  s.pc.addTransceiver(stream.getAudioTracks()[0], { direction: 'sendonly' });
+  for (const track of stream.getTracks()) s.pc.addTransceiver(track, { direction: 'sendonly' });
   await s.open();
   window.venue = s;
 };
@@ -25,12 +25,12 @@ window.ready = true;
 };
 
 // openVenue opens the venue page and publishes with token (a venue's, or
-// an interpreter's with kind 'interpreter'); it resolves once the server
-// has the audio.
-export async function openVenue(h, room, token, chairToken, kind = 'venue') {
+// an interpreter's with kind 'interpreter'), with the fake camera too if
+// video; it resolves once the server has the audio.
+export async function openVenue(h, room, token, chairToken, kind = 'venue', { video = false } = {}) {
   const page = await h.open(`/e2e/venue.html?room=${room}`, token, { files: venueFiles });
   await page.waitForFunction(() => window.ready);
-  await page.evaluate(() => window.publish());
+  await page.evaluate((v) => window.publish(v), video);
   await until(async () => (await publishers(h, room, chairToken)).some((p) => p.kind === kind && p.audio), `the ${kind}'s audio reaches the server`);
   return page;
 }

@@ -4,7 +4,9 @@
 // Where the browser blocks autoplay one "Listen" button starts it; a
 // session that drops is opened again. The listener may choose an
 // interpretation (?lang=), which then replaces the venue feed; the choice
-// is remembered.
+// is remembered. Video is on request ("Show video" adds two video m-lines:
+// the venue's camera and the floor speaker's); audio only is the default,
+// for the poor links many remote participants have.
 
 import { t } from './i18n.js';
 import { Backoff, MediaSession } from './media.js';
@@ -19,9 +21,16 @@ const LANG_KEY = 'parley.listenLang';
 const DISCONNECTED_MS = 5000;
 
 export class Listener {
-  constructor(live, { audio, status, button, langField, lang }) {
+  constructor(live, { audio, status, button, langField, lang, videoButton, videos }) {
     this.live = live;
     this.audio = audio;
+    this.videoButton = videoButton;
+    this.videos = videos; // [venue camera, floor camera] <video> elements
+    this.withVideo = false;
+    onPress(videoButton, () => {
+      this.withVideo = !this.withVideo;
+      this.#reopen();
+    });
     this.status = status;
     this.button = button;
     this.langField = langField;
@@ -84,8 +93,14 @@ export class Listener {
     this.chosen = code;
     if (code) localStorage.setItem(LANG_KEY, code);
     else localStorage.removeItem(LANG_KEY);
+    this.#reopen();
+  }
+
+  // #reopen replaces the session with one that asks for what the listener
+  // now wants (a language, video); the old one ends.
+  #reopen() {
+    this.render();
     if (!this.wanted) return;
-    // A new session with the other first m-line; the old one ends.
     const old = this.session;
     this.session = null;
     old?.close();
@@ -100,6 +115,9 @@ export class Listener {
     this.button.textContent = stop ? t('listen.stop') : t('listen.listen');
     this.button.classList.toggle('primary', !stop);
     this.button.hidden = this.state === 'unavailable';
+    this.videoButton.hidden = this.state === 'unavailable' || this.state === 'stopped';
+    this.videoButton.textContent = this.withVideo ? t('listen.audioOnly') : t('listen.video');
+    this.videoButton.setAttribute('aria-pressed', String(this.withVideo));
   }
 
   async #connect() {
@@ -112,6 +130,23 @@ export class Listener {
     }
     this.muteOwnFloor(this.ownFloor);
     this.audio.srcObject = stream;
+    this.videos.forEach((video, i) => {
+      video.hidden = true;
+      video.srcObject = null;
+      if (!this.withVideo) return;
+      const track = s.pc.addTransceiver('video', { direction: 'recvonly' }).receiver.track;
+      video.srcObject = new MediaStream([track]);
+      // A camera is shown once its pictures arrive; the floor's is hidden
+      // again when they stop. The sound is the <audio>'s.
+      track.addEventListener('unmute', () => {
+        if (s !== this.session) return;
+        video.hidden = false;
+        video.play().catch(() => {});
+      });
+      track.addEventListener('mute', () => {
+        if (s === this.session && i === 1) video.hidden = true;
+      });
+    });
     s.addEventListener('state', (e) => this.#onState(s, e.detail));
     try {
       await s.open();

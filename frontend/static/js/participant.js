@@ -28,6 +28,7 @@ if (live) {
   listener = new Listener(live, {
     audio: $('plenary-audio'), status: $('listen-status'), button: $('listen-btn'),
     langField: $('listen-lang-field'), lang: $('listen-lang'),
+    videoButton: $('video-btn'), videos: [$('venue-video'), $('floor-video')],
   });
   listener.render();
   mic = new Microphone(live, {
