@@ -127,6 +127,23 @@ export class MediaSession extends EventTarget {
   }
 }
 
+// openFor opens s as owner.session and resolves whether it did; when the
+// offer is refused or fails, s is closed and, if owner still holds s,
+// owner.session is cleared and onFail told why.
+export async function openFor(owner, s, onFail) {
+  try {
+    await s.open();
+    return true;
+  } catch (err) {
+    s.close();
+    if (owner.session === s) {
+      owner.session = null;
+      onFail(err);
+    }
+    return false;
+  }
+}
+
 // gathered resolves once the browser has its candidates, or after ms.
 function gathered(pc, ms) {
   if (pc.iceGatheringState === 'complete') return Promise.resolve();

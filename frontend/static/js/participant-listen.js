@@ -9,7 +9,7 @@
 // for the poor links many remote participants have.
 
 import { t } from './i18n.js';
-import { Backoff, MediaSession } from './media.js';
+import { Backoff, MediaSession, openFor } from './media.js';
 import { onPress } from './page.js';
 import { el } from './format.js';
 import { languageName } from './transcript.js';
@@ -148,17 +148,8 @@ export class Listener {
       });
     });
     s.addEventListener('state', (e) => this.#onState(s, e.detail));
-    try {
-      await s.open();
-    } catch (err) {
-      s.close();
-      if (s !== this.session) return;
-      this.session = null;
-      if (err.retryable) this.#retry();
-      else this.#set('unavailable');
-      return;
-    }
-    this.#play();
+    const opened = await openFor(this, s, (err) => (err.retryable ? this.#retry() : this.#set('unavailable')));
+    if (opened) this.#play();
   }
 
   #onState(s, state) {

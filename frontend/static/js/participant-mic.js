@@ -7,7 +7,7 @@
 // the floor.
 
 import { t } from './i18n.js';
-import { Backoff, MediaSession } from './media.js';
+import { Backoff, MediaSession, openFor } from './media.js';
 import { announce, onPress } from './page.js';
 
 // Roles whose microphone the server forwards when they hold the floor;
@@ -99,15 +99,10 @@ export class Microphone {
     this.session = s;
     s.pc.addTransceiver(track, { direction: 'sendonly' });
     s.addEventListener('state', (e) => this.#onState(s, e.detail));
-    try {
-      await s.open();
-    } catch (err) {
-      s.close();
-      if (s !== this.session) return;
-      this.session = null;
+    await openFor(this, s, (err) => {
       if (err.retryable && this.want !== 'off') this.retryTimer = setTimeout(() => this.#start(), this.backoff.next());
       else this.#set('failed');
-    }
+    });
   }
 
   #onState(s, state) {
