@@ -13,10 +13,15 @@ const SECRET = 'e2e-secret-for-tests-only';
 const REPO = path.resolve(import.meta.dirname, '../..');
 export const SHOTS = path.join(import.meta.dirname, 'screenshots');
 const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
+// Chromium as a WebRTC peer: a fake microphone (a beep) that needs no
+// permission prompt, and sound that may start without a click.
+const MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
 
 export class Harness {
-  // serveArgs are more flags for `parley serve`.
-  async start({ serveArgs = [] } = {}) {
+  // start builds and runs the server and the browser. serveArgs are more
+  // flags for `parley serve`; media: true gives the browser a fake
+  // microphone and lets sound play on its own.
+  async start({ serveArgs = [], media = false } = {}) {
     this.serveArgs = serveArgs;
     this.dir = mkdtempSync(path.join(tmpdir(), 'parley-e2e-'));
     this.bin = path.join(this.dir, 'parley');
@@ -25,7 +30,7 @@ export class Harness {
     mkdirSync(SHOTS, { recursive: true });
     this.browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', ...(media ? MEDIA_ARGS : [])],
     });
   }
 
@@ -114,9 +119,35 @@ export class Harness {
   // and opens path with the token in the fragment, as a link would.
   // bypassCSP is only for injecting axe-core, which the pages' CSP rightly
   // refuses.
-  async open(pathname, token, { locale = 'en-GB', viewport = { width: 1280, height: 900 }, bypassCSP = false } = {}) {
+  // files serves test-only pages and scripts under /e2e/ on the server's
+  // origin, from the harness (never from the Parley binary): {name: path
+  // or {body, type}}. expose gives the page functions to call back
+  // ({name: fn}) and init runs in it before its own scripts.
+  async open(pathname, token, { locale = 'en-GB', viewport = { width: 1280, height: 900 }, bypassCSP = false, files = null, expose = {}, init = null } = {}) {
     const context = await this.browser.newContext({ locale, viewport, bypassCSP });
+    // Every peer connection a page makes, for tests to read its stats.
+    await context.addInitScript(() => {
+      const Native = window.RTCPeerConnection;
+      if (!Native) return;
+      window.peerConnections = [];
+      window.RTCPeerConnection = class extends Native {
+        constructor(...args) {
+          super(...args);
+          window.peerConnections.push(this);
+        }
+      };
+    });
+    if (files) {
+      await context.route(`${this.base}/e2e/**`, (route) => {
+        const name = new URL(route.request().url()).pathname.slice('/e2e/'.length);
+        const f = files[name];
+        if (!f) return route.fulfill({ status: 404, body: 'not a test file' });
+        return typeof f === 'string' ? route.fulfill({ path: f }) : route.fulfill({ body: f.body, contentType: f.type });
+      });
+    }
+    if (init) await context.addInitScript(init);
     const page = await context.newPage();
+    for (const [name, fn] of Object.entries(expose)) await page.exposeFunction(name, fn);
     page.errors = [];
     page.requests = []; // every HTTP request's URL (the WebSocket's is not one)
     page.on('request', (req) => page.requests.push(req.url()));

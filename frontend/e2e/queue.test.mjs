@@ -48,6 +48,7 @@ test('participants raise hands and see their place and why', async () => {
   await raise(carlos).click();
   await mei.getByRole('radio', { name: 'Reply' }).check();
   await raise(mei).click();
+  await text(mei.locator('#mine'), 'in the queue');
 
   // Order and reasons are the server's policy: each page must show exactly
   // what the server says, for everyone.

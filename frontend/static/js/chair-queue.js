@@ -1,4 +1,4 @@
-// The chair's queue: every entry with its reason and categories, and the
+// The chair's queue: every entry with its reason, categories and audio, and the
 // chair's overrides (call out of order, move, skip once, remove), each
 // asking for the reason that goes into the record in a small form inside
 // the entry.
@@ -11,9 +11,10 @@ import { onPress, run } from './page.js';
 const ACTIONS = ['call', 'move', 'skip', 'remove'];
 
 export class ChairQueue {
-  constructor(list, live) {
+  constructor(list, live, media) {
     this.list = list;
     this.live = live;
+    this.media = media;
     this.items = new Map(); // request id -> {li, body, buttons, form}
   }
 
@@ -64,6 +65,8 @@ export class ChairQueue {
   #fill(item, entry, length) {
     item.entry = entry;
     const body = entryBody(entry, null);
+    const audio = this.media.badge(entry);
+    if (audio) body.querySelector('.entry-head').append(' ', audio);
     const extra = el('p', 'meta');
     const parts = [t('chair.raisedAt', { time: clockTime(entry.raised_at) })];
     if (entry.gender) parts.push(t('chair.gender', { gender: category(entry.gender) }));

@@ -1,6 +1,6 @@
-// The chair console: the floor and its controls, the queue with overrides,
-// the list of speakers, the room's settings, the live balance and the log
-// of chair actions.
+// The chair console: the floor and its controls, the queue with overrides
+// and each remote speaker's audio, the list of speakers, the room's
+// settings, the live balance and the log of chair actions.
 
 import { announce, isEnabled, onPress, run, setEnabled, startRoomPage } from './page.js';
 import { t } from './i18n.js';
@@ -10,19 +10,28 @@ import { languageName } from './transcript.js';
 import { Clocks, queueCount } from './queue-view.js';
 import { ChairQueue } from './chair-queue.js';
 import { ChairLog } from './chair-log.js';
+import { ChairMedia } from './chair-media.js';
 import { BalanceView, liveBalance } from './balance-view.js';
 import { onDownload } from './download.js';
 
 const $ = (id) => document.getElementById(id);
 const CHAIR_ROLES = new Set(['chair', 'admin']);
 
-let clocks, queue, log, balance;
+let clocks, queue, log, balance, media;
 let presence = null; // how many are connected to the room, when the server has said
 const dirty = new Set(); // settings forms the chair is editing: not overwritten by updates
 
 const live = await startRoomPage(render);
 if (live) {
-  queue = new ChairQueue($('queue'), live);
+  media = new ChairMedia(live);
+  queue = new ChairQueue($('queue'), live, media);
+  media.addEventListener('change', () => {
+    if (!live.state) return;
+    queue.render(live.state.queue);
+    renderFloor(live);
+    renderVenue();
+  });
+  media.start();
   log = new ChairLog($('log'), live);
   log.load();
   wire(live);
@@ -58,6 +67,7 @@ function render(live, keys, event) {
   if (has('balance') || has('policy')) renderBalance(live);
   if (has('languages')) renderRecord(live);
   renderPresence();
+  renderVenue();
   $('role-warning').textContent = CHAIR_ROLES.has(live.you.role) ? '' : t('chair.notChair', { role: t(`role.${live.you.role}`) });
   if (event && log) {
     log.add(event);
@@ -72,6 +82,10 @@ function renderPresence() {
   $('presence').textContent = presence === null ? '' : t('chair.presence', { count: presence });
 }
 
+function renderVenue() {
+  $('venue-feed').textContent = media?.venueText() ?? '';
+}
+
 function renderFloor(live) {
   const f = live.state.floor;
   clocks.clear();
@@ -83,6 +97,8 @@ function renderFloor(live) {
   const who = el('p', 'floor-name');
   who.append(nameEl(f.name));
   if (f.kind && f.kind !== 'speak') who.append(' ', el('span', `badge badge-${f.kind}`, kindLabel(f.kind)));
+  const audio = media?.badge(f);
+  if (audio) who.append(' ', audio);
   const box = el('div', 'clock-box');
   const clock = el('p', 'clock');
   clock.dir = 'ltr';

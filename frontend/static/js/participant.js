@@ -1,11 +1,14 @@
-// The participant page: the floor, your place in the queue and why, raising
-// and withdrawing a hand, ending your own turn, and the live transcript.
+// The participant page: the plenary's sound, the floor, your place in the
+// queue and why, raising and withdrawing a hand, your microphone when you
+// are next or hold the floor, ending your own turn, and the live transcript.
 
 import { announce, isEnabled, onPress, run, setEnabled, startRoomPage } from './page.js';
 import { ordinalOf, t } from './i18n.js';
 import { el, kindLabel, nameEl, reasonEl, setReason, speakerMeta } from './format.js';
 import { Clocks, queueCount, renderQueueList } from './queue-view.js';
 import { TranscriptPane } from './participant-transcript.js';
+import { Listener } from './participant-listen.js';
+import { Microphone } from './participant-mic.js';
 
 const $ = (id) => document.getElementById(id);
 const SPEAKING_ROLES = new Set(['participant', 'chair', 'hub', 'admin']);
@@ -16,12 +19,22 @@ const myRequests = new Map(); // your request id -> its rendered block
 let heldFloor = null; // the request id of your turn, while you hold the floor
 let shownTurn; // the request id whose turn the floor panel shows
 let notice = null; // {key, params} of the last thing the chair did to your request
-let transcript;
+let transcript, listener, mic;
 
 const live = await startRoomPage(render);
 if (live) {
   wireForm(live);
   transcript = new TranscriptPane(live);
+  listener = new Listener(live, {
+    audio: $('plenary-audio'), status: $('listen-status'), button: $('listen-btn'),
+    langField: $('listen-lang-field'), lang: $('listen-lang'),
+    videoButton: $('video-btn'), videos: [$('venue-video'), $('floor-video')],
+  });
+  listener.render();
+  mic = new Microphone(live, {
+    section: $('mic'), heading: $('mic-h'), status: $('mic-status'), level: $('mic-level-row'),
+    meter: $('mic-level'), mute: $('mic-mute'), retry: $('mic-retry'),
+  });
 }
 
 function render(live, keys, event) {
@@ -31,6 +44,13 @@ function render(live, keys, event) {
   const heldBefore = heldFloor;
   if (all || keys.has('agenda_item')) $('agenda').textContent = s.agenda_item || t('agenda.none');
   if (all || keys.has('floor')) renderFloor(live, all);
+  if (all || keys.has('floor') || keys.has('queue')) {
+    mic?.update();
+    listener?.muteOwnFloor(mic?.want === 'live');
+  }
+  listener?.begin(live.you);
+  if (all) listener?.render();
+  else if (keys.has('interpretation')) listener?.renderLanguages();
   if (all || keys.has('languages')) transcript.render(s.languages, all);
   renderMine(live);
   renderForm(live);
