@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,6 +35,8 @@ type mainServer struct {
 	rooms  *rooms.Service
 	hub    *live.Hub
 	plane  *media.Plane
+	// wheps counts the WHEP offers the server was sent.
+	wheps atomic.Int64
 }
 
 func newMain(t testing.TB) *mainServer {
@@ -59,14 +62,22 @@ func newMain(t testing.TB) *mainServer {
 		t.Fatal(err)
 	}
 	plane.Start()
+	m := &mainServer{secret: secret, rooms: svc, hub: hub, plane: plane}
 	parley := server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: v, Live: hub, Media: plane, People: people, Log: log})
-	srv := httptest.NewUnstartedServer(parley)
-	srv.Config = server.HTTPServer(parley, server.DefaultHTTPLimits, log)
+	counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/whep") {
+			m.wheps.Add(1)
+		}
+		parley.ServeHTTP(w, r)
+	})
+	srv := httptest.NewUnstartedServer(counted)
+	srv.Config = server.HTTPServer(counted, server.DefaultHTTPLimits, log)
 	srv.Start()
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { hub.Close(context.Background()) })
 	t.Cleanup(func() { plane.Close(context.Background()) })
-	return &mainServer{url: srv.URL, secret: secret, rooms: svc, hub: hub, plane: plane}
+	m.url = srv.URL
+	return m
 }
 
 // issue signs a token with secret for room plenary.
@@ -131,11 +142,19 @@ type localRelay struct {
 
 func startRelay(t testing.TB, upstream, token string) *localRelay {
 	t.Helper()
+	return startRelayWith(t, relay.Config{Upstream: upstream, Token: token})
+}
+
+// startRelayWith starts a relay of cfg, whose local tokens, log and
+// backoff it sets.
+func startRelayWith(t testing.TB, cfg relay.Config) *localRelay {
+	t.Helper()
 	v, err := auth.NewVerifier(localSecret, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := relay.New(relay.Config{Upstream: upstream, Token: token, Local: v, Log: slog.New(slog.DiscardHandler), MaxBackoff: 500 * time.Millisecond})
+	cfg.Local, cfg.Log, cfg.MaxBackoff = v, slog.New(slog.DiscardHandler), 500*time.Millisecond
+	r, err := relay.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

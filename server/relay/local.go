@@ -273,13 +273,18 @@ func (r *Relay) transcript(c *client, m protocol.ClientMessage) {
 }
 
 // Handler serves the hub's network: the live protocol, the snapshot, the
-// transcript and the link's state, to holders of local tokens.
+// transcript, WHEP if the relay has media, and the link's state, to
+// holders of local tokens.
 func (r *Relay) Handler() http.Handler {
 	mux := http.NewServeMux()
 	base := "/api/v1/rooms/" + r.room
 	mux.HandleFunc("GET "+base+"/ws", r.authed(r.serveLive))
 	mux.HandleFunc("GET "+base, r.authed(r.serveSnapshot))
 	mux.HandleFunc("GET "+base+"/transcript", r.authed(r.serveTranscript))
+	if r.cfg.Media != nil {
+		mux.HandleFunc("POST "+base+"/whep", r.authed(r.serveOffer))
+		mux.HandleFunc("DELETE "+base+"/whep/{session}", r.authed(r.serveSession))
+	}
 	mux.HandleFunc("GET /api/v1/relay", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, r.Status()) })
 	return mux
 }

@@ -48,6 +48,8 @@ type Config struct {
 	Log   *slog.Logger
 	// MaxBackoff bounds the wait between reconnects (0: 5 s).
 	MaxBackoff time.Duration
+	// Media, when set, relays the plenary's audio too.
+	Media *Media
 }
 
 // Relay is one room relayed to a hub's network.
@@ -123,10 +125,19 @@ func (r *Relay) Status() Status {
 	return Status{Up: r.up, Since: r.since, Seq: r.m.seq, Queued: len(r.outbox), Connections: r.conns}
 }
 
-// Run keeps the upstream link until ctx is done, reconnecting with
-// backoff after every drop, and then closes the local clients.
+// Run keeps the upstream link, and the upstream media session if the relay
+// has media, until ctx is done, reconnecting with backoff after every
+// drop, and then closes the local clients.
 func (r *Relay) Run(ctx context.Context) {
 	defer r.closeClients()
+	if r.cfg.Media != nil {
+		media := make(chan struct{})
+		go func() {
+			defer close(media)
+			r.runMedia(ctx)
+		}()
+		defer func() { <-media }()
+	}
 	backoff := minBackoff
 	for ctx.Err() == nil {
 		welcomed, err := r.connect(ctx)
