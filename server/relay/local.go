@@ -283,7 +283,10 @@ func (r *Relay) Handler() http.Handler {
 	mux.HandleFunc("GET "+base+"/transcript", r.authed(r.serveTranscript))
 	if r.cfg.Media != nil {
 		mux.HandleFunc("POST "+base+"/whep", r.authed(r.serveOffer))
-		mux.HandleFunc("DELETE "+base+"/whep/{session}", r.authed(r.serveSession))
+		mux.HandleFunc("POST "+base+"/whip", r.authed(r.servePublish))
+		for _, path := range []string{"/whep/{session}", "/whip/{session}"} {
+			mux.HandleFunc("DELETE "+base+path, r.authed(r.serveSession))
+		}
 	}
 	mux.HandleFunc("GET /api/v1/relay", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, r.Status()) })
 	return mux

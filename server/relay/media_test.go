@@ -2,6 +2,7 @@ package relay_test
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"strconv"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/media/mediaclient"
 	"github.com/parley-hub/parley/server/media/relaymedia"
+	"github.com/parley-hub/parley/server/protocol"
 	"github.com/parley-hub/parley/server/relay"
 )
 
@@ -135,5 +137,93 @@ func TestRelayFansTheFeedOutFromOneUpstreamSession(t *testing.T) {
 	}
 	if c := m.hub.Clients() - before; c != 1 {
 		t.Errorf("the main server has %d live connections from the hub, want 1", c)
+	}
+}
+
+// micSource sends a 50 packet/s stream through pub until the test ends
+// (at most 5 minutes of it).
+func micSource(t *testing.T, pub *mediaclient.Publisher) {
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		payload := make([]byte, 80)
+		for i := range 50 * 300 {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				pub.Send(uint16(i), uint32(i*960), payload)
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		close(stop)
+		<-done
+		pub.Close(context.Background())
+	})
+}
+
+// TestHubVoiceGoesUpstreamOnlyWhileTheHubHoldsTheFloor: the hub console's
+// microphone, published to the relay, is heard on the main server's floor
+// track once the chair gives the hub the floor, and the relay's upstream
+// WHIP session is open only while it holds it.
+func TestHubVoiceGoesUpstreamOnlyWhileTheHubHoldsTheFloor(t *testing.T) {
+	m := newMain(t)
+	chair := m.plenary(t)
+	client, err := mediaclient.New(mediaclient.Options{Loopback: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed, err := relaymedia.New(relaymedia.Config{Loopback: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(feed.Close)
+	r := startRelayWith(t, relay.Config{Upstream: m.url, Token: m.hubToken(t), Media: &relay.Media{Client: client, Feed: feed}})
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var heard atomic.Int64
+	listener, err := client.Subscribe(ctx, m.url+"/api/v1/rooms/plenary/whep", m.token(t, rooms.RoleParticipant, "listener", nil), 2, func(p mediaclient.Packet) {
+		if p.Line == 1 {
+			heard.Add(1)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { listener.Close(context.Background()) })
+	micToken := issue(t, localSecret, rooms.RoleHub, "coordinator", nil)
+	if _, err := client.Publish(ctx, r.url+"/api/v1/rooms/plenary/whip", issue(t, localSecret, rooms.RoleParticipant, "amina", nil)); err == nil {
+		t.Error("a local participant published the hub's microphone")
+	}
+	mic, err := client.Publish(ctx, r.url+"/api/v1/rooms/plenary/whip", micToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	micSource(t, mic)
+
+	waitFor(t, "the relay to have the hub's microphone", func() bool { return r.Status().MicPackets >= 50 })
+	if s := r.Status(); s.Speaking || heard.Load() != 0 {
+		t.Fatalf("before the hub has the floor: speaking %v, %d packets heard upstream, want none", s.Speaking, heard.Load())
+	}
+
+	coordinator := follow(r.dial(t, rooms.RoleHub, "coordinator", ""))
+	coordinator.Welcome()
+	coordinator.Send(map[string]any{"type": "command", "id": "h1", "command": map[string]any{"type": "raise_hand", "kind": "speak"}})
+	if a := coordinator.until(func(m protocol.ServerMessage) bool { return m.ID == "h1" }); a.Type != protocol.TypeAck {
+		t.Fatalf("raise through the relay: %+v", a)
+	}
+	post(t, m.url, "/api/v1/rooms/plenary/commands", chair, `{"type":"call_next"}`, http.StatusOK)
+	waitFor(t, "the hub to be heard in the plenary", func() bool { return heard.Load() >= 25 })
+
+	post(t, m.url, "/api/v1/rooms/plenary/commands", chair, `{"type":"release"}`, http.StatusOK)
+	waitFor(t, "the relay to stop sending upstream", func() bool { return !r.Status().Speaking })
+	after, mics := heard.Load(), r.Status().MicPackets
+	waitFor(t, "50 more packets of the microphone", func() bool { return r.Status().MicPackets >= mics+50 })
+	if more := heard.Load() - after; more > 10 {
+		t.Errorf("%d packets of the hub heard after it lost the floor, want at most those in flight", more)
 	}
 }

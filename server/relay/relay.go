@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -54,10 +55,11 @@ type Config struct {
 
 // Relay is one room relayed to a hub's network.
 type Relay struct {
-	cfg  Config
-	room string
-	ws   string // upstream's live URL
-	log  *slog.Logger
+	cfg    Config
+	room   string
+	hubSub string // who upstream takes the relay to be
+	ws     string // upstream's live URL
+	log    *slog.Logger
 
 	mu      sync.Mutex
 	m       mirror
@@ -72,6 +74,11 @@ type Relay struct {
 	wake    chan struct{}
 	// conns counts upstream connections made, for tests and figures.
 	conns int
+	holds bool // the hub holds the floor, as the mirror has it
+
+	speakMu    sync.Mutex
+	speak      speaker
+	micPackets atomic.Uint64
 }
 
 // outgoing is a message for upstream; a command remembers whose it is.
@@ -98,7 +105,7 @@ func New(cfg Config) (*Relay, error) {
 	cfg.Upstream = http
 	cfg.MaxBackoff = cmp.Or(cfg.MaxBackoff, DefaultMaxBackoff)
 	return &Relay{
-		cfg: cfg, room: claims.Room, ws: u.String(), log: cfg.Log.With("room", claims.Room),
+		cfg: cfg, room: claims.Room, hubSub: claims.Subject, speak: speaker{floor: make(chan bool, 1)}, ws: u.String(), log: cfg.Log.With("room", claims.Room),
 		m: newMirror(), clients: map[*client]struct{}{}, since: time.Now(), langs: map[string]bool{},
 		pending: map[string]outgoing{}, wake: make(chan struct{}, 1),
 	}, nil
@@ -116,13 +123,20 @@ type Status struct {
 	Queued int    `json:"queued"`
 	// Connections is how many upstream connections the relay has made.
 	Connections int `json:"connections"`
+	// Speaking says the hub's voice goes upstream now; MicPackets counts
+	// the packets of its microphone the relay has had.
+	Speaking   bool   `json:"speaking"`
+	MicPackets uint64 `json:"mic_packets"`
 }
 
 // Status says how the link is.
 func (r *Relay) Status() Status {
+	r.speakMu.Lock()
+	speaking := r.speak.pub != nil
+	r.speakMu.Unlock()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return Status{Up: r.up, Since: r.since, Seq: r.m.seq, Queued: len(r.outbox), Connections: r.conns}
+	return Status{Up: r.up, Since: r.since, Seq: r.m.seq, Queued: len(r.outbox), Connections: r.conns, Speaking: speaking, MicPackets: r.micPackets.Load()}
 }
 
 // Run keeps the upstream link, and the upstream media session if the relay
@@ -131,12 +145,10 @@ func (r *Relay) Status() Status {
 func (r *Relay) Run(ctx context.Context) {
 	defer r.closeClients()
 	if r.cfg.Media != nil {
-		media := make(chan struct{})
-		go func() {
-			defer close(media)
-			r.runMedia(ctx)
-		}()
-		defer func() { <-media }()
+		var media sync.WaitGroup
+		media.Go(func() { r.runMedia(ctx) })
+		media.Go(func() { r.runSpeaker(ctx) })
+		defer media.Wait()
 	}
 	backoff := minBackoff
 	for ctx.Err() == nil {

@@ -62,10 +62,12 @@ func (r *Relay) take(m upMessage) {
 		if m.Snapshot != nil {
 			r.m.reset(m.Snapshot)
 			r.broadcast(r.m.snapshotMessage())
+			r.noteFloor()
 		}
 	case protocol.TypeEvent:
 		if r.m.apply(m.Seq, m.Changes, m.raw) {
 			r.broadcast(m.raw)
+			r.noteFloor()
 		}
 	case protocol.TypePresence:
 		r.broadcast(m.raw)

@@ -64,6 +64,7 @@ type Feed struct {
 
 	mu       sync.Mutex
 	sessions map[string]*webrtc.PeerConnection
+	mic      string // the hub microphone's session, if any
 	closed   bool
 }
 
@@ -114,6 +115,9 @@ func (f *Feed) Write(line int, seq uint16, ts uint32, payload []byte) {
 func (f *Feed) Viewers() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.mic != "" {
+		return len(f.sessions) - 1
+	}
 	return len(f.sessions)
 }
 
@@ -184,6 +188,19 @@ func (f *Feed) negotiate(ctx context.Context, pc *webrtc.PeerConnection, offer s
 		}
 		go drainRTCP(sender)
 	}
+	return f.gatherAnswer(ctx, pc)
+}
+
+// answer answers a publisher's offer.
+func (f *Feed) answer(ctx context.Context, pc *webrtc.PeerConnection, offer string) (string, error) {
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrBadOffer, err)
+	}
+	return f.gatherAnswer(ctx, pc)
+}
+
+// gatherAnswer answers the offer applied to pc with every candidate in it.
+func (f *Feed) gatherAnswer(ctx context.Context, pc *webrtc.PeerConnection) (string, error) {
 	answer, err := pc.CreateAnswer(nil)
 	if err != nil {
 		return "", fmt.Errorf("%w: cannot answer it: %v", ErrBadOffer, err)
@@ -224,6 +241,9 @@ func (f *Feed) end(id string) bool {
 	f.mu.Lock()
 	pc, ok := f.sessions[id]
 	delete(f.sessions, id)
+	if f.mic == id {
+		f.mic = ""
+	}
 	f.mu.Unlock()
 	if ok {
 		go pc.Close() // it may be running this from its own callback
@@ -267,4 +287,65 @@ func newID() string {
 	b := make([]byte, 12)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// ServePublish answers a WHIP POST of the hub's microphone: its Opus
+// packets go to onPacket, from one goroutine, until the session ends. A
+// new microphone replaces the one before, so the hub has one voice. It
+// returns, without answering, why it refused.
+func (f *Feed) ServePublish(w http.ResponseWriter, r *http.Request, onPacket func(seq uint16, ts uint32, payload []byte)) error {
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/sdp") {
+		return fmt.Errorf("%w: Content-Type must be application/sdp, not %q", ErrBadOffer, ct)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxOffer))
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadOffer, err)
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), negotiateTimeout)
+	defer cancel()
+	pc, err := f.api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return fmt.Errorf("relaymedia: new peer connection: %w", err)
+	}
+	id := newID()
+	f.mu.Lock()
+	closed, before := f.closed, f.mic
+	if !closed {
+		f.sessions[id], f.mic = pc, id
+	}
+	f.mu.Unlock()
+	if closed {
+		pc.Close()
+		return ErrClosed
+	}
+	if before != "" {
+		f.end(before)
+	}
+	pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		if t.Kind() != webrtc.RTPCodecTypeAudio {
+			return
+		}
+		for {
+			p, _, err := t.ReadRTP()
+			if err != nil {
+				return
+			}
+			onPacket(p.SequenceNumber, p.Timestamp, p.Payload)
+		}
+	})
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateFailed || st == webrtc.PeerConnectionStateClosed {
+			f.end(id)
+		}
+	})
+	answer, err := f.answer(ctx, pc, string(body))
+	if err != nil {
+		f.end(id)
+		return err
+	}
+	w.Header().Set("Content-Type", "application/sdp")
+	w.Header().Set("Location", strings.TrimSuffix(r.URL.Path, "/")+"/"+id)
+	w.WriteHeader(http.StatusCreated)
+	_, _ = io.WriteString(w, answer)
+	return nil
 }
