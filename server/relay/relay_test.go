@@ -219,3 +219,40 @@ func TestRelayRefusesWhatItMayNotForward(t *testing.T) {
 		t.Errorf("snapshot through the relay: %d %+v %v", resp.StatusCode, snap, err)
 	}
 }
+
+// TestRelayRefusesACommandMadeStaleDuringTheCut: the hub yields the floor
+// while the link is cut, but meanwhile the chair has given it to someone
+// else: once the link is back the queued release is refused as stale,
+// instead of ending the next speaker's turn.
+func TestRelayRefusesACommandMadeStaleDuringTheCut(t *testing.T) {
+	m := newMain(t)
+	chair := m.plenary(t)
+	proxy := newCutProxy(t, m.url)
+	r := startRelay(t, proxy.URL(), m.hubToken(t))
+	coordinator := follow(r.dial(t, rooms.RoleHub, "coordinator", ""))
+	coordinator.Welcome()
+	coordinator.Send(map[string]any{"type": "command", "id": "h1", "command": map[string]any{"type": "raise_hand", "kind": "speak"}})
+	coordinator.until(func(m protocol.ServerMessage) bool { return m.ID == "h1" })
+	raise(t, m, "bob")
+	post(t, m.url, "/api/v1/rooms/plenary/commands", chair, `{"type":"call_next"}`, http.StatusOK)
+	coordinator.untilSeq(mainSeq(t, m))
+
+	proxy.Cut()
+	coordinator.untilLink(false)
+	coordinator.Send(map[string]any{"type": "command", "id": "y1", "command": map[string]any{"type": "release"}})
+	waitFor(t, "the release to be queued", func() bool { return r.Status().Queued == 1 })
+	post(t, m.url, "/api/v1/rooms/plenary/commands", chair, `{"type":"call_next"}`, http.StatusOK) // bob's turn
+	proxy.Restore()
+
+	got := coordinator.until(func(m protocol.ServerMessage) bool { return m.ID == "y1" })
+	if got.Type != protocol.TypeError || got.Code != "stale" {
+		t.Fatalf("the release queued during the cut: %+v, want a stale error", got)
+	}
+	snap, err := m.rooms.Snapshot(context.Background(), "plenary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Floor == nil || snap.Floor.Sub != "bob" {
+		t.Errorf("floor = %+v, want bob's turn, untouched", snap.Floor)
+	}
+}
