@@ -95,6 +95,17 @@ func (r *Relay) serveLive(w http.ResponseWriter, req *http.Request, who rooms.Pa
 		}
 		after, resume = n, true
 	}
+	// Local members have the budgets the main server gives people: a
+	// message a second more than that, or a ninth connection, is refused.
+	if !r.people.Allow(who.Sub, time.Now()) {
+		writeError(w, http.StatusTooManyRequests, protocol.CodeRateLimited, "too many requests: slow down")
+		return
+	}
+	if !r.people.Connect(who.Sub, time.Now()) {
+		writeError(w, http.StatusTooManyRequests, "too_many_connections", fmt.Sprintf("%d live connections open already", r.people.MaxConns()))
+		return
+	}
+	defer r.people.Disconnect(who.Sub)
 	conn, err := upgrader.Upgrade(w, req, nil)
 	if err != nil {
 		return // the upgrader answered
@@ -119,7 +130,8 @@ func (r *Relay) join(c *client, after uint64, resume bool) {
 	defer r.mu.Unlock()
 	c.send(mustJSON(protocol.Welcome{
 		Type: protocol.TypeWelcome, Room: r.room, ServerTime: r.serverTime(),
-		You: protocol.You{Speaker: c.who.Speaker(), Role: c.who.Role, Lang: c.who.Lang},
+		You:    protocol.You{Speaker: c.who.Speaker(), Role: c.who.Role, Lang: c.who.Lang},
+		Budget: protocol.Budget{PerSecond: r.people.Limits().Rate, Burst: r.people.Limits().Burst},
 	}))
 	c.send(r.linkMessage())
 	if r.m.ready() {
@@ -158,6 +170,10 @@ func (r *Relay) readLocal(c *client) {
 			return
 		}
 		c.conn.SetReadDeadline(time.Now().Add(localPongs))
+		if !r.people.Allow(c.who.Sub, time.Now()) {
+			r.reply(c, protocol.Error{Type: protocol.TypeError, Code: protocol.CodeRateLimited, Message: "too many messages: slow down"})
+			continue
+		}
 		m, err := protocol.DecodeClient(data)
 		if err != nil {
 			r.reply(c, protocol.Error{Type: protocol.TypeError, Code: protocol.CodeBadFrame, Message: err.Error()})

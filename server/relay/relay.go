@@ -17,6 +17,7 @@ import (
 
 	"github.com/parley-hub/parley/server/auth"
 	"github.com/parley-hub/parley/server/protocol"
+	"github.com/parley-hub/parley/server/ratelimit"
 )
 
 const (
@@ -56,6 +57,7 @@ type Config struct {
 // Relay is one room relayed to a hub's network.
 type Relay struct {
 	cfg    Config
+	people *ratelimit.People // local members' budgets
 	room   string
 	hubSub string // who upstream takes the relay to be
 	ws     string // upstream's live URL
@@ -105,7 +107,7 @@ func New(cfg Config) (*Relay, error) {
 	cfg.Upstream = http
 	cfg.MaxBackoff = cmp.Or(cfg.MaxBackoff, DefaultMaxBackoff)
 	return &Relay{
-		cfg: cfg, room: claims.Room, hubSub: claims.Subject, speak: speaker{floor: make(chan bool, 1)}, ws: u.String(), log: cfg.Log.With("room", claims.Room),
+		cfg: cfg, people: ratelimit.NewPeople(ratelimit.Limits{}), room: claims.Room, hubSub: claims.Subject, speak: speaker{floor: make(chan bool, 1)}, ws: u.String(), log: cfg.Log.With("room", claims.Room),
 		m: newMirror(), clients: map[*client]struct{}{}, since: time.Now(), langs: map[string]bool{},
 		pending: map[string]outgoing{}, wake: make(chan struct{}, 1),
 	}, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -254,5 +255,32 @@ func TestRelayRefusesACommandMadeStaleDuringTheCut(t *testing.T) {
 	}
 	if snap.Floor == nil || snap.Floor.Sub != "bob" {
 		t.Errorf("floor = %+v, want bob's turn, untouched", snap.Floor)
+	}
+}
+
+// TestRelayBoundsWhatALocalMemberSends: a local member has the main
+// server's budget per person at the relay too, told in welcome.
+func TestRelayBoundsWhatALocalMemberSends(t *testing.T) {
+	m := newMain(t)
+	m.plenary(t)
+	r := startRelay(t, m.url, m.hubToken(t))
+	c := follow(r.dial(t, rooms.RoleObserver, "screen", ""))
+	w := c.Welcome()
+	if w.Budget == nil || w.Budget.Burst <= 0 {
+		t.Fatalf("welcome's budget = %+v", w.Budget)
+	}
+	n := int(w.Budget.Burst) + 5
+	for i := range n {
+		c.Send(protocol.ClientMessage{Type: protocol.TypePing, ID: strconv.Itoa(i)})
+	}
+	limited := false
+	for range n {
+		got := c.until(func(m protocol.ServerMessage) bool {
+			return m.Type == protocol.TypePong || m.Type == protocol.TypeError
+		})
+		limited = limited || got.Code == protocol.CodeRateLimited
+	}
+	if !limited {
+		t.Errorf("%d pings at once, past a burst of %v, were all answered", n, w.Budget.Burst)
 	}
 }
