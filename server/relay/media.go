@@ -27,6 +27,7 @@ func (r *Relay) runMedia(ctx context.Context) {
 	backoff := minBackoff
 	for ctx.Err() == nil {
 		sub, err := r.cfg.Media.Client.Subscribe(ctx, whep, r.cfg.Token, relaymedia.Lines, func(p mediaclient.Packet) {
+			r.mediaBytes.Add(uint64(12 + len(p.Payload)))
 			r.cfg.Media.Feed.Write(p.Line, p.SequenceNumber, p.Timestamp, p.Payload)
 		})
 		if err == nil {

@@ -32,8 +32,9 @@ func localSubscribers(t *testing.T) int {
 }
 
 // venue publishes a 50 packet/s Opus stream to the main server until the
-// test ends (at most 5 minutes of it).
-func venue(t *testing.T, m *mainServer, client *mediaclient.Client) {
+// test ends (at most 5 minutes of it) and returns the count of packets
+// sent.
+func venue(t *testing.T, m *mainServer, client *mediaclient.Client) *atomic.Int64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -41,27 +42,7 @@ func venue(t *testing.T, m *mainServer, client *mediaclient.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		payload := make([]byte, 80) // about 32 kbit/s, as a voice in Opus
-		for i := range 50 * 300 {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				pub.Send(uint16(i), uint32(i*960), payload)
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		close(stop)
-		<-done
-		pub.Close(context.Background())
-	})
+	return micSource(t, pub)
 }
 
 // TestRelayFansTheFeedOutFromOneUpstreamSession: every local subscriber
@@ -81,7 +62,7 @@ func TestRelayFansTheFeedOutFromOneUpstreamSession(t *testing.T) {
 	}
 	t.Cleanup(feed.Close)
 	r := startRelayWith(t, relay.Config{Upstream: m.url, Token: m.hubToken(t), Media: &relay.Media{Client: client, Feed: feed}})
-	venue(t, m, client)
+	sent := venue(t, m, client)
 
 	n := localSubscribers(t)
 	got := make([]atomic.Int64, n)
@@ -138,11 +119,22 @@ func TestRelayFansTheFeedOutFromOneUpstreamSession(t *testing.T) {
 	if c := m.hub.Clients() - before; c != 1 {
 		t.Errorf("the main server has %d live connections from the hub, want 1", c)
 	}
+
+	// What comes down the link per second of the feed (50 packets), for
+	// the README: it does not depend on the number of local viewers.
+	s0, p0 := r.Status(), sent.Load()
+	waitFor(t, "5 more seconds of the feed", func() bool { return sent.Load() >= p0+250 })
+	s1, p1 := r.Status(), sent.Load()
+	seconds := float64(p1-p0) / 50
+	t.Logf("%d local viewers: upstream %.1f kbit/s of RTP and %.2f kbit/s of live messages per second of feed (payloads, without UDP/SRTP or TCP/TLS overhead)",
+		n, float64(s1.MediaBytes-s0.MediaBytes)*8/1000/seconds, float64(s1.LiveBytes-s0.LiveBytes)*8/1000/seconds)
 }
 
-// micSource sends a 50 packet/s stream through pub until the test ends
-// (at most 5 minutes of it).
-func micSource(t *testing.T, pub *mediaclient.Publisher) {
+// micSource sends a 50 packet/s stream of 80-byte packets (about 32
+// kbit/s, a voice in Opus) through pub until the test ends (at most 5
+// minutes of it) and returns the count of packets sent.
+func micSource(t *testing.T, pub *mediaclient.Publisher) *atomic.Int64 {
+	var sent atomic.Int64
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
@@ -155,6 +147,7 @@ func micSource(t *testing.T, pub *mediaclient.Publisher) {
 				return
 			case <-tick.C:
 				pub.Send(uint16(i), uint32(i*960), payload)
+				sent.Add(1)
 			}
 		}
 	}()
@@ -163,6 +156,7 @@ func micSource(t *testing.T, pub *mediaclient.Publisher) {
 		<-done
 		pub.Close(context.Background())
 	})
+	return &sent
 }
 
 // TestHubVoiceGoesUpstreamOnlyWhileTheHubHoldsTheFloor: the hub console's

@@ -81,6 +81,9 @@ type Relay struct {
 	speakMu    sync.Mutex
 	speak      speaker
 	micPackets atomic.Uint64
+	// liveBytes and mediaBytes count what came down the link: the live
+	// protocol's messages and the RTP packets (headers of 12 bytes).
+	liveBytes, mediaBytes atomic.Uint64
 }
 
 // outgoing is a message for upstream; a command remembers whose it is.
@@ -129,6 +132,10 @@ type Status struct {
 	// the packets of its microphone the relay has had.
 	Speaking   bool   `json:"speaking"`
 	MicPackets uint64 `json:"mic_packets"`
+	// LiveBytes and MediaBytes are what the relay has received from
+	// upstream: live messages, and RTP (payloads and 12-byte headers).
+	LiveBytes  uint64 `json:"live_bytes"`
+	MediaBytes uint64 `json:"media_bytes"`
 }
 
 // Status says how the link is.
@@ -138,7 +145,9 @@ func (r *Relay) Status() Status {
 	r.speakMu.Unlock()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return Status{Up: r.up, Since: r.since, Seq: r.m.seq, Queued: len(r.outbox), Connections: r.conns, Speaking: speaking, MicPackets: r.micPackets.Load()}
+	return Status{Up: r.up, Since: r.since, Seq: r.m.seq, Queued: len(r.outbox), Connections: r.conns, Speaking: speaking, MicPackets: r.micPackets.Load(),
+		LiveBytes: r.liveBytes.Load(), MediaBytes: r.mediaBytes.Load(),
+	}
 }
 
 // Run keeps the upstream link, and the upstream media session if the relay

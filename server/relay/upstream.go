@@ -49,6 +49,7 @@ func (r *Relay) read(ws *websocket.Conn) error {
 		if err := readUp(ws, &m); err != nil {
 			return err
 		}
+		r.liveBytes.Add(uint64(len(m.raw)))
 		r.take(m)
 	}
 }
