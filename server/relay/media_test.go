@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -45,13 +46,11 @@ func venue(t *testing.T, m *mainServer, client *mediaclient.Client) *atomic.Int6
 	return micSource(t, pub)
 }
 
-// TestRelayFansTheFeedOutFromOneUpstreamSession: every local subscriber
-// receives the venue feed, while the main server sees one WHEP session
-// and one live connection from the hub, whatever the number of them.
-func TestRelayFansTheFeedOutFromOneUpstreamSession(t *testing.T) {
-	m := newMain(t)
-	m.plenary(t)
-	before := m.hub.Clients()
+// startMediaRelay starts a relay with media in front of m, and returns
+// it, the pion client it uses (for the test's own sessions too) and its
+// local feed.
+func startMediaRelay(t *testing.T, m *mainServer) (*localRelay, *mediaclient.Client, *relaymedia.Feed) {
+	t.Helper()
 	client, err := mediaclient.New(mediaclient.Options{Loopback: true})
 	if err != nil {
 		t.Fatal(err)
@@ -62,6 +61,17 @@ func TestRelayFansTheFeedOutFromOneUpstreamSession(t *testing.T) {
 	}
 	t.Cleanup(feed.Close)
 	r := startRelayWith(t, relay.Config{Upstream: m.url, Token: m.hubToken(t), Media: &relay.Media{Client: client, Feed: feed}})
+	return r, client, feed
+}
+
+// TestRelayFansTheFeedOutFromOneUpstreamSession: every local subscriber
+// receives the venue feed, while the main server sees one WHEP session
+// and one live connection from the hub, whatever the number of them.
+func TestRelayFansTheFeedOutFromOneUpstreamSession(t *testing.T) {
+	m := newMain(t)
+	m.plenary(t)
+	before := m.hub.Clients()
+	r, client, feed := startMediaRelay(t, m)
 	sent := venue(t, m, client)
 
 	n := localSubscribers(t)
@@ -166,16 +176,7 @@ func micSource(t *testing.T, pub *mediaclient.Publisher) *atomic.Int64 {
 func TestHubVoiceGoesUpstreamOnlyWhileTheHubHoldsTheFloor(t *testing.T) {
 	m := newMain(t)
 	chair := m.plenary(t)
-	client, err := mediaclient.New(mediaclient.Options{Loopback: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	feed, err := relaymedia.New(relaymedia.Config{Loopback: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(feed.Close)
-	r := startRelayWith(t, relay.Config{Upstream: m.url, Token: m.hubToken(t), Media: &relay.Media{Client: client, Feed: feed}})
+	r, client, _ := startMediaRelay(t, m)
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -219,5 +220,40 @@ func TestHubVoiceGoesUpstreamOnlyWhileTheHubHoldsTheFloor(t *testing.T) {
 	waitFor(t, "50 more packets of the microphone", func() bool { return r.Status().MicPackets >= mics+50 })
 	if more := heard.Load() - after; more > 10 {
 		t.Errorf("%d packets of the hub heard after it lost the floor, want at most those in flight", more)
+	}
+}
+
+// TestRelayRefusesBadMediaRequests: what is not an offer, or names no
+// session, is refused with a clear status.
+func TestRelayRefusesBadMediaRequests(t *testing.T) {
+	m := newMain(t)
+	m.plenary(t)
+	r, _, _ := startMediaRelay(t, m)
+	tok := issue(t, localSecret, rooms.RoleObserver, "screen", nil)
+	for _, tc := range []struct {
+		method, path, ctype, body string
+		want                      int
+	}{
+		{http.MethodPost, "/whep", "text/plain", "hello", http.StatusBadRequest},
+		{http.MethodPost, "/whep", "application/sdp", "not sdp", http.StatusBadRequest},
+		{http.MethodPost, "/whip", "application/sdp", "not sdp", http.StatusForbidden}, // not the coordinator
+		{http.MethodDelete, "/whep/nosuch", "", "", http.StatusNotFound},
+	} {
+		req, err := http.NewRequest(tc.method, r.url+"/api/v1/rooms/plenary"+tc.path, strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		if tc.ctype != "" {
+			req.Header.Set("Content-Type", tc.ctype)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s %s (%s): %d, want %d", tc.method, tc.path, tc.ctype, resp.StatusCode, tc.want)
+		}
 	}
 }

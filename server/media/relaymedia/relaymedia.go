@@ -125,24 +125,38 @@ func (f *Feed) Viewers() int {
 // venue feed first, up to Lines. It returns, without answering, why it
 // refused.
 func (f *Feed) ServeOffer(w http.ResponseWriter, r *http.Request) error {
-	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/sdp") {
-		return fmt.Errorf("%w: Content-Type must be application/sdp, not %q", ErrBadOffer, ct)
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxOffer))
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBadOffer, err)
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), negotiateTimeout)
-	defer cancel()
-	id, answer, err := f.open(ctx, string(body))
+	offer, err := readOffer(w, r)
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(r.Context(), negotiateTimeout)
+	defer cancel()
+	id, answer, err := f.open(ctx, offer)
+	if err != nil {
+		return err
+	}
+	created(w, r, id, answer)
+	return nil
+}
+
+// readOffer reads the SDP offer of a POST.
+func readOffer(w http.ResponseWriter, r *http.Request) (string, error) {
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/sdp") {
+		return "", fmt.Errorf("%w: Content-Type must be application/sdp, not %q", ErrBadOffer, ct)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxOffer))
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrBadOffer, err)
+	}
+	return string(body), nil
+}
+
+// created answers a POST with session id's answer and Location.
+func created(w http.ResponseWriter, r *http.Request, id, answer string) {
 	w.Header().Set("Content-Type", "application/sdp")
 	w.Header().Set("Location", strings.TrimSuffix(r.URL.Path, "/")+"/"+id)
 	w.WriteHeader(http.StatusCreated)
 	_, _ = io.WriteString(w, answer)
-	return nil
 }
 
 func (f *Feed) open(ctx context.Context, offer string) (string, string, error) {
@@ -294,12 +308,9 @@ func newID() string {
 // new microphone replaces the one before, so the hub has one voice. It
 // returns, without answering, why it refused.
 func (f *Feed) ServePublish(w http.ResponseWriter, r *http.Request, onPacket func(seq uint16, ts uint32, payload []byte)) error {
-	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/sdp") {
-		return fmt.Errorf("%w: Content-Type must be application/sdp, not %q", ErrBadOffer, ct)
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxOffer))
+	offer, err := readOffer(w, r)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBadOffer, err)
+		return err
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), negotiateTimeout)
 	defer cancel()
@@ -338,14 +349,11 @@ func (f *Feed) ServePublish(w http.ResponseWriter, r *http.Request, onPacket fun
 			f.end(id)
 		}
 	})
-	answer, err := f.answer(ctx, pc, string(body))
+	answer, err := f.answer(ctx, pc, offer)
 	if err != nil {
 		f.end(id)
 		return err
 	}
-	w.Header().Set("Content-Type", "application/sdp")
-	w.Header().Set("Location", strings.TrimSuffix(r.URL.Path, "/")+"/"+id)
-	w.WriteHeader(http.StatusCreated)
-	_, _ = io.WriteString(w, answer)
+	created(w, r, id, answer)
 	return nil
 }
