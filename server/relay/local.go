@@ -30,7 +30,10 @@ const (
 type client struct {
 	conn *websocket.Conn
 	who  rooms.Participant
-	out  chan []byte
+	// expires is when its token expires (zero: never): it is closed with
+	// 4001 then.
+	expires time.Time
+	out     chan []byte
 	// langs are the transcript channels it follows; Relay.mu guards them.
 	langs map[string]bool
 
@@ -64,8 +67,16 @@ func (c *client) write() {
 	ping := time.NewTicker(localPing)
 	defer ping.Stop()
 	defer c.conn.Close()
+	var expired <-chan time.Time
+	if !c.expires.IsZero() {
+		t := time.NewTimer(time.Until(c.expires))
+		defer t.Stop()
+		expired = t.C
+	}
 	for {
 		select {
+		case <-expired:
+			c.kick(protocol.CloseTokenExpired, "token expired")
 		case <-c.done:
 			c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(c.code, c.cause), time.Now().Add(writeWait))
 			return
@@ -85,7 +96,7 @@ func (c *client) write() {
 var upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 1024}
 
 // serveLive takes a local client of the live protocol.
-func (r *Relay) serveLive(w http.ResponseWriter, req *http.Request, who rooms.Participant) {
+func (r *Relay) serveLive(w http.ResponseWriter, req *http.Request, who member) {
 	after, resume := uint64(0), false
 	if v := req.URL.Query().Get("after"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
@@ -111,7 +122,7 @@ func (r *Relay) serveLive(w http.ResponseWriter, req *http.Request, who rooms.Pa
 		return // the upgrader answered
 	}
 	conn.SetReadLimit(protocol.MaxFrame)
-	c := &client{conn: conn, who: who, out: make(chan []byte, sendQueue), langs: map[string]bool{}, done: make(chan struct{})}
+	c := &client{conn: conn, who: who.Participant, expires: who.expires, out: make(chan []byte, sendQueue), langs: map[string]bool{}, done: make(chan struct{})}
 	r.join(c, after, resume)
 	go c.write()
 	r.readLocal(c)
@@ -309,18 +320,28 @@ func (r *Relay) Handler() http.Handler {
 }
 
 // authed verifies a local token for the room.
-func (r *Relay) authed(next func(http.ResponseWriter, *http.Request, rooms.Participant)) http.HandlerFunc {
+func (r *Relay) authed(next func(http.ResponseWriter, *http.Request, member)) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
 		claims, err := r.cfg.Local.VerifyFor(bearer(req), r.room)
 		if err != nil {
 			writeError(w, http.StatusUnauthorized, "unauthorized", err.Error())
 			return
 		}
-		next(w, req, claims.Participant())
+		m := member{Participant: claims.Participant()}
+		if claims.ExpiresAt != nil {
+			m.expires = claims.ExpiresAt.Time
+		}
+		next(w, req, m)
 	}
 }
 
-func (r *Relay) serveSnapshot(w http.ResponseWriter, _ *http.Request, _ rooms.Participant) {
+// member is a local token's holder: who, and until when (zero: always).
+type member struct {
+	rooms.Participant
+	expires time.Time
+}
+
+func (r *Relay) serveSnapshot(w http.ResponseWriter, _ *http.Request, _ member) {
 	r.mu.Lock()
 	var snap json.RawMessage
 	if r.m.ready() {
@@ -334,7 +355,7 @@ func (r *Relay) serveSnapshot(w http.ResponseWriter, _ *http.Request, _ rooms.Pa
 	writeJSON(w, http.StatusOK, snap)
 }
 
-func (r *Relay) serveTranscript(w http.ResponseWriter, req *http.Request, _ rooms.Participant) {
+func (r *Relay) serveTranscript(w http.ResponseWriter, req *http.Request, _ member) {
 	lang := req.URL.Query().Get("lang")
 	if lang == "" {
 		lang = "floor"

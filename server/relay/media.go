@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/media/mediaclient"
 	"github.com/parley-hub/parley/server/media/relaymedia"
 )
@@ -52,12 +51,12 @@ func (r *Relay) runMedia(ctx context.Context) {
 }
 
 // serveOffer answers a local WHEP offer.
-func (r *Relay) serveOffer(w http.ResponseWriter, req *http.Request, _ rooms.Participant) {
+func (r *Relay) serveOffer(w http.ResponseWriter, req *http.Request, _ member) {
 	mediaError(w, r.cfg.Media.Feed.ServeOffer(w, req))
 }
 
 // serveSession answers a DELETE on a local WHEP session.
-func (r *Relay) serveSession(w http.ResponseWriter, req *http.Request, _ rooms.Participant) {
+func (r *Relay) serveSession(w http.ResponseWriter, req *http.Request, _ member) {
 	mediaError(w, r.cfg.Media.Feed.ServeSession(w, req, req.PathValue("session")))
 }
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/auth"
@@ -282,5 +283,24 @@ func TestRelayBoundsWhatALocalMemberSends(t *testing.T) {
 	}
 	if !limited {
 		t.Errorf("%d pings at once, past a burst of %v, were all answered", n, w.Budget.Burst)
+	}
+}
+
+// TestRelayClosesALocalConnectionWhenItsTokenExpires: 4001, as the main
+// server does.
+func TestRelayClosesALocalConnectionWhenItsTokenExpires(t *testing.T) {
+	m := newMain(t)
+	m.plenary(t)
+	r := startRelay(t, m.url, m.hubToken(t))
+	c := auth.Claims{Room: "plenary", Role: rooms.RoleObserver, Name: "Screen"}
+	c.Subject = "screen"
+	tok, err := auth.Issue(localSecret, c, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := livetest.Dial(t, "ws"+strings.TrimPrefix(r.url, "http")+"/api/v1/rooms/plenary/ws?access_token="+tok, nil)
+	conn.Welcome()
+	if code := conn.CloseCode(); code != protocol.CloseTokenExpired {
+		t.Errorf("close code = %d, want %d", code, protocol.CloseTokenExpired)
 	}
 }

@@ -98,7 +98,7 @@ func (r *Relay) mic(seq uint16, ts uint32, payload []byte) {
 
 // servePublish takes the hub console's microphone over WHIP: only the
 // coordinator's token may publish it.
-func (r *Relay) servePublish(w http.ResponseWriter, req *http.Request, who rooms.Participant) {
+func (r *Relay) servePublish(w http.ResponseWriter, req *http.Request, who member) {
 	if who.Role != rooms.RoleHub {
 		writeError(w, http.StatusForbidden, "forbidden", "only the hub coordinator publishes the hub's microphone")
 		return
