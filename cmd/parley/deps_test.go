@@ -43,6 +43,7 @@ var importRules = []struct {
 	{"rooms/...", "rooms/redisstore/...", goRedis},
 	{"server/live", "", serverPkg},
 	{"server/media/...", "", serverPkg},
+	{"server/relay/...", "", serverPkg},
 	{"server/protocol", "", all(serverPkg, netHTTP, gorilla, pion, goRedis)},
 }
 

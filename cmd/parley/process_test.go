@@ -46,7 +46,7 @@ type process struct {
 	stdout chan string
 }
 
-var listening = regexp.MustCompile(`msg="parley listening" addr=(\S+)`)
+var listening = regexp.MustCompile(`msg="parley (?:relay )?listening" addr=(\S+)`)
 
 // start runs `parley serve` with the test secret and args on a free
 // loopback port and waits until it answers.
@@ -59,6 +59,13 @@ func start(t *testing.T, args ...string) *process {
 // and waits until it answers.
 func startServe(t *testing.T, args ...string) *process {
 	t.Helper()
+	return startCommand(t, "serve", args...)
+}
+
+// startCommand runs `parley command` with args on a free loopback port and
+// waits until it answers.
+func startCommand(t *testing.T, command string, args ...string) *process {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("runs the binary")
 	}
@@ -66,7 +73,7 @@ func startServe(t *testing.T, args ...string) *process {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd := exec.Command(bin, append([]string{command, "--addr", "127.0.0.1:0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

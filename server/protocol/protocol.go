@@ -24,6 +24,9 @@ const (
 	TypeSegments = "segments"
 	TypeSegment  = "segment"
 	TypeNotes    = "notes"
+	// TypeLink is sent only by a relay (parley relay): the state of its
+	// link to the main server.
+	TypeLink = "link"
 )
 
 // Message types, client to server.
@@ -152,6 +155,17 @@ type Presence struct {
 	Presence rooms.Presence `json:"presence"`
 }
 
+// Link is a relay's link to the main server: up or down, since when (the
+// relay's clock). A relay sends it after welcome and whenever it changes;
+// while the link is down the room's state is as of the last seq received.
+type Link struct {
+	Type  string    `json:"type"`
+	Up    bool      `json:"up"`
+	Since time.Time `json:"since"`
+	// Queued is how many commands wait to be sent upstream.
+	Queued int `json:"queued"`
+}
+
 // ClientMessage is anything a client sends; which fields matter depends on
 // Type.
 type ClientMessage struct {
@@ -203,4 +217,7 @@ type ServerMessage struct {
 	Segments   []rooms.Segment            `json:"segments"`
 	Segment    *rooms.Segment             `json:"segment"`
 	Notes      map[string]string          `json:"notes"`
+	Up         bool                       `json:"up"`
+	Since      time.Time                  `json:"since"`
+	Queued     int                        `json:"queued"`
 }

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/parley-hub/parley/server"
+	"github.com/parley-hub/parley/server/auth"
+	"github.com/parley-hub/parley/server/media/mediaclient"
+	"github.com/parley-hub/parley/server/media/relaymedia"
+	"github.com/parley-hub/parley/server/relay"
+)
+
+// relayConfig is `parley relay`'s command line.
+type relayConfig struct {
+	Upstream, Token, Addr, Secret, DataDir string
+	LogLevel                               slog.Level
+	ShutdownWait                           time.Duration
+}
+
+func parseRelayFlags(args []string, getenv func(string) string, stderr io.Writer) (relayConfig, error) {
+	fs := flag.NewFlagSet("parley relay", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg relayConfig
+	fs.StringVar(&cfg.Upstream, "upstream", "", "the main server's base URL, such as https://main.example (required)")
+	fs.StringVar(&cfg.Token, "token", getenv("PARLEY_HUB_TOKEN"), "the hub's token for the main server, which names the room (env PARLEY_HUB_TOKEN; required)")
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to serve the hub's network on")
+	fs.StringVar(&cfg.Secret, "secret", getenv("PARLEY_RELAY_SECRET"), "HS256 secret of the tokens the relay accepts from the hub's members (env PARLEY_RELAY_SECRET); without one, a secret is kept in the data directory")
+	fs.StringVar(&cfg.DataDir, "data", "./relay-data", "directory of the relay's own secret")
+	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
+	fs.DurationVar(&cfg.ShutdownWait, "shutdown-wait", 10*time.Second, "how long to let requests finish on shutdown")
+	if err := fs.Parse(args); err != nil {
+		return relayConfig{}, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return relayConfig{}, fmt.Errorf("relay: unexpected argument %q", fs.Arg(0))
+	case cfg.Upstream == "":
+		return relayConfig{}, errors.New("relay: --upstream is required: the main server's base URL")
+	case cfg.Token == "":
+		return relayConfig{}, errors.New("relay: --token (or PARLEY_HUB_TOKEN) is required: the hub's token for the main server")
+	}
+	return cfg, nil
+}
+
+// runRelay relays the hub token's room until ctx is cancelled.
+func runRelay(ctx context.Context, cfg relayConfig, stderr io.Writer) error {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	secret := []byte(cfg.Secret)
+	if len(secret) == 0 {
+		var path string
+		var err error
+		if secret, path, _, err = devSecret(cfg.DataDir); err != nil {
+			return err
+		}
+		log.Warn("no --secret given: local members' tokens are checked against the secret kept in the data directory",
+			"file", path, "hint", "parley token --secret \"$(cat "+path+")\" issues them")
+	}
+	verifier, err := auth.NewVerifier(secret, nil)
+	if err != nil {
+		return err
+	}
+	client, err := mediaclient.New(mediaclient.Options{})
+	if err != nil {
+		return err
+	}
+	feed, err := relaymedia.New(relaymedia.Config{})
+	if err != nil {
+		return err
+	}
+	defer feed.Close()
+	r, err := relay.New(relay.Config{Upstream: cfg.Upstream, Token: cfg.Token, Local: verifier, Log: log, Media: &relay.Media{Client: client, Feed: feed}})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("relay: %w", err)
+	}
+	log.Info("parley relay listening", "addr", ln.Addr().String(), "room", r.Room(), "upstream", cfg.Upstream)
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		r.Run(runCtx)
+	}()
+	srv := server.HTTPServer(r.Handler(), server.DefaultHTTPLimits, log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err = <-errc:
+		err = fmt.Errorf("relay: %w", err)
+	case <-ctx.Done():
+	}
+	stop()
+	<-ran
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait)
+	defer cancel()
+	if serr := srv.Shutdown(shutdownCtx); serr != nil && err == nil {
+		err = fmt.Errorf("relay: shutdown: %w", serr)
+	}
+	if err == nil {
+		if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+			err = fmt.Errorf("relay: %w", serr)
+		}
+	}
+	return err
+}

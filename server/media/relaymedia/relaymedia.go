@@ -1,0 +1,359 @@
+// Package relaymedia is the media side of `parley relay`: the plenary's
+// audio, received once from the main server, served over WHEP to every
+// viewer on the hub's network. Each audio m-line upstream (the venue feed,
+// then the floor track) is one pion TrackLocalStaticRTP that every local
+// session shares: one packet in, one write per viewer. It answers WHEP
+// offers itself; package relay authenticates them and keeps the one
+// upstream session. Sessions send RTCP sender reports and nothing else: a
+// hub's network is short, and a history per viewer for NACKs is memory a
+// small hub machine spends on hundreds of viewers.
+//
+// Lock: Feed.mu guards the sessions; it is a leaf.
+package relaymedia
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/report"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// Lines is how many audio lines the relay carries: the venue feed and the
+// floor track, as the main server's two-line WHEP session has them.
+const Lines = 2
+
+const (
+	maxOffer         = 64 << 10
+	negotiateTimeout = 10 * time.Second
+)
+
+var (
+	// ErrBadOffer is an offer the relay cannot answer (a 400).
+	ErrBadOffer = errors.New("relaymedia: bad offer")
+	// ErrNoSession is a session the relay does not have (a 404).
+	ErrNoSession = errors.New("relaymedia: no such session")
+	// ErrClosed refuses offers once the feed is closed (a 503).
+	ErrClosed = errors.New("relaymedia: closed")
+)
+
+// Config tunes a Feed.
+type Config struct {
+	// Loopback offers loopback candidates only: for tests on one machine.
+	Loopback bool
+	// UDP, when set, carries every session on this one socket.
+	UDP net.PacketConn
+}
+
+// Feed is the plenary's audio for the hub's network.
+type Feed struct {
+	api    *webrtc.API
+	tracks [Lines]*webrtc.TrackLocalStaticRTP
+
+	mu       sync.Mutex
+	sessions map[string]*webrtc.PeerConnection
+	mic      string // the hub microphone's session, if any
+	closed   bool
+}
+
+// New builds a feed with no viewers.
+func New(cfg Config) (*Feed, error) {
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"},
+		PayloadType:        111,
+	}, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, fmt.Errorf("relaymedia: %w", err)
+	}
+	reg := &interceptor.Registry{}
+	sender, err := report.NewSenderInterceptor()
+	if err != nil {
+		return nil, fmt.Errorf("relaymedia: %w", err)
+	}
+	reg.Add(sender)
+	var se webrtc.SettingEngine
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	if cfg.Loopback {
+		se.SetIncludeLoopbackCandidate(true)
+		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	}
+	if cfg.UDP != nil {
+		se.SetICEUDPMux(webrtc.NewICEUDPMux(nil, cfg.UDP))
+	}
+	f := &Feed{api: webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), sessions: map[string]*webrtc.PeerConnection{}}
+	for i := range f.tracks {
+		if f.tracks[i], err = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, fmt.Sprintf("audio%d", i), "parley-relay"); err != nil {
+			return nil, fmt.Errorf("relaymedia: %w", err)
+		}
+	}
+	return f, nil
+}
+
+// Write sends one packet of line's stream, as the upstream session
+// received it, to every viewer. Calls for one line must not overlap.
+func (f *Feed) Write(line int, seq uint16, ts uint32, payload []byte) {
+	if line < 0 || line >= Lines {
+		return
+	}
+	f.tracks[line].WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts}, Payload: payload})
+}
+
+// Viewers is how many WHEP sessions the feed has.
+func (f *Feed) Viewers() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.mic != "" {
+		return len(f.sessions) - 1
+	}
+	return len(f.sessions)
+}
+
+// ServeOffer answers a WHEP POST: one track per audio m-line offered, the
+// venue feed first, up to Lines. It returns, without answering, why it
+// refused.
+func (f *Feed) ServeOffer(w http.ResponseWriter, r *http.Request) error {
+	offer, err := readOffer(w, r)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), negotiateTimeout)
+	defer cancel()
+	id, answer, err := f.open(ctx, offer)
+	if err != nil {
+		return err
+	}
+	created(w, r, id, answer)
+	return nil
+}
+
+// readOffer reads the SDP offer of a POST.
+func readOffer(w http.ResponseWriter, r *http.Request) (string, error) {
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/sdp") {
+		return "", fmt.Errorf("%w: Content-Type must be application/sdp, not %q", ErrBadOffer, ct)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxOffer))
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrBadOffer, err)
+	}
+	return string(body), nil
+}
+
+// created answers a POST with session id's answer and Location.
+func created(w http.ResponseWriter, r *http.Request, id, answer string) {
+	w.Header().Set("Content-Type", "application/sdp")
+	w.Header().Set("Location", strings.TrimSuffix(r.URL.Path, "/")+"/"+id)
+	w.WriteHeader(http.StatusCreated)
+	_, _ = io.WriteString(w, answer)
+}
+
+func (f *Feed) open(ctx context.Context, offer string) (string, string, error) {
+	pc, err := f.api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return "", "", fmt.Errorf("relaymedia: new peer connection: %w", err)
+	}
+	id := newID()
+	if !f.add(id, pc) {
+		pc.Close()
+		return "", "", ErrClosed
+	}
+	answer, err := f.negotiate(ctx, pc, offer)
+	if err != nil {
+		f.end(id)
+		return "", "", err
+	}
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateFailed || st == webrtc.PeerConnectionStateClosed {
+			f.end(id)
+		}
+	})
+	return id, answer, nil
+}
+
+func (f *Feed) negotiate(ctx context.Context, pc *webrtc.PeerConnection, offer string) (string, error) {
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrBadOffer, err)
+	}
+	audio := 0
+	for _, tr := range pc.GetTransceivers() {
+		if tr.Kind() == webrtc.RTPCodecTypeAudio {
+			audio++
+		}
+	}
+	if audio == 0 {
+		return "", fmt.Errorf("%w: it offers no audio to receive", ErrBadOffer)
+	}
+	for _, t := range f.tracks[:min(audio, Lines)] {
+		sender, err := pc.AddTrack(t)
+		if err != nil {
+			return "", fmt.Errorf("relaymedia: add track: %w", err)
+		}
+		go drainRTCP(sender)
+	}
+	return f.gatherAnswer(ctx, pc)
+}
+
+// answer answers a publisher's offer.
+func (f *Feed) answer(ctx context.Context, pc *webrtc.PeerConnection, offer string) (string, error) {
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrBadOffer, err)
+	}
+	return f.gatherAnswer(ctx, pc)
+}
+
+// gatherAnswer answers the offer applied to pc with every candidate in it.
+func (f *Feed) gatherAnswer(ctx context.Context, pc *webrtc.PeerConnection) (string, error) {
+	answer, err := pc.CreateAnswer(nil)
+	if err != nil {
+		return "", fmt.Errorf("%w: cannot answer it: %v", ErrBadOffer, err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(answer); err != nil {
+		return "", fmt.Errorf("relaymedia: set local description: %w", err)
+	}
+	select {
+	case <-gathered:
+	case <-ctx.Done():
+		return "", fmt.Errorf("relaymedia: gathering candidates: %w", ctx.Err())
+	}
+	return pc.LocalDescription().SDP, nil
+}
+
+func drainRTCP(s *webrtc.RTPSender) {
+	buf := make([]byte, 1500)
+	for {
+		if _, _, err := s.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
+func (f *Feed) add(id string, pc *webrtc.PeerConnection) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return false
+	}
+	f.sessions[id] = pc
+	return true
+}
+
+// end closes session id, if the feed has it.
+func (f *Feed) end(id string) bool {
+	f.mu.Lock()
+	pc, ok := f.sessions[id]
+	delete(f.sessions, id)
+	if f.mic == id {
+		f.mic = ""
+	}
+	f.mu.Unlock()
+	if ok {
+		go pc.Close() // it may be running this from its own callback
+	}
+	return ok
+}
+
+// ServeSession answers a DELETE on a session's Location.
+func (f *Feed) ServeSession(w http.ResponseWriter, r *http.Request, id string) error {
+	if r.Method != http.MethodDelete {
+		w.Header().Set("Allow", "DELETE")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return nil
+	}
+	if !f.end(id) {
+		return ErrNoSession
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// Close ends every session and refuses new ones.
+func (f *Feed) Close() {
+	f.mu.Lock()
+	f.closed = true
+	all := f.sessions
+	f.sessions = map[string]*webrtc.PeerConnection{}
+	f.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, pc := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pc.Close()
+		}()
+	}
+	wg.Wait()
+}
+
+func newID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// ServePublish answers a WHIP POST of the hub's microphone: its Opus
+// packets go to onPacket, from one goroutine, until the session ends. A
+// new microphone replaces the one before, so the hub has one voice. It
+// returns, without answering, why it refused.
+func (f *Feed) ServePublish(w http.ResponseWriter, r *http.Request, onPacket func(seq uint16, ts uint32, payload []byte)) error {
+	offer, err := readOffer(w, r)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), negotiateTimeout)
+	defer cancel()
+	pc, err := f.api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return fmt.Errorf("relaymedia: new peer connection: %w", err)
+	}
+	id := newID()
+	f.mu.Lock()
+	closed, before := f.closed, f.mic
+	if !closed {
+		f.sessions[id], f.mic = pc, id
+	}
+	f.mu.Unlock()
+	if closed {
+		pc.Close()
+		return ErrClosed
+	}
+	if before != "" {
+		f.end(before)
+	}
+	pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		if t.Kind() != webrtc.RTPCodecTypeAudio {
+			return
+		}
+		for {
+			p, _, err := t.ReadRTP()
+			if err != nil {
+				return
+			}
+			onPacket(p.SequenceNumber, p.Timestamp, p.Payload)
+		}
+	})
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateFailed || st == webrtc.PeerConnectionStateClosed {
+			f.end(id)
+		}
+	})
+	answer, err := f.answer(ctx, pc, offer)
+	if err != nil {
+		f.end(id)
+		return err
+	}
+	created(w, r, id, answer)
+	return nil
+}

@@ -1,0 +1,22 @@
+// Package relay is `parley relay` for a regional hub: it holds one live
+// connection to the main server (resumed by after, with backoff, whatever
+// the number of local viewers), keeps a mirror of the room (the snapshot
+// folded with every event, a replay window, the transcript channels local
+// viewers follow) and serves it to the hub's network with the same live
+// protocol (server/protocol) and read API, to people holding tokens the
+// relay issues itself. Upstream the relay is the hub: every command it
+// forwards is the hub token's, so a local token decides only who may use
+// the relay and who may send commands through it (the hub coordinator),
+// never who the plenary takes the sender to be. Commands raised while the
+// link is down wait in order and go once it is back; viewers are told of
+// the link's state with a link message. It never imports package server.
+//
+// Goroutines: Run keeps the upstream link, with a reader (the link's own
+// goroutine) and one sender per connection (the only writer upstream:
+// queued commands, transcript requests, pings). Each local client has a
+// reader (the HTTP handler's goroutine) and a writer.
+//
+// Locks: Relay.mu guards the mirror, the clients, the link's state and the
+// queue of commands; it is a leaf (nothing is written to a connection under
+// it: clients' messages go to their bounded queues).
+package relay
