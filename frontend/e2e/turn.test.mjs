@@ -33,7 +33,7 @@ before(async () => {
   turnDir = mkdtempSync(path.join(tmpdir(), 'parley-turn-'));
   coturn = spawn(TURNSERVER, ['-n', '--listening-ip=127.0.0.1', `--listening-port=${port}`, `--relay-ip=${HOST_IP}`,
     `--min-port=${relay}`, `--max-port=${Math.min(relay + 49, 65535)}`, '--use-auth-secret', `--static-auth-secret=${SECRET}`,
-    '--realm=parley.test', '--no-cli', '--no-tls', '--no-dtls', '--fingerprint', `--pidfile=${turnDir}/pid`,
+    '--realm=parley.test', '--no-cli', '--no-tls', '--no-dtls', '--no-tcp', '--fingerprint', `--pidfile=${turnDir}/pid`,
     `--userdb=${turnDir}/turndb`, '--log-file=stdout', '--simple-log'], { stdio: ['ignore', 'pipe', 'pipe'] });
   coturn.log = '';
   coturn.stdout.on('data', (c) => { coturn.log += c; });

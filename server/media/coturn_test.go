@@ -109,12 +109,14 @@ func startCoturnLogging(t *testing.T, logs *syncBuffer, args ...string) string {
 	if err != nil {
 		t.Skip("turnserver is not installed (Debian: apt-get install coturn)")
 	}
+	// UDP only (--no-tcp): a port free for UDP may be taken for TCP, and
+	// coturn then fails to start its TCP listener.
 	port, relay := freeUDPPort(t), freeUDPPort(t)
 	dir := t.TempDir()
 	cmd := exec.Command(bin, append(args,
 		"--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", fmt.Sprintf("--listening-port=%d", port),
 		fmt.Sprintf("--min-port=%d", relay), fmt.Sprintf("--max-port=%d", min(relay+49, 65535)),
-		"--use-auth-secret", "--realm=parley.test", "--no-cli", "--no-tls", "--no-dtls", "--fingerprint",
+		"--use-auth-secret", "--realm=parley.test", "--no-cli", "--no-tls", "--no-dtls", "--no-tcp", "--fingerprint",
 		"--pidfile="+dir+"/turnserver.pid", "--userdb="+dir+"/turndb", "--log-file=stdout", "--simple-log")...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
