@@ -142,13 +142,18 @@ func (c Command) validate() error {
 		return invalid("title is longer than %d characters", MaxTitleLen)
 	}
 	switch c.Type {
-	case CmdRaiseHand:
+	case CmdRaiseHand, CmdHubRaiseHand:
 		switch queue.RequestKind(c.Kind) {
 		case "", queue.KindSpeak, queue.KindPointOfOrder, queue.KindReply:
 		default:
 			return invalid("kind %q is not speak, point_of_order or reply", c.Kind)
 		}
 	case CmdWithdraw, CmdCallNext, CmdRelease, CmdPause, CmdResume, CmdCloseList, CmdOpenList, CmdCloseRoom:
+	case CmdHubWithdraw:
+	case CmdForward:
+		if c.Request == "" {
+			return invalid("request is required: the hub list request to forward")
+		}
 	case CmdCall, CmdSkip, CmdRemove:
 		if c.Request == "" {
 			return invalid("request is required")

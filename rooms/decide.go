@@ -36,6 +36,12 @@ func (s *State) Decide(now time.Time, actor Participant, cmd Command) ([]Event, 
 		return d.raiseHand(cmd)
 	case CmdWithdraw:
 		return d.withdraw(cmd)
+	case CmdHubRaiseHand:
+		return d.hubRaiseHand(cmd)
+	case CmdHubWithdraw:
+		return d.hubWithdraw(cmd)
+	case CmdForward:
+		return d.forward(cmd)
 	case CmdCallNext:
 		return d.callNext()
 	case CmdCall:
@@ -212,7 +218,7 @@ func (d decision) withdraw(cmd Command) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.Sub != d.actor.Sub && !d.actor.chairs() {
+	if p.Sub != d.actor.Sub && !d.actor.chairs() && !d.actor.forwarded(p.Speaker) {
 		return nil, fmt.Errorf("%w: you may withdraw only your own request", ErrForbidden)
 	}
 	return d.events(EvHandWithdrawn, RequestRef{Request: id, Speaker: p.Speaker, Reason: cmd.Reason}), nil
@@ -251,7 +257,7 @@ func (d decision) release() ([]Event, error) {
 		return nil, fmt.Errorf("%w: nobody holds the floor", ErrState)
 	}
 	by := ByChair
-	if d.floor.Speaker.Sub == d.actor.Sub {
+	if d.floor.Speaker.Sub == d.actor.Sub || d.actor.forwarded(d.floor.Speaker) {
 		by = BySpeaker
 	} else if !d.actor.chairs() {
 		return nil, fmt.Errorf("%w: only the speaker or the chair may end this turn", ErrForbidden)

@@ -50,6 +50,9 @@ type HandRaised struct {
 	Speaker Speaker           `json:"speaker"`
 	Kind    queue.RequestKind `json:"kind"`
 	Note    string            `json:"note,omitempty"`
+	// Forwarded is the hub list request this one was forwarded from,
+	// which leaves the hub's list.
+	Forwarded string `json:"forwarded,omitempty"`
 }
 
 // RequestRef names a request, whose it is, and, for chair actions, why.

@@ -19,6 +19,7 @@ const (
 	KeyTimeLimit      = "time_limit_s"
 	KeyLanguages      = "languages"
 	KeyInterpretation = "interpretation"
+	KeyHubQueue       = "hub_queue"
 )
 
 // changedKeys lists, per event type, the snapshot keys it changes. The queue
@@ -26,7 +27,9 @@ const (
 // balanced policy's order and reasons depend on who has spoken.
 var changedKeys = map[string][]string{
 	EvRoomCreated:           {KeyTitle, KeyPolicy, KeyTimeLimit, KeyListOpen, KeyQueue, KeyBalance},
-	EvHandRaised:            {KeyQueue, KeyBalance},
+	EvHandRaised:            {KeyQueue, KeyBalance, KeyHubQueue},
+	EvHubHandRaised:         {KeyHubQueue},
+	EvHubHandWithdrawn:      {KeyHubQueue},
 	EvHandWithdrawn:         {KeyQueue},
 	EvRequestMoved:          {KeyQueue},
 	EvRequestSkipped:        {KeyQueue},
@@ -78,6 +81,8 @@ func (s *State) Changes(typ string, now time.Time) map[string]any {
 			out[k] = s.TimeLimit.Seconds()
 		case KeyLanguages:
 			out[k] = slices.Clone(s.Languages)
+		case KeyHubQueue:
+			out[k] = s.HubQueue()
 		case KeyInterpretation:
 			out[k] = s.interpretation()
 		}

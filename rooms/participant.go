@@ -54,6 +54,8 @@ type Participant struct {
 	Country string
 	Mode    string
 	Hub     string
+	// HubName is how the hub calls itself ("Nairobi hub").
+	HubName string
 	// Lang, for a captioner, is the one language they may write (empty
 	// means any); for an interpreter, the language they interpret into.
 	Lang string
@@ -67,7 +69,7 @@ func (p Participant) Actor() Actor {
 // Speaker is the public face of the participant in queues, the floor and the
 // record: name and the categories the balance counts, nothing more.
 func (p Participant) Speaker() Speaker {
-	return Speaker{Sub: p.Sub, Name: p.Name, Group: p.Group, Region: p.Region, Gender: p.Gender, Mode: p.Mode, Hub: p.Hub}
+	return Speaker{Sub: p.Sub, Name: p.Name, Group: p.Group, Region: p.Region, Gender: p.Gender, Mode: p.Mode, Hub: p.Hub, HubName: p.HubName}
 }
 
 // chairs reports whether the participant may run the room's queue.
@@ -94,6 +96,9 @@ type Speaker struct {
 	Gender string `json:"gender,omitempty"`
 	Mode   string `json:"mode,omitempty"`
 	Hub    string `json:"hub,omitempty"`
+	// HubName is shown beside the name of a request a hub forwarded:
+	// "Nairobi hub — Amina Diallo".
+	HubName string `json:"hub_name,omitempty"`
 }
 
 // Categories maps each balance dimension to the speaker's category in it,

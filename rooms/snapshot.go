@@ -38,8 +38,10 @@ type Snapshot struct {
 	Interpretation []string     `json:"interpretation"`
 	Floor          *Floor       `json:"floor"`
 	Queue          []QueueEntry `json:"queue"`
-	Balance        Balance      `json:"balance"`
-	ServerTime     time.Time    `json:"server_time"`
+	// HubQueue is every hub's own list of members who want to speak.
+	HubQueue   []HubEntry `json:"hub_queue"`
+	Balance    Balance    `json:"balance"`
+	ServerTime time.Time  `json:"server_time"`
 }
 
 // Snapshot returns the room as of now.
@@ -47,7 +49,7 @@ func (s *State) Snapshot(now time.Time) Snapshot {
 	snap := Snapshot{
 		Room: s.ID, Seq: s.Seq, Title: s.Title, AgendaItem: s.AgendaItem,
 		ListOpen: s.ListOpen, Closed: s.Closed, Policy: s.Policy,
-		TimeLimitS: s.TimeLimit.Seconds(), Languages: slices.Clone(s.Languages), Interpretation: s.interpretation(), Queue: s.Queue(), Balance: s.Balance(now),
+		TimeLimitS: s.TimeLimit.Seconds(), Languages: slices.Clone(s.Languages), Interpretation: s.interpretation(), Queue: s.Queue(), HubQueue: s.HubQueue(), Balance: s.Balance(now),
 		ServerTime: now,
 	}
 	if snap.Languages == nil {

@@ -30,6 +30,9 @@ type State struct {
 	// Categories are what tokens may claim in this room.
 	Categories Categories
 
+	// hubList is every hub's list of members who want to speak, in the
+	// order they asked.
+	hubList []*HubEntry
 	// pending requests in the order they were raised.
 	pending []*pendingRequest
 	// moves are the chair's, applied in order over the policy's order;
@@ -105,6 +108,7 @@ func (s *State) Apply(e Event) {
 	case EvHandRaised:
 		var d HandRaised
 		unmarshal(e, &d)
+		s.removeHub(d.Forwarded)
 		s.pending = append(s.pending, &pendingRequest{
 			Request: queue.Request{ID: d.Request, Sub: d.Speaker.Sub, Categories: d.Speaker.Categories(), Kind: d.Kind, RaisedAt: e.Time},
 			Speaker: d.Speaker,
@@ -180,6 +184,8 @@ func (s *State) Apply(e Event) {
 		s.AgendaItem = d.Title
 	case EvRoomClosed:
 		s.Closed, s.ListOpen, s.Interpreted = true, false, nil
+	case EvHubHandRaised, EvHubHandWithdrawn:
+		s.foldHub(e)
 	case EvInterpretationStarted, EvInterpretationStopped:
 		s.foldInterpretation(e)
 	case EvLanguageAdded:

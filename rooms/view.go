@@ -129,6 +129,7 @@ func (v View) OwnNotes(queue []QueueEntry) map[string]string {
 func (v View) Snapshot(snap Snapshot) Snapshot {
 	snap.Floor = v.Floor(snap.Floor)
 	snap.Queue = v.Queue(snap.Queue)
+	snap.HubQueue = v.HubQueue(snap.HubQueue)
 	return snap
 }
 
@@ -160,6 +161,18 @@ func (v View) Queue(entries []QueueEntry) []QueueEntry {
 		out[i] = e
 	}
 	return out
+}
+
+// HubQueue returns a copy of entries as the reader may see them.
+func (v View) HubQueue(entries []HubEntry) []HubEntry {
+	if v.full {
+		return entries
+	}
+	return each(entries, func(h HubEntry) HubEntry {
+		h.Speaker = v.Speaker(h.Speaker)
+		h.Note = v.note(h.Sub, h.Note)
+		return h
+	})
 }
 
 // Interventions returns a copy of list as the reader may see it.
@@ -196,6 +209,8 @@ func (v View) Changes(changes map[string]any) map[string]any {
 		switch c := c.(type) {
 		case []QueueEntry:
 			out[k] = v.Queue(c)
+		case []HubEntry:
+			out[k] = v.HubQueue(c)
 		case *Floor:
 			out[k] = v.Floor(c)
 		default:

@@ -44,6 +44,7 @@ func token(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	fs.StringVar(&c.Country, "country", "", "country code")
 	fs.StringVar(&c.Mode, "mode", "", "in-room, remote or hub (default remote; hub for the hub role)")
 	fs.StringVar(&c.Hub, "hub", "", "the hub the holder takes part from")
+	fs.StringVar(&c.HubName, "hub-name", "", `the hub's name as the plenary shows it, e.g. "Nairobi hub"`)
 	fs.StringVar(&c.Lang, "lang", "", "language a captioner may write (optional), or an interpreter interprets into (required)")
 	ttl := fs.Duration("ttl", 8*time.Hour, "how long the token is valid")
 	var extra categoryFlag

@@ -47,6 +47,7 @@ type Claims struct {
 	Country string `json:"country,omitempty"`
 	Mode    string `json:"mode,omitempty"`
 	Hub     string `json:"hub,omitempty"`
+	HubName string `json:"hub_name,omitempty"`
 	Lang    string `json:"lang,omitempty"`
 }
 
@@ -75,7 +76,7 @@ func (c Claims) Participant() rooms.Participant {
 	}
 	return rooms.Participant{
 		Sub: c.Subject, Name: name, Role: c.Role, Group: rooms.Canonical(c.Group), Region: rooms.Canonical(c.Region),
-		Gender: rooms.Canonical(c.Gender), Country: c.Country, Mode: mode, Hub: c.Hub, Lang: c.Lang,
+		Gender: rooms.Canonical(c.Gender), Country: c.Country, Mode: mode, Hub: c.Hub, HubName: c.HubName, Lang: c.Lang,
 	}
 }
 
@@ -116,6 +117,7 @@ func (c Claims) checkSizes() error {
 		{"sub", c.Subject, MaxSubLen, false},
 		{"name", c.Name, MaxNameLen, true},
 		{"hub", c.Hub, MaxHubLen, true},
+		{"hub_name", c.HubName, MaxHubLen, true},
 		{"group", c.Group, rooms.MaxCategoryLen, false},
 		{"region", c.Region, rooms.MaxCategoryLen, false},
 		{"gender", c.Gender, rooms.MaxCategoryLen, false},

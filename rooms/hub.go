@@ -1,0 +1,174 @@
+package rooms
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/parley-hub/parley/queue"
+)
+
+// A regional hub keeps its own list of members who want to speak. Its
+// coordinator (a hub token with the same hub id) forwards one of them at a
+// time to the plenary queue, where the request is the member's own: their
+// token's categories, mode hub, and the hub's name beside theirs.
+
+// Hub commands.
+const (
+	// CmdHubRaiseHand puts the sender, a member of a hub, on their hub's list.
+	CmdHubRaiseHand = "hub_raise_hand"
+	// CmdHubWithdraw takes a request off a hub's list: the member's own
+	// (request optional), or any of the hub's for its coordinator.
+	CmdHubWithdraw = "hub_withdraw"
+	// CmdForward sends a request of the coordinator's hub list to the
+	// plenary queue.
+	CmdForward = "forward"
+)
+
+// Hub events.
+const (
+	EvHubHandRaised    = "hub_hand_raised"
+	EvHubHandWithdrawn = "hub_hand_withdrawn"
+)
+
+// HubHandRaised puts a member on their hub's list. The speaker is the
+// member as their token says; the request id is "h" and the event's seq.
+type HubHandRaised struct {
+	Request string            `json:"request"`
+	Hub     string            `json:"hub"`
+	Speaker Speaker           `json:"speaker"`
+	Kind    queue.RequestKind `json:"kind"`
+	Note    string            `json:"note,omitempty"`
+}
+
+// HubEntry is one request on a hub's list, first come first served.
+type HubEntry struct {
+	ID string `json:"id"`
+	Speaker
+	Kind     queue.RequestKind `json:"kind"`
+	Note     string            `json:"note,omitempty"`
+	RaisedAt time.Time         `json:"raised_at"`
+}
+
+// coordinates reports whether p runs the list of hub.
+func (p Participant) coordinates(hub string) bool {
+	return p.Role == RoleHub && p.Hub != "" && p.Hub == hub
+}
+
+// forwarded reports whether p is the coordinator of the hub that sp
+// speaks for: the hub may withdraw its requests and end its turns.
+func (p Participant) forwarded(sp Speaker) bool {
+	return sp.Mode == ModeHub && p.coordinates(sp.Hub)
+}
+
+// hubRaiseHand puts a member on their hub's list.
+func (d decision) hubRaiseHand(cmd Command) ([]Event, error) {
+	if d.actor.Hub == "" || !d.actor.speaks() || d.actor.Role == RoleHub {
+		return nil, fmt.Errorf("%w: only a member of a hub (a token with a hub) may join a hub's list", ErrForbidden)
+	}
+	kind := queue.RequestKind(cmp.Or(cmd.Kind, string(queue.KindSpeak)))
+	for _, h := range d.hubList {
+		if h.Sub == d.actor.Sub && h.Kind == kind {
+			return nil, fmt.Errorf("%w: you are already on your hub's list for a %s request (%s)", ErrState, humanKind(kind), h.ID)
+		}
+	}
+	id := fmt.Sprintf("h%d", d.Seq+1)
+	return d.events(EvHubHandRaised, HubHandRaised{Request: id, Hub: d.actor.Hub, Speaker: d.actor.Speaker(), Kind: kind, Note: cmd.Note}), nil
+}
+
+// hubWithdraw takes a request off a hub's list.
+func (d decision) hubWithdraw(cmd Command) ([]Event, error) {
+	id := cmd.Request
+	if id == "" {
+		for _, h := range d.hubList {
+			if h.Sub == d.actor.Sub {
+				id = h.ID
+				break
+			}
+		}
+		if id == "" {
+			return nil, fmt.Errorf("%w: you are not on your hub's list", ErrState)
+		}
+	}
+	h, err := d.hubRequest(id)
+	if err != nil {
+		return nil, err
+	}
+	if h.Sub != d.actor.Sub && !d.actor.coordinates(h.Hub) && !d.actor.chairs() {
+		return nil, fmt.Errorf("%w: only the member or their hub's coordinator may take this request off the hub's list", ErrForbidden)
+	}
+	return d.events(EvHubHandWithdrawn, RequestRef{Request: id, Speaker: h.Speaker, Reason: cmd.Reason}), nil
+}
+
+// forward turns a request of the coordinator's hub list into a plenary
+// request of the member's, with the member's categories as their token
+// gave them when they joined the list, mode hub and the hub's name.
+func (d decision) forward(cmd Command) ([]Event, error) {
+	h, err := d.hubRequest(cmd.Request)
+	if err != nil {
+		return nil, err
+	}
+	if !d.actor.coordinates(h.Hub) {
+		return nil, fmt.Errorf("%w: only the coordinator of hub %q may forward its requests", ErrForbidden, h.Hub)
+	}
+	if !d.ListOpen && h.Kind != queue.KindPointOfOrder {
+		return nil, fmt.Errorf("%w: the list of speakers is closed", ErrState)
+	}
+	if _, err := d.Categories.Check(queue.DimMode, ModeHub); err != nil {
+		return nil, err
+	}
+	for _, p := range d.pending {
+		if p.Sub == h.Sub && p.Kind == h.Kind {
+			return nil, fmt.Errorf("%w: %s already has a %s request in the plenary queue (%s)", ErrState, h.Name, humanKind(h.Kind), p.ID)
+		}
+	}
+	sp := h.Speaker
+	sp.Mode = ModeHub
+	sp.HubName = cmp.Or(d.actor.HubName, sp.HubName, sp.Hub)
+	id := fmt.Sprintf("r%d", d.Seq+1)
+	return d.events(EvHandRaised, HandRaised{Request: id, Speaker: sp, Kind: h.Kind, Note: h.Note, Forwarded: h.ID}), nil
+}
+
+func (d decision) hubRequest(id string) (*HubEntry, error) {
+	if h := d.findHub(id); h != nil {
+		return h, nil
+	}
+	return nil, fmt.Errorf("request %q is not on a hub's list: %w", id, ErrNotFound)
+}
+
+func (s *State) findHub(id string) *HubEntry {
+	for _, h := range s.hubList {
+		if h.ID == id {
+			return h
+		}
+	}
+	return nil
+}
+
+func (s *State) removeHub(id string) {
+	s.hubList = slices.DeleteFunc(s.hubList, func(h *HubEntry) bool { return h.ID == id })
+}
+
+// foldHub applies a hub event.
+func (s *State) foldHub(e Event) {
+	switch e.Type {
+	case EvHubHandRaised:
+		var d HubHandRaised
+		unmarshal(e, &d)
+		s.hubList = append(s.hubList, &HubEntry{ID: d.Request, Speaker: d.Speaker, Kind: d.Kind, Note: d.Note, RaisedAt: e.Time})
+	case EvHubHandWithdrawn:
+		var d RequestRef
+		unmarshal(e, &d)
+		s.removeHub(d.Request)
+	}
+}
+
+// HubQueue is every hub's list, each in the order its requests came.
+func (s *State) HubQueue() []HubEntry {
+	out := make([]HubEntry, len(s.hubList))
+	for i, h := range s.hubList {
+		out[i] = *h
+	}
+	return out
+}
