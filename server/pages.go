@@ -20,6 +20,7 @@ var pages = map[string]string{
 	"GET /rooms/{room}/caption": "caption.html",
 	"GET /rooms/{room}/display": "display.html",
 	"GET /rooms/{room}/balance": "balance.html",
+	"GET /rooms/{room}/hub":     "hub.html",
 }
 
 func (s *Server) pageRoutes() {

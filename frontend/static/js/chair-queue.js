@@ -4,7 +4,7 @@
 // the entry.
 
 import { category, t } from './i18n.js';
-import { clockTime, el } from './format.js';
+import { clockTime, el, speakerName } from './format.js';
 import { entryBody } from './queue-view.js';
 import { onPress, run } from './page.js';
 
@@ -77,7 +77,7 @@ export class ChairQueue {
     for (const action of ACTIONS) {
       // The visible word leads the accessible name, which adds whose entry.
       item.buttons[action].textContent = t(`chair.${action}`);
-      item.buttons[action].setAttribute('aria-label', t(`chair.${action}Who`, { name: entry.name }));
+      item.buttons[action].setAttribute('aria-label', t(`chair.${action}Who`, { name: speakerName(entry) }));
     }
     item.form.position.max = String(length);
     if (item.mode) this.#label(item);

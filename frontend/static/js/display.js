@@ -4,7 +4,7 @@
 
 import { announce, startRoomPage } from './page.js';
 import { t } from './i18n.js';
-import { el, kindLabel, nameEl, speakerMeta } from './format.js';
+import { el, kindLabel, nameEl, speakerMeta, speakerName } from './format.js';
 import { Clocks } from './queue-view.js';
 import { FLOOR, TranscriptFeed, validLanguage } from './transcript.js';
 
@@ -46,7 +46,7 @@ function renderNow(live) {
     return;
   }
   const who = el('p', 'now-name');
-  who.append(nameEl(f.name));
+  who.append(nameEl(speakerName(f)));
   const parts = [who, el('p', 'now-meta', speakerMeta(f))];
   if (f.kind && f.kind !== 'speak') parts.push(el('p', `now-kind badge badge-${f.kind}`, kindLabel(f.kind)));
   const box = el('div', 'clock-box');
@@ -68,7 +68,7 @@ function renderNext(queue) {
   $('next').replaceChildren(...next.map((entry) => {
     const li = el('li', 'next-item');
     const name = el('p', 'next-name');
-    name.append(nameEl(entry.name));
+    name.append(nameEl(speakerName(entry)));
     if (entry.kind !== 'speak') name.append(' ', el('span', `badge badge-${entry.kind}`, kindLabel(entry.kind)));
     li.append(name, el('p', 'next-meta', speakerMeta(entry)));
     return li;

@@ -47,11 +47,19 @@ export function clockTime(iso) {
 }
 
 // speakerMeta is a speaker's categories as a short line:
-// "Civil society · Africa · Remote".
+// "Civil society · Africa · Remote". A request a hub forwarded names the
+// hub in speakerName, so its line says only "Hub".
 export function speakerMeta(sp) {
   const parts = [category(sp.group), category(sp.region)];
-  parts.push(sp.hub ? t('meta.hub', { hub: sp.hub }) : category(sp.mode));
+  parts.push(sp.hub && !sp.hub_name ? t('meta.hub', { hub: sp.hub }) : category(sp.mode));
   return parts.filter(Boolean).join(' · ');
+}
+
+// speakerName is how a speaker is named in queues and on the floor: a
+// request a hub forwarded carries the hub's name, "Nairobi hub — Amina
+// Diallo".
+export function speakerName(sp) {
+  return sp.hub_name && sp.mode === 'hub' ? t('hub.speaker', { hub: sp.hub_name, name: sp.name }) : sp.name;
 }
 
 export function kindLabel(kind) {

@@ -48,5 +48,5 @@ function join(raw, fromLink) {
   $('token-error').textContent = '';
   storeToken(room, token);
   // replace, not assign: Back should not return to a page that only redirects.
-  location.replace(pageFor(room, claims.role));
+  location.replace(pageFor(room, claims.role, claims.hub));
 }

@@ -2,7 +2,7 @@
 // same way.
 
 import { ordinalOf, t } from './i18n.js';
-import { el, floorClock, kindLabel, nameEl, reasonEl, speakerMeta } from './format.js';
+import { el, floorClock, kindLabel, nameEl, reasonEl, speakerMeta, speakerName } from './format.js';
 
 // entryBody is one queue entry's content: position, name, kind (when it is
 // not a plain request to speak), categories, and why it stands there,
@@ -12,7 +12,7 @@ export function entryBody(entry, youSub) {
   const pos = el('span', 'entry-pos', ordinalOf(entry.position));
   pos.setAttribute('aria-hidden', 'true'); // the list itself numbers entries for screen readers
   const head = el('p', 'entry-head');
-  head.append(nameEl(entry.name));
+  head.append(nameEl(speakerName(entry)));
   if (entry.sub === youSub) head.append(' ', el('span', 'badge badge-you', t('queue.you')));
   if (entry.kind && entry.kind !== 'speak') {
     head.append(' ', el('span', `badge badge-${entry.kind}`, kindLabel(entry.kind)));

@@ -40,9 +40,11 @@ export function storedToken(room) {
   return sessionStorage.getItem(KEY_PREFIX + room);
 }
 
-// pageFor is the page a role belongs on.
-export function pageFor(room, role) {
+// pageFor is the page a role belongs on; a hub's coordinator and its
+// members (a token with a hub) go to the hub's page.
+export function pageFor(room, role, hub) {
   const base = `/rooms/${encodeURIComponent(room)}`;
+  if (hub && (role === 'hub' || role === 'participant')) return `${base}/hub`;
   switch (role) {
     case 'chair':
     case 'admin':

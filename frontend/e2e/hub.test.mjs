@@ -1,0 +1,85 @@
+// A regional hub: a member asks for the floor from a phone, the hub
+// console forwards her to the plenary, the chair sees "Nairobi hub — Amina
+// Diallo" with her own categories and calls her, and the console shows
+// the hub is live.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Harness, text } from './harness.mjs';
+
+const ROOM = 'plenary';
+const PHONE = { width: 390, height: 844 };
+const h = new Harness();
+const pages = {};
+let tokens;
+
+before(async () => {
+  await h.start();
+  tokens = {
+    chair: h.token({ room: ROOM, role: 'chair', sub: 'chair', name: 'Chair Ana', group: 'government', region: 'latin-america-caribbean' }),
+    hub: h.token({ room: ROOM, role: 'hub', sub: 'hub-nbo', name: 'Nairobi coordinator', hub: 'nbo', 'hub-name': 'Nairobi hub' }),
+    amina: h.token({ room: ROOM, sub: 'amina', name: 'Amina Diallo', group: 'civil-society', region: 'africa', gender: 'woman', mode: 'in-room', hub: 'nbo', 'hub-name': 'Nairobi hub' }),
+  };
+  await h.createRoom(ROOM, 'NETmundial follow-up plenary', tokens.chair);
+});
+
+after(() => h.stop());
+
+test('the join page sends a hub coordinator and a hub member to the hub page', async () => {
+  pages.hub = await h.open('/', tokens.hub);
+  await pages.hub.waitForURL((url) => url.pathname === `/rooms/${ROOM}/hub`);
+  pages.amina = await h.open('/', tokens.amina, { viewport: PHONE });
+  await pages.amina.waitForURL((url) => url.pathname === `/rooms/${ROOM}/hub`);
+  pages.chair = await h.open(`/rooms/${ROOM}/chair`, tokens.chair);
+  await text(pages.hub.locator('#hub-role'), 'Hub console');
+  await text(pages.hub.locator('#hub-name'), 'Nairobi hub');
+  await text(pages.amina.locator('#member'), 'You are not in the queue.');
+});
+
+test('a member asks the hub, the console forwards, the chair calls the hub', async () => {
+  const { hub, amina, chair } = pages;
+  await amina.getByLabel('Note for the chair (optional)').fill('On local content');
+  await amina.getByRole('button', { name: 'Ask the hub for the floor', exact: true }).click();
+  await text(amina.locator('#member'), 'You are 1st on the list of Nairobi hub');
+  await h.shot(amina, 'hub-member-phone');
+
+  const item = hub.locator('#hub-list > li');
+  await text(item, 'Amina Diallo');
+  await text(item, 'Civil society · Africa');
+  // The coordinator is not the chair: her declared gender and her note to
+  // the chair are not on the hub's screen.
+  assert.doesNotMatch(await item.innerText(), /Woman|On local content/);
+  await h.shot(hub, 'hub-console-list');
+  await hub.getByRole('button', { name: 'Forward Amina Diallo to the plenary', exact: true }).click();
+  await text(hub.locator('#plenary'), 'Nairobi hub — Amina Diallo');
+  await text(hub.locator('#list-count'), 'Nobody is waiting.');
+  await text(amina.locator('#member'), 'Your hub forwarded your request: you are 1st in the plenary queue');
+
+  const entry = chair.locator('#queue > li');
+  await text(entry, 'Nairobi hub — Amina Diallo');
+  await text(entry, 'Civil society · Africa · Hub');
+  await text(entry, 'On local content');
+  await h.shot(chair, 'hub-chair-queue');
+
+  // The balance counts her with her own categories and mode hub.
+  const snap = await h.snapshot(ROOM, tokens.chair);
+  const cat = (dim, c) => snap.balance.dimensions[dim].find((x) => x.category === c);
+  assert.equal(cat('mode', 'hub').requests, 1);
+  assert.equal(cat('group', 'civil-society').requests, 1);
+  assert.equal(snap.queue[0].hub_name, 'Nairobi hub');
+
+  await chair.getByRole('button', { name: 'Call next speaker', exact: true }).click();
+  await text(hub.locator('#floor'), 'Live: Nairobi hub has the floor');
+  await text(hub.locator('#floor'), 'Nairobi hub — Amina Diallo');
+  assert.ok(await hub.locator('#link').isVisible(), 'the link panel shows while the hub holds the floor');
+  await text(amina.locator('#floor'), 'You have the floor');
+  await text(amina.locator('#floor'), 'Speak now at the hub\'s microphone.');
+  await text(amina.locator('#raise-help'), 'You hold the floor now.');
+  await h.shot(hub, 'hub-console-live');
+  await h.shot(amina, 'hub-member-live');
+
+  await hub.getByRole('button', { name: 'End the hub\'s turn', exact: true }).click();
+  await text(hub.locator('#floor'), 'Nobody has the floor.');
+  assert.ok(await hub.locator('#link').isHidden(), 'the link panel leaves with the floor');
+  for (const p of Object.values(pages)) assert.deepEqual(p.errors, []);
+});
