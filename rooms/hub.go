@@ -56,6 +56,29 @@ func (p Participant) coordinates(hub string) bool {
 	return p.Role == RoleHub && p.Hub != "" && p.Hub == hub
 }
 
+// Voice names the microphone that carries p's voice to the plenary: a
+// hub's coordinator publishes the hub's, everyone else their own.
+func (p Participant) Voice() string {
+	if p.Role == RoleHub && p.Hub != "" {
+		return hubVoice(p.Hub)
+	}
+	return p.Sub
+}
+
+// Voice names the microphone sp is heard through when given the floor:
+// someone taking part from a hub speaks at the hub's microphone, which
+// its coordinator's console publishes.
+func (sp Speaker) Voice() string {
+	if sp.Mode == ModeHub && sp.Hub != "" {
+		return hubVoice(sp.Hub)
+	}
+	return sp.Sub
+}
+
+// hubVoice is the name of a hub's microphone; the NUL keeps it apart
+// from any person's sub.
+func hubVoice(hub string) string { return "hub\x00" + hub }
+
 // forwarded reports whether p is the coordinator of the hub that sp
 // speaks for: the hub may withdraw its requests and end its turns.
 func (p Participant) forwarded(sp Speaker) bool {

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -229,4 +230,38 @@ func TestTheVenuesProgramMixServesSingleLinePlayers(t *testing.T) {
 	resp := r.do("DELETE", mix.location, mix.sub, rooms.RoleVenue, "", "")
 	resp.Body.Close()
 	continuous(t, "program feed", r.hears(player, 0, alice, alice.sent+5))
+}
+
+// A member a hub forwarded is heard through the hub's microphone, which
+// its console publishes with the coordinator's token, and only while the
+// member holds the floor; the member's own phone stays shut.
+func TestHubMicrophoneIsHeardWhileItsMemberHoldsTheFloor(t *testing.T) {
+	r := newRig(t, Config{})
+	coordinator := rooms.Participant{Sub: "hub-nbo", Name: "Nairobi", Role: rooms.RoleHub, Mode: rooms.ModeHub, Hub: "nbo", HubName: "Nairobi hub"}
+	amina := rooms.Participant{Sub: "amina", Name: "Amina Diallo", Role: rooms.RoleParticipant, Mode: rooms.ModeInRoom, Hub: "nbo"}
+	hubMic := r.publish("hub-nbo", "hub/nbo", 1000)
+	phone := r.publish("amina", rooms.RoleParticipant, 5000)
+	v := r.view("viewer", 2)
+
+	hubMic.sendRead(r, 20)
+	r.command(amina, rooms.Command{Type: rooms.CmdHubRaiseHand})
+	snap, err := r.svc.Snapshot(context.Background(), r.room)
+	if err != nil || len(snap.HubQueue) != 1 {
+		t.Fatalf("hub queue = %+v, %v", snap.HubQueue, err)
+	}
+	r.command(coordinator, rooms.Command{Type: rooms.CmdForward, Request: snap.HubQueue[0].ID})
+	r.command(r.chair, rooms.Command{Type: rooms.CmdCallNext})
+	granted := hubMic.sent
+	phone.sendRead(r, 20)
+	got := r.hears(v, 1, hubMic, granted+10)
+	none(t, got, hubMic, 0, granted+1, "the hub's microphone before its member had the floor")
+	none(t, got, phone, 0, phone.sent+1, "the member's own phone")
+
+	r.command(coordinator, rooms.Command{Type: rooms.CmdRelease})
+	released := hubMic.sent
+	hubMic.sendRead(r, 20)
+	r.giveFloor(participant("carlos"))
+	after := hubMic.sent
+	carlos := r.publish("carlos", rooms.RoleParticipant, 9000)
+	none(t, r.hears(v, 1, carlos, 5), hubMic, released, after+1, "the hub's microphone after its turn")
 }

@@ -104,6 +104,10 @@ func serveAs(publish bool, serve func(http.ResponseWriter, *http.Request, Caller
 	return func(w http.ResponseWriter, r *http.Request) {
 		who := rooms.Participant{Sub: r.Header.Get("X-Sub"), Role: r.Header.Get("X-Role"), Mode: rooms.ModeRemote}
 		who.Name, who.Lang = who.Sub, r.Header.Get("X-Lang")
+		if who.Role == rooms.RoleHub {
+			// "hub/nbo" is the coordinator of hub nbo.
+			who.Hub, who.Lang, who.Mode = who.Lang, "", rooms.ModeHub
+		}
 		err := serve(w, r, Caller{Room: r.PathValue("room"), Who: who, Publish: publish, Session: r.PathValue("session")})
 		if err != nil {
 			http.Error(w, err.Error(), statusOf(err))
@@ -217,7 +221,7 @@ func (r *rig) post(endpoint, sub, role, contentType, body string) *http.Response
 }
 
 // do sends a request as sub with role; a role "interpreter/fr" is an
-// interpreter into fr.
+// interpreter into fr, "hub/nbo" the coordinator of hub nbo.
 func (r *rig) do(method, path, sub, role, contentType, body string) *http.Response {
 	r.t.Helper()
 	role, lang, _ := strings.Cut(role, "/")

@@ -11,14 +11,15 @@ import (
 	"github.com/parley-hub/parley/rooms"
 )
 
-// gate is who may be heard on the floor track: the floor holder's sub,
+// gate is who may be heard on the floor track: the floor holder's voice
+// (rooms.Speaker.Voice: their own microphone, or their hub's),
 // unless the turn is paused. It is replaced whole, never changed.
 type gate struct {
 	holder string
 	paused bool
 }
 
-func (g *gate) admits(sub string) bool { return g.holder != "" && g.holder == sub && !g.paused }
+func (g *gate) admits(voice string) bool { return g.holder != "" && g.holder == voice && !g.paused }
 
 func gateEvent(typ string) bool {
 	switch typ {
@@ -102,7 +103,7 @@ func (r *room) takeLocked(snap rooms.Snapshot) {
 	r.seq = snap.Seq
 	g := &gate{}
 	if f := snap.Floor; f != nil {
-		g.holder, g.paused = f.Sub, f.Paused
+		g.holder, g.paused = f.Speaker.Voice(), f.Paused
 	}
 	r.setGate(g)
 }
@@ -122,7 +123,7 @@ func (r *room) apply(e rooms.Event) {
 	case rooms.EvFloorGranted:
 		var d rooms.FloorGranted
 		if json.Unmarshal(e.Data, &d) == nil {
-			g = gate{holder: d.Speaker.Sub}
+			g = gate{holder: d.Speaker.Voice()}
 		}
 	case rooms.EvFloorReleased:
 		g = gate{}
@@ -213,8 +214,8 @@ func (r *room) add(s *session) (replaced *session, err error) {
 	case kindProgram:
 		replaced, r.mix = r.mix, s
 	case kindMic:
-		replaced = r.mics[s.who.Sub]
-		r.mics[s.who.Sub] = s
+		replaced = r.mics[s.who.Voice()]
+		r.mics[s.who.Voice()] = s
 	case kindInterpreter:
 		if _, err := r.langFeedLocked(s.who.Lang); err != nil {
 			return nil, err
@@ -241,8 +242,8 @@ func (r *room) remove(s *session) bool {
 		return false
 	}
 	delete(r.sessions, s.id)
-	if s.kind == kindMic && r.mics[s.who.Sub] == s {
-		delete(r.mics, s.who.Sub)
+	if s.kind == kindMic && r.mics[s.who.Voice()] == s {
+		delete(r.mics, s.who.Voice())
 		r.updateSwitches()
 	}
 	if s.kind == kindInterpreter && r.interps[s.who.Lang] == s {
@@ -294,7 +295,7 @@ func (r *room) forward(s *session, p *rtp.Packet) {
 			l.out.forward(s.src, p.Header, p.Payload)
 		}
 	case kindMic:
-		if !r.gate.Load().admits(s.who.Sub) {
+		if !r.gate.Load().admits(s.who.Voice()) {
 			return
 		}
 		r.floorOut.forward(s.src, p.Header, p.Payload)

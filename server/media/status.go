@@ -41,7 +41,7 @@ func (p *Plane) Publishers(roomID string, who rooms.Participant) ([]Publisher, e
 		}
 		pub := Publisher{
 			Sub: s.who.Sub, Name: s.who.Name, Kind: s.kind.String(), Audio: s.sending.Load(),
-			Live: s.kind != kindMic || g.admits(s.who.Sub),
+			Live: s.kind != kindMic || g.admits(s.who.Voice()),
 		}
 		if s.kind == kindInterpreter {
 			pub.Lang = s.who.Lang

@@ -126,7 +126,7 @@ func (r *room) forwardVideo(s *session, p *rtp.Packet) {
 	case kindVenue:
 		outs.venue.forward(s.src, p.Header, p.Payload)
 	case kindMic:
-		if !r.gate.Load().admits(s.who.Sub) {
+		if !r.gate.Load().admits(s.who.Voice()) {
 			return
 		}
 		// A speaker just let through starts the floor's picture from a
