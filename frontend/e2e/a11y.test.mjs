@@ -2,12 +2,10 @@
 // left-to-right and a right-to-left language, and keyboard-only use.
 
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Harness, text } from './harness.mjs';
+import { axe, Harness, text } from './harness.mjs';
 
 const ROOM = 'igf';
-const AXE = path.join(import.meta.dirname, 'node_modules', 'axe-core', 'axe.min.js');
 const h = new Harness();
 let chair;
 let speaker;
@@ -32,14 +30,6 @@ before(async () => {
 });
 
 after(() => h.stop());
-
-async function axe(page) {
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(() =>
-    window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
-  assert.ok(result.passes.length > 10, 'axe ran its rules');
-  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
 
 for (const locale of ['en-GB', 'ar']) {
   test(`every page passes axe's WCAG 2.1 AA rules (${locale})`, async () => {

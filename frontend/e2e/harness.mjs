@@ -181,6 +181,18 @@ export function ordinal(n) {
   return `${n}${{ one: 'st', two: 'nd', few: 'rd' }[rule] ?? 'th'}`;
 }
 
+const AXE = path.join(import.meta.dirname, 'node_modules', 'axe-core', 'axe.min.js');
+
+// axe runs axe-core's WCAG 2.1 A and AA rules on a page opened with
+// bypassCSP and returns the violations, one line each.
+export async function axe(page) {
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+  if (result.passes.length <= 10) throw new Error('axe did not run its rules');
+  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
 // text waits for a locator to contain text (a string or a RegExp).
 export async function text(locator, expected, timeout = 10_000) {
   const want = typeof expected === 'string' ? new RegExp(escape(expected)) : expected;

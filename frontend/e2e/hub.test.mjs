@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Harness, text } from './harness.mjs';
+import { axe, Harness, text } from './harness.mjs';
 
 const ROOM = 'plenary';
 const PHONE = { width: 390, height: 844 };
@@ -50,7 +50,7 @@ test('a member asks the hub, the console forwards, the chair calls the hub', asy
   // the chair are not on the hub's screen.
   assert.doesNotMatch(await item.innerText(), /Woman|On local content/);
   await h.shot(hub, 'hub-console-list');
-  await hub.getByRole('button', { name: 'Forward Amina Diallo to the plenary', exact: true }).click();
+  await hub.getByRole('button', { name: 'Forward to the plenary: Amina Diallo', exact: true }).click();
   await text(hub.locator('#plenary'), 'Nairobi hub — Amina Diallo');
   await text(hub.locator('#list-count'), 'Nobody is waiting.');
   await text(amina.locator('#member'), 'Your hub forwarded your request: you are 1st in the plenary queue');
@@ -82,4 +82,20 @@ test('a member asks the hub, the console forwards, the chair calls the hub', asy
   await text(hub.locator('#floor'), 'Nobody has the floor.');
   assert.ok(await hub.locator('#link').isHidden(), 'the link panel leaves with the floor');
   for (const p of Object.values(pages)) assert.deepEqual(p.errors, []);
+});
+
+test('the hub console and the members\' view pass axe\'s WCAG 2.1 AA rules', async () => {
+  await h.api('POST', `/api/v1/rooms/${ROOM}/commands`, tokens.amina, { type: 'hub_raise_hand' });
+  for (const locale of ['en-GB', 'ar']) {
+    for (const [who, ready, viewport] of [['hub', '#hub-list > li', undefined], ['amina', '.my-request', PHONE]]) {
+      const page = await h.open(`/rooms/${ROOM}/hub`, tokens[who], { locale, viewport, bypassCSP: true });
+      await page.locator(ready).first().waitFor().catch(async (err) => {
+        await h.shot(page, `hub-${who}-failed`);
+        throw new Error(`${err.message}\n${page.errors.join('\n')}`);
+      });
+      assert.deepEqual(await axe(page), [], `${who} in ${locale}`);
+      if (locale === 'ar') await h.shot(page, `hub-${who}-ar`);
+      await page.context().close();
+    }
+  }
 });

@@ -34,9 +34,10 @@ function render(live, keys, event) {
   const all = !keys;
   const s = live.state;
   const you = live.you;
-  $('hub-name').textContent = you.hub_name || you.hub || '';
   $('hub-role').textContent = isConsole(live) ? t('hub.console') : t('hub.role');
   const hubName = you.hub_name || you.hub;
+  $('hub-name').textContent = hubName ?? '';
+  $('hub-sep').hidden = !hubName;
   document.title = t(isConsole(live) ? 'hub.consoleDoctitle' : 'hub.doctitle') + (hubName ? ` · ${hubName}` : '');
   $('feed').hidden = !isConsole(live);
   $('member').hidden = isConsole(live);
