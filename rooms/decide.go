@@ -204,13 +204,7 @@ func (d decision) raiseHand(cmd Command) ([]Event, error) {
 func (d decision) withdraw(cmd Command) ([]Event, error) {
 	id := cmd.Request
 	if id == "" {
-		for _, p := range d.pending {
-			if p.Sub == d.actor.Sub {
-				id = p.ID
-				break
-			}
-		}
-		if id == "" {
+		if id = ownRequest(d.pending, d.actor.Sub, func(p *pendingRequest) (string, string) { return p.ID, p.Sub }); id == "" {
 			return nil, fmt.Errorf("%w: you have no request in the queue", ErrState)
 		}
 	}
@@ -276,6 +270,17 @@ func (d decision) endTurn(by string) []Event {
 	return d.events(EvFloorReleased, FloorReleased{
 		Request: f.Request, Speaker: f.Speaker, By: by, DurationS: elapsed.Seconds(), OverrunS: overrun.Seconds(),
 	})
+}
+
+// ownRequest is the id of the first of list that sub owns, "" if none:
+// what a withdraw that names no request takes back.
+func ownRequest[T any](list []T, sub string, owner func(T) (id, sub string)) string {
+	for _, x := range list {
+		if id, s := owner(x); s == sub {
+			return id
+		}
+	}
+	return ""
 }
 
 func (d decision) pendingRequest(id string) (*pendingRequest, error) {

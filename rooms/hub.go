@@ -104,13 +104,7 @@ func (d decision) hubRaiseHand(cmd Command) ([]Event, error) {
 func (d decision) hubWithdraw(cmd Command) ([]Event, error) {
 	id := cmd.Request
 	if id == "" {
-		for _, h := range d.hubList {
-			if h.Sub == d.actor.Sub {
-				id = h.ID
-				break
-			}
-		}
-		if id == "" {
+		if id = ownRequest(d.hubList, d.actor.Sub, func(h *HubEntry) (string, string) { return h.ID, h.Sub }); id == "" {
 			return nil, fmt.Errorf("%w: you are not on your hub's list", ErrState)
 		}
 	}
