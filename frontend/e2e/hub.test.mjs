@@ -70,6 +70,8 @@ test('a member asks the hub, the console forwards, the chair calls the hub', asy
 
   await chair.getByRole('button', { name: 'Call next speaker', exact: true }).click();
   await text(hub.locator('#floor'), 'Live: Nairobi hub has the floor');
+  // The chair's floor panel names the hub beside her categories.
+  await text(chair.locator('#floor'), 'Civil society · Africa · hub: Nairobi hub');
   await text(hub.locator('#floor'), 'Nairobi hub — Amina Diallo');
   assert.ok(await hub.locator('#link').isVisible(), 'the link panel shows while the hub holds the floor');
   await text(amina.locator('#floor'), 'You have the floor');

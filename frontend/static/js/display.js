@@ -47,7 +47,7 @@ function renderNow(live) {
   }
   const who = el('p', 'now-name');
   who.append(nameEl(speakerName(f)));
-  const parts = [who, el('p', 'now-meta', speakerMeta(f))];
+  const parts = [who, el('p', 'now-meta', speakerMeta(f, { named: true }))];
   if (f.kind && f.kind !== 'speak') parts.push(el('p', `now-kind badge badge-${f.kind}`, kindLabel(f.kind)));
   const box = el('div', 'clock-box');
   const clock = el('p', 'clock');
@@ -70,7 +70,7 @@ function renderNext(queue) {
     const name = el('p', 'next-name');
     name.append(nameEl(speakerName(entry)));
     if (entry.kind !== 'speak') name.append(' ', el('span', `badge badge-${entry.kind}`, kindLabel(entry.kind)));
-    li.append(name, el('p', 'next-meta', speakerMeta(entry)));
+    li.append(name, el('p', 'next-meta', speakerMeta(entry, { named: true })));
     return li;
   }));
 }

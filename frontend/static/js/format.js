@@ -47,11 +47,13 @@ export function clockTime(iso) {
 }
 
 // speakerMeta is a speaker's categories as a short line:
-// "Civil society · Africa · Remote". A request a hub forwarded names the
-// hub in speakerName, so its line says only "Hub".
-export function speakerMeta(sp) {
+// "Civil society · Africa · Remote", or "… · hub: Nairobi hub". Where the
+// name is shown as speakerName gives it (named), a hub it already says is
+// not said again: "… · Hub".
+export function speakerMeta(sp, { named = false } = {}) {
   const parts = [category(sp.group), category(sp.region)];
-  parts.push(sp.hub && !sp.hub_name ? t('meta.hub', { hub: sp.hub }) : category(sp.mode));
+  const said = named && speakerName(sp) !== sp.name;
+  parts.push(sp.hub && !said ? t('meta.hub', { hub: sp.hub_name || sp.hub }) : category(sp.mode));
   return parts.filter(Boolean).join(' · ');
 }
 

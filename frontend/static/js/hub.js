@@ -86,7 +86,7 @@ function renderFloor(live, all) {
   box.append(clock, label);
   const parts = [];
   if (held) parts.push(el('p', 'live-badge', t('hub.liveBadge')));
-  parts.push(who, el('p', 'meta', speakerMeta(f)), box);
+  parts.push(who, el('p', 'meta', speakerMeta(f, { named: true })), box);
   if (mine) parts.push(el('p', 'notice', t('hub.youSpeak')));
   if (held && isConsole(live)) {
     const end = el('button', 'secondary', t('hub.end'));
@@ -122,7 +122,7 @@ function hubItem(live, entry, position) {
   if (entry.sub === live.you.sub) head.append(' ', el('span', 'badge badge-you', t('queue.you')));
   if (entry.kind && entry.kind !== 'speak') head.append(' ', el('span', `badge badge-${entry.kind}`, kindLabel(entry.kind)));
   body.append(head);
-  const meta = [speakerMeta({ ...entry, mode: '' }), t('chair.raisedAt', { time: clockTime(entry.raised_at) })].filter(Boolean);
+  const meta = [speakerMeta({ group: entry.group, region: entry.region }), t('chair.raisedAt', { time: clockTime(entry.raised_at) })].filter(Boolean);
   body.append(el('p', 'meta', meta.join(' · ')));
   if (entry.note) body.append(el('p', 'note', t('chair.note', { note: entry.note })));
   wrap.append(pos, body);

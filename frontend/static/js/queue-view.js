@@ -18,7 +18,7 @@ export function entryBody(entry, youSub) {
     head.append(' ', el('span', `badge badge-${entry.kind}`, kindLabel(entry.kind)));
   }
   body.append(head);
-  const meta = speakerMeta(entry);
+  const meta = speakerMeta(entry, { named: true });
   if (meta) body.append(el('p', 'meta', meta));
   body.append(reasonEl(entry));
   const wrap = el('div', 'entry');
