@@ -20,7 +20,7 @@ func runCLI(args []string, env map[string]string) (stdout, stderr string, err er
 
 func TestTokenCommandIssuesAVerifiableToken(t *testing.T) {
 	out, _, err := runCLI([]string{"token", "--room", "plenary", "--role", "hub", "--sub", "dhaka", "--name", "Dhaka hub",
-		"--group", "technical-community", "--region", "asia-pacific", "--hub", "dhaka"}, map[string]string{"PARLEY_JWT_SECRET": "s3cret"})
+		"--group", "technical-community", "--region", "asia-pacific", "--hub", "dhaka", "--hub-name", "Dhaka hub"}, map[string]string{"PARLEY_JWT_SECRET": "s3cret"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestTokenCommandIssuesAVerifiableToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := c.Participant()
-	if p.Sub != "dhaka" || p.Role != "hub" || p.Mode != "hub" || p.Group != "technical-community" || p.Hub != "dhaka" {
+	if p.Sub != "dhaka" || p.Role != "hub" || p.Mode != "hub" || p.Group != "technical-community" || p.Hub != "dhaka" || p.HubName != "Dhaka hub" {
 		t.Errorf("participant = %+v", p)
 	}
 }

@@ -22,7 +22,8 @@ var demoPeople = []auth.Claims{
 	{Name: "Carlos Souza", Role: rooms.RoleParticipant, Group: "government", Region: "latin-america-caribbean", Gender: "man", Country: "BR", Mode: rooms.ModeInRoom},
 	{Name: "Mei Tanaka", Role: rooms.RoleParticipant, Group: "academia", Region: "asia-pacific", Gender: "woman", Country: "JP"},
 	{Name: "Jonas Weber", Role: rooms.RoleParticipant, Group: "private-sector", Region: "western-europe-others", Gender: "man", Country: "DE", Mode: rooms.ModeInRoom},
-	{Name: "Dhaka hub", Role: rooms.RoleHub, Group: "technical-community", Region: "asia-pacific", Hub: "dhaka"},
+	{Name: "Dhaka hub", Role: rooms.RoleHub, Group: "technical-community", Region: "asia-pacific", Hub: "dhaka", HubName: "Dhaka hub"},
+	{Name: "Nusrat Jahan", Role: rooms.RoleParticipant, Group: "academia", Region: "asia-pacific", Gender: "woman", Country: "BD", Mode: rooms.ModeInRoom, Hub: "dhaka", HubName: "Dhaka hub"},
 	{Name: "Hall screen", Role: rooms.RoleObserver},
 	{Name: "CART writer", Role: rooms.RoleCaptioner},
 }
@@ -32,6 +33,15 @@ var demoPage = map[string]string{
 	rooms.RoleChair:     "/chair",
 	rooms.RoleObserver:  "/display",
 	rooms.RoleCaptioner: "/caption",
+}
+
+// pageOf is the page p opens: a hub's coordinator and its members the
+// hub's, everyone else their role's.
+func pageOf(p auth.Claims) string {
+	if p.Hub != "" {
+		return "/hub"
+	}
+	return demoPage[p.Role]
 }
 
 // openDemo opens the demo room (keeping it if a previous run opened it) and
@@ -59,7 +69,7 @@ func openDemo(ctx context.Context, svc *rooms.Service, secret []byte, base strin
 		if err != nil {
 			return fmt.Errorf("serve: demo token for %s: %w", p.Name, err)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s/rooms/%s%s#token=%s\n", p.Role, p.Name, base, demoRoom, demoPage[p.Role], tok)
+		fmt.Fprintf(tw, "%s\t%s\t%s/rooms/%s%s#token=%s\n", p.Role, p.Name, base, demoRoom, pageOf(p), tok)
 		switch {
 		case i == 0:
 			chairToken = tok
