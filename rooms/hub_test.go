@@ -152,3 +152,52 @@ func TestHubListKeepsGenderToWhoMaySeeIt(t *testing.T) {
 		}
 	}
 }
+
+// Whatever commands members, coordinators and others send, in any order,
+// a hub list entry and a plenary request carry the attributes of the
+// token that asked: nobody's categories come from a command, a hub's list
+// holds only its own members, and only a hub forwards into mode hub.
+func FuzzHubCommandsKeepTokenAttributes(f *testing.F) {
+	f.Add([]byte(`{"type":"hub_raise_hand"}`), []byte(`{"type":"forward","request":"h2"}`), uint8(0x09))
+	f.Add([]byte(`{"type":"hub_raise_hand","kind":"reply","note":"x"}`), []byte(`{"type":"hub_withdraw"}`), uint8(0x43))
+	f.Add([]byte(`{"type":"raise_hand"}`), []byte(`{"type":"call_next"}`), uint8(0x05))
+	people := []rooms.Participant{aminaNbo, joseph, nairobi, dhaka, chair, carlos}
+	token := map[string]rooms.Participant{}
+	for _, p := range people {
+		token[p.Sub] = p
+	}
+	f.Fuzz(func(t *testing.T, first, second []byte, who uint8) {
+		r := newRoom(t, queue.Policy{Kind: queue.PolicyFIFO})
+		for i, body := range [][]byte{first, second, first, second} {
+			c, err := rooms.DecodeCommand(body)
+			if err != nil {
+				continue
+			}
+			actor := people[int(who>>(2*i)&7)%len(people)]
+			// Forward whatever is at the head of the hub's list.
+			if c.Type == rooms.CmdForward && len(r.snapshot().HubQueue) > 0 && c.Request == "h2" {
+				c.Request = r.snapshot().HubQueue[0].ID
+			}
+			_, _ = r.try(actor, c)
+		}
+		snap := r.snapshot()
+		for _, h := range snap.HubQueue {
+			want := token[h.Sub].Speaker()
+			if h.Speaker != want || h.Hub == "" {
+				t.Fatalf("hub list entry %+v, want the token's %+v", h.Speaker, want)
+			}
+		}
+		for _, q := range snap.Queue {
+			own := token[q.Sub].Speaker()
+			if q.Mode == rooms.ModeHub && own.Mode != rooms.ModeHub {
+				own.Mode, own.HubName = rooms.ModeHub, "Nairobi hub"
+				if q.Hub != "nbo" {
+					t.Fatalf("plenary request %+v forwarded from another hub than the member's", q.Speaker)
+				}
+			}
+			if q.Speaker != own {
+				t.Fatalf("plenary request %+v, want the token's %+v", q.Speaker, own)
+			}
+		}
+	})
+}
