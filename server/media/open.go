@@ -194,7 +194,8 @@ func (s *session) addOutlet(t *outTrack, f *fanout, keyframe func()) error {
 
 // publish reads a publisher's track and forwards what the gate lets
 // through (pion's OnTrack). Interpreters send audio alone.
-func (s *session) publish(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+func (s *session) publish(t *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
+	go s.run(func() { drainRTCP(receiver) })
 	if t.Kind() == webrtc.RTPCodecTypeVideo && s.kind != kindInterpreter {
 		s.publishVideo(t)
 		return
@@ -209,6 +210,19 @@ func (s *session) publish(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		}
 		readPackets(t, &s.packets, func(p *rtp.Packet) { s.room.forward(s, p) })
 	})
+}
+
+// drainRTCP reads a publisher's RTCP until it ends: pion's receiver
+// report interceptor sees the sender reports only when they are read, and
+// without them the reports sent back carry no round trip (LSR and DLSR),
+// which a publisher such as the hub console shows as its link's quality.
+func drainRTCP(r *webrtc.RTPReceiver) {
+	buf := make([]byte, 1500)
+	for {
+		if _, _, err := r.Read(buf); err != nil {
+			return
+		}
+	}
 }
 
 // readPackets reads t until it ends, counting each packet in n and

@@ -2,7 +2,9 @@
 // on the room's projector: the plenary's floor and countdown, the
 // transcript, the hub's own list of people who want to speak with
 // "forward to the plenary", and, while the hub holds the floor, "live"
-// and the link to the plenary. For a member of the hub (a token with the
+// and the link to the plenary; it plays the plenary (WHEP) and publishes
+// the hub's microphone (WHIP), which the server lets through only while
+// the hub holds the floor. For a member of the hub (a token with the
 // same hub) on a phone it is where they ask the hub for the floor.
 
 import { announce, isEnabled, onPress, run, setEnabled, startRoomPage } from './page.js';
@@ -10,11 +12,14 @@ import { ordinalOf, t } from './i18n.js';
 import { clockTime, el, kindLabel, nameEl, speakerMeta, speakerName } from './format.js';
 import { Clocks, queueCount, renderQueueList } from './queue-view.js';
 import { TranscriptPane } from './participant-transcript.js';
+import { Listener } from './participant-listen.js';
+import { Microphone } from './participant-mic.js';
+import { LinkQuality } from './link-quality.js';
 
 const $ = (id) => document.getElementById(id);
 
 let clocks;
-let transcript;
+let transcript, listener, mic;
 let shownTurn; // the request id whose turn the floor panel shows
 let lastHubList = ''; // the ids shown, so a render that changes nothing keeps focus
 
@@ -22,6 +27,23 @@ const live = await startRoomPage(render);
 if (live) {
   transcript = new TranscriptPane(live);
   wireForm(live);
+  startMedia(live);
+}
+
+// startMedia gives the console the plenary's sound (and video on request)
+// and the hub's microphone. Members' phones are in the hub's hall, which
+// the console's projector and loudspeakers serve.
+function startMedia(live) {
+  listener = new Listener(live, {
+    audio: $('plenary-audio'), status: $('listen-status'), button: $('listen-btn'),
+    langField: $('listen-lang-field'), lang: $('listen-lang'),
+    videoButton: $('video-btn'), videos: [$('venue-video'), $('floor-video')],
+  });
+  mic = new Microphone(live, {
+    section: $('mic'), heading: $('mic-h'), status: $('mic-status'), level: $('mic-level-row'),
+    meter: $('mic-level'), mute: $('mic-mute'), retry: $('mic-retry'),
+  });
+  new LinkQuality({ rtt: $('link-rtt'), loss: $('link-loss'), jitter: $('link-jitter') }, () => mic.session?.pc);
 }
 
 const isConsole = (live) => live.you.role === 'hub';
@@ -39,7 +61,7 @@ function render(live, keys, event) {
   $('hub-name').textContent = hubName ?? '';
   $('hub-sep').hidden = !hubName;
   document.title = t(isConsole(live) ? 'hub.consoleDoctitle' : 'hub.doctitle') + (hubName ? ` · ${hubName}` : '');
-  $('feed').hidden = !isConsole(live);
+  $('listen').hidden = !isConsole(live);
   $('member').hidden = isConsole(live);
   if (all || keys.has('agenda_item')) $('agenda').textContent = s.agenda_item || t('agenda.none');
   if (all || keys.has('floor')) renderFloor(live, all);
@@ -51,6 +73,13 @@ function render(live, keys, event) {
     renderQueueList($('plenary'), waiting, you.sub);
   }
   if (!isConsole(live)) renderMember(live);
+  else if (listener) {
+    mic.update();
+    listener.muteOwnFloor(mic.want === 'live');
+    listener.begin(you);
+    if (all) listener.render();
+    else if (keys.has('interpretation')) listener.renderLanguages();
+  }
   if (event) announceEvent(live, event);
 }
 
@@ -62,8 +91,6 @@ function renderFloor(live, all) {
   const f = live.state.floor;
   const held = ours(live, f);
   const mine = Boolean(f && f.sub === live.you.sub);
-  $('link').hidden = !(held && isConsole(live));
-  $('link-status').textContent = t('hub.linkPending');
   if (!all && shownTurn === (f?.request ?? null)) return;
   shownTurn = f?.request ?? null;
   clocks.clear();

@@ -15,6 +15,15 @@ import { announce, onPress } from './page.js';
 const PUBLISHING_ROLES = new Set(['participant', 'hub']);
 const LEVEL_EVERY_MS = 100;
 
+// voiceOf reports whether this page's microphone carries speaker sp: their
+// own, or, for a hub's console, that of anyone the hub forwarded (the
+// server's floor gate follows the same rule, rooms.Speaker.Voice).
+export function voiceOf(you, sp) {
+  if (!sp) return false;
+  if (you.role === 'hub' && you.hub) return sp.mode === 'hub' && sp.hub === you.hub;
+  return sp.sub === you.sub;
+}
+
 export class Microphone {
   constructor(live, ui) {
     this.live = live;
@@ -38,8 +47,8 @@ export class Microphone {
     const you = this.live.you;
     let want = 'off';
     if (PUBLISHING_ROLES.has(you.role) && you.mode !== 'in-room') {
-      if (s.floor?.sub === you.sub) want = 'live';
-      else if (s.queue.some((e) => e.sub === you.sub && e.position === 1)) want = 'ready';
+      if (voiceOf(you, s.floor)) want = 'live';
+      else if (s.queue.some((e) => e.position === 1 && voiceOf(you, e))) want = 'ready';
     }
     this.paused = Boolean(s.floor?.paused);
     const before = this.want;
