@@ -59,9 +59,12 @@ type Relay struct {
 	cfg    Config
 	people *ratelimit.People // local members' budgets
 	room   string
-	hubSub string // who upstream takes the relay to be
-	ws     string // upstream's live URL
-	log    *slog.Logger
+	// hubVoice is the microphone upstream takes the relay's to be: the
+	// hub's (rooms.Participant.Voice), heard while the hub or a member it
+	// forwarded holds the floor.
+	hubVoice string
+	ws       string // upstream's live URL
+	log      *slog.Logger
 
 	mu      sync.Mutex
 	m       mirror
@@ -110,7 +113,7 @@ func New(cfg Config) (*Relay, error) {
 	cfg.Upstream = http
 	cfg.MaxBackoff = cmp.Or(cfg.MaxBackoff, DefaultMaxBackoff)
 	return &Relay{
-		cfg: cfg, people: ratelimit.NewPeople(ratelimit.Limits{}), room: claims.Room, hubSub: claims.Subject, speak: speaker{floor: make(chan bool, 1)}, ws: u.String(), log: cfg.Log.With("room", claims.Room),
+		cfg: cfg, people: ratelimit.NewPeople(ratelimit.Limits{}), room: claims.Room, hubVoice: claims.Participant().Voice(), speak: speaker{floor: make(chan bool, 1)}, ws: u.String(), log: cfg.Log.With("room", claims.Room),
 		m: newMirror(), clients: map[*client]struct{}{}, since: time.Now(), langs: map[string]bool{},
 		pending: map[string]outgoing{}, wake: make(chan struct{}, 1),
 	}, nil

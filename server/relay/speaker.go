@@ -27,11 +27,9 @@ func (r *Relay) noteFloor() {
 	if r.cfg.Media == nil || !r.m.ready() {
 		return
 	}
-	var floor struct {
-		Sub string `json:"sub"`
-	}
+	var floor rooms.Speaker
 	json.Unmarshal(r.m.snap["floor"], &floor)
-	holds := floor.Sub != "" && floor.Sub == r.hubSub
+	holds := floor.Sub != "" && floor.Voice() == r.hubVoice
 	if holds == r.holds {
 		return
 	}
