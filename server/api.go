@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/server/auth"
 )
 
 // Paging of the event log.
@@ -17,7 +18,7 @@ const (
 )
 
 func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
-	claims, err := s.verifier.Verify(bearer(r))
+	claims, err := s.verifier.Verify(auth.Bearer(r))
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

@@ -123,13 +123,6 @@ func describe(err error) problem {
 		serverFault: k.status == http.StatusInternalServerError, outage: k.status == http.StatusServiceUnavailable}
 }
 
-// classify maps an error to an HTTP status and a stable code (see
-// describe), for the live protocol's error messages.
-func classify(err error) (status int, code string) {
-	p := describe(err)
-	return p.status, p.code
-}
-
 // detail is what err says about kind where it arose: the text of the
 // innermost error that wraps kind, less kind's own text in front, as
 // fmt.Errorf("%w: the floor is already free", kind) writes it. Context

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/parley-hub/parley/server/auth"
 	"github.com/parley-hub/parley/server/live"
 )
 
@@ -19,7 +20,7 @@ type Live interface {
 // (docs/protocol.md); refusals are answered like the HTTP API's.
 func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	room := r.PathValue("room")
-	claims, err := s.verifier.VerifyFor(bearer(r), room)
+	claims, err := s.verifier.VerifyFor(auth.Bearer(r), room)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/parley-hub/parley/rooms"
@@ -169,7 +168,7 @@ type request struct {
 func (s *Server) inRoom(h func(http.ResponseWriter, request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		room := r.PathValue("room")
-		claims, err := s.verifier.VerifyFor(bearer(r), room)
+		claims, err := s.verifier.VerifyFor(auth.Bearer(r), room)
 		if err != nil {
 			writeError(w, r, s.log, err)
 			return
@@ -192,21 +191,6 @@ func (s *Server) allow(sub string) error {
 		return ratelimit.ErrRateLimited
 	}
 	return nil
-}
-
-// bearer returns the request's token from the Authorization header (the
-// scheme in any case, RFC 9110 §11.1), or from the access_token query
-// parameter for tools that cannot set headers: WebSockets in browsers, and
-// captioning software that posts to a URL.
-func bearer(r *http.Request) string {
-	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, token, _ := strings.Cut(strings.TrimSpace(h), " ")
-		if !strings.EqualFold(scheme, "Bearer") {
-			return ""
-		}
-		return strings.TrimSpace(token)
-	}
-	return r.URL.Query().Get("access_token")
 }
 
 // readBody reads a bounded request body.

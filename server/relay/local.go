@@ -6,13 +6,13 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/server/auth"
 	"github.com/parley-hub/parley/server/protocol"
 )
 
@@ -322,7 +322,7 @@ func (r *Relay) Handler() http.Handler {
 // authed verifies a local token for the room.
 func (r *Relay) authed(next func(http.ResponseWriter, *http.Request, member)) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
-		claims, err := r.cfg.Local.VerifyFor(bearer(req), r.room)
+		claims, err := r.cfg.Local.VerifyFor(auth.Bearer(req), r.room)
 		if err != nil {
 			writeError(w, http.StatusUnauthorized, "unauthorized", err.Error())
 			return
@@ -370,17 +370,6 @@ func (r *Relay) serveTranscript(w http.ResponseWriter, req *http.Request, _ memb
 		page.Segments = []rooms.Segment{}
 	}
 	writeJSON(w, http.StatusOK, page)
-}
-
-func bearer(r *http.Request) string {
-	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, token, _ := strings.Cut(strings.TrimSpace(h), " ")
-		if strings.EqualFold(scheme, "Bearer") {
-			return strings.TrimSpace(token)
-		}
-		return ""
-	}
-	return r.URL.Query().Get("access_token")
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
