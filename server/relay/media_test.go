@@ -2,6 +2,7 @@ package relay_test
 
 import (
 	"context"
+	"encoding/binary"
 	"net/http"
 	"os"
 	"strconv"
@@ -142,7 +143,9 @@ func TestRelayFansTheFeedOutFromOneUpstreamSession(t *testing.T) {
 
 // micSource sends a 50 packet/s stream of 80-byte packets (about 32
 // kbit/s, a voice in Opus) through pub until the test ends (at most 5
-// minutes of it) and returns the count of packets sent.
+// minutes of it) and returns the count of packets sent. Each payload
+// begins with its packet's index and the Unix nanosecond it was sent
+// (stamp), so receivers can tell which arrived, and when.
 func micSource(t *testing.T, pub *mediaclient.Publisher) *atomic.Int64 {
 	var sent atomic.Int64
 	stop, done := make(chan struct{}), make(chan struct{})
@@ -156,6 +159,8 @@ func micSource(t *testing.T, pub *mediaclient.Publisher) *atomic.Int64 {
 			case <-stop:
 				return
 			case <-tick.C:
+				binary.BigEndian.PutUint64(payload, uint64(i))
+				binary.BigEndian.PutUint64(payload[8:], uint64(time.Now().UnixNano()))
 				pub.Send(uint16(i), uint32(i*960), payload)
 				sent.Add(1)
 			}
