@@ -39,6 +39,9 @@ type impaired struct {
 	link   *impair.Link
 	relay  *localRelay
 	client *mediaclient.Client
+	// tcp and udp are the link's proxies.
+	tcp *impair.TCP
+	udp *impair.UDP
 }
 
 // newImpaired starts it all, the relay reconnecting with backoff up to
@@ -80,7 +83,7 @@ func newImpaired(t *testing.T, cfg impair.Config, maxBackoff time.Duration) *imp
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &impaired{m: m, chair: chair, link: link, relay: r, client: client}
+	return &impaired{m: m, chair: chair, link: link, relay: r, client: client, tcp: tcp, udp: up}
 }
 
 // viaLink routes the relay's WebRTC through the link's UDP proxy, as a
