@@ -19,7 +19,6 @@ import (
 	"github.com/parley-hub/parley/server/live/livetest"
 	"github.com/parley-hub/parley/server/media"
 	"github.com/parley-hub/parley/server/media/mediaclient"
-	"github.com/parley-hub/parley/server/media/relaymedia"
 	"github.com/parley-hub/parley/server/protocol"
 	"github.com/parley-hub/parley/server/relay"
 	"github.com/parley-hub/parley/server/relay/internal/impair"
@@ -70,15 +69,7 @@ func newImpaired(t *testing.T, cfg impair.Config, maxBackoff time.Duration) *imp
 	if err != nil {
 		t.Fatal(err)
 	}
-	feed, err := relaymedia.New(relaymedia.Config{Loopback: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(feed.Close)
-	r := startRelayWith(t, relay.Config{
-		Upstream: "http://" + tcp.Addr(), Token: m.hubToken(t), MaxBackoff: maxBackoff,
-		Media: &relay.Media{Client: upstream, Feed: feed},
-	})
+	r, _ := startMediaRelayWith(t, relay.Config{Upstream: "http://" + tcp.Addr(), Token: m.hubToken(t), MaxBackoff: maxBackoff}, upstream)
 	client, err := mediaclient.New(mediaclient.Options{Loopback: true})
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +148,7 @@ type watcher struct {
 	link  *protocol.ServerMessage // the last link message
 	lines map[string]time.Time    // transcript text, when it arrived
 	// eventLag and lineLag are how long after their commit on the main
-	// server events and transcript lines arrived.
+	// server events and live transcript lines arrived.
 	eventLag, lineLag []time.Duration
 	// at is when each event arrived.
 	at map[uint64]time.Time
@@ -208,8 +199,11 @@ func (w *watcher) take(m protocol.ServerMessage, now time.Time) {
 			segs = []rooms.Segment{*m.Segment}
 		}
 		for _, s := range segs {
-			if _, ok := w.lines[s.Text]; !ok {
-				w.lines[s.Text] = now
+			if _, ok := w.lines[s.Text]; ok {
+				continue
+			}
+			w.lines[s.Text] = now
+			if m.Type == protocol.TypeSegment { // live, not a backlog asked for
 				w.lineLag = append(w.lineLag, now.Sub(s.Updated))
 			}
 		}
@@ -331,8 +325,8 @@ func (e *ear) heardAfter(t time.Time) (time.Time, bool) {
 // sent the resent ones came.
 type hearing struct {
 	packets, missing, resent int
-	resentAfter           []time.Duration
-	delay                 []time.Duration // from sent to heard, every packet
+	resentAfter              []time.Duration
+	delay                    []time.Duration // from sent to heard, every packet
 }
 
 func (e *ear) of(from, to uint64) hearing {

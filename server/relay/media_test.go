@@ -56,13 +56,21 @@ func startMediaRelay(t *testing.T, m *mainServer) (*localRelay, *mediaclient.Cli
 	if err != nil {
 		t.Fatal(err)
 	}
+	r, feed := startMediaRelayWith(t, relay.Config{Upstream: m.url, Token: m.hubToken(t)}, client)
+	return r, client, feed
+}
+
+// startMediaRelayWith starts a relay of cfg with media, whose upstream
+// sessions client opens, and returns it and its local feed.
+func startMediaRelayWith(t *testing.T, cfg relay.Config, client *mediaclient.Client) (*localRelay, *relaymedia.Feed) {
+	t.Helper()
 	feed, err := relaymedia.New(relaymedia.Config{Loopback: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(feed.Close)
-	r := startRelayWith(t, relay.Config{Upstream: m.url, Token: m.hubToken(t), Media: &relay.Media{Client: client, Feed: feed}})
-	return r, client, feed
+	cfg.Media = &relay.Media{Client: client, Feed: feed}
+	return startRelayWith(t, cfg), feed
 }
 
 // TestRelayFansTheFeedOutFromOneUpstreamSession: every local subscriber

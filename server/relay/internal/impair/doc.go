@@ -16,8 +16,9 @@
 // Goroutines: each proxy has an accept or read loop; each UDP flow and
 // each TCP connection has a reader and a writer per direction.
 //
-// Locks: Link.mu guards the cut, the proxies and the connections; pipe.mu
-// (one per direction) guards the token bucket, the generator and the
-// counters. Link.mu is never held while taking pipe.mu, and neither is held
-// during I/O.
+// Locks: UDP.mu guards a UDP proxy's flows and is taken before Link.mu,
+// which guards the cut and what the link closes; pipe.mu (one per
+// direction: the token bucket, the generator, the counters) and
+// tcpConn.mu (its directions still open) are leaves. No lock is held
+// while reading or writing a socket.
 package impair

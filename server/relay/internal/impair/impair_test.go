@@ -131,21 +131,9 @@ func TestUDPGoesThroughWithTheDelayAndLoss(t *testing.T) {
 func TestTCPGoesThroughIntactAtTheRate(t *testing.T) {
 	const delay, rate = 20 * time.Millisecond, 512_000
 	l := newLink(t, impair.Config{Delay: delay, Rate: rate, Loss: 0.5})
-	p, err := l.TCP("127.0.0.1:0", tcpEcho(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := net.Dial("tcp4", p.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	_, _, c := echoes(t, l)
 	start := time.Now()
-	c.Write([]byte("ping"))
-	buf := make([]byte, 4)
-	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "ping" {
-		t.Fatalf("echo: %q %v", buf, err)
-	}
+	echo(t, c, "ping")
 	if rtt := time.Since(start); rtt < 2*delay {
 		t.Errorf("a round trip took %v, less than twice the delay", rtt)
 	}
@@ -164,8 +152,8 @@ func TestTCPGoesThroughIntactAtTheRate(t *testing.T) {
 	if min := time.Duration(len(data)-2*3000) * 8 * time.Second / rate; time.Since(start) < min {
 		t.Errorf("64 KiB came back in %v, sooner than the rate allows (%v)", time.Since(start), min)
 	}
-	if s := l.Stats(); s.Up.Bytes != uint64(len(data)+4) || s.Up.Lost != 0 {
-		t.Errorf("up: %+v, want %d bytes and nothing lost", s.Up, len(data)+4)
+	if s := l.Stats(); s.Up.Bytes != uint64(len("before")+len("ping")+len(data)) || s.Up.Lost != 0 {
+		t.Errorf("up: %+v, want %d bytes and nothing lost", s.Up, len("before")+len("ping")+len(data))
 	}
 }
 
@@ -173,20 +161,7 @@ func TestTCPGoesThroughIntactAtTheRate(t *testing.T) {
 // connections are reset and new ones too; after it, both work again.
 func TestACutDropsUDPAndResetsTCP(t *testing.T) {
 	l := newLink(t, impair.Config{})
-	u, err := l.UDP("127.0.0.1:0", udpEcho(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := l.TCP("127.0.0.1:0", tcpEcho(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := net.Dial("tcp4", p.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	echo(t, c, "before")
+	u, p, c := echoes(t, l)
 
 	until := l.Cut(time.Hour, impair.Reset)
 	c.SetReadDeadline(time.Now().Add(20 * time.Second))
@@ -229,16 +204,7 @@ func TestACutDropsUDPAndResetsTCP(t *testing.T) {
 // stall, and what it carries meanwhile arrives after it, whole.
 func TestAStallHoldsTCPUntilTheCutEnds(t *testing.T) {
 	l := newLink(t, impair.Config{Delay: 5 * time.Millisecond})
-	p, err := l.TCP("127.0.0.1:0", tcpEcho(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := net.Dial("tcp4", p.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	echo(t, c, "before")
+	_, _, c := echoes(t, l)
 	until := l.Cut(300*time.Millisecond, impair.Stall)
 	echo(t, c, "during")
 	if now := time.Now(); now.Before(until) {
@@ -251,6 +217,24 @@ func TestAStallHoldsTCPUntilTheCutEnds(t *testing.T) {
 func TestALinkStopsWithinItsLifetime(t *testing.T) {
 	before := runtime.NumGoroutine()
 	l := impair.New(impair.Config{Lifetime: 200 * time.Millisecond})
+	u, _, c := echoes(t, l)
+	dialUDP(t, u.Addr()).Write([]byte("x"))
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Error("the connection outlived the link")
+	}
+	l.Close()
+	if _, err := l.UDP("127.0.0.1:0", "127.0.0.1:9"); !errors.Is(err, impair.ErrClosed) {
+		t.Errorf("a proxy of a closed link: %v, want ErrClosed", err)
+	}
+	// The echo servers' goroutines end with the test; the link's are gone.
+	waitFor(t, "the link's goroutines to end", func() bool { return runtime.NumGoroutine() <= before+4 })
+}
+
+// echoes puts l in front of a UDP and a TCP echo server, and returns its
+// proxies and a connection through the TCP one that has been echoed.
+func echoes(t *testing.T, l *impair.Link) (*impair.UDP, *impair.TCP, net.Conn) {
+	t.Helper()
 	u, err := l.UDP("127.0.0.1:0", udpEcho(t))
 	if err != nil {
 		t.Fatal(err)
@@ -263,19 +247,9 @@ func TestALinkStopsWithinItsLifetime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	echo(t, c, "hello")
-	dialUDP(t, u.Addr()).Write([]byte("x"))
-	c.SetReadDeadline(time.Now().Add(20 * time.Second))
-	if _, err := c.Read(make([]byte, 1)); err == nil {
-		t.Error("the connection outlived the link")
-	}
-	l.Close()
-	if _, err := l.UDP("127.0.0.1:0", "127.0.0.1:9"); !errors.Is(err, impair.ErrClosed) {
-		t.Errorf("a proxy of a closed link: %v, want ErrClosed", err)
-	}
-	// The echo servers' goroutines end with the test; the link's are gone.
-	waitFor(t, "the link's goroutines to end", func() bool { return runtime.NumGoroutine() <= before+4 })
+	t.Cleanup(func() { c.Close() })
+	echo(t, c, "before")
+	return u, p, c
 }
 
 func echo(t *testing.T, c net.Conn, msg string) {

@@ -13,7 +13,7 @@ const (
 	segment = 1448
 	// chunks bounds the chunks on their way in one direction of a
 	// connection; the reader waits past it.
-	chunks = 256
+	chunks      = 256
 	dialTimeout = 5 * time.Second
 )
 

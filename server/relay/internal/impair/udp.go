@@ -33,8 +33,8 @@ type UDP struct {
 
 // udpFlow is one sender's mapping.
 type udpFlow struct {
-	client *net.UDPAddr
-	conn   *net.UDPConn // connected to the target
+	client             *net.UDPAddr
+	conn               *net.UDPConn // connected to the target
 	toTarget, toClient chan packet
 }
 
