@@ -218,6 +218,13 @@ func (w *watcher) state() (seq uint64, up bool, lines int) {
 	return w.seq, w.link != nil && w.link.Up, len(w.lines)
 }
 
+// linkDown says whether the watcher was last told the link is down.
+func (w *watcher) linkDown() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.link != nil && !w.link.Up
+}
+
 // check fails the test on any gap the watcher saw, and on any of lines it
 // lacks.
 func (w *watcher) check(t *testing.T, lines []string) {

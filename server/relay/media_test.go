@@ -152,8 +152,8 @@ func TestRelayFansTheFeedOutFromOneUpstreamSession(t *testing.T) {
 // micSource sends a 50 packet/s stream of 80-byte packets (about 32
 // kbit/s, a voice in Opus) through pub until the test ends (at most 5
 // minutes of it) and returns the count of packets sent. Each payload
-// begins with its packet's index and the Unix nanosecond it was sent
-// (stamp), so receivers can tell which arrived, and when.
+// begins with its packet's index and the Unix nanosecond it was sent, so
+// receivers can tell which arrived, and when.
 func micSource(t *testing.T, pub *mediaclient.Publisher) *atomic.Int64 {
 	var sent atomic.Int64
 	stop, done := make(chan struct{}), make(chan struct{})
