@@ -305,12 +305,11 @@ func (e *ear) hear(i uint64, sent, now time.Time) {
 	e.highest = max(e.highest, i)
 }
 
-// heard says whether packet i has arrived.
-func (e *ear) heard(i uint64) bool {
+// heardUpTo is the index of the latest packet that has arrived.
+func (e *ear) heardUpTo() uint64 {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	_, ok := e.arrived[i]
-	return ok
+	return e.highest
 }
 
 // heardAfter is the first packet sent after t that arrived, and when it
