@@ -137,12 +137,22 @@ func TestBenchMediaFlags(t *testing.T) {
 		t.Fatalf("defaults: %v", err)
 	}
 	if cfg.Kind != bench.KindMedia || cfg.Clients != 300 || cfg.ConnectRate != 50 || cfg.Packets != 500 ||
-		len(cfg.BaselineCommand) != 4 || cfg.BaselineCommand[3] != baselineServeFlag {
+		len(cfg.BaselineCommand) != 4 || cfg.BaselineCommand[3] != baselineServeFlag ||
+		len(cfg.RelayCommand) != 2 || cfg.RelayCommand[1] != "relay" {
 		t.Errorf("defaults = %+v", cfg)
 	}
-	cfg, _, err = parseBenchFlags(t.Context(), bench.KindMedia, []string{"--baseline=false"}, env, io.Discard)
-	if err != nil || cfg.BaselineCommand != nil {
-		t.Errorf("--baseline=false: %v, baseline command %v", err, cfg.BaselineCommand)
+	for _, tc := range []struct {
+		args                  []string
+		baseline, relay bool
+	}{
+		{args: []string{"--baseline=false"}, relay: true},
+		{args: []string{"--relay=false"}, baseline: true},
+		{args: []string{"--relay=false", "--baseline=false"}},
+	} {
+		cfg, _, err = parseBenchFlags(t.Context(), bench.KindMedia, tc.args, env, io.Discard)
+		if err != nil || (cfg.BaselineCommand != nil) != tc.baseline || (cfg.RelayCommand != nil) != tc.relay {
+			t.Errorf("%v: %v, baseline command %v, relay command %v", tc.args, err, cfg.BaselineCommand, cfg.RelayCommand)
+		}
 	}
 	for _, args := range [][]string{
 		{"--packets", "0"},
