@@ -70,6 +70,7 @@ func startChild(ctx context.Context, name string, cmd *exec.Cmd, announce announ
 	if err != nil {
 		return nil, fmt.Errorf("bench: %s: %w", name, err)
 	}
+	orphanProof(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("bench: start the %s: %w", name, err)
 	}
