@@ -204,16 +204,13 @@ type mediaRun struct {
 // loadThroughRelay opens the relay, loads the path through it and stops
 // it: the other paths run without it.
 func (m *mediaRun) loadThroughRelay(ctx context.Context, hc *http.Client) MediaTarget {
-	cfg := m.cfg
-	r, err := openRelay(ctx, cfg, hc)
-	if err != nil {
-		res := MediaTarget{Name: m.target.name, Upstream: cfg.BaseURL.String(), Subscribers: cfg.Clients}
-		res.problem(err.Error())
-		return res
+	r, err := openRelay(ctx, m.cfg, hc)
+	if err == nil {
+		defer r.stop()
+		m.target.subs, err = mintSubscribers(m.cfg, r.secret)
 	}
-	defer r.stop()
-	if m.target.subs, err = mintSubscribers(cfg, r.secret); err != nil {
-		res := MediaTarget{Name: m.target.name, URL: r.url.String(), Upstream: cfg.BaseURL.String(), Subscribers: cfg.Clients}
+	if err != nil {
+		res := MediaTarget{Name: m.target.name, Upstream: m.cfg.BaseURL.String(), Subscribers: m.cfg.Clients}
 		res.problem(err.Error())
 		return res
 	}
