@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,7 +85,7 @@ func (r *benchRelay) start(ctx context.Context, cfg Config) error {
 	if r.dataDir, err = os.MkdirTemp("", "parley-bench-relay-"); err != nil {
 		return fmt.Errorf("bench: relay: %w", err)
 	}
-	args := append(cfg.RelayCommand[1:len(cfg.RelayCommand):len(cfg.RelayCommand)], "--upstream", cfg.BaseURL.String(), "--addr", "127.0.0.1:0", "--data", r.dataDir)
+	args := slices.Concat(cfg.RelayCommand[1:], []string{"--upstream", cfg.BaseURL.String(), "--addr", "127.0.0.1:0", "--data", r.dataDir})
 	cmd := exec.Command(cfg.RelayCommand[0], args...)
 	cmd.Env = append(os.Environ(), "PARLEY_HUB_TOKEN="+token, "PARLEY_RELAY_SECRET="+string(r.secret))
 	if r.proc, err = startChild(ctx, "relay", cmd, relayAnnounce, cfg.Progress); err != nil {
