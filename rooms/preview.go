@@ -31,3 +31,16 @@ func (s *Service) Preview(ctx context.Context, roomID string, actor Participant,
 	}
 	return out, err
 }
+
+// PreviewRequest is what a preview is asked with: the policy proposed.
+type PreviewRequest struct {
+	Policy queue.Policy `json:"policy"`
+}
+
+// DecodePreviewRequest parses a preview request strictly, like
+// DecodeCommand.
+func DecodePreviewRequest(data []byte) (PreviewRequest, error) {
+	var req PreviewRequest
+	err := decodeStrict(data, &req)
+	return req, err
+}
