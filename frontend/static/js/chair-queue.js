@@ -175,7 +175,11 @@ export class ChairQueue {
     if (audio) meta.append(' ', audio);
     if (extra.length || audio) lines.push(meta);
     const reply = replyingTo(entry);
-    if (reply) lines.push(reply);
+    if (reply) {
+      reply.classList.add('clamp');
+      reply.title = reply.textContent;
+      lines.push(reply);
+    }
     if (entry.note) {
       const note = el('p', 'note clamp', t('chair.note', { note: entry.note }));
       note.title = note.textContent;
@@ -191,7 +195,10 @@ export class ChairQueue {
     cells.kind.replaceChildren(entry.kind && entry.kind !== 'speak'
       ? el('span', `badge badge-${entry.kind}`, kindLabel(entry.kind))
       : kindLabel(entry.kind));
-    cells.reason.replaceChildren(reasonEl(entry));
+    const why = reasonEl(entry);
+    why.classList.add('clamp');
+    why.title = why.textContent;
+    cells.reason.replaceChildren(why);
     // Phones show each request as a card, its cells named.
     for (const [cell, key] of [['group', 'colGroup'], ['region', 'colRegion'], ['kind', 'colKind'], ['waited', 'colWaited']]) {
       cells[cell].dataset.label = t(`chair.${key}`);

@@ -169,7 +169,8 @@ function renderFloor(live) {
   const lines = [who, el('p', 'meta', speakerMeta(f))];
   const reply = replyingTo(f);
   if (reply) lines.push(reply);
-  body.replaceChildren(...lines, box, limit);
+  box.append(limit);
+  body.replaceChildren(...lines, box);
   clocks.add({ node: clock, label, box });
 }
 
@@ -241,6 +242,12 @@ function wire(live) {
   onPress($('undo'), undo);
   $('undo-reason').addEventListener('keydown', (e) => {
     if (e.key === 'Enter') undo();
+  });
+  $('extend-more').addEventListener('click', () => {
+    const open = $('extend-form').hidden;
+    $('extend-form').hidden = !open;
+    $('extend-more').setAttribute('aria-expanded', String(open));
+    if (open) $('extend-seconds').focus();
   });
   $('extend-form').addEventListener('submit', (e) => {
     e.preventDefault();
