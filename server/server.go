@@ -73,6 +73,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/v1/rooms", s.createRoom)
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}", s.inRoom(s.snapshot))
 	s.mux.HandleFunc("POST /api/v1/rooms/{room}/commands", s.inRoom(s.command))
+	s.mux.HandleFunc("POST /api/v1/rooms/{room}/queue/preview", s.inRoom(s.previewQueue))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/events", s.inRoom(s.events))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/interventions", s.inRoom(s.interventions))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/interventions.csv", s.inRoom(s.interventionsCSV))

@@ -23,7 +23,7 @@ const BACKOFF_MAX_MS = 30_000;
 const COMMAND_TIMEOUT_MS = 15_000;
 const SNAPSHOT_KEYS = [
   'seq', 'title', 'agenda_item', 'list_open', 'closed', 'policy',
-  'time_limit_s', 'floor', 'queue', 'hub_queue', 'balance', 'languages', 'interpretation',
+  'time_limit_s', 'warning_s', 'floor', 'queue', 'hub_queue', 'balance', 'languages', 'interpretation',
 ];
 
 // LiveError is a refused command or a failed connection. Codes the server
