@@ -61,6 +61,9 @@ type Command struct {
 	Seconds  float64       `json:"seconds,omitempty"`
 	Policy   *queue.Policy `json:"policy,omitempty"`
 	Title    string        `json:"title,omitempty"`
+	// Member, from a hub's coordinator, is the member of its hub the
+	// command is for (hub.go).
+	Member *HubMember `json:"member,omitempty"`
 }
 
 // DecodeCommand parses one JSON command strictly: bytes that are not UTF-8,
@@ -131,6 +134,9 @@ func (c Command) validate() error {
 		if !utf8.ValidString(s) {
 			return invalid("%s is not valid UTF-8", name)
 		}
+	}
+	if err := c.validateMember(); err != nil {
+		return err
 	}
 	if utf8.RuneCountInString(c.Note) > MaxNoteLen {
 		return invalid("note is longer than %d characters", MaxNoteLen)
