@@ -77,6 +77,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/interventions", s.inRoom(s.interventions))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/interventions.csv", s.inRoom(s.interventionsCSV))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/balance", s.inRoom(s.balance))
+	s.mux.HandleFunc("GET /api/v1/rooms/{room}/me", s.inRoom(s.whoAmI))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/ws", s.live)
 	s.mux.HandleFunc("POST /api/v1/rooms/{room}/captions", s.inRoom(s.postCaption))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/captions/seq", s.inRoom(s.captionSeq))
