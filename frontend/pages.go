@@ -45,7 +45,8 @@ func Mount(mux *http.ServeMux, pages []Page) {
 	tags := contentTags(Files)
 	for _, p := range pages {
 		mux.HandleFunc(p.Pattern, func(w http.ResponseWriter, r *http.Request) {
-			secure(w, pageCSP)
+			SecureHeaders(w.Header())
+			w.Header().Set("Content-Security-Policy", pageCSP)
 			w.Header().Set("Referrer-Policy", "no-referrer")
 			revalidate(w, tags[p.File])
 			http.ServeFileFS(w, r, Files, p.File)
@@ -54,7 +55,7 @@ func Mount(mux *http.ServeMux, pages []Page) {
 	static, _ := fs.Sub(Files, "static")
 	files := http.StripPrefix("/static/", http.FileServerFS(static))
 	mux.HandleFunc("GET /static/", func(w http.ResponseWriter, r *http.Request) {
-		secure(w, "default-src 'none'; frame-ancestors 'none'")
+		SecureHeaders(w.Header())
 		// Only files have tags: a directory is not found, never listed.
 		tag, ok := tags["static/"+strings.TrimPrefix(r.URL.Path, "/static/")]
 		if !ok {
@@ -66,12 +67,13 @@ func Mount(mux *http.ServeMux, pages []Page) {
 	})
 }
 
-// secure says what a browser may do with an answer: nothing framed by
-// another site (clickjacking a console), nothing read as another type than
-// it says.
-func secure(w http.ResponseWriter, csp string) {
-	h := w.Header()
-	h.Set("Content-Security-Policy", csp)
+// SecureHeaders says what a browser may do with any answer of Parley's,
+// page, API or static file: nothing framed by another site (clickjacking
+// a chair's console), nothing read as another type than it says (an
+// uploaded text sniffed as HTML), nothing loaded by it. Pages replace the
+// policy with their own, which keeps frame-ancestors.
+func SecureHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY") // frame-ancestors for browsers without it
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/parley-hub/parley/frontend"
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/auth"
 	"github.com/parley-hub/parley/server/ratelimit"
@@ -93,16 +94,10 @@ func (s *Server) routes() {
 	})
 }
 
-// ServeHTTP logs each request (never its query, which may carry a token).
-// Every answer, page, API or static file, may not be framed by another
-// site (clickjacking a chair's console) nor read as another type than it
-// says (an uploaded text sniffed as HTML); pages replace the policy with
-// their own, which keeps frame-ancestors.
+// ServeHTTP logs each request (never its query, which may carry a token),
+// every answer with frontend.SecureHeaders.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY") // frame-ancestors for browsers without it
+	frontend.SecureHeaders(w.Header())
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	s.mux.ServeHTTP(rec, r)
