@@ -8,6 +8,7 @@
 //   presence {presence}
 //   segments, segment: the transcript messages as the server sent them
 //                      (transcript.js keeps the channels)
+//   link    {up, since, queued}: from a hub's relay, its link to the main server
 //
 // Readers who do not chair receive the queue's public view; the server sends
 // their own notes to the chair apart ("notes"), and they are put back into
@@ -181,6 +182,7 @@ export class LiveRoom extends EventTarget {
         break;
       case 'segments':
       case 'segment':
+      case 'link':
         this.#emit(msg.type, msg);
         break;
     }
