@@ -88,13 +88,16 @@ type known struct {
 }
 
 // upstreamMember asks the main server who holds token, unless it said so
-// before; false when the token cannot be one of this hub's members'.
+// before; false when the token is not for this room.
 func (r *Relay) upstreamMember(ctx context.Context, token string) (known, bool) {
 	var claims auth.Claims
 	// Only a token for this room and this hub is worth asking about; the
 	// main server checks the rest.
-	if _, _, err := jwt.NewParser().ParseUnverified(token, &claims); err != nil || claims.Room != r.room || claims.Hub != r.hub.Hub || r.hub.Hub == "" {
+	if _, _, err := jwt.NewParser().ParseUnverified(token, &claims); err != nil || claims.Room != r.room {
 		return known{}, false
+	}
+	if claims.Hub != r.hub.Hub || r.hub.Hub == "" {
+		return known{err: r.notOurs()}, true
 	}
 	key := sha256.Sum256([]byte(token))
 	now := time.Now()
@@ -151,7 +154,7 @@ func (r *Relay) ask(ctx context.Context, token string) known {
 		return known{err: &denied{http.StatusServiceUnavailable, "unavailable", "the main server's answer about this token is unreadable"}}
 	}
 	if me.You.Hub != r.hub.Hub {
-		return known{err: &denied{http.StatusForbidden, "forbidden", fmt.Sprintf("this relay serves the members of hub %q", r.hub.Hub)}}
+		return known{err: r.notOurs()}
 	}
 	sp := me.You.Speaker
 	return known{member: member{
@@ -159,6 +162,11 @@ func (r *Relay) ask(ctx context.Context, token string) known {
 		expires:     me.Expires,
 		token:       token,
 	}}
+}
+
+// notOurs refuses a main server's token for someone not of this hub.
+func (r *Relay) notOurs() error {
+	return &denied{http.StatusForbidden, "forbidden", fmt.Sprintf("this relay serves the members of hub %q: your token is for another hub's or none; use the main server", r.hub.Hub)}
 }
 
 // upstreamError reads the main server's error answer.
