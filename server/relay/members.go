@@ -164,9 +164,9 @@ func (r *Relay) ask(ctx context.Context, token string) known {
 	}}
 }
 
-// notOurs refuses a main server's token for someone not of this hub.
+// notOurs refuses, as it refuses a token it cannot read, a main server's token for someone not of this hub.
 func (r *Relay) notOurs() error {
-	return &denied{http.StatusForbidden, "forbidden", fmt.Sprintf("this relay serves the members of hub %q: your token is for another hub's or none; use the main server", r.hub.Hub)}
+	return &denied{http.StatusUnauthorized, "unauthorized", fmt.Sprintf("this relay takes its own tokens and the main server's for members of hub %q: yours is for another hub or none; use the main server", r.hub.Hub)}
 }
 
 // upstreamError reads the main server's error answer.

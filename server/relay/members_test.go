@@ -144,8 +144,8 @@ func TestRelayMembersWithTheMainServersTokens(t *testing.T) {
 		name, token string
 		status      int
 	}{
-		{"another hub's member", m.token(t, rooms.RoleParticipant, "rahim", func(c *auth.Claims) { c.Hub = "dhaka" }), http.StatusForbidden},
-		{"a member of no hub", m.token(t, rooms.RoleParticipant, "ana", nil), http.StatusForbidden},
+		{"another hub's member", m.token(t, rooms.RoleParticipant, "rahim", func(c *auth.Claims) { c.Hub = "dhaka" }), http.StatusUnauthorized},
+		{"a member of no hub", m.token(t, rooms.RoleParticipant, "ana", nil), http.StatusUnauthorized},
 		{"another room's", issue(t, m.secret, rooms.RoleParticipant, "lena", func(c *auth.Claims) { c.Room, c.Hub = "other", "nairobi" }), http.StatusUnauthorized},
 		{"a forged token", issue(t, []byte("not-the-main-servers-secret-at-all!"), rooms.RoleParticipant, "lena", func(c *auth.Claims) { c.Hub = "nairobi" }), http.StatusUnauthorized},
 		{"no token", "", http.StatusUnauthorized},
