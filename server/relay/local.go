@@ -239,7 +239,7 @@ func (r *Relay) command(c *client, m protocol.ClientMessage) {
 	case c.who.vouch != nil && vouchable[typ]:
 		cmd["member"] = mustJSON(c.who.vouch)
 	default:
-		r.reply(c, refusal(m.ID, "forbidden", "through the hub's relay, members ask the hub for the floor (hub_raise_hand) and withdraw; the plenary's other commands are the hub coordinator's"))
+		r.reply(c, refusal(m.ID, "forbidden", fmt.Sprintf("through the hub's relay, ask your hub for the floor, on the hub's page (/rooms/%s/hub): the hub coordinator forwards you to the plenary", r.room)))
 		return
 	}
 	r.mu.Lock()
