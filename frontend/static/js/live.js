@@ -70,6 +70,7 @@ export class LiveRoom extends EventTarget {
     this.pings = new Map(); // id -> local send time
     this.bestRtt = Infinity;
     this.lastHeard = 0;
+    this.linkDown = false; // a hub's relay has lost the main server
     addEventListener('online', () => this.#retryNow());
   }
 
@@ -106,13 +107,26 @@ export class LiveRoom extends EventTarget {
     }
     const id = `c${this.nextId++}`;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.commands.delete(id);
-        reject(new LiveError('timeout', '', true));
-      }, COMMAND_TIMEOUT_MS);
-      this.commands.set(id, { resolve, reject, timer });
+      this.commands.set(id, { resolve, reject, timer: this.#deadline(id) });
       this.ws.send(JSON.stringify({ ...msg, id }));
     });
+  }
+
+  // #deadline gives up on an answer to id after a while, unless a hub's
+  // relay holds what it is sent for its link to come back: then the answer
+  // comes when the link does (or link_lost), and the wait starts again.
+  #deadline(id) {
+    if (this.linkDown) return null;
+    return setTimeout(() => this.#settle(id, (c) => c.reject(new LiveError('timeout', '', true))), COMMAND_TIMEOUT_MS);
+  }
+
+  #onLink(msg) {
+    this.linkDown = !msg.up;
+    for (const [id, c] of this.commands) {
+      clearTimeout(c.timer);
+      c.timer = this.#deadline(id);
+    }
+    this.#emit('link', msg);
   }
 
   #emit(type, detail) {
@@ -182,8 +196,10 @@ export class LiveRoom extends EventTarget {
         break;
       case 'segments':
       case 'segment':
-      case 'link':
         this.#emit(msg.type, msg);
+        break;
+      case 'link':
+        this.#onLink(msg);
         break;
     }
   }
