@@ -1,6 +1,7 @@
 package relay_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -42,6 +43,13 @@ type mainServer struct {
 
 func newMain(t testing.TB) *mainServer {
 	t.Helper()
+	return newMainWith(t, media.Config{})
+}
+
+// newMainWith is newMain with media of mcfg, whose rooms, log and
+// loopback it sets.
+func newMainWith(t testing.TB, mcfg media.Config) *mainServer {
+	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	store, err := filestore.OpenWithOptions(t.TempDir(), filestore.Options{Logger: log})
 	if err != nil {
@@ -58,7 +66,8 @@ func newMain(t testing.TB) *mainServer {
 	people := ratelimit.NewPeople(ratelimit.Limits{})
 	hub := live.New(live.Config{Rooms: svc, Transcripts: transcripts, Log: log, Describe: server.ProtocolError, People: people})
 	hub.Start()
-	plane, err := media.New(media.Config{Rooms: svc, Log: log, Loopback: true})
+	mcfg.Rooms, mcfg.Log, mcfg.Loopback = svc, log, true
+	plane, err := media.New(mcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,15 +158,15 @@ func startRelay(t testing.TB, upstream, token string) *localRelay {
 	return startRelayWith(t, relay.Config{Upstream: upstream, Token: token})
 }
 
-// startRelayWith starts a relay of cfg, whose local tokens, log and
-// backoff it sets.
+// startRelayWith starts a relay of cfg, whose local tokens and log it
+// sets, and its backoff unless cfg has one.
 func startRelayWith(t testing.TB, cfg relay.Config) *localRelay {
 	t.Helper()
 	v, err := auth.NewVerifier(localSecret, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Local, cfg.Log, cfg.MaxBackoff = v, slog.New(slog.DiscardHandler), 500*time.Millisecond
+	cfg.Local, cfg.Log, cfg.MaxBackoff = v, slog.New(slog.DiscardHandler), cmp.Or(cfg.MaxBackoff, 500*time.Millisecond)
 	r, err := relay.New(cfg)
 	if err != nil {
 		t.Fatal(err)
