@@ -70,6 +70,9 @@ type Command struct {
 	// Undoes, for undo, is the seq of the action the sender saw as the
 	// last; 0 undoes whatever is last.
 	Undoes uint64 `json:"undoes,omitempty"`
+	// Member, from a hub's coordinator, is the member of its hub the
+	// command is for (hub.go).
+	Member *HubMember `json:"member,omitempty"`
 }
 
 // DecodeCommand parses one JSON command strictly: bytes that are not UTF-8,
@@ -140,6 +143,9 @@ func (c Command) validate() error {
 		if !utf8.ValidString(s) {
 			return invalid("%s is not valid UTF-8", name)
 		}
+	}
+	if err := c.validateMember(); err != nil {
+		return err
 	}
 	if utf8.RuneCountInString(c.Note) > MaxNoteLen {
 		return invalid("note is longer than %d characters", MaxNoteLen)

@@ -31,6 +31,11 @@ func (s *State) Decide(now time.Time, actor Participant, cmd Command) ([]Event, 
 		return nil, err
 	}
 	d := decision{State: s, now: now, actor: actor, by: actor.Actor()}
+	if cmd.Member != nil {
+		if d.actor, err = s.vouched(actor, *cmd.Member); err != nil {
+			return nil, err
+		}
+	}
 	switch cmd.Type {
 	case CmdRaiseHand:
 		return d.raiseHand(cmd)
