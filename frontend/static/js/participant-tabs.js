@@ -9,6 +9,7 @@ export class Tabs {
   // list is the role=tablist element; its buttons' aria-controls name the
   // panels.
   constructor(list) {
+    this.list = list;
     this.tabs = [...list.querySelectorAll('[role="tab"]')];
     this.main = list.closest('main');
     for (const tab of this.tabs) {
@@ -30,6 +31,10 @@ export class Tabs {
     }
     this.main.dataset.tab = id;
     this.#roles();
+    // A panel opens at its top, under the bar, wherever the last one was
+    // scrolled to.
+    if (PHONE.matches && scrollY > this.list.offsetTop) scrollTo({ top: this.list.offsetTop });
+    this.list.dispatchEvent(new CustomEvent('tabchange', { detail: id }));
   }
 
   // Panels are tab panels only while the bar shows; hidden ones are hidden

@@ -33,6 +33,11 @@ const WAIT_REFRESH_MS = 30_000;
 const live = await startRoomPage(render);
 if (live) {
   wireForm(live);
+  // A transcript behind a tab could not follow its newest line; it does
+  // once in view.
+  $('tabs').addEventListener('tabchange', (e) => {
+    if (e.detail === 'tab-transcript' && transcript.view.pinned) transcript.view.toLatest();
+  });
   setInterval(() => live.state && renderWaits(live), WAIT_REFRESH_MS);
   transcript = new TranscriptPane(live);
   listener = new Listener(live, {
