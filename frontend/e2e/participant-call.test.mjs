@@ -70,6 +70,7 @@ test('a participant cannot miss being next and being given the floor', async () 
   await raise.waitFor();
   await text(amina.locator('#mine-who'), 'The meeting counts you as: Enda Tiers Monde · Senegal · Civil society · Africa · Woman · Remote');
   await text(amina.locator('#queue'), 'Tom Okafor');
+  await text(amina.locator('#queue'), 'Nigeria · Private sector · Africa · Remote');
   assert.equal((await calls(amina)).permission, 0, 'no permission is asked on load');
   assert.equal(await amina.title(), 'WSIS forum — Parley — participant');
   const plainIcon = await icon(amina);
