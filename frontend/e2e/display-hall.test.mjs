@@ -3,7 +3,7 @@
 // never overflow or push the timer off; badges (point of order, reply, hub)
 // are big enough to read from the back of the hall; captions belong to the
 // speaker; ?kiosk hides every control; the display comes back by itself
-// after the server restarts. English and Arabic, 0 axe violations.
+// after a network drop and after the server restarts. English and Arabic, 0 axe violations.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -142,6 +142,19 @@ test('captions belong to the speaker: when the floor passes, the previous lines 
   await text(lines, 'I would like to reply');
   assert.equal(await lines.filter({ hasText: 'reopened' }).count(), 0);
   await h.shot(page, 'display-captions-next-speaker');
+});
+
+test('after a network drop the display catches up by itself', async () => {
+  const page = await h.open(`/rooms/${ROOM}/display?kiosk`, screen, { viewport: { width: 1280, height: 720 } });
+  await text(page.locator('#next'), 'Dhaka hub');
+  const mei = h.token({ room: ROOM, sub: 'mei', name: 'Mei Tanaka', group: 'academia', region: 'asia-pacific', country: 'JP' });
+  await page.context().setOffline(true);
+  // A link that has gone quiet is found out by its pings, not at once.
+  await text(page.locator('#conn'), 'Connection lost', 60_000);
+  await cmd(mei, { type: 'raise_hand' });
+  await page.context().setOffline(false);
+  await text(page.locator('#next'), 'Mei Tanaka', 30_000);
+  await text(page.locator('#next'), 'Japan · Academia');
 });
 
 test('a kiosk display shows no control, takes its language from the address, and comes back after a server restart', async () => {
