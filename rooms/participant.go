@@ -52,8 +52,11 @@ type Participant struct {
 	Region  string
 	Gender  string
 	Country string
-	Mode    string
-	Hub     string
+	// Delegation is whom they speak for ("European Union"); public, like
+	// the country, as a plenary announces both with the name.
+	Delegation string
+	Mode       string
+	Hub        string
 	// HubName is how the hub calls itself ("Nairobi hub").
 	HubName string
 	// Lang, for a captioner, is the one language they may write (empty
@@ -69,7 +72,8 @@ func (p Participant) Actor() Actor {
 // Speaker is the public face of the participant in queues, the floor and the
 // record: name and the categories the balance counts, nothing more.
 func (p Participant) Speaker() Speaker {
-	return Speaker{Sub: p.Sub, Name: p.Name, Group: p.Group, Region: p.Region, Gender: p.Gender, Mode: p.Mode, Hub: p.Hub, HubName: p.HubName}
+	return Speaker{Sub: p.Sub, Name: p.Name, Group: p.Group, Region: p.Region, Gender: p.Gender,
+		Country: p.Country, Delegation: p.Delegation, Mode: p.Mode, Hub: p.Hub, HubName: p.HubName}
 }
 
 // chairs reports whether the participant may run the room's queue.
@@ -94,8 +98,12 @@ type Speaker struct {
 	Group  string `json:"group,omitempty"`
 	Region string `json:"region,omitempty"`
 	Gender string `json:"gender,omitempty"`
-	Mode   string `json:"mode,omitempty"`
-	Hub    string `json:"hub,omitempty"`
+	// Country (an ISO 3166 code) and Delegation say where the speaker
+	// comes from or whom they speak for; neither is a balance dimension.
+	Country    string `json:"country,omitempty"`
+	Delegation string `json:"delegation,omitempty"`
+	Mode       string `json:"mode,omitempty"`
+	Hub        string `json:"hub,omitempty"`
 	// HubName is shown beside the name of a request a hub forwarded:
 	// "Nairobi hub — Amina Diallo".
 	HubName string `json:"hub_name,omitempty"`

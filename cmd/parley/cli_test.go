@@ -20,7 +20,8 @@ func runCLI(args []string, env map[string]string) (stdout, stderr string, err er
 
 func TestTokenCommandIssuesAVerifiableToken(t *testing.T) {
 	out, _, err := runCLI([]string{"token", "--room", "plenary", "--role", "hub", "--sub", "dhaka", "--name", "Dhaka hub",
-		"--group", "technical-community", "--region", "asia-pacific", "--hub", "dhaka", "--hub-name", "Dhaka hub"}, map[string]string{"PARLEY_JWT_SECRET": "s3cret"})
+		"--group", "technical-community", "--region", "asia-pacific", "--hub", "dhaka", "--hub-name", "Dhaka hub",
+		"--country", "BD", "--delegation", "ISOC Bangladesh"}, map[string]string{"PARLEY_JWT_SECRET": "s3cret"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +31,8 @@ func TestTokenCommandIssuesAVerifiableToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := c.Participant()
-	if p.Sub != "dhaka" || p.Role != "hub" || p.Mode != "hub" || p.Group != "technical-community" || p.Hub != "dhaka" || p.HubName != "Dhaka hub" {
+	if p.Sub != "dhaka" || p.Role != "hub" || p.Mode != "hub" || p.Group != "technical-community" || p.Hub != "dhaka" || p.HubName != "Dhaka hub" ||
+		p.Country != "BD" || p.Delegation != "ISOC Bangladesh" {
 		t.Errorf("participant = %+v", p)
 	}
 }

@@ -186,6 +186,8 @@ test('the transcript reads right to left around the text in Arabic, and fits a p
   await ar.context().close();
 
   const phone = await h.open(`/rooms/${ROOM}`, tokens.carlos, { viewport: { width: 375, height: 812 } });
+  // On a phone the transcript has a tab of its own.
+  await phone.getByRole('tab', { name: 'Transcript' }).click();
   await text(finished(phone), 'Governments need a voice here too.');
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.equal(overflow, 0, 'nothing is wider than the screen');

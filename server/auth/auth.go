@@ -39,17 +39,22 @@ const AnyRoom = "*"
 // Claims are the token's claims, all at the top level.
 type Claims struct {
 	jwt.RegisteredClaims
-	Name    string `json:"name,omitempty"`
-	Room    string `json:"room"`
-	Role    string `json:"role"`
-	Group   string `json:"group,omitempty"`
-	Region  string `json:"region,omitempty"`
-	Gender  string `json:"gender,omitempty"`
+	Name   string `json:"name,omitempty"`
+	Room   string `json:"room"`
+	Role   string `json:"role"`
+	Group  string `json:"group,omitempty"`
+	Region string `json:"region,omitempty"`
+	Gender string `json:"gender,omitempty"`
+	// Country is the holder's country as an ISO 3166 code ("KE"), which
+	// pages name in the reader's language.
 	Country string `json:"country,omitempty"`
-	Mode    string `json:"mode,omitempty"`
-	Hub     string `json:"hub,omitempty"`
-	HubName string `json:"hub_name,omitempty"`
-	Lang    string `json:"lang,omitempty"`
+	// Delegation is whom the holder speaks for, as the meeting names it
+	// ("European Union", "ISOC Kenya chapter"): shown beside their name.
+	Delegation string `json:"delegation,omitempty"`
+	Mode       string `json:"mode,omitempty"`
+	Hub        string `json:"hub,omitempty"`
+	HubName    string `json:"hub_name,omitempty"`
+	Lang       string `json:"lang,omitempty"`
 }
 
 // Limits on claims, so a token cannot swell every snapshot it appears in.
@@ -57,6 +62,8 @@ const (
 	MaxSubLen  = 128 // bytes
 	MaxNameLen = 200 // characters
 	MaxHubLen  = 100 // characters
+	// MaxDelegationLen bounds the delegation claim.
+	MaxDelegationLen = 100 // characters
 )
 
 // Participant is the room identity the claims describe, its categories in
@@ -77,7 +84,7 @@ func (c Claims) Participant() rooms.Participant {
 	}
 	return rooms.Participant{
 		Sub: c.Subject, Name: name, Role: c.Role, Group: rooms.Canonical(c.Group), Region: rooms.Canonical(c.Region),
-		Gender: rooms.Canonical(c.Gender), Country: c.Country, Mode: mode, Hub: c.Hub, HubName: c.HubName, Lang: c.Lang,
+		Gender: rooms.Canonical(c.Gender), Country: c.Country, Delegation: c.Delegation, Mode: mode, Hub: c.Hub, HubName: c.HubName, Lang: c.Lang,
 	}
 }
 
@@ -124,6 +131,7 @@ func (c Claims) checkSizes() error {
 		{"name", c.Name, MaxNameLen, true},
 		{"hub", c.Hub, MaxHubLen, true},
 		{"hub_name", c.HubName, MaxHubLen, true},
+		{"delegation", c.Delegation, MaxDelegationLen, true},
 		{"group", c.Group, rooms.MaxCategoryLen, false},
 		{"region", c.Region, rooms.MaxCategoryLen, false},
 		{"gender", c.Gender, rooms.MaxCategoryLen, false},

@@ -22,6 +22,7 @@ func TestOversizedClaimsAreRefused(t *testing.T) {
 	}{
 		{"name", func(c *auth.Claims) { c.Name = strings.Repeat("n", 500_000) }},
 		{"hub", func(c *auth.Claims) { c.Hub = strings.Repeat("h", auth.MaxHubLen+1) }},
+		{"delegation", func(c *auth.Claims) { c.Delegation = strings.Repeat("d", auth.MaxDelegationLen+1) }},
 		{"group", func(c *auth.Claims) { c.Group = strings.Repeat("g", rooms.MaxCategoryLen+1) }},
 		{"gender", func(c *auth.Claims) { c.Gender = strings.Repeat("x", rooms.MaxCategoryLen+1) }},
 		{"sub", func(c *auth.Claims) { c.Subject = strings.Repeat("s", auth.MaxSubLen+1) }},
@@ -38,6 +39,23 @@ func TestOversizedClaimsAreRefused(t *testing.T) {
 		if _, err := v.Verify(signed); !errors.Is(err, auth.ErrInvalidToken) || !strings.Contains(err.Error(), "at most") {
 			t.Errorf("Verify with a long %s: %v", tc.claim, err)
 		}
+	}
+}
+
+// The country and the delegation a token carries reach the speaker every
+// queue, floor and record shows, as given: neither is a balance category.
+func TestCountryAndDelegationReachTheSpeaker(t *testing.T) {
+	c := claims()
+	c.Country, c.Delegation = "KE", "ISOC Kenya chapter"
+	sp := c.Participant().Speaker()
+	if sp.Country != "KE" || sp.Delegation != "ISOC Kenya chapter" {
+		t.Errorf("speaker %+v, want country KE and the delegation", sp)
+	}
+	if _, counted := sp.Categories()["country"]; counted {
+		t.Errorf("categories %v count the country", sp.Categories())
+	}
+	if got := rooms.PublicView.Speaker(sp); got.Country != "KE" || got.Delegation != sp.Delegation {
+		t.Errorf("public view %+v drops the country or the delegation", got)
 	}
 }
 

@@ -46,15 +46,34 @@ export function clockTime(iso) {
     .format(parseServerTime(iso));
 }
 
-// speakerMeta is a speaker's categories as a short line:
-// "Civil society · Africa · Remote", or "… · hub: Nairobi hub". Where the
-// name is shown as speakerName gives it (named), a hub it already says is
-// not said again: "… · Hub".
-export function speakerMeta(sp, { named = false } = {}) {
-  const parts = [category(sp.group), category(sp.region)];
+// speakerMeta is a speaker's delegation or country and categories as a
+// short line: "Kenya · Civil society · Africa · Remote", or "… · hub:
+// Nairobi hub". Where the name is shown as speakerName gives it (named), a
+// hub it already says is not said again: "… · Hub". gender adds the
+// declared gender, for a reader's own line only.
+export function speakerMeta(sp, { named = false, gender = false } = {}) {
+  const parts = [...speakerOrigin(sp), category(sp.group), category(sp.region)];
+  if (gender) parts.push(category(sp.gender));
   const said = named && speakerName(sp) !== sp.name;
   parts.push(sp.hub && !said ? t('meta.hub', { hub: sp.hub_name || sp.hub }) : category(sp.mode));
   return parts.filter(Boolean).join(' · ');
+}
+
+// speakerOrigin is whom a speaker speaks for and their country, named in
+// the page's language ("KE" is "Kenya", "كينيا"), once when both say the
+// same.
+export function speakerOrigin(sp) {
+  const country = countryName(sp.country);
+  return [...new Set([sp.delegation, country].filter(Boolean))];
+}
+
+function countryName(code) {
+  if (!code || !/^[a-z]{2}$/i.test(code)) return code || '';
+  try {
+    return new Intl.DisplayNames([currentLanguage()], { type: 'region' }).of(code.toUpperCase()) ?? code;
+  } catch {
+    return code;
+  }
 }
 
 // speakerName is how a speaker is named in queues and on the floor: a

@@ -1,9 +1,10 @@
-// The join page: take a token from the link's fragment or from the form,
-// read its room and role (unverified: the server checks it on every use),
-// keep it for this tab and open the page for the role.
+// The join page: take a token from the link's fragment or from the form
+// (a bare token or a whole link pasted), read its room and role
+// (unverified: the server checks it on every use), keep it for this tab and
+// open the page for the role.
 
 import { initI18n, t } from './i18n.js';
-import { decodeToken, isExpired, pageFor, storeToken, takeFragmentToken } from './token.js';
+import { decodeToken, isExpired, pageFor, readPasted, storeToken, takeFragmentToken } from './token.js';
 
 const $ = (id) => document.getElementById(id);
 const ANY_ROOM = '*';
@@ -26,7 +27,14 @@ function fail(key, params) {
 }
 
 function join(raw, fromLink) {
-  const token = raw.replace(/\s+/g, '');
+  const pasted = readPasted(raw);
+  if (pasted.url && pasted.url.origin !== location.origin) {
+    // A link to another Parley server: its token is for that server.
+    location.assign(pasted.url.href);
+    return;
+  }
+  const token = pasted.token;
+  if (pasted.url && !token) return fail('join.noToken');
   if (!token) return fail('join.empty');
   const claims = decodeToken(token);
   if (!claims || typeof claims.room !== 'string' || typeof claims.role !== 'string') return fail('join.notToken');
@@ -37,7 +45,8 @@ function join(raw, fromLink) {
   }
   let room = claims.room;
   if (room === ANY_ROOM) {
-    room = $('room').value.trim();
+    // A link names its room; a bare token for every room needs one typed.
+    room = pasted.room ?? $('room').value.trim();
     if (!room) {
       $('room-field').hidden = false;
       if (!fromLink) $('room').focus();

@@ -1,14 +1,19 @@
 // The participant page: the plenary's sound, the floor, your place in the
-// queue and why, raising and withdrawing a hand, your microphone when you
-// are next or hold the floor, ending your own turn, and the live transcript.
+// queue, why and how long you may wait, raising and withdrawing a hand,
+// being called (participant-call.js), your microphone when you are next or
+// hold the floor, ending your own turn, and the live transcript (a tab of
+// its own on a phone).
 
 import { announce, isEnabled, onPress, run, setEnabled, startRoomPage } from './page.js';
 import { ordinalOf, t } from './i18n.js';
-import { el, kindLabel, nameEl, reasonEl, setReason, speakerMeta } from './format.js';
+import { el, kindLabel, nameEl, reasonEl, setReason, speakerMeta, speakerName } from './format.js';
 import { Clocks, queueCount, renderQueueList } from './queue-view.js';
 import { TranscriptPane } from './participant-transcript.js';
 import { Listener } from './participant-listen.js';
 import { Microphone } from './participant-mic.js';
+import { CallSignal } from './participant-call.js';
+import { estimateWait, waitText } from './participant-wait.js';
+import { Tabs } from './participant-tabs.js';
 
 const $ = (id) => document.getElementById(id);
 const SPEAKING_ROLES = new Set(['participant', 'chair', 'hub', 'admin']);
@@ -20,10 +25,20 @@ let heldFloor = null; // the request id of your turn, while you hold the floor
 let shownTurn; // the request id whose turn the floor panel shows
 let notice = null; // {key, params} of the last thing the chair did to your request
 let transcript, listener, mic;
+const tabs = new Tabs($('tabs'));
+const call = new CallSignal({ toggle: $('call-sound'), region: $('call-announcer'), icon: document.querySelector('link[rel="icon"]') });
+// The wait is said in whole minutes: refreshing it twice a minute is enough.
+const WAIT_REFRESH_MS = 30_000;
 
 const live = await startRoomPage(render);
 if (live) {
   wireForm(live);
+  // A transcript behind a tab could not follow its newest line; it does
+  // once in view.
+  $('tabs').addEventListener('tabchange', (e) => {
+    if (e.detail === 'tab-transcript' && transcript.view.pinned) transcript.view.toLatest();
+  });
+  setInterval(() => live.state && renderWaits(live), WAIT_REFRESH_MS);
   transcript = new TranscriptPane(live);
   listener = new Listener(live, {
     audio: $('plenary-audio'), status: $('listen-status'), button: $('listen-btn'),
@@ -54,6 +69,7 @@ function render(live, keys, event) {
   if (all || keys.has('languages')) transcript.render(s.languages, all);
   renderMine(live);
   renderForm(live);
+  renderCall(live, heldBefore);
   if (all || keys.has('queue')) {
     $('queue-count').textContent = queueCount(s.queue.length);
     renderQueueList($('queue'), s.queue, live.you.sub);
@@ -92,7 +108,7 @@ function renderFloor(live, all) {
     body.replaceChildren(box, end);
   } else {
     const who = el('p', 'floor-name');
-    who.append(nameEl(f.name));
+    who.append(nameEl(speakerName(f)));
     if (f.kind && f.kind !== 'speak') who.append(' ', el('span', `badge badge-${f.kind}`, kindLabel(f.kind)));
     body.replaceChildren(who, el('p', 'meta', speakerMeta(f)), box);
   }
@@ -119,6 +135,7 @@ function renderMine(live) {
       myRequests.set(entry.id, block);
     }
     block.position.textContent = positionText(entry);
+    block.root.classList.toggle('is-next', entry.position === 1 && !heldFloor);
     setReason(block.reason, entry);
     body.append(block.root); // keeps queue order; appending an attached node moves it
   }
@@ -130,6 +147,24 @@ function renderMine(live) {
     none?.remove();
   }
   $('mine-notice').textContent = notice ? t(notice.key, notice.params) : '';
+  $('mine-who').textContent = t('participant.you', { meta: speakerMeta(live.you, { gender: true }) });
+  renderWaits(live);
+}
+
+function renderWaits(live) {
+  for (const entry of live.state.queue) {
+    const block = myRequests.get(entry.id);
+    if (block) block.wait.textContent = waitText(estimateWait(live.state, entry.position, live.now()));
+  }
+}
+
+// renderCall tells you, every way the page can, when you are next and when
+// the floor is yours; on a phone the floor's tab opens for "End my turn".
+function renderCall(live, heldBefore) {
+  const next = live.state.queue.some((e) => e.sub === live.you.sub && e.position === 1);
+  const state = heldFloor ? 'floor' : next ? 'next' : null;
+  call.update(state, live.state.title);
+  if (heldFloor && heldFloor !== heldBefore) tabs.select('tab-floor', false);
 }
 
 function positionText(entry) {
@@ -142,6 +177,7 @@ function requestBlock(live, entry) {
   const position = el('p', 'my-position');
   position.id = `pos-${entry.id}`;
   const reason = reasonEl(entry);
+  const wait = el('p', 'my-wait');
   const withdraw = el('button', 'secondary', t('mine.withdraw'));
   withdraw.type = 'button';
   withdraw.dataset.i18n = 'mine.withdraw';
@@ -149,10 +185,10 @@ function requestBlock(live, entry) {
   onPress(withdraw, async () => {
     if (await run(live, { type: 'withdraw', request: entry.id }, withdraw)) $('raise-btn').focus();
   });
-  root.append(position, reason);
+  root.append(position, wait, reason);
   if (entry.note) root.append(el('p', 'note', t('mine.note', { note: entry.note })));
   root.append(withdraw);
-  return { root, position, reason };
+  return { root, position, wait, reason };
 }
 
 function selectedKind() {
@@ -190,6 +226,7 @@ function wireForm(live) {
     const command = { type: 'raise_hand', kind: selectedKind() };
     if (note) command.note = note;
     notice = null;
+    call.prepare();
     if (await run(live, command, btn)) {
       $('note').value = '';
       document.querySelector('input[name="kind"][value="speak"]').checked = true;
@@ -209,7 +246,8 @@ function announceEvent(live, event, heldBefore) {
       }
       break;
     case 'floor_granted':
-      announce(d.speaker.sub === you ? t('floor.you') : t('announce.floor', { name: d.speaker.name }));
+      // Your own turn is said at once, with the rest of being called.
+      if (d.speaker.sub !== you) announce(t('announce.floor', { name: d.speaker.name }));
       break;
     case 'floor_released':
       if (d.request === heldBefore && d.by === 'chair') announce(t('announce.ended'));

@@ -23,6 +23,24 @@ export function isExpired(claims, now = Date.now()) {
   return typeof claims.exp === 'number' && claims.exp * 1000 <= now;
 }
 
+// readPasted reads what a person pasted: a bare token, or a whole link
+// (https://host/rooms/x/chair#token=…, even broken over lines by a mail
+// program). It returns {token, room, url}: room is the link's, if any, and
+// url the link itself; token is null for a link that carries none.
+export function readPasted(raw) {
+  const text = raw.replace(/\s+/g, '');
+  if (!/^https?:\/\/|^\/rooms\/|[#?&](access_)?token=/i.test(text)) return { token: text, room: null, url: null };
+  let url;
+  try {
+    url = new URL(text, location.href);
+  } catch {
+    return { token: null, room: null, url: null };
+  }
+  const token = new URLSearchParams(url.hash.slice(1)).get('token')
+    ?? url.searchParams.get('token') ?? url.searchParams.get('access_token');
+  return { token: token?.trim() || null, room: roomFromPath(url.pathname), url };
+}
+
 // takeFragmentToken removes #token=… from the address bar and returns it.
 export function takeFragmentToken() {
   const params = new URLSearchParams(location.hash.slice(1));
