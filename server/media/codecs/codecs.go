@@ -1,0 +1,63 @@
+// Package codecs is what every Parley peer negotiates, in one place: the
+// media plane, the relay's local feed and the WHIP/WHEP client register
+// the same Opus and video codecs, answer with Opus in-band FEC, and ask a
+// camera for keyframes at the same bounded pace.
+//
+// Lock: Throttle.mu is a leaf.
+package codecs
+
+import (
+	"github.com/pion/webrtc/v4"
+)
+
+// Clock rates: Opus's and every video codec's.
+const (
+	OpusRate  = 48000
+	VideoRate = 90000
+)
+
+// Video are the video codecs Parley carries, the one preferred first.
+var Video = []string{webrtc.MimeTypeVP8, webrtc.MimeTypeH264}
+
+// opusFmtp asks for in-band FEC (RFC 7587 §6.1: the receiver of the
+// description can decode it), so an encoder that reads it spends a little
+// bitrate to survive a lost packet without a round trip.
+const opusFmtp = "minptime=10;useinbandfec=1"
+
+// Opus is Opus as Parley registers it; with nack, receivers may ask for
+// what they lost (RFC 4585 generic NACK).
+func Opus(nack bool) webrtc.RTPCodecParameters {
+	c := webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: OpusRate, Channels: 2, SDPFmtpLine: opusFmtp},
+		PayloadType:        111,
+	}
+	if nack {
+		c.RTCPFeedback = []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBNACK}}
+	}
+	return c
+}
+
+// Register adds Opus (with nack, as Opus says) and, with video, VP8 and
+// H.264 (constrained baseline and baseline, packetization mode 1, what
+// browsers and OBS send) with NACK and PLI.
+func Register(m *webrtc.MediaEngine, nack, video bool) error {
+	if err := m.RegisterCodec(Opus(nack), webrtc.RTPCodecTypeAudio); err != nil {
+		return err
+	}
+	if !video {
+		return nil
+	}
+	fb := []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBNACK}, {Type: webrtc.TypeRTCPFBNACK, Parameter: "pli"}}
+	for _, c := range []webrtc.RTPCodecParameters{
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: VideoRate, RTCPFeedback: fb}, PayloadType: 96},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: VideoRate, RTCPFeedback: fb,
+			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}, PayloadType: 102},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: VideoRate, RTCPFeedback: fb,
+			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f"}, PayloadType: 104},
+	} {
+		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeVideo); err != nil {
+			return err
+		}
+	}
+	return nil
+}
