@@ -2,7 +2,6 @@ package media
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
@@ -10,12 +9,6 @@ import (
 
 	"github.com/parley-hub/parley/server/media/codecs"
 )
-
-// videoRate is every video codec's clock rate; videoCodecs are the video
-// codecs Parley carries, VP8 preferred.
-const videoRate = codecs.VideoRate
-
-var videoCodecs = codecs.Video
 
 // videoOuts are a room's video outputs in one codec: the venue's camera
 // and the floor's.
@@ -25,8 +18,8 @@ type videoOuts struct {
 
 func newVideoOuts() map[string]*videoOuts {
 	out := map[string]*videoOuts{}
-	for _, mime := range videoCodecs {
-		out[mime] = &videoOuts{venue: newFanoutAt(videoRate), floor: newFanoutAt(videoRate)}
+	for _, mime := range codecs.Video {
+		out[mime] = &videoOuts{venue: newFanoutAt(codecs.VideoRate), floor: newFanoutAt(codecs.VideoRate)}
 	}
 	return out
 }
@@ -56,7 +49,7 @@ func (s *session) sendPLI() {
 // publishVideo reads a publisher's camera and forwards what the gate lets
 // through.
 func (s *session) publishVideo(t *webrtc.TrackRemote) {
-	mime := canonicalVideo(t.Codec().MimeType)
+	mime := codecs.CanonicalVideo(t.Codec().MimeType)
 	if mime == "" {
 		return
 	}
@@ -134,15 +127,4 @@ func videoCodecFor(codecs []string, src *session) string {
 		}
 	}
 	return codecs[0]
-}
-
-// canonicalVideo is mime as spelt in videoCodecs, "" if Parley does not
-// carry it.
-func canonicalVideo(mime string) string {
-	for _, c := range videoCodecs {
-		if strings.EqualFold(c, mime) {
-			return c
-		}
-	}
-	return ""
 }

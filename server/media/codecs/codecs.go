@@ -7,6 +7,10 @@
 package codecs
 
 import (
+	"fmt"
+	"strings"
+
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -60,4 +64,42 @@ func Register(m *webrtc.MediaEngine, nack, video bool) error {
 		}
 	}
 	return nil
+}
+
+// Offers reports whether m has an rtpmap of codec mime at rate.
+func Offers(m *sdp.MediaDescription, mime string, rate int) bool {
+	_, name, _ := strings.Cut(mime, "/")
+	want := strings.ToLower(fmt.Sprintf("%s/%d", name, rate))
+	for _, a := range m.Attributes {
+		if a.Key != "rtpmap" {
+			continue
+		}
+		if _, codec, ok := strings.Cut(a.Value, " "); ok && strings.HasPrefix(strings.ToLower(codec), want) {
+			return true
+		}
+	}
+	return false
+}
+
+// VideoOffered are the video codecs Parley carries that m offers, the
+// one preferred first.
+func VideoOffered(m *sdp.MediaDescription) []string {
+	var out []string
+	for _, mime := range Video {
+		if Offers(m, mime, VideoRate) {
+			out = append(out, mime)
+		}
+	}
+	return out
+}
+
+// CanonicalVideo is mime as spelt in Video, "" if Parley does not
+// carry it.
+func CanonicalVideo(mime string) string {
+	for _, c := range Video {
+		if strings.EqualFold(c, mime) {
+			return c
+		}
+	}
+	return ""
 }
