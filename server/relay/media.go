@@ -3,7 +3,10 @@ package relay
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parley-hub/parley/server/media/mediaclient"
@@ -13,40 +16,188 @@ import (
 // Media is the relay's media: the one upstream WHEP session feeding the
 // local viewers.
 type Media struct {
-	// Client opens the upstream session.
+	// Client opens the upstream sessions; with LearnICEServers it gathers
+	// through the TURN servers the main server hands out.
 	Client *mediaclient.Client
-	// Feed serves it to the hub's network.
+	// Feed serves them to the hub's network.
 	Feed *relaymedia.Feed
+	// AudioOnly never asks upstream for video (parley relay --audio-only).
+	AudioOnly bool
 }
 
-// runMedia keeps the one upstream WHEP session, two audio lines (venue and
-// floor) written to the local feed, reopened with backoff whenever it ends.
+// connectWait bounds how long an upstream session may take to connect;
+// firstWait how long a new one, connected, may take to bring audio before
+// it replaces the one before anyway (the venue may be silent).
+const (
+	connectWait = 15 * time.Second
+	firstWait   = time.Second
+)
+
+// upstream is one upstream WHEP session.
+type upstream struct {
+	sub   *mediaclient.Subscriber
+	video bool
+	// live: its packets go to the feed. Only one session is live; a new
+	// one becomes live once it brings audio, then the old one closes.
+	live   atomic.Bool
+	first  chan struct{} // closed at its first audio packet
+	once   sync.Once
+	counts [relaymedia.VideoLines]seqCount
+}
+
+// runMedia keeps one upstream WHEP session, two audio lines (venue and
+// floor) and, unless the link cannot carry it, two video lines (the hall's
+// camera and the floor's), written to the local feed; it is reopened with
+// backoff whenever it ends. Changing mode opens the new session before
+// closing the old, so the audio goes on through the switch: both come
+// from the main server's same outputs, with the same sequence numbers.
 func (r *Relay) runMedia(ctx context.Context) {
-	whep := r.cfg.Upstream + "/api/v1/rooms/" + r.room + "/whep"
+	var cur *upstream
+	defer func() { r.closeUpstream(ctx, cur) }()
+	tick := time.NewTicker(lossWindow)
+	defer tick.Stop()
 	backoff := minBackoff
 	for ctx.Err() == nil {
-		sub, err := r.cfg.Media.Client.Subscribe(ctx, whep, r.cfg.Token, relaymedia.Lines, func(p mediaclient.Packet) {
-			r.mediaBytes.Add(uint64(12 + len(p.Payload)))
-			r.cfg.Media.Feed.Write(p.Line, p.SequenceNumber, p.Timestamp, p.Payload)
-		})
-		if err == nil {
-			backoff = minBackoff
-			select {
-			case <-sub.Ended():
-				r.log.Warn("relay: upstream media session ended")
-			case <-ctx.Done():
+		if video := r.wantVideo(); cur == nil || cur.video != video {
+			next, err := r.openUpstream(ctx, video)
+			switch {
+			case err == nil:
+				backoff = minBackoff
+				next.live.Store(true)
+				r.upMedia.Store(next)
+				if cur != nil {
+					cur.live.Store(false)
+					r.closeUpstream(ctx, cur)
+				}
+				cur = next
+			case ctx.Err() != nil:
+				return
+			case cur == nil:
+				r.log.Warn("relay: upstream media session refused", "err", err)
+				sleep(ctx, backoff)
+				backoff = min(2*backoff, r.cfg.MaxBackoff)
+				continue
+			default:
+				// Keep the session there is; the next window tries again.
+				r.log.Warn("relay: upstream media session for a new mode refused", "video", video, "err", err)
 			}
-			closing, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			sub.Close(closing)
-			cancel()
-		} else if ctx.Err() == nil {
-			r.log.Warn("relay: upstream media session refused", "err", err)
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(backoff):
+		case <-cur.sub.Ended():
+			r.log.Warn("relay: upstream media session ended")
+			r.closeUpstream(ctx, cur)
+			cur = nil
+			sleep(ctx, backoff)
+		case <-tick.C:
+			r.judge(cur)
 		}
-		backoff = min(2*backoff, r.cfg.MaxBackoff)
+	}
+}
+
+// wantVideo says whether the upstream session should carry video now.
+func (r *Relay) wantVideo() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.videoMode.video()
+}
+
+// judge takes the last window of cur's video into the choice of mode.
+func (r *Relay) judge(cur *upstream) {
+	var due, received uint64
+	for i := range cur.counts {
+		d, n := cur.counts[i].window()
+		due, received = due+d, received+n
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.videoMode.window(time.Now(), due, received) {
+		r.log.Info("relay: upstream media mode", "mode", r.videoMode.status.Mode, "why", r.videoMode.status.Reason)
+	}
+}
+
+// openUpstream opens an upstream session, with video or not, and waits
+// until it is connected and has brought audio (or firstWait more).
+func (r *Relay) openUpstream(ctx context.Context, video bool) (*upstream, error) {
+	whep := r.cfg.Upstream + "/api/v1/rooms/" + r.room + "/whep"
+	u := &upstream{video: video, first: make(chan struct{})}
+	lines := mediaclient.Lines{Audio: relaymedia.Lines}
+	if video {
+		lines.Video = relaymedia.VideoLines
+	}
+	var err error
+	u.sub, err = r.cfg.Media.Client.SubscribeWith(ctx, whep, r.cfg.Token, lines, func(p mediaclient.Packet) {
+		r.mediaBytes.Add(uint64(12 + len(p.Payload)))
+		if p.Video {
+			u.counts[p.Line].add(p.SequenceNumber)
+		} else {
+			u.once.Do(func() { close(u.first) })
+		}
+		if u.live.Load() {
+			r.cfg.Media.Feed.Write(p)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	wait := time.NewTimer(connectWait)
+	defer wait.Stop()
+	select {
+	case <-u.sub.Connected():
+	case <-u.sub.Ended():
+		err = errors.New("its connection failed")
+	case <-wait.C:
+		err = fmt.Errorf("it did not connect within %s", connectWait)
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	if err != nil {
+		r.closeUpstream(ctx, u)
+		return nil, fmt.Errorf("relay: upstream media session: %w", err)
+	}
+	select {
+	case <-u.first:
+	case <-time.After(firstWait):
+	case <-ctx.Done():
+	}
+	return u, nil
+}
+
+// closeUpstream ends u, if any, bounded even once ctx is done.
+func (r *Relay) closeUpstream(ctx context.Context, u *upstream) {
+	if u == nil {
+		return
+	}
+	r.upMedia.CompareAndSwap(u, nil)
+	closing, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	u.sub.Close(closing)
+}
+
+// keyframe asks the live upstream session for a keyframe of video line,
+// for a local viewer that needs one (the feed throttles it).
+func (r *Relay) keyframe(line int) {
+	if u := r.upMedia.Load(); u != nil && u.video {
+		if err := u.sub.Keyframe(line); err != nil {
+			r.log.Debug("relay: keyframe request upstream", "line", line, "err", err)
+		}
+	}
+}
+
+// mediaStatus is the upstream media's mode for Status. The caller holds
+// r.mu.
+func (r *Relay) mediaStatus() *MediaStatus {
+	if r.cfg.Media == nil {
+		return nil
+	}
+	s := r.videoMode.status
+	return &s
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
 	}
 }
 

@@ -41,9 +41,24 @@ func Opus(nack bool) webrtc.RTPCodecParameters {
 	return c
 }
 
+// h264Fmtp are the H.264 profiles Parley takes: constrained baseline and
+// baseline, packetization mode 1, what browsers and OBS send.
+var h264Fmtp = []string{
+	"level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+	"level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f",
+}
+
+// VideoCodec is the capability of a track of video codec mime (of Video).
+func VideoCodec(mime string) webrtc.RTPCodecCapability {
+	c := webrtc.RTPCodecCapability{MimeType: mime, ClockRate: VideoRate}
+	if mime == webrtc.MimeTypeH264 {
+		c.SDPFmtpLine = h264Fmtp[0]
+	}
+	return c
+}
+
 // Register adds Opus (with nack, as Opus says) and, with video, VP8 and
-// H.264 (constrained baseline and baseline, packetization mode 1, what
-// browsers and OBS send) with NACK and PLI.
+// H.264 (h264Fmtp) with NACK and PLI.
 func Register(m *webrtc.MediaEngine, nack, video bool) error {
 	if err := m.RegisterCodec(Opus(nack), webrtc.RTPCodecTypeAudio); err != nil {
 		return err
@@ -52,13 +67,14 @@ func Register(m *webrtc.MediaEngine, nack, video bool) error {
 		return nil
 	}
 	fb := []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBNACK}, {Type: webrtc.TypeRTCPFBNACK, Parameter: "pli"}}
-	for _, c := range []webrtc.RTPCodecParameters{
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: VideoRate, RTCPFeedback: fb}, PayloadType: 96},
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: VideoRate, RTCPFeedback: fb,
-			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}, PayloadType: 102},
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: VideoRate, RTCPFeedback: fb,
-			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f"}, PayloadType: 104},
-	} {
+	vp8 := VideoCodec(webrtc.MimeTypeVP8)
+	vp8.RTCPFeedback = fb
+	all := []webrtc.RTPCodecParameters{{RTPCodecCapability: vp8, PayloadType: 96}}
+	for i, fmtp := range h264Fmtp {
+		all = append(all, webrtc.RTPCodecParameters{PayloadType: webrtc.PayloadType(102 + 2*i), RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeH264, ClockRate: VideoRate, SDPFmtpLine: fmtp, RTCPFeedback: fb}})
+	}
+	for _, c := range all {
 		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeVideo); err != nil {
 			return err
 		}
