@@ -41,6 +41,13 @@ type mainServer struct {
 
 func newMain(t testing.TB) *mainServer {
 	t.Helper()
+	return newMainWith(t, media.Config{})
+}
+
+// newMainWith is a main server whose media plane is built from mc (its
+// rooms, log and loopback set here).
+func newMainWith(t testing.TB, mc media.Config) *mainServer {
+	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	store, err := filestore.OpenWithOptions(t.TempDir(), filestore.Options{Logger: log})
 	if err != nil {
@@ -57,7 +64,8 @@ func newMain(t testing.TB) *mainServer {
 	people := ratelimit.NewPeople(ratelimit.Limits{})
 	hub := live.New(live.Config{Rooms: svc, Transcripts: transcripts, Log: log, Describe: server.ProtocolError, People: people})
 	hub.Start()
-	plane, err := media.New(media.Config{Rooms: svc, Log: log, Loopback: true})
+	mc.Rooms, mc.Log, mc.Loopback = svc, log, true
+	plane, err := media.New(mc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,13 +55,21 @@ func startMediaRelay(t *testing.T, m *mainServer) (*localRelay, *mediaclient.Cli
 	if err != nil {
 		t.Fatal(err)
 	}
+	r, feed := startMediaRelayWith(t, m, relay.Media{Client: client})
+	return r, client, feed
+}
+
+// startMediaRelayWith starts a relay with media (its client, and options)
+// in front of m, with a local feed on loopback.
+func startMediaRelayWith(t *testing.T, m *mainServer, media relay.Media) (*localRelay, *relaymedia.Feed) {
+	t.Helper()
 	feed, err := relaymedia.New(relaymedia.Config{Loopback: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(feed.Close)
-	r := startRelayWith(t, relay.Config{Upstream: m.url, Token: m.hubToken(t), Media: &relay.Media{Client: client, Feed: feed}})
-	return r, client, feed
+	media.Feed = feed
+	return startRelayWith(t, relay.Config{Upstream: m.url, Token: m.hubToken(t), Media: &media}), feed
 }
 
 // TestRelayFansTheFeedOutFromOneUpstreamSession: every local subscriber

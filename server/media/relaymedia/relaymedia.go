@@ -283,7 +283,9 @@ func (f *Feed) gatherAnswer(ctx context.Context, pc *webrtc.PeerConnection) (str
 	case <-ctx.Done():
 		return "", fmt.Errorf("relaymedia: gathering candidates: %w", ctx.Err())
 	}
-	return pc.LocalDescription().SDP, nil
+	// As the main server does: the hub's microphone is encoded with FEC
+	// for its way upstream, and viewers learn the feed may carry it.
+	return codecs.WithFEC(pc.LocalDescription().SDP)
 }
 
 func drainRTCP(s *webrtc.RTPSender) {
