@@ -6,7 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
@@ -84,25 +83,12 @@ func addSender(pc *webrtc.PeerConnection, c webrtc.RTPCodecCapability, id string
 		return nil, err
 	}
 	// Reading the RTCP is what feeds the NACK responder.
-	go readRTCP(tr.Sender(), keyframes)
+	go codecs.ReadRTCP(tr.Sender(), func() {
+		if keyframes != nil {
+			keyframes.Add(1)
+		}
+	})
 	return track, nil
-}
-
-func readRTCP(sender *webrtc.RTPSender, keyframes *atomic.Int64) {
-	for {
-		pkts, _, err := sender.ReadRTCP()
-		if err != nil {
-			return
-		}
-		for _, p := range pkts {
-			switch p.(type) {
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				if keyframes != nil {
-					keyframes.Add(1)
-				}
-			}
-		}
-	}
 }
 
 // Send writes one packet of the audio stream; the track sets SSRC and

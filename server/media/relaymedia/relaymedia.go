@@ -241,7 +241,7 @@ func (f *Feed) negotiate(ctx context.Context, pc *webrtc.PeerConnection, offer s
 		if err != nil {
 			return "", nil, fmt.Errorf("relaymedia: add track: %w", err)
 		}
-		go drainRTCP(sender)
+		go codecs.ReadRTCP(sender, nil)
 	}
 	var cameras []int
 	for i, offered := range video[:min(len(video), VideoLines)] {
@@ -253,7 +253,7 @@ func (f *Feed) negotiate(ctx context.Context, pc *webrtc.PeerConnection, offer s
 		if err != nil {
 			return "", nil, fmt.Errorf("relaymedia: add track: %w", err)
 		}
-		go f.readVideoRTCP(sender, i)
+		go codecs.ReadRTCP(sender, func() { f.askKeyframe(i) })
 		cameras = append(cameras, i)
 	}
 	answer, err := f.gatherAnswer(ctx, pc)
@@ -286,15 +286,6 @@ func (f *Feed) gatherAnswer(ctx context.Context, pc *webrtc.PeerConnection) (str
 	// As the main server does: the hub's microphone is encoded with FEC
 	// for its way upstream, and viewers learn the feed may carry it.
 	return codecs.WithFEC(pc.LocalDescription().SDP)
-}
-
-func drainRTCP(s *webrtc.RTPSender) {
-	buf := make([]byte, 1500)
-	for {
-		if _, _, err := s.Read(buf); err != nil {
-			return
-		}
-	}
 }
 
 func (f *Feed) add(id string, pc *webrtc.PeerConnection) bool {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sync/atomic"
 
-	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
@@ -80,21 +79,4 @@ func linesOf(offer string) (audio int, video [][]string, err error) {
 		}
 	}
 	return audio, video, nil
-}
-
-// readVideoRTCP reads a viewer's RTCP for video line, passing on its
-// requests for a keyframe, until the connection closes.
-func (f *Feed) readVideoRTCP(s *webrtc.RTPSender, line int) {
-	for {
-		pkts, _, err := s.ReadRTCP()
-		if err != nil {
-			return
-		}
-		for _, p := range pkts {
-			switch p.(type) {
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				f.askKeyframe(line)
-			}
-		}
-	}
 }

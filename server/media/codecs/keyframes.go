@@ -3,6 +3,9 @@ package codecs
 import (
 	"sync"
 	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
 )
 
 // KeyframeGap is the least time between two keyframe requests to one
@@ -37,4 +40,25 @@ func (k *Throttle) Do(send func()) {
 		k.mu.Unlock()
 		send()
 	})
+}
+
+// ReadRTCP reads a sender's RTCP until its connection closes (reading it
+// is what feeds the interceptors: sender reports, a NACK responder) and
+// calls keyframe, unless nil, for each request for a keyframe (PLI or
+// FIR) among it.
+func ReadRTCP(s *webrtc.RTPSender, keyframe func()) {
+	for {
+		pkts, _, err := s.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, p := range pkts {
+			switch p.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				if keyframe != nil {
+					keyframe()
+				}
+			}
+		}
+	}
 }
