@@ -3,7 +3,9 @@ package relay_test
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -148,8 +150,17 @@ func TestRelayAudioOnlyTakesNoVideoUpstream(t *testing.T) {
 	if n := v.video.Load(); n != 0 {
 		t.Errorf("%d video packets through an audio-only relay", n)
 	}
-	if s := r.Status().Media; s == nil || s.Mode != relay.ModeAudioOnly || !strings.Contains(s.Reason, "--audio-only") {
-		t.Errorf("the relay says %+v, want audio-only as asked", s)
+	resp, err := http.Get(r.url + "/api/v1/relay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var status relay.Status
+	if err := json.NewDecoder(resp.Body).Decode(&status); err != nil {
+		t.Fatal(err)
+	}
+	if s := status.Media; s == nil || s.Mode != relay.ModeAudioOnly || !strings.Contains(s.Reason, "--audio-only") {
+		t.Errorf("/api/v1/relay says %+v, want audio-only as asked", s)
 	}
 }
 
