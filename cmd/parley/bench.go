@@ -38,10 +38,14 @@ media publishes one Opus feed (synthetic 20 ms packets, 50 a second) over
 WHIP with a venue token and subscribes --clients receivers over WHEP at
 --connect-rate while it runs; once all have it, it counts --packets packets
 at every subscriber: delivered, lost, out of order, with the join time (POST
-to first packet) and the server's CPU per delivered packet (--server-pid).
-Then, in the same run, it does the same against a bare pion forwarding loop
-(one TrackLocalStaticRTP, pion's default interceptors) that it starts itself,
-unless --baseline=false.
+to first packet), the mouth-to-ear latency (each payload carries the time
+it was sent, read on arrival on the same clock) and the server's CPU per
+delivered packet (--server-pid). Then, in the same run, it does the same
+through a ` + "`parley relay`" + ` that it starts itself in front of the server, as a
+hub would run it (the feed still goes to the server; the subscribers take
+it from the relay: one more hop), unless --relay=false; and against a bare
+pion forwarding loop (one TrackLocalStaticRTP, pion's default
+interceptors) that it starts itself, unless --baseline=false.
 
 Only loopback servers are loaded unless --allow-remote is given.
 `
@@ -139,6 +143,7 @@ func parseBenchFlags(ctx context.Context, kind string, args []string, getenv fun
 		fs.IntVar(&cfg.Clients, "clients", 300, "WHEP subscribers, each one peer connection taking the program feed")
 		fs.IntVar(&cfg.Packets, "packets", 500, "packets counted at every subscriber once all have joined (50 a second)")
 		fs.BoolVar(&cfg.BaselineFirst, "baseline-first", false, "measure the bare pion loop before the server (alternate over repeats on a shared machine)")
+		fs.Bool("relay", true, "measure through parley relay in front of the server too, in the same run (this binary runs it)")
 		fs.Bool("baseline", true, "measure a bare pion loop after the server, in the same run (this binary serves it)")
 		fs.Bool(strings.TrimPrefix(baselineServeFlag, "--"), false, "serve the bare pion loop instead of loading anything (what --baseline starts)")
 	} else {
@@ -160,12 +165,18 @@ func parseBenchFlags(ctx context.Context, kind string, args []string, getenv fun
 		return bench.Config{}, benchOutput{}, fmt.Errorf("bench: --url: %w", err)
 	}
 	cfg.BaseURL = u
-	if kind == bench.KindMedia && fs.Lookup("baseline").Value.String() == "true" {
+	if kind == bench.KindMedia {
+		// This binary runs the relay and the bare loop the run measures.
 		exe, err := os.Executable()
 		if err != nil {
-			return bench.Config{}, benchOutput{}, fmt.Errorf("bench: --baseline: %w", err)
+			return bench.Config{}, benchOutput{}, fmt.Errorf("bench: media: %w", err)
 		}
-		cfg.BaselineCommand = []string{exe, "bench", bench.KindMedia, baselineServeFlag}
+		if fs.Lookup("relay").Value.String() == "true" {
+			cfg.RelayCommand = []string{exe, "relay"}
+		}
+		if fs.Lookup("baseline").Value.String() == "true" {
+			cfg.BaselineCommand = []string{exe, "bench", bench.KindMedia, baselineServeFlag}
+		}
 	}
 	return cfg, out, cfg.Validate(ctx)
 }

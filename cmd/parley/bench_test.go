@@ -3,11 +3,16 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parley-hub/parley/cmd/parley/internal/bench"
 )
@@ -137,12 +142,22 @@ func TestBenchMediaFlags(t *testing.T) {
 		t.Fatalf("defaults: %v", err)
 	}
 	if cfg.Kind != bench.KindMedia || cfg.Clients != 300 || cfg.ConnectRate != 50 || cfg.Packets != 500 ||
-		len(cfg.BaselineCommand) != 4 || cfg.BaselineCommand[3] != baselineServeFlag {
+		len(cfg.BaselineCommand) != 4 || cfg.BaselineCommand[3] != baselineServeFlag ||
+		len(cfg.RelayCommand) != 2 || cfg.RelayCommand[1] != "relay" {
 		t.Errorf("defaults = %+v", cfg)
 	}
-	cfg, _, err = parseBenchFlags(t.Context(), bench.KindMedia, []string{"--baseline=false"}, env, io.Discard)
-	if err != nil || cfg.BaselineCommand != nil {
-		t.Errorf("--baseline=false: %v, baseline command %v", err, cfg.BaselineCommand)
+	for _, tc := range []struct {
+		args            []string
+		baseline, relay bool
+	}{
+		{args: []string{"--baseline=false"}, relay: true},
+		{args: []string{"--relay=false"}, baseline: true},
+		{args: []string{"--relay=false", "--baseline=false"}},
+	} {
+		cfg, _, err = parseBenchFlags(t.Context(), bench.KindMedia, tc.args, env, io.Discard)
+		if err != nil || (cfg.BaselineCommand != nil) != tc.baseline || (cfg.RelayCommand != nil) != tc.relay {
+			t.Errorf("%v: %v, baseline command %v, relay command %v", tc.args, err, cfg.BaselineCommand, cfg.RelayCommand)
+		}
 	}
 	for _, args := range [][]string{
 		{"--packets", "0"},
@@ -179,5 +194,44 @@ func TestBaselineServeSaysWhereAndEndsWithItsInput(t *testing.T) {
 	feed.Close()
 	if err := <-done; err != nil {
 		t.Errorf("after its input ended: %v", err)
+	}
+}
+
+// TestBenchMediaMeasuresMouthToEarThroughARelay runs `parley bench media`
+// as an operator would, against `parley serve`: the bench starts `parley
+// relay` in front of the server itself, and the report gives every
+// packet's mouth-to-ear time on the direct path and through the relay.
+func TestBenchMediaMeasuresMouthToEarThroughARelay(t *testing.T) {
+	srv := start(t, "--data", t.TempDir())
+	bin, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	const clients, packets = 3, 50
+	cmd := exec.CommandContext(ctx, bin, "bench", "media", "--url", srv.url, "--clients", fmt.Sprint(clients), "--packets", fmt.Sprint(packets),
+		"--settle", "0", "--drain", "30s", "--timeout", "2m", "--baseline=false", "--json")
+	cmd.Env = append(os.Environ(), "PARLEY_JWT_SECRET="+testSecret)
+	var out, errs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errs
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("bench: %v\n%s", err, errs.String())
+	}
+	var rep bench.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, out.String())
+	}
+	if !rep.Passed || rep.Media == nil || len(rep.Media.Targets) != 2 {
+		t.Fatalf("passed %v, problems %v, media %+v\n%s", rep.Passed, rep.Problems, rep.Media, errs.String())
+	}
+	direct, via := rep.Media.Targets[0], rep.Media.Targets[1]
+	if direct.URL != srv.url || direct.Upstream != "" || via.Upstream != srv.url || via.URL == srv.url {
+		t.Errorf("paths: direct at %s (upstream %q), relay at %s in front of %q; want the relay in front of %s", direct.URL, direct.Upstream, via.URL, via.Upstream, srv.url)
+	}
+	for _, tg := range rep.Media.Targets {
+		if m := tg.MouthToEar; m.Count != clients*packets || m.P50Ms <= 0 || m.P95Ms < m.P50Ms || m.MaxMs < m.P99Ms {
+			t.Errorf("%s: mouth to ear %+v, want %d samples in order", tg.Name, m, clients*packets)
+		}
 	}
 }

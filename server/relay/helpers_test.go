@@ -1,6 +1,7 @@
 package relay_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -44,9 +45,9 @@ func newMain(t testing.TB) *mainServer {
 	return newMainWith(t, media.Config{})
 }
 
-// newMainWith is a main server whose media plane is built from mc (its
-// rooms, log and loopback set here).
-func newMainWith(t testing.TB, mc media.Config) *mainServer {
+// newMainWith is newMain with media of mcfg, whose rooms, log and
+// loopback it sets.
+func newMainWith(t testing.TB, mcfg media.Config) *mainServer {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	store, err := filestore.OpenWithOptions(t.TempDir(), filestore.Options{Logger: log})
@@ -64,8 +65,8 @@ func newMainWith(t testing.TB, mc media.Config) *mainServer {
 	people := ratelimit.NewPeople(ratelimit.Limits{})
 	hub := live.New(live.Config{Rooms: svc, Transcripts: transcripts, Log: log, Describe: server.ProtocolError, People: people})
 	hub.Start()
-	mc.Rooms, mc.Log, mc.Loopback = svc, log, true
-	plane, err := media.New(mc)
+	mcfg.Rooms, mcfg.Log, mcfg.Loopback = svc, log, true
+	plane, err := media.New(mcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,15 +154,15 @@ func startRelay(t testing.TB, upstream, token string) *localRelay {
 	return startRelayWith(t, relay.Config{Upstream: upstream, Token: token})
 }
 
-// startRelayWith starts a relay of cfg, whose local tokens, log and
-// backoff it sets.
+// startRelayWith starts a relay of cfg, whose local tokens and log it
+// sets, and its backoff unless cfg has one.
 func startRelayWith(t testing.TB, cfg relay.Config) *localRelay {
 	t.Helper()
 	v, err := auth.NewVerifier(localSecret, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Local, cfg.Log, cfg.MaxBackoff = v, slog.New(slog.DiscardHandler), 500*time.Millisecond
+	cfg.Local, cfg.Log, cfg.MaxBackoff = v, slog.New(slog.DiscardHandler), cmp.Or(cfg.MaxBackoff, 500*time.Millisecond)
 	r, err := relay.New(cfg)
 	if err != nil {
 		t.Fatal(err)

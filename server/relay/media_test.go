@@ -2,6 +2,7 @@ package relay_test
 
 import (
 	"context"
+	"encoding/binary"
 	"net/http"
 	"os"
 	"strconv"
@@ -55,21 +56,27 @@ func startMediaRelay(t *testing.T, m *mainServer) (*localRelay, *mediaclient.Cli
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, feed := startMediaRelayWith(t, m, relay.Media{Client: client})
+	r, feed := startMediaRelayWith(t, relay.Config{Upstream: m.url, Token: m.hubToken(t)}, client)
 	return r, client, feed
 }
 
-// startMediaRelayWith starts a relay with media (its client, and options)
-// in front of m, with a local feed on loopback.
-func startMediaRelayWith(t *testing.T, m *mainServer, media relay.Media) (*localRelay, *relaymedia.Feed) {
+// startMediaRelayWith starts a relay of cfg with media, whose upstream
+// sessions client opens with the options of cfg.Media if it has any, and
+// returns it and its local feed.
+func startMediaRelayWith(t *testing.T, cfg relay.Config, client *mediaclient.Client) (*localRelay, *relaymedia.Feed) {
 	t.Helper()
 	feed, err := relaymedia.New(relaymedia.Config{Loopback: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(feed.Close)
-	media.Feed = feed
-	return startRelayWith(t, relay.Config{Upstream: m.url, Token: m.hubToken(t), Media: &media}), feed
+	var media relay.Media
+	if cfg.Media != nil {
+		media = *cfg.Media
+	}
+	media.Client, media.Feed = client, feed
+	cfg.Media = &media
+	return startRelayWith(t, cfg), feed
 }
 
 // TestRelayFansTheFeedOutFromOneUpstreamSession: every local subscriber
@@ -150,7 +157,9 @@ func TestRelayFansTheFeedOutFromOneUpstreamSession(t *testing.T) {
 
 // micSource sends a 50 packet/s stream of 80-byte packets (about 32
 // kbit/s, a voice in Opus) through pub until the test ends (at most 5
-// minutes of it) and returns the count of packets sent.
+// minutes of it) and returns the count of packets sent. Each payload
+// begins with its packet's index and the Unix nanosecond it was sent, so
+// receivers can tell which arrived, and when.
 func micSource(t *testing.T, pub *mediaclient.Publisher) *atomic.Int64 {
 	var sent atomic.Int64
 	stop, done := make(chan struct{}), make(chan struct{})
@@ -164,6 +173,8 @@ func micSource(t *testing.T, pub *mediaclient.Publisher) *atomic.Int64 {
 			case <-stop:
 				return
 			case <-tick.C:
+				binary.BigEndian.PutUint64(payload, uint64(i))
+				binary.BigEndian.PutUint64(payload[8:], uint64(time.Now().UnixNano()))
 				pub.Send(uint16(i), uint32(i*960), payload)
 				sent.Add(1)
 			}

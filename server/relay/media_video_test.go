@@ -76,7 +76,7 @@ type localViewer struct {
 	seqs []uint16 // the venue feed's, in arrival order
 }
 
-func watch(t *testing.T, r *localRelay, client *mediaclient.Client, sub string, video int) *localViewer {
+func viewRelay(t *testing.T, r *localRelay, client *mediaclient.Client, sub string, video int) *localViewer {
 	t.Helper()
 	v := &localViewer{}
 	var err error
@@ -112,7 +112,7 @@ func TestRelayCarriesVideoAndAsksForKeyframes(t *testing.T) {
 	r, client, _ := startMediaRelay(t, m)
 	cam := cameraVenue(t, m, client)
 
-	v := watch(t, r, client, "screen", 2)
+	v := viewRelay(t, r, client, "screen", 2)
 	waitFor(t, "the hall's camera at a local viewer", func() bool { return v.video.Load() >= 25 && v.audio.Load() >= 25 })
 	waitFor(t, "a keyframe at the local viewer", func() bool { return v.keyframes.Load() > 0 })
 	if s := r.Status().Media; s == nil || s.Mode != relay.ModeVideo {
@@ -126,7 +126,7 @@ func TestRelayCarriesVideoAndAsksForKeyframes(t *testing.T) {
 	waitFor(t, "the local viewer's PLI to reach the venue", func() bool { return cam.KeyframeRequests() > asked })
 
 	asked = cam.KeyframeRequests()
-	late := watch(t, r, client, "latecomer", 1)
+	late := viewRelay(t, r, client, "latecomer", 1)
 	waitFor(t, "a keyframe for the viewer joining", func() bool { return cam.KeyframeRequests() > asked && late.keyframes.Load() > 0 })
 	if w := m.wheps.Load(); w != 1 {
 		t.Errorf("the main server was sent %d WHEP offers, want the relay's one", w)
@@ -143,9 +143,9 @@ func TestRelayAudioOnlyTakesNoVideoUpstream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _ := startMediaRelayWith(t, m, relay.Media{Client: client, AudioOnly: true})
+	r, _ := startMediaRelayWith(t, relay.Config{Upstream: m.url, Token: m.hubToken(t), Media: &relay.Media{AudioOnly: true}}, client)
 	cameraVenue(t, m, client)
-	v := watch(t, r, client, "screen", 2)
+	v := viewRelay(t, r, client, "screen", 2)
 	waitFor(t, "the venue's audio at the local viewer", func() bool { return v.audio.Load() >= 100 })
 	if n := v.video.Load(); n != 0 {
 		t.Errorf("%d video packets through an audio-only relay", n)
@@ -178,7 +178,7 @@ func TestRelayDropsVideoWhenTheLinkCannotCarryIt(t *testing.T) {
 	m.plenary(t)
 	r, client, _ := startMediaRelay(t, m)
 	cameraVenue(t, m, client)
-	v := watch(t, r, client, "screen", 1)
+	v := viewRelay(t, r, client, "screen", 1)
 	waitFor(t, "the venue's audio and some video at the local viewer", func() bool { return v.audio.Load() >= 25 && v.video.Load() > 0 })
 
 	deadline := time.Now().Add(60 * time.Second)
@@ -247,9 +247,9 @@ func TestRelayReachesTheMainServerThroughTURN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _ := startMediaRelayWith(t, m, relay.Media{Client: relayOnly})
+	r, _ := startMediaRelayWith(t, relay.Config{Upstream: m.url, Token: m.hubToken(t)}, relayOnly)
 	venue(t, m, plain)
-	v := watch(t, r, plain, "screen", 0)
+	v := viewRelay(t, r, plain, "screen", 0)
 	waitFor(t, "the venue's audio at the local viewer, through coturn", func() bool { return v.audio.Load() >= 50 })
 	if w := m.wheps.Load(); w < 2 {
 		t.Errorf("the main server was sent %d WHEP offers, want the first (no candidates) and one through TURN", w)
@@ -270,7 +270,7 @@ func TestOpusFECIsAskedForOnEveryHop(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { upstream.Close(context.Background()) })
-	local := watch(t, r, client, "screen", 0)
+	local := viewRelay(t, r, client, "screen", 0)
 	for hop, answer := range map[string]string{"venue to main": venue.Answer(), "main to relay": upstream.Answer(), "relay to viewer": local.Answer()} {
 		if !strings.Contains(answer, "useinbandfec=1") {
 			t.Errorf("%s: the answer does not ask for FEC:\n%s", hop, answer)

@@ -97,7 +97,7 @@ func TestPercentileIsNearestRank(t *testing.T) {
 		ns[i] = int64(1000-i) * 1e6 // 1..1000 ms, reversed
 	}
 	l := summarize(ns)
-	if l.Count != 1000 || l.P50Ms != 500 || l.P99Ms != 990 || l.P999Ms != 999 || l.MaxMs != 1000 {
+	if l.Count != 1000 || l.P50Ms != 500 || l.P95Ms != 950 || l.P99Ms != 990 || l.P999Ms != 999 || l.MaxMs != 1000 {
 		t.Errorf("summarize = %+v", l)
 	}
 	if got := percentile([]int64{7}, 99.9); got != 7 {

@@ -62,6 +62,17 @@ type Config struct {
 	// BaselineFirst measures the bare loop before the server: alternating
 	// the order over repeats evens out a shared machine's changing load.
 	BaselineFirst bool
+	// Relay is `parley relay` in front of the server, measured after it in
+	// the same run with the subscribers on the relay: a command that runs
+	// it (RelayCommand; the run adds --upstream, --addr and --data, and
+	// gives it a hub token and a local secret, and stops it after its
+	// turn) or one already serving (RelayURL, in front of BaseURL, whose
+	// local members' tokens RelaySecret signs; RelayPID); neither: no
+	// relay.
+	RelayCommand []string
+	RelayURL     *url.URL
+	RelaySecret  []byte
+	RelayPID     int
 }
 
 // transcript says whether the run loads a transcript channel.
@@ -69,6 +80,9 @@ func (cfg Config) transcript() bool { return cfg.Kind == KindTranscript }
 
 // media says whether the run loads the media plane.
 func (cfg Config) media() bool { return cfg.Kind == KindMedia }
+
+// relay says whether the media kind measures through a relay too.
+func (cfg Config) relay() bool { return len(cfg.RelayCommand) > 0 || cfg.RelayURL != nil }
 
 // driving says whether the run has viewers or clients receive a drive.
 func (cfg Config) driving() bool { return !cfg.Idle && !cfg.LateOnly }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -28,8 +29,11 @@ const (
 	// packetEvery is one Opus frame: 50 packets a second.
 	packetEvery = 20 * time.Millisecond
 	// payloadSize is 20 ms of Opus at 32 kb/s; it starts with the
-	// packet's counter.
+	// packet's counter, then the time it was sent (stampAt).
 	payloadSize = 80
+	// stampAt is where the send time goes in a payload: Unix nanoseconds,
+	// big-endian, read on arrival on the same clock.
+	stampAt, stampEnd = 8, 16
 	// closeWorkers end subscribers' sessions in parallel.
 	closeWorkers = 16
 )
@@ -53,21 +57,36 @@ func (cfg Config) validateMedia(ctx context.Context) error {
 		return err
 	}
 	if cfg.BaselineURL != nil {
-		return checkTarget(ctx, cfg.BaselineURL, cfg.AllowRemote)
+		if err := checkTarget(ctx, cfg.BaselineURL, cfg.AllowRemote); err != nil {
+			return err
+		}
+	}
+	if cfg.RelayURL != nil {
+		if len(cfg.RelaySecret) == 0 {
+			return errors.New("bench: a relay already serving needs the secret of its local tokens")
+		}
+		return checkTarget(ctx, cfg.RelayURL, cfg.AllowRemote)
 	}
 	return nil
 }
 
-// mediaTarget is a server the media kind loads.
+// mediaTarget is a path the media kind loads: the server the feed is
+// published to, and the one the subscribers take it from.
 type mediaTarget struct {
-	name   string
-	base   *url.URL
-	pid    int
-	parley bool // it has rooms and checks tokens
+	name string
+	base *url.URL
+	// relay, when set, puts the subscribers on a relay in front of base.
+	relay bool
+	// view is where the subscribers take the feed, with their tokens subs,
+	// and pid the process whose CPU the window counts.
+	view *url.URL
+	subs []string
+	pid  int
 }
 
-func (t mediaTarget) endpoint(room, which string) string {
-	u := *t.base
+// roomEndpoint is which of room's endpoints under base.
+func roomEndpoint(base *url.URL, room, which string) string {
+	u := *base
 	u.Path = strings.TrimSuffix(u.Path, "/") + "/api/v1/rooms/" + url.PathEscape(room) + "/" + which
 	return u.String()
 }
@@ -85,7 +104,11 @@ func runMedia(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	venue, subs, err := mintMediaTokens(cfg)
+	venue, err := mintMediaTokens(cfg)
+	if err != nil {
+		return nil, err
+	}
+	subs, err := mintSubscribers(cfg, cfg.Secret)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +118,10 @@ func runMedia(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	targets := []mediaTarget{{name: "parley", base: cfg.BaseURL, pid: cfg.ServerPID, parley: true}}
+	targets := []mediaTarget{{name: "parley", base: cfg.BaseURL, view: cfg.BaseURL, subs: subs, pid: cfg.ServerPID}}
+	if cfg.relay() {
+		targets = append(targets, mediaTarget{name: "parley via relay", base: cfg.BaseURL, relay: true})
+	}
 	if len(cfg.BaselineCommand) > 0 && cfg.BaselineURL == nil {
 		b, err := startBaseline(ctx, cfg.BaselineCommand, cfg.Progress)
 		if err != nil {
@@ -105,20 +131,22 @@ func runMedia(ctx context.Context, cfg Config) (*Report, error) {
 		cfg.BaselineURL, cfg.BaselinePID = b.url, b.pid
 	}
 	if cfg.BaselineURL != nil {
-		bare := mediaTarget{name: "bare pion loop", base: cfg.BaselineURL, pid: cfg.BaselinePID}
+		bare := mediaTarget{name: "bare pion loop", base: cfg.BaselineURL, view: cfg.BaselineURL, subs: subs, pid: cfg.BaselinePID}
 		if cfg.BaselineFirst {
 			targets = append([]mediaTarget{bare}, targets...)
 		} else {
 			targets = append(targets, bare)
 		}
 	}
+	if rep.RoomCreated, err = ensureRoom(ctx, hc, cfg, venue.admin); err != nil {
+		return nil, err
+	}
 	for _, t := range targets {
-		if t.parley {
-			if rep.RoomCreated, err = ensureRoom(ctx, hc, cfg, venue.admin); err != nil {
-				return nil, err
-			}
+		m := &mediaRun{cfg: cfg, client: client, target: t, venue: venue.venue}
+		if t.relay {
+			rep.Media.Targets = append(rep.Media.Targets, m.loadThroughRelay(ctx, hc))
+			continue
 		}
-		m := &mediaRun{cfg: cfg, client: client, target: t, venue: venue.venue, subs: subs}
 		rep.Media.Targets = append(rep.Media.Targets, m.load(ctx))
 	}
 	rep.ToolCPUMs = nsToMs(int64(selfCPU() - cpuStart))
@@ -135,27 +163,34 @@ func runMedia(ctx context.Context, cfg Config) (*Report, error) {
 
 type mediaTokens struct{ admin, venue string }
 
-// mintMediaTokens issues the venue's token and one per subscriber, from
-// the same population as the other kinds.
-func mintMediaTokens(cfg Config) (mediaTokens, []string, error) {
+// mintMediaTokens issues the admin's and the venue's tokens.
+func mintMediaTokens(cfg Config) (mediaTokens, error) {
 	ttl := cfg.Timeout + time.Hour
 	var t mediaTokens
 	var err error
 	admin := auth.Claims{RegisteredClaims: jwt.RegisteredClaims{Subject: "bench-admin"}, Name: "Bench admin", Room: auth.AnyRoom, Role: rooms.RoleAdmin}
 	if t.admin, err = auth.Issue(cfg.Secret, admin, ttl); err != nil {
-		return t, nil, fmt.Errorf("bench: admin token: %w", err)
+		return t, fmt.Errorf("bench: admin token: %w", err)
 	}
 	venue := auth.Claims{RegisteredClaims: jwt.RegisteredClaims{Subject: "bench-venue"}, Name: "Bench hall", Room: cfg.Room, Role: rooms.RoleVenue}
 	if t.venue, err = auth.Issue(cfg.Secret, venue, ttl); err != nil {
-		return t, nil, fmt.Errorf("bench: venue token: %w", err)
+		return t, fmt.Errorf("bench: venue token: %w", err)
 	}
+	return t, nil
+}
+
+// mintSubscribers issues a token signed with secret (the server's, or a
+// relay's for its local members) per subscriber, from the same population
+// as the other kinds.
+func mintSubscribers(cfg Config, secret []byte) ([]string, error) {
 	subs := make([]string, cfg.Clients)
 	for i := range subs {
-		if subs[i], err = auth.Issue(cfg.Secret, person(cfg.Room, i), ttl); err != nil {
-			return t, nil, fmt.Errorf("bench: token of subscriber %d: %w", i, err)
+		var err error
+		if subs[i], err = auth.Issue(secret, person(cfg.Room, i), cfg.Timeout+time.Hour); err != nil {
+			return nil, fmt.Errorf("bench: token of subscriber %d: %w", i, err)
 		}
 	}
-	return t, subs, nil
+	return subs, nil
 }
 
 // mediaRun is one target's load.
@@ -164,17 +199,37 @@ type mediaRun struct {
 	client *mediaclient.Client
 	target mediaTarget
 	venue  string
-	subs   []string
+}
+
+// loadThroughRelay opens the relay, loads the path through it and stops
+// it: the other paths run without it.
+func (m *mediaRun) loadThroughRelay(ctx context.Context, hc *http.Client) MediaTarget {
+	r, err := openRelay(ctx, m.cfg, hc)
+	if err == nil {
+		defer r.stop()
+		m.target.subs, err = mintSubscribers(m.cfg, r.secret)
+	}
+	if err != nil {
+		res := MediaTarget{Name: m.target.name, Upstream: m.cfg.BaseURL.String(), Subscribers: m.cfg.Clients}
+		res.problem(err.Error())
+		return res
+	}
+	m.target.view, m.target.pid = r.url, r.pid
+	return m.load(ctx)
 }
 
 // load publishes the feed, joins the subscribers, counts the window and
 // ends every session.
 func (m *mediaRun) load(ctx context.Context) MediaTarget {
 	cfg, t := m.cfg, m.target
-	res := MediaTarget{Name: t.name, URL: t.base.String(), Subscribers: cfg.Clients}
-	fmt.Fprintf(cfg.Progress, "bench: %s: publishing the feed to %s\n", t.name, t.endpoint(cfg.Room, "whip"))
+	res := MediaTarget{Name: t.name, URL: t.view.String(), Subscribers: cfg.Clients}
+	if t.relay {
+		res.Upstream = t.base.String()
+	}
+	whip := roomEndpoint(t.base, cfg.Room, "whip")
+	fmt.Fprintf(cfg.Progress, "bench: %s: publishing the feed to %s\n", t.name, whip)
 	pctx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
-	pub, err := m.client.Publish(pctx, t.endpoint(cfg.Room, "whip"), m.venue)
+	pub, err := m.client.Publish(pctx, whip, m.venue)
 	cancel()
 	if err != nil {
 		res.problem("the feed could not be published: " + err.Error())
@@ -230,7 +285,7 @@ func (m *mediaRun) load(ctx context.Context) MediaTarget {
 func (m *mediaRun) join(ctx context.Context, f *feed, res *MediaTarget) []*mediaSub {
 	cfg := m.cfg
 	fmt.Fprintf(cfg.Progress, "bench: %s: subscribing %d clients at %.0f/s\n", m.target.name, cfg.Clients, cfg.ConnectRate)
-	whep := m.target.endpoint(cfg.Room, "whep")
+	whep := roomEndpoint(m.target.view, cfg.Room, "whep")
 	subs := make([]*mediaSub, cfg.Clients)
 	start := time.Now()
 	for i := range subs {
@@ -241,7 +296,7 @@ func (m *mediaRun) join(ctx context.Context, f *feed, res *MediaTarget) []*media
 			close(s.dialed)
 			continue
 		}
-		go s.subscribe(ctx, m.client, whep, m.subs[i], cfg.DialTimeout)
+		go s.subscribe(ctx, m.client, whep, m.target.subs[i], cfg.DialTimeout)
 	}
 	// Stragglers have until this long after the last POST.
 	jctx, cancel := context.WithTimeout(ctx, cfg.DialTimeout+joinGrace)
@@ -323,7 +378,8 @@ func closeSubscribers(ctx context.Context, subs []*mediaSub) {
 }
 
 // feed is the publisher's constant schedule: packet k at start + k×20 ms,
-// its payload starting with k. A window asked for starts at the next packet
+// its payload starting with k and the time it was handed to the
+// publisher. A window asked for starts at the next packet
 // and the feed stops after it.
 type feed struct {
 	pub *mediaclient.Publisher
@@ -362,12 +418,23 @@ func (f *feed) run(ctx context.Context) {
 		default:
 		}
 		binary.BigEndian.PutUint64(payload, k)
+		putStamp(payload, time.Now())
 		if err := f.pub.Send(uint16(k), uint32(k*960), payload); err != nil {
 			f.err = err
 			return
 		}
 		f.sent.Store(k + 1)
 	}
+}
+
+// putStamp writes the send time into payload.
+func putStamp(payload []byte, at time.Time) {
+	binary.BigEndian.PutUint64(payload[stampAt:stampEnd], uint64(at.UnixNano()))
+}
+
+// transit is how long ago, at arrival, payload's stamp was written.
+func transit(payload []byte, arrival time.Time) int64 {
+	return arrival.UnixNano() - int64(binary.BigEndian.Uint64(payload[stampAt:stampEnd]))
 }
 
 // mediaSub is one WHEP subscriber and what it counted. The counts without
@@ -389,15 +456,15 @@ type mediaSub struct {
 
 	seen []bool // by counter - window start
 	// late is, per packet of the window received, how long after its due
-	// time it came.
-	late                      []int64
+	// time it came, and transit how long after it was sent.
+	late, transit             []int64
 	dups, outOfOrder, foreign int
 	maxSeen                   uint64
 	anySeen                   bool
 }
 
 func newMediaSub(f *feed, packets int) *mediaSub {
-	return &mediaSub{feed: f, dialed: make(chan struct{}), ready: make(chan struct{}), seen: make([]bool, packets), late: make([]int64, 0, packets)}
+	return &mediaSub{feed: f, dialed: make(chan struct{}), ready: make(chan struct{}), seen: make([]bool, packets), late: make([]int64, 0, packets), transit: make([]int64, 0, packets)}
 }
 
 func (s *mediaSub) subscribe(ctx context.Context, c *mediaclient.Client, whep, token string, timeout time.Duration) {
@@ -410,12 +477,13 @@ func (s *mediaSub) subscribe(ctx context.Context, c *mediaclient.Client, whep, t
 
 // onPacket counts one packet; only the subscriber's read goroutine calls it.
 func (s *mediaSub) onPacket(p mediaclient.Packet) {
+	arrival := time.Now()
 	s.received.Add(1)
 	if s.firstNs.Load() == 0 {
 		s.firstNs.Store(max(int64(time.Since(s.postAt)), 1))
 		close(s.ready)
 	}
-	if len(p.Payload) < 8 {
+	if len(p.Payload) < stampEnd {
 		s.foreign++
 		return
 	}
@@ -438,7 +506,8 @@ func (s *mediaSub) onPacket(p mediaclient.Packet) {
 		return
 	}
 	s.seen[c-from] = true
-	s.late = append(s.late, int64(time.Since(s.feed.due(c))))
+	s.late = append(s.late, int64(arrival.Sub(s.feed.due(c))))
+	s.transit = append(s.transit, transit(p.Payload, arrival))
 	s.delivered.Add(1)
 }
 

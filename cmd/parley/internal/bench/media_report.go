@@ -13,10 +13,14 @@ type MediaReport struct {
 	Targets       []MediaTarget `json:"targets"`
 }
 
-// MediaTarget is one server's run.
+// MediaTarget is one path's run.
 type MediaTarget struct {
-	Name           string           `json:"name"`
+	Name string `json:"name"`
+	// URL is where the subscribers took the feed; Upstream, on the relay
+	// path, is the server it was published to, in front of which the relay
+	// at URL ran. The CPU figures are then the relay's.
 	URL            string           `json:"url"`
+	Upstream       string           `json:"upstream,omitempty"`
 	Subscribers    int              `json:"subscribers"`
 	Joined         int              `json:"joined"`
 	Failed         int              `json:"failed"`
@@ -37,6 +41,12 @@ type MediaTarget struct {
 	// its arrival: the publisher's send, the server's fan-out and the
 	// subscriber's read, which on one machine all compete for the CPUs.
 	Latency Latency `json:"latency_from_schedule"`
+	// MouthToEar runs from the publisher handing each packet to its
+	// WebRTC stack (the time it embeds in the payload) to the subscriber
+	// reading it, on the same clock: the transport's share of mouth to ear,
+	// every hop included, without capture, encoding, a jitter buffer or
+	// playout.
+	MouthToEar Latency `json:"mouth_to_ear"`
 	// DroppedEarly counts joined subscribers whose connection ended before
 	// the run closed it.
 	DroppedEarly int `json:"dropped_early"`
@@ -58,12 +68,13 @@ func (t *MediaTarget) problem(p string) { t.Problems = append(t.Problems, p) }
 
 // tally adds up what the subscribers counted, once they are closed.
 func (t *MediaTarget) tally(subs []*mediaSub, packets int) {
-	var late []int64
+	var late, transit []int64
 	for _, s := range subs {
 		if !s.joined() {
 			continue
 		}
 		late = append(late, s.late...)
+		transit = append(transit, s.transit...)
 		t.Expected += int64(t.Sent)
 		t.Delivered += s.delivered.Load()
 		t.Duplicates += s.dups
@@ -75,6 +86,7 @@ func (t *MediaTarget) tally(subs []*mediaSub, packets int) {
 	}
 	t.Lost = t.Expected - t.Delivered
 	t.Latency = summarize(late)
+	t.MouthToEar = summarize(transit)
 	switch {
 	case t.Failed > 0:
 		t.problem(fmt.Sprintf("%d of %d subscribers got no packet", t.Failed, t.Subscribers))
@@ -114,16 +126,27 @@ func (rep *Report) judgeMedia() {
 func (m *MediaReport) writeText(w io.Writer) {
 	fmt.Fprintf(w, "feed          one Opus stream over WHIP, %d packets/s; %d counted at every WHEP subscriber\n", m.RatePerSecond, m.Packets)
 	for _, t := range m.Targets {
-		fmt.Fprintf(w, "%s at %s\n", t.Name, t.URL)
+		cpu := "server"
+		if t.Upstream != "" {
+			cpu = "relay"
+			fmt.Fprintf(w, "%s at %s, in front of %s\n", t.Name, t.URL, t.Upstream)
+		} else {
+			fmt.Fprintf(w, "%s at %s\n", t.Name, t.URL)
+		}
 		fmt.Fprintf(w, "  joins       %d of %d subscribers got the feed, the last %.0f ms after the first POST; POST to first packet %s\n",
 			t.Joined, t.Subscribers, t.JoinWindowMs, t.Join)
 		for _, r := range t.FailureReasons {
 			fmt.Fprintf(w, "              %d x %s\n", r.Count, r.Message)
 		}
+		if t.Joined == 0 {
+			fmt.Fprintln(w, "  not measured: no subscriber got the feed (see the result below)")
+			continue
+		}
 		fmt.Fprintf(w, "  delivery    %d of %d (%d packets x %d subscribers); lost %d, duplicates %d, out of order %d, foreign %d, dropped %d\n",
 			t.Delivered, t.Expected, t.Sent, t.Joined, t.Lost, t.Duplicates, t.OutOfOrder, t.Foreign, t.DroppedEarly)
+		fmt.Fprintf(w, "  mouth to ear from the publisher's send to the subscriber's read %s\n", t.MouthToEar)
 		fmt.Fprintf(w, "  latency     from the feed's schedule to arrival %s\n", t.Latency)
-		fmt.Fprintf(w, "  CPU         server %.0f ms: %.2f µs per packet received; tool %.0f ms: %.2f µs per packet; %d packets over %.1f s, load %s\n",
-			t.ServerCPUMs, t.ServerUsPerPacket, t.ToolCPUMs, t.ToolUsPerPacket, t.Received, t.MeasureMs/1000, t.LoadAvg)
+		fmt.Fprintf(w, "  CPU         %s %.0f ms: %.2f µs per packet received; tool %.0f ms: %.2f µs per packet; %d packets over %.1f s, load %s\n",
+			cpu, t.ServerCPUMs, t.ServerUsPerPacket, t.ToolCPUMs, t.ToolUsPerPacket, t.Received, t.MeasureMs/1000, t.LoadAvg)
 	}
 }

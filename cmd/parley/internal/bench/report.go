@@ -364,7 +364,7 @@ func (l Latency) String() string {
 	if l.Count == 0 {
 		return "no samples"
 	}
-	return fmt.Sprintf("p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (n=%d)", l.P50Ms, l.P99Ms, l.P999Ms, l.MaxMs, l.Count)
+	return fmt.Sprintf("p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (n=%d)", l.P50Ms, l.P95Ms, l.P99Ms, l.P999Ms, l.MaxMs, l.Count)
 }
 
 func kibToMiB(k int64) float64 { return float64(k) / 1024 }

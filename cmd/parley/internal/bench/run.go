@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -19,6 +20,18 @@ const (
 	// pollEvery is how often the drain checks the clients' progress.
 	pollEvery = 20 * time.Millisecond
 )
+
+// lockedWriter lets goroutines share a writer a line at a time.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
 
 // runner is one run's moving parts.
 type runner struct {
@@ -47,6 +60,8 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if cfg.Progress == nil {
 		cfg.Progress = io.Discard
 	}
+	// Children's standard error is copied to it while the run writes too.
+	cfg.Progress = &lockedWriter{w: cfg.Progress}
 	if cfg.media() {
 		rep, err := runMedia(ctx, cfg)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 type Latency struct {
 	Count  int     `json:"count"`
 	P50Ms  float64 `json:"p50_ms"`
+	P95Ms  float64 `json:"p95_ms"`
 	P99Ms  float64 `json:"p99_ms"`
 	P999Ms float64 `json:"p99_9_ms"`
 	MaxMs  float64 `json:"max_ms"`
@@ -26,6 +27,7 @@ func summarize(ns []int64) Latency {
 	return Latency{
 		Count:  len(ns),
 		P50Ms:  nsToMs(percentile(ns, 50)),
+		P95Ms:  nsToMs(percentile(ns, 95)),
 		P99Ms:  nsToMs(percentile(ns, 99)),
 		P999Ms: nsToMs(percentile(ns, 99.9)),
 		MaxMs:  nsToMs(ns[len(ns)-1]),
