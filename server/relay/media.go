@@ -25,12 +25,13 @@ type Media struct {
 	AudioOnly bool
 }
 
-// connectWait bounds how long an upstream session may take to connect;
-// firstWait how long a new one, connected, may take to bring audio before
-// it replaces the one before anyway (the venue may be silent).
+// connectWait bounds how long an upstream session may take to connect
+// and, while the one before still brings audio, to bring its own; a
+// session before which none has brought audio for quietFor (the venue is
+// silent) takes over once connected.
 const (
 	connectWait = 15 * time.Second
-	firstWait   = time.Second
+	quietFor    = time.Second
 )
 
 // upstream is one upstream WHEP session.
@@ -43,6 +44,8 @@ type upstream struct {
 	first  chan struct{} // closed at its first audio packet
 	once   sync.Once
 	counts [relaymedia.VideoLines]seqCount
+	// heard is when its last audio packet came (Unix nanoseconds).
+	heard atomic.Int64
 }
 
 // runMedia keeps one upstream WHEP session, two audio lines (venue and
@@ -59,7 +62,7 @@ func (r *Relay) runMedia(ctx context.Context) {
 	backoff := minBackoff
 	for ctx.Err() == nil {
 		if video := r.wantVideo(); cur == nil || cur.video != video {
-			next, err := r.openUpstream(ctx, video)
+			next, err := r.openUpstream(ctx, video, cur)
 			switch {
 			case err == nil:
 				backoff = minBackoff
@@ -116,9 +119,10 @@ func (r *Relay) judge(cur *upstream) {
 	}
 }
 
-// openUpstream opens an upstream session, with video or not, and waits
-// until it is connected and has brought audio (or firstWait more).
-func (r *Relay) openUpstream(ctx context.Context, video bool) (*upstream, error) {
+// openUpstream opens an upstream session, with video or not, to replace
+// cur (nil: none), and waits until it is connected and, unless cur has
+// gone quiet, has brought audio.
+func (r *Relay) openUpstream(ctx context.Context, video bool, cur *upstream) (*upstream, error) {
 	whep := r.cfg.Upstream + "/api/v1/rooms/" + r.room + "/whep"
 	u := &upstream{video: video, first: make(chan struct{})}
 	lines := mediaclient.Lines{Audio: relaymedia.Lines}
@@ -131,6 +135,7 @@ func (r *Relay) openUpstream(ctx context.Context, video bool) (*upstream, error)
 		if p.Video {
 			u.counts[p.Line].add(p.SequenceNumber)
 		} else {
+			u.heard.Store(time.Now().UnixNano())
 			u.once.Do(func() { close(u.first) })
 		}
 		if u.live.Load() {
@@ -140,27 +145,42 @@ func (r *Relay) openUpstream(ctx context.Context, video bool) (*upstream, error)
 	if err != nil {
 		return nil, err
 	}
-	wait := time.NewTimer(connectWait)
-	defer wait.Stop()
-	select {
-	case <-u.sub.Connected():
-	case <-u.sub.Ended():
-		err = errors.New("its connection failed")
-	case <-wait.C:
-		err = fmt.Errorf("it did not connect within %s", connectWait)
-	case <-ctx.Done():
-		err = ctx.Err()
-	}
-	if err != nil {
+	if err := u.ready(ctx, cur); err != nil {
 		r.closeUpstream(ctx, u)
 		return nil, fmt.Errorf("relay: upstream media session: %w", err)
 	}
-	select {
-	case <-u.first:
-	case <-time.After(firstWait):
-	case <-ctx.Done():
-	}
 	return u, nil
+}
+
+// ready waits until u is connected and has brought audio, or cur, the
+// session it replaces, has none to go on with; at most connectWait.
+func (u *upstream) ready(ctx context.Context, cur *upstream) error {
+	wait := time.NewTimer(connectWait)
+	defer wait.Stop()
+	poll := time.NewTicker(quietFor / 10)
+	defer poll.Stop()
+	connected, first := u.sub.Connected(), u.first
+	for {
+		select {
+		case <-connected:
+			connected = nil
+		case <-first:
+			first = nil
+		case <-poll.C:
+			if connected == nil && (cur == nil || time.Since(time.Unix(0, cur.heard.Load())) > quietFor) {
+				return nil
+			}
+		case <-u.sub.Ended():
+			return errors.New("its connection failed")
+		case <-wait.C:
+			return fmt.Errorf("it did not connect and bring audio within %s", connectWait)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if connected == nil && first == nil {
+			return nil
+		}
+	}
 }
 
 // closeUpstream ends u, if any, bounded even once ctx is done.

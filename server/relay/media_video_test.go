@@ -193,6 +193,7 @@ func TestRelayDropsVideoWhenTheLinkCannotCarryIt(t *testing.T) {
 		t.Errorf("the relay says %+v", s)
 	}
 	heard := v.audio.Load()
+	switchAt := heard
 	waitFor(t, "2 more seconds of audio after the switch", func() bool { return v.audio.Load() >= heard+100 })
 	if w := m.wheps.Load(); w != 2 {
 		t.Errorf("the main server was sent %d WHEP offers, want 2: with video, then without", w)
@@ -202,6 +203,11 @@ func TestRelayDropsVideoWhenTheLinkCannotCarryIt(t *testing.T) {
 	v.mu.Unlock()
 	if missing := gaps(seqs); missing > len(seqs)/100 {
 		t.Errorf("the local viewer missed %d of %d packets of audio", missing, len(seqs))
+		for i := 1; i < len(seqs); i++ {
+			if d := seqs[i] - seqs[i-1]; d != 1 {
+				t.Logf("a gap at packet %d of %d (the switch came near %d): %d then %d", i, len(seqs), switchAt, seqs[i-1], seqs[i])
+			}
+		}
 	}
 }
 
