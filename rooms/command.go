@@ -61,6 +61,18 @@ type Command struct {
 	Seconds  float64       `json:"seconds,omitempty"`
 	Policy   *queue.Policy `json:"policy,omitempty"`
 	Title    string        `json:"title,omitempty"`
+	// FromNow, for extend, gives the speaker Seconds from now, however
+	// far they have overrun.
+	FromNow bool `json:"from_now,omitempty"`
+	// RepliesTo, for a reply, is the request of the intervention it
+	// answers; empty means the turn in progress.
+	RepliesTo string `json:"replies_to,omitempty"`
+	// Undoes, for undo, is the seq of the action the sender saw as the
+	// last; 0 undoes whatever is last.
+	Undoes uint64 `json:"undoes,omitempty"`
+	// Member, from a hub's coordinator, is the member of its hub the
+	// command is for (hub.go).
+	Member *HubMember `json:"member,omitempty"`
 }
 
 // DecodeCommand parses one JSON command strictly: bytes that are not UTF-8,
@@ -127,10 +139,13 @@ func (c Command) validate() error {
 	invalid := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s: %s", ErrInvalid, c.Type, fmt.Sprintf(format, args...))
 	}
-	for name, s := range map[string]string{"note": c.Note, "reason": c.Reason, "title": c.Title, "request": c.Request} {
+	for name, s := range map[string]string{"note": c.Note, "reason": c.Reason, "title": c.Title, "request": c.Request, "replies_to": c.RepliesTo} {
 		if !utf8.ValidString(s) {
 			return invalid("%s is not valid UTF-8", name)
 		}
+	}
+	if err := c.validateMember(); err != nil {
+		return err
 	}
 	if utf8.RuneCountInString(c.Note) > MaxNoteLen {
 		return invalid("note is longer than %d characters", MaxNoteLen)
@@ -148,7 +163,10 @@ func (c Command) validate() error {
 		default:
 			return invalid("kind %q is not speak, point_of_order or reply", c.Kind)
 		}
-	case CmdWithdraw, CmdCallNext, CmdRelease, CmdPause, CmdResume, CmdCloseList, CmdOpenList, CmdCloseRoom:
+		if c.RepliesTo != "" && queue.RequestKind(c.Kind) != queue.KindReply {
+			return invalid("replies_to is for a reply only")
+		}
+	case CmdWithdraw, CmdCallNext, CmdRelease, CmdPause, CmdResume, CmdCloseList, CmdOpenList, CmdCloseRoom, CmdUndo:
 	case CmdHubWithdraw:
 	case CmdForward:
 		if c.Request == "" {
@@ -172,7 +190,11 @@ func (c Command) validate() error {
 			return invalid("reason is required: say why, it goes in the record")
 		}
 	case CmdExtend:
-		if c.Seconds < 0 || c.Seconds > MaxTimeLimit {
+		if c.Seconds < 0 || c.Seconds > MaxTimeLimit || (c.FromNow && c.Seconds < 1) {
+			return invalid("seconds must be between 1 and %d", MaxTimeLimit)
+		}
+	case CmdSetWarning:
+		if c.Seconds < 1 || c.Seconds > MaxTimeLimit {
 			return invalid("seconds must be between 1 and %d", MaxTimeLimit)
 		}
 	case CmdSetTimeLimit:

@@ -31,6 +31,11 @@ func (s *State) Decide(now time.Time, actor Participant, cmd Command) ([]Event, 
 		return nil, err
 	}
 	d := decision{State: s, now: now, actor: actor, by: actor.Actor()}
+	if cmd.Member != nil {
+		if d.actor, err = s.vouched(actor, *cmd.Member); err != nil {
+			return nil, err
+		}
+	}
 	switch cmd.Type {
 	case CmdRaiseHand:
 		return d.raiseHand(cmd)
@@ -81,14 +86,11 @@ func (s *State) Decide(now time.Time, actor Participant, cmd Command) ([]Event, 
 		}
 		return d.events(EvFloorResumed, nil), nil
 	case CmdExtend:
-		if s.floor == nil {
-			return nil, fmt.Errorf("%w: nobody holds the floor", ErrState)
-		}
-		secs := cmd.Seconds
-		if secs == 0 {
-			secs = DefaultExtendSeconds
-		}
-		return d.events(EvFloorExtended, Seconds{Seconds: secs}), nil
+		return d.extend(cmd)
+	case CmdSetWarning:
+		return d.setWarning(cmd)
+	case CmdUndo:
+		return d.undoLast(cmd)
 	case CmdSetTimeLimit:
 		return d.events(EvTimeLimitSet, Seconds{Seconds: cmd.Seconds}), nil
 	case CmdSetPolicy:
@@ -124,7 +126,7 @@ var chairOnly = map[string]bool{
 	CmdCallNext: true, CmdCall: true, CmdMove: true, CmdSkip: true, CmdRemove: true,
 	CmdPause: true, CmdResume: true, CmdExtend: true, CmdSetTimeLimit: true,
 	CmdSetPolicy: true, CmdCloseList: true, CmdOpenList: true,
-	CmdSetAgendaItem: true, CmdCloseRoom: true,
+	CmdSetAgendaItem: true, CmdCloseRoom: true, CmdSetWarning: true, CmdUndo: true,
 }
 
 var humanCommand = map[string]string{
@@ -133,7 +135,7 @@ var humanCommand = map[string]string{
 	CmdResume: "resume the floor", CmdExtend: "extend a turn", CmdSetTimeLimit: "set the time limit",
 	CmdSetPolicy: "set the queue policy", CmdCloseList: "close the list of speakers",
 	CmdOpenList: "open the list of speakers", CmdSetAgendaItem: "set the agenda item",
-	CmdCloseRoom: "close the room",
+	CmdCloseRoom: "close the room", CmdSetWarning: "set the warning time", CmdUndo: "undo a chair action",
 }
 
 // Commands whose if_seq is checked: floor commands against the last change
@@ -197,8 +199,12 @@ func (d decision) raiseHand(cmd Command) ([]Event, error) {
 	}
 	// The request id comes from the event's own sequence number, which the
 	// append will assign only if the log is still at d.Seq.
+	replies, err := d.repliesTo(kind, cmd.RepliesTo)
+	if err != nil {
+		return nil, err
+	}
 	id := fmt.Sprintf("r%d", d.Seq+1)
-	return d.events(EvHandRaised, HandRaised{Request: id, Speaker: d.actor.Speaker(), Kind: kind, Note: cmd.Note}), nil
+	return d.events(EvHandRaised, HandRaised{Request: id, Speaker: d.actor.Speaker(), Kind: kind, Note: cmd.Note, RepliesTo: replies}), nil
 }
 
 func (d decision) withdraw(cmd Command) ([]Event, error) {

@@ -53,6 +53,8 @@ type HandRaised struct {
 	// Forwarded is the hub list request this one was forwarded from,
 	// which leaves the hub's list.
 	Forwarded string `json:"forwarded,omitempty"`
+	// RepliesTo is the intervention a reply answers.
+	RepliesTo *ReplyTo `json:"replies_to,omitempty"`
 }
 
 // RequestRef names a request, whose it is, and, for chair actions, why.

@@ -6,9 +6,6 @@ import (
 	"github.com/parley-hub/parley/queue"
 )
 
-// WarningBefore is how long before the end of a turn screens warn the speaker.
-const WarningBefore = 30 * time.Second
-
 type floorState struct {
 	Request     string
 	Speaker     Speaker
@@ -20,6 +17,9 @@ type floorState struct {
 	Paused      bool
 	PausedAt    time.Time
 	PausedTotal time.Duration
+	// Warning is the room's warning time as the turn runs (see warnBefore).
+	Warning   time.Duration
+	RepliesTo *ReplyTo
 }
 
 // elapsed is the speaking time so far, pauses excluded.
@@ -47,18 +47,22 @@ type Floor struct {
 	LimitS     float64           `json:"limit_s"`
 	ElapsedS   float64           `json:"elapsed_s"`
 	RemainingS float64           `json:"remaining_s"`
-	Paused     bool              `json:"paused"`
+	// WarnS is how long before EndsAt the warning shows (WarnAt).
+	WarnS     float64  `json:"warn_s"`
+	Paused    bool     `json:"paused"`
+	RepliesTo *ReplyTo `json:"replies_to,omitempty"`
 }
 
 func (f *floorState) view(now time.Time) *Floor {
 	elapsed := f.elapsed(now)
 	remaining := f.allowed() - elapsed
 	ends := now.Add(remaining)
+	warn := warnBefore(f.Warning, f.allowed())
 	return &Floor{
 		Speaker: f.Speaker, Request: f.Request, Kind: f.Kind, AgendaItem: f.AgendaItem,
-		StartedAt: f.StartedAt, EndsAt: ends, WarnAt: ends.Add(-WarningBefore),
+		StartedAt: f.StartedAt, EndsAt: ends, WarnAt: ends.Add(-warn), WarnS: warn.Seconds(),
 		LimitS: f.allowed().Seconds(), ElapsedS: elapsed.Seconds(), RemainingS: remaining.Seconds(),
-		Paused: f.Paused,
+		Paused: f.Paused, RepliesTo: f.RepliesTo,
 	}
 }
 

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parley-hub/parley/queue"
 )
@@ -13,6 +15,14 @@ import (
 // coordinator (a hub token with the same hub id) forwards one of them at a
 // time to the plenary queue, where the request is the member's own: their
 // token's categories, mode hub, and the hub's name beside theirs.
+
+// A member may also reach the list through the hub's own relay, with a
+// token only the relay knows: the coordinator then vouches for them, naming
+// the member (Command.Member) in hub_raise_hand, hub_withdraw or withdraw.
+// The command is decided as the member's, with the categories the hub
+// gives them and a sub in the hub's own namespace (MemberSub), so a hub can
+// neither collide with nor act as anyone outside it; the event's actor
+// stays the coordinator.
 
 // Hub commands.
 const (
@@ -188,4 +198,67 @@ func (s *State) HubQueue() []HubEntry {
 		out[i] = *h
 	}
 	return out
+}
+
+// HubMember is a member of a hub as its coordinator vouches for them: the
+// sub the hub knows them by, their name and the categories they declared
+// to the hub.
+type HubMember struct {
+	Sub    string `json:"sub"`
+	Name   string `json:"name"`
+	Group  string `json:"group,omitempty"`
+	Region string `json:"region,omitempty"`
+	Gender string `json:"gender,omitempty"`
+}
+
+// Limits on a vouched member, as on a token's claims.
+const (
+	MaxMemberSubLen  = 128 // bytes
+	MaxMemberNameLen = 200 // characters
+)
+
+// MemberSub is the sub under which the room knows member sub of hub: apart
+// from every token's sub (which holds no NUL) and from other hubs'.
+func MemberSub(hub, sub string) string { return hubVoice(hub) + "\x00" + sub }
+
+// validateMember checks the member a command names, if any.
+func (c Command) validateMember() error {
+	m := c.Member
+	if m == nil {
+		return nil
+	}
+	invalid := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s: member: %s", ErrInvalid, c.Type, fmt.Sprintf(format, args...))
+	}
+	switch c.Type {
+	case CmdHubRaiseHand, CmdHubWithdraw, CmdWithdraw:
+	default:
+		return invalid("only hub_raise_hand, hub_withdraw and withdraw may be sent for a member")
+	}
+	switch {
+	case m.Sub == "" || len(m.Sub) > MaxMemberSubLen || strings.ContainsRune(m.Sub, 0):
+		return invalid("sub is required: at most %d bytes, no NUL", MaxMemberSubLen)
+	case !utf8.ValidString(m.Name) || strings.TrimSpace(m.Name) == "" || utf8.RuneCountInString(m.Name) > MaxMemberNameLen:
+		return invalid("name is required: at most %d characters", MaxMemberNameLen)
+	}
+	for _, cat := range []string{m.Group, m.Region, m.Gender} {
+		if !utf8.ValidString(cat) || len(cat) > MaxCategoryLen {
+			return invalid("a category is at most %d bytes of UTF-8", MaxCategoryLen)
+		}
+	}
+	return nil
+}
+
+// vouched is the member m as the room takes them when actor, their hub's
+// coordinator, vouches for them: a participant of the actor's hub, mode
+// hub, with m's categories where the room has them.
+func (s *State) vouched(actor Participant, m HubMember) (Participant, error) {
+	if actor.Role != RoleHub || actor.Hub == "" {
+		return Participant{}, fmt.Errorf("%w: only a hub's coordinator may act for a member of its hub", ErrForbidden)
+	}
+	return s.Categories.Admit(Participant{
+		Sub: MemberSub(actor.Hub, m.Sub), Name: m.Name, Role: RoleParticipant,
+		Group: Canonical(m.Group), Region: Canonical(m.Region), Gender: Canonical(m.Gender),
+		Mode: ModeHub, Hub: actor.Hub, HubName: actor.HubName,
+	})
 }

@@ -20,6 +20,7 @@ const (
 	KeyLanguages      = "languages"
 	KeyInterpretation = "interpretation"
 	KeyHubQueue       = "hub_queue"
+	KeyWarning        = "warning_s"
 )
 
 // changedKeys lists, per event type, the snapshot keys it changes. The queue
@@ -48,6 +49,8 @@ var changedKeys = map[string][]string{
 	EvLanguageAdded:         {KeyLanguages},
 	EvInterpretationStarted: {KeyInterpretation},
 	EvInterpretationStopped: {KeyInterpretation},
+	EvUndone:                {KeyFloor, KeyQueue, KeyBalance},
+	EvWarningSet:            {KeyWarning, KeyFloor},
 }
 
 // Changes returns the parts of the snapshot that event type typ changed, as
@@ -85,6 +88,8 @@ func (s *State) Changes(typ string, now time.Time) map[string]any {
 			out[k] = s.HubQueue()
 		case KeyInterpretation:
 			out[k] = s.interpretation()
+		case KeyWarning:
+			out[k] = s.warning().Seconds()
 		}
 	}
 	return out

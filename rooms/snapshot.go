@@ -15,7 +15,9 @@ type QueueEntry struct {
 	Kind     queue.RequestKind `json:"kind"`
 	Note     string            `json:"note,omitempty"`
 	RaisedAt time.Time         `json:"raised_at"`
-	Reason   string            `json:"reason"`
+	// RepliesTo is the intervention a reply answers.
+	RepliesTo *ReplyTo `json:"replies_to,omitempty"`
+	Reason    string   `json:"reason"`
 	// Why is the reason as a code and figures, for pages to translate.
 	Why queue.Why `json:"why"`
 	// slot is the rotation slot the policy placed the request in, kept so
@@ -33,7 +35,10 @@ type Snapshot struct {
 	Closed     bool         `json:"closed"`
 	Policy     queue.Policy `json:"policy"`
 	TimeLimitS float64      `json:"time_limit_s"`
-	Languages  []string     `json:"languages"`
+	// WarningS is the room's warning time; a turn shows at most a third
+	// of its length (Floor.WarnS).
+	WarningS  float64  `json:"warning_s"`
+	Languages []string `json:"languages"`
 	// Interpretation lists the languages being interpreted now.
 	Interpretation []string     `json:"interpretation"`
 	Floor          *Floor       `json:"floor"`
@@ -49,7 +54,7 @@ func (s *State) Snapshot(now time.Time) Snapshot {
 	snap := Snapshot{
 		Room: s.ID, Seq: s.Seq, Title: s.Title, AgendaItem: s.AgendaItem,
 		ListOpen: s.ListOpen, Closed: s.Closed, Policy: s.Policy,
-		TimeLimitS: s.TimeLimit.Seconds(), Languages: slices.Clone(s.Languages), Interpretation: s.interpretation(), Queue: s.Queue(), HubQueue: s.HubQueue(), Balance: s.Balance(now),
+		TimeLimitS: s.TimeLimit.Seconds(), WarningS: s.warning().Seconds(), Languages: slices.Clone(s.Languages), Interpretation: s.interpretation(), Queue: s.Queue(), HubQueue: s.HubQueue(), Balance: s.Balance(now),
 		ServerTime: now,
 	}
 	if snap.Languages == nil {
@@ -67,6 +72,13 @@ func (s *State) Queue() []QueueEntry {
 	if s.order != nil {
 		return s.order
 	}
+	s.order = s.ordered(s.Policy, s.cursor, s.moves)
+	return s.order
+}
+
+// ordered is the pending requests in the order policy gives them from
+// rotation slot cursor, with the chair's moves and skips.
+func (s *State) ordered(policy queue.Policy, cursor int, moves []queue.Move) []QueueEntry {
 	byID := make(map[string]*pendingRequest, len(s.pending))
 	reqs := make([]queue.Request, len(s.pending))
 	for i, p := range s.pending {
@@ -75,7 +87,7 @@ func (s *State) Queue() []QueueEntry {
 		byID[p.ID] = p
 	}
 	ordered := queue.Order(queue.Input{
-		Pending: reqs, Record: s.record, Policy: s.Policy, Cursor: s.cursor, Moves: s.moves, Skips: s.skips,
+		Pending: reqs, Record: s.record, Policy: policy, Cursor: cursor, Moves: moves, Skips: s.skips,
 		Now: s.nextStart(),
 	})
 	entries := make([]QueueEntry, 0, len(ordered))
@@ -83,13 +95,12 @@ func (s *State) Queue() []QueueEntry {
 		p := byID[o.Request.ID]
 		entries = append(entries, QueueEntry{
 			ID: p.ID, Speaker: p.Speaker, Kind: p.Kind, Note: p.Note,
-			RaisedAt: p.RaisedAt, Reason: o.Reason, Why: o.Why, slot: o.Slot,
+			RaisedAt: p.RaisedAt, RepliesTo: p.RepliesTo, Reason: o.Reason, Why: o.Why, slot: o.Slot,
 		})
 	}
 	for i := range entries {
 		entries[i].Position = i + 1
 	}
-	s.order = entries
 	return entries
 }
 

@@ -57,6 +57,11 @@ type State struct {
 	// spoken is, per person, how long their turns have taken: what the
 	// queue expects their next one to take.
 	spoken map[string]turnLengths
+	// Warning is how long before the end of a turn screens warn; 0 means
+	// DefaultWarning.
+	Warning time.Duration
+	// undo is the last chair action while it can still be undone.
+	undo *undoable
 }
 
 // turnLengths adds up one person's turns.
@@ -77,8 +82,11 @@ type pendingRequest struct {
 	queue.Request
 	Speaker Speaker
 	Note    string
-	// changed is the seq of the last event that raised, moved or skipped it.
-	changed uint64
+	// RepliesTo is the intervention a reply answers.
+	RepliesTo *ReplyTo
+	// raised is the seq of the event that raised it, changed of the last
+	// event that raised, moved or skipped it.
+	raised, changed uint64
 }
 
 // NewState returns the state of a room with no events.
@@ -96,6 +104,7 @@ func (s *State) Apply(e Event) {
 	s.Seq = e.Seq
 	s.order = nil
 	s.last = e.Time
+	s.remember(e)
 	switch e.Type {
 	case EvRoomCreated:
 		var d RoomCreated
@@ -110,10 +119,12 @@ func (s *State) Apply(e Event) {
 		unmarshal(e, &d)
 		s.removeHub(d.Forwarded)
 		s.pending = append(s.pending, &pendingRequest{
-			Request: queue.Request{ID: d.Request, Sub: d.Speaker.Sub, Categories: d.Speaker.Categories(), Kind: d.Kind, RaisedAt: e.Time},
-			Speaker: d.Speaker,
-			Note:    d.Note,
-			changed: e.Seq,
+			Request:   queue.Request{ID: d.Request, Sub: d.Speaker.Sub, Categories: d.Speaker.Categories(), Kind: d.Kind, RaisedAt: e.Time},
+			Speaker:   d.Speaker,
+			Note:      d.Note,
+			RepliesTo: d.RepliesTo,
+			raised:    e.Seq,
+			changed:   e.Seq,
 		})
 		if key := askKey(d.Speaker.Sub, d.Kind); !s.asked[key] {
 			s.asked[key] = true
@@ -188,6 +199,15 @@ func (s *State) Apply(e Event) {
 		s.foldHub(e)
 	case EvInterpretationStarted, EvInterpretationStopped:
 		s.foldInterpretation(e)
+	case EvUndone:
+		s.foldUndone(e)
+	case EvWarningSet:
+		var d Seconds
+		unmarshal(e, &d)
+		s.Warning = seconds(d.Seconds)
+		if s.floor != nil {
+			s.floor.Warning = s.Warning
+		}
 	case EvLanguageAdded:
 		var d Language
 		unmarshal(e, &d)
@@ -199,13 +219,11 @@ func (s *State) Apply(e Event) {
 
 func (s *State) grant(at time.Time, d FloorGranted) {
 	granted := s.findPending(d.Request)
-	if granted != nil && granted.Kind == queue.KindSpeak {
-		// Everyone who asked earlier and is still waiting has been passed
-		// over once more; the balanced policy bounds how often.
-		for _, p := range s.pending {
-			if p.Kind == queue.KindSpeak && p.RaisedAt.Before(granted.RaisedAt) {
-				p.Passes++
-			}
+	var replies *ReplyTo
+	if granted != nil {
+		replies = granted.RepliesTo
+		for _, p := range s.passedOver(granted) {
+			p.Passes++
 		}
 	}
 	s.removePending(d.Request)
@@ -216,7 +234,7 @@ func (s *State) grant(at time.Time, d FloorGranted) {
 	}
 	s.floor = &floorState{
 		Request: d.Request, Speaker: d.Speaker, Kind: d.Kind, StartedAt: at,
-		Limit: seconds(d.TimeLimitS), AgendaItem: s.AgendaItem,
+		Limit: seconds(d.TimeLimitS), AgendaItem: s.AgendaItem, RepliesTo: replies, Warning: s.Warning,
 	}
 	s.tally(d.Speaker, func(t *queue.Tally) { t.Turns++ })
 }
@@ -249,6 +267,22 @@ func (s *State) tally(sp Speaker, change func(*queue.Tally)) {
 		change(&t)
 		cats[cat] = t
 	}
+}
+
+// passedOver is who a turn given to granted passes over once more: everyone
+// who asked to speak earlier and is still waiting. The balanced policy
+// bounds how often.
+func (s *State) passedOver(granted *pendingRequest) []*pendingRequest {
+	if granted.Kind != queue.KindSpeak {
+		return nil
+	}
+	var out []*pendingRequest
+	for _, p := range s.pending {
+		if p.Kind == queue.KindSpeak && p.RaisedAt.Before(granted.RaisedAt) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (s *State) findPending(id string) *pendingRequest {

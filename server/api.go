@@ -9,6 +9,7 @@ import (
 
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/auth"
+	"github.com/parley-hub/parley/server/protocol"
 )
 
 // Paging of the event log.
@@ -239,5 +240,31 @@ func (s *Server) balance(w http.ResponseWriter, r request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, b)
+	return nil
+}
+
+// WhoAmI is a token's holder as the room takes them, and until when the
+// token holds (omitted: it does not expire). A relay asks it for the
+// tokens of its hub's members that the main server issued, which it cannot
+// check itself.
+type WhoAmI struct {
+	You     protocol.You `json:"you"`
+	Expires *time.Time   `json:"expires,omitempty"`
+}
+
+func (s *Server) whoAmI(w http.ResponseWriter, r request) error {
+	var who rooms.Participant
+	var admit error
+	if err := s.rooms.View(r.Context(), r.room, func(st *rooms.State) { who, admit = st.Categories.Admit(r.who) }); err != nil {
+		return err
+	}
+	if admit != nil {
+		return admit
+	}
+	me := WhoAmI{You: protocol.You{Speaker: who.Speaker(), Role: who.Role, Lang: who.Lang}}
+	if r.claims.ExpiresAt != nil {
+		me.Expires = &r.claims.ExpiresAt.Time
+	}
+	writeJSON(w, http.StatusOK, me)
 	return nil
 }

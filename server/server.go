@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/parley-hub/parley/frontend"
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/auth"
 	"github.com/parley-hub/parley/server/ratelimit"
@@ -73,10 +74,12 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/v1/rooms", s.createRoom)
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}", s.inRoom(s.snapshot))
 	s.mux.HandleFunc("POST /api/v1/rooms/{room}/commands", s.inRoom(s.command))
+	s.mux.HandleFunc("POST /api/v1/rooms/{room}/queue/preview", s.inRoom(s.previewQueue))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/events", s.inRoom(s.events))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/interventions", s.inRoom(s.interventions))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/interventions.csv", s.inRoom(s.interventionsCSV))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/balance", s.inRoom(s.balance))
+	s.mux.HandleFunc("GET /api/v1/rooms/{room}/me", s.inRoom(s.whoAmI))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/ws", s.live)
 	s.mux.HandleFunc("POST /api/v1/rooms/{room}/captions", s.inRoom(s.postCaption))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/captions/seq", s.inRoom(s.captionSeq))
@@ -92,16 +95,10 @@ func (s *Server) routes() {
 	})
 }
 
-// ServeHTTP logs each request (never its query, which may carry a token).
-// Every answer, page, API or static file, may not be framed by another
-// site (clickjacking a chair's console) nor read as another type than it
-// says (an uploaded text sniffed as HTML); pages replace the policy with
-// their own, which keeps frame-ancestors.
+// ServeHTTP logs each request (never its query, which may carry a token),
+// every answer with frontend.SecureHeaders.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY") // frame-ancestors for browsers without it
+	frontend.SecureHeaders(w.Header())
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	s.mux.ServeHTTP(rec, r)

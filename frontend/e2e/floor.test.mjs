@@ -50,7 +50,7 @@ test('a double click on Call next gives the floor to one speaker', async () => {
 });
 
 test('skip passes a request over once and keeps it; remove takes it out', async () => {
-  const entry = (name) => chair.locator('#queue > li', { hasText: name });
+  const entry = (name) => chair.locator('#queue > tbody', { hasText: name });
   await chair.getByRole('button', { name: 'Skip Carlos Souza', exact: true }).click();
   await entry('Carlos Souza').getByLabel('Reason (goes in the record)').fill('Stepped out');
   await chair.getByRole('button', { name: 'Skip this request', exact: true }).click();

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 const SECRET = 'e2e-secret-for-tests-only';
+// RELAY_SECRET signs the tokens a hub's relay issues to its members.
+const RELAY_SECRET = 'e2e-relay-secret-for-tests-only';
 const REPO = path.resolve(import.meta.dirname, '../..');
 export const SHOTS = path.join(import.meta.dirname, 'screenshots');
 const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
@@ -70,14 +72,46 @@ export class Harness {
     await this.serve(this.addr);
   }
 
+  // startRelay runs `parley relay` in front of the server with the hub's
+  // token and resolves with its base URL once it listens; relayToken
+  // mints its members' tokens.
+  startRelay(hubToken) {
+    const args = ['relay', '--upstream', this.base, '--token', hubToken, '--addr', '127.0.0.1:0',
+      '--secret', RELAY_SECRET, '--data', path.join(this.dir, 'relay-data')];
+    this.relay = spawn(this.bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    return new Promise((resolve, reject) => {
+      let log = '';
+      const timer = setTimeout(() => reject(new Error(`relay did not start:\n${log}`)), 30_000);
+      this.relay.stderr.on('data', (chunk) => {
+        log += chunk;
+        const m = log.match(/msg="parley relay listening" addr=(\S+)/);
+        if (m && !this.relayBase) {
+          clearTimeout(timer);
+          this.relayBase = `http://${m[1]}`;
+          resolve(this.relayBase);
+        }
+      });
+      this.relay.on('exit', (code) => reject(new Error(`relay exited (${code}):\n${log}`)));
+    });
+  }
+
+  relayToken(claims) {
+    return this.token({ ...claims, secret: RELAY_SECRET });
+  }
+
   async stop() {
     await this.browser?.close();
+    if (this.relay && this.relay.exitCode === null) {
+      const exited = new Promise((resolve) => this.relay.once('exit', resolve));
+      this.relay.kill('SIGTERM');
+      await exited;
+    }
     if (this.proc && this.proc.exitCode === null) await this.stopServer();
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 
-  token({ room, role = 'participant', sub, name, ttl, ...attrs }) {
-    const args = ['token', '--secret', SECRET, '--room', room, '--role', role, '--sub', sub, '--name', name];
+  token({ room, role = 'participant', sub, name, ttl, secret = SECRET, ...attrs }) {
+    const args = ['token', '--secret', secret, '--room', room, '--role', role, '--sub', sub, '--name', name];
     for (const [k, v] of Object.entries(attrs)) args.push(`--${k}`, v);
     if (ttl) args.push('--ttl', ttl);
     return execFileSync(this.bin, args, { encoding: 'utf8' }).trim();
@@ -123,7 +157,8 @@ export class Harness {
   // origin, from the harness (never from the Parley binary): {name: path
   // or {body, type}}. expose gives the page functions to call back
   // ({name: fn}) and init runs in it before its own scripts.
-  async open(pathname, token, { locale = 'en-GB', viewport = { width: 1280, height: 900 }, bypassCSP = false, files = null, expose = {}, init = null } = {}) {
+  // origin opens the page on another server than the harness's (a relay).
+  async open(pathname, token, { locale = 'en-GB', viewport = { width: 1280, height: 900 }, bypassCSP = false, files = null, expose = {}, init = null, origin = this.base } = {}) {
     const context = await this.browser.newContext({ locale, viewport, bypassCSP });
     // Every peer connection a page makes, for tests to read its stats.
     await context.addInitScript(() => {
@@ -159,7 +194,7 @@ export class Harness {
     page.on('console', (msg) => {
       if (msg.type() === 'error') page.errors.push(msg.text());
     });
-    await page.goto(`${this.base}${pathname}${token ? `#token=${token}` : ''}`);
+    await page.goto(`${origin}${pathname}${token ? `#token=${token}` : ''}`);
     return page;
   }
 

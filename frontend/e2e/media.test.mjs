@@ -47,7 +47,7 @@ test('the next speaker connects early: the chair sees audio ready, nobody hears 
   await text(amina.locator('#listen-status'), 'Listening to the plenary');
   await amina.getByRole('button', { name: 'Raise hand' }).click();
   await text(amina.locator('#mic-status'), 'Your microphone is ready');
-  const entry = chair.locator('#queue > li', { hasText: 'Amina Diallo' });
+  const entry = chair.locator('#queue > tbody', { hasText: 'Amina Diallo' });
   await text(entry, 'Audio ready');
   // The gate holds her back: the other page's floor track stays silent.
   assert.equal(await quiet(bruno, FLOOR, 'the floor track stays silent before the floor is given'), 0);

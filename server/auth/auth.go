@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -91,6 +92,11 @@ func (c Claims) check() error {
 	}
 	if c.Room == "" {
 		return fmt.Errorf("%w: no room claim", ErrInvalidToken)
+	}
+	// A NUL keeps the room's own names (a hub's microphone, a hub's
+	// members: rooms.MemberSub) apart from every token's.
+	if strings.ContainsRune(c.Subject, 0) || strings.ContainsRune(c.Hub, 0) {
+		return fmt.Errorf("%w: the sub and hub claims cannot hold NUL", ErrInvalidToken)
 	}
 	if !rooms.ValidRole(c.Role) {
 		return fmt.Errorf("%w: unknown role %q", ErrInvalidToken, c.Role)

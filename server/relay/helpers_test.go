@@ -36,8 +36,9 @@ type mainServer struct {
 	rooms  *rooms.Service
 	hub    *live.Hub
 	plane  *media.Plane
-	// wheps counts the WHEP offers the server was sent.
-	wheps atomic.Int64
+	// wheps counts the WHEP offers the server was sent, mes the questions
+	// about a token (GET .../me).
+	wheps, mes atomic.Int64
 }
 
 func newMain(t testing.TB) *mainServer {
@@ -76,6 +77,9 @@ func newMainWith(t testing.TB, mcfg media.Config) *mainServer {
 	counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/whep") {
 			m.wheps.Add(1)
+		}
+		if strings.HasSuffix(r.URL.Path, "/me") {
+			m.mes.Add(1)
 		}
 		parley.ServeHTTP(w, r)
 	})
@@ -137,7 +141,7 @@ func (m *mainServer) plenary(t testing.TB) string {
 
 // hubToken is the Nairobi hub's token for the main server.
 func (m *mainServer) hubToken(t testing.TB) string {
-	return m.token(t, rooms.RoleHub, "nairobi", func(c *auth.Claims) { c.Hub, c.Name = "nairobi", "Nairobi hub" })
+	return m.token(t, rooms.RoleHub, "nairobi", func(c *auth.Claims) { c.Hub, c.Name, c.HubName = "nairobi", "Nairobi hub", "Nairobi hub" })
 }
 
 // localSecret signs the tokens the relay issues to the hub's members.
@@ -185,8 +189,13 @@ func startRelayWith(t testing.TB, cfg relay.Config) *localRelay {
 // dial opens a local live connection with a local token.
 func (l *localRelay) dial(t testing.TB, role, sub, query string) *livetest.Conn {
 	t.Helper()
-	url := "ws" + strings.TrimPrefix(l.url, "http") + "/api/v1/rooms/plenary/ws?access_token=" + issue(t, localSecret, role, sub, nil) + query
-	return livetest.Dial(t, url, nil)
+	return l.dialToken(t, issue(t, localSecret, role, sub, nil), query)
+}
+
+// dialToken opens a local live connection with token.
+func (l *localRelay) dialToken(t testing.TB, token, query string) *livetest.Conn {
+	t.Helper()
+	return livetest.Dial(t, "ws"+strings.TrimPrefix(l.url, "http")+"/api/v1/rooms/plenary/ws?access_token="+token+query, nil)
 }
 
 // waitFor polls cond until it holds, failing the test after a bound.

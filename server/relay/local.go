@@ -2,6 +2,7 @@ package relay
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/parley-hub/parley/frontend"
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/auth"
 	"github.com/parley-hub/parley/server/protocol"
@@ -29,11 +31,10 @@ const (
 // writer drains; a client that falls behind is dropped, never waited for.
 type client struct {
 	conn *websocket.Conn
-	who  rooms.Participant
-	// expires is when its token expires (zero: never): it is closed with
-	// 4001 then.
-	expires time.Time
-	out     chan []byte
+	// who holds it; when their token expires (zero: never) it is closed
+	// with 4001.
+	who member
+	out chan []byte
 	// langs are the transcript channels it follows; Relay.mu guards them.
 	langs map[string]bool
 
@@ -68,8 +69,8 @@ func (c *client) write() {
 	defer ping.Stop()
 	defer c.conn.Close()
 	var expired <-chan time.Time
-	if !c.expires.IsZero() {
-		t := time.NewTimer(time.Until(c.expires))
+	if !c.who.expires.IsZero() {
+		t := time.NewTimer(time.Until(c.who.expires))
 		defer t.Stop()
 		expired = t.C
 	}
@@ -122,7 +123,7 @@ func (r *Relay) serveLive(w http.ResponseWriter, req *http.Request, who member) 
 		return // the upgrader answered
 	}
 	conn.SetReadLimit(protocol.MaxFrame)
-	c := &client{conn: conn, who: who.Participant, expires: who.expires, out: make(chan []byte, sendQueue), langs: map[string]bool{}, done: make(chan struct{})}
+	c := &client{conn: conn, who: who, out: make(chan []byte, sendQueue), langs: map[string]bool{}, done: make(chan struct{})}
 	r.join(c, after, resume)
 	go c.write()
 	r.readLocal(c)
@@ -218,36 +219,52 @@ func refusal(id, code, message string) protocol.Error {
 	return protocol.Error{Type: protocol.TypeError, ID: id, Code: code, Message: message}
 }
 
-// command queues a local command for upstream, where it is the hub's:
-// only the hub's coordinator (a local hub token) may send them. One
-// queued while the link is down carries the seq the relay had then as its
-// if_seq, unless it has one: upstream refuses it as stale if what it acts
-// on changed meanwhile.
+// command queues a local command for upstream. The coordinator's (a
+// local hub token) are the hub's; a member holding the main server's
+// token sends their own, with it; for a member holding the relay's, the
+// hub vouches (rooms.HubMember) when they ask it for the floor or
+// withdraw. One queued while the link is down carries the seq the relay
+// had then as its if_seq, unless it has one: upstream refuses it as stale
+// if what it acts on changed meanwhile.
 func (r *Relay) command(c *client, m protocol.ClientMessage) {
-	if c.who.Role != rooms.RoleHub {
-		r.reply(c, refusal(m.ID, "forbidden", "through a relay, commands go to the plenary as the hub's: only the hub coordinator may send them"))
-		return
-	}
 	var cmd map[string]json.RawMessage
 	if err := json.Unmarshal(m.Command, &cmd); err != nil || cmd == nil {
 		r.reply(c, refusal(m.ID, "invalid", "command must be a JSON object"))
 		return
 	}
+	var typ string
+	json.Unmarshal(cmd["type"], &typ)
+	switch {
+	case c.who.token != "", c.who.Role == rooms.RoleHub:
+	case c.who.vouch != nil && vouchable[typ]:
+		cmd["member"] = mustJSON(c.who.vouch)
+	default:
+		r.reply(c, refusal(m.ID, "forbidden", fmt.Sprintf("through the hub's relay, ask your hub for the floor, on the hub's page (/rooms/%s/hub): the hub coordinator forwards you to the plenary", r.room)))
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.outbox) >= maxQueued {
+	if r.queued() >= maxQueued {
 		c.send(mustJSON(refusal(m.ID, "not_now", fmt.Sprintf("%d commands already wait for the link to the main server; try again once it is back", maxQueued))))
 		return
 	}
 	if _, ok := cmd["if_seq"]; !ok && !r.up && r.m.ready() {
 		cmd["if_seq"] = mustJSON(r.m.seq)
 	}
-	msg := mustJSON(protocol.ClientMessage{Type: protocol.TypeCommand, ID: r.newID(), Command: mustJSON(cmd)})
-	r.enqueue(outgoing{msg: msg, from: c, localID: m.ID})
+	o := outgoing{from: c, localID: m.ID, token: c.who.token}
+	if o.token != "" {
+		o.msg = mustJSON(cmd)
+	} else {
+		o.msg = mustJSON(protocol.ClientMessage{Type: protocol.TypeCommand, ID: r.newID(), Command: mustJSON(cmd)})
+	}
+	r.enqueue(o)
 	if !r.up {
 		r.broadcast(r.linkMessage())
 	}
 }
+
+// vouchable are the commands the hub sends for a member it vouches for.
+var vouchable = map[string]bool{rooms.CmdHubRaiseHand: true, rooms.CmdHubWithdraw: true, rooms.CmdWithdraw: true}
 
 // transcript has a local client follow langs: it gets what the relay holds
 // of each new one (what changed after after[lang], or the recent
@@ -299,11 +316,17 @@ func (r *Relay) transcript(c *client, m protocol.ClientMessage) {
 	}
 }
 
-// Handler serves the hub's network: the live protocol, the snapshot, the
-// transcript, WHEP if the relay has media, and the link's state, to
-// holders of local tokens.
+// Handler serves the hub's network: Parley's pages for a hub
+// (frontend.OnHub), and to the holders of local members' tokens the live
+// protocol, the snapshot, the transcript, WHEP and WHIP if the relay has
+// media, and the link's state. What else a page may ask of the API is
+// answered with a JSON error saying it is the main server's.
 func (r *Relay) Handler() http.Handler {
 	mux := http.NewServeMux()
+	frontend.Mount(mux, frontend.OnHub)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, req *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "the hub's relay does not serve "+req.Method+" "+req.URL.Path+": ask the main server")
+	})
 	base := "/api/v1/rooms/" + r.room
 	mux.HandleFunc("GET "+base+"/ws", r.authed(r.serveLive))
 	mux.HandleFunc("GET "+base, r.authed(r.serveSnapshot))
@@ -316,29 +339,23 @@ func (r *Relay) Handler() http.Handler {
 		}
 	}
 	mux.HandleFunc("GET /api/v1/relay", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, r.Status()) })
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		frontend.SecureHeaders(w.Header())
+		mux.ServeHTTP(w, req)
+	})
 }
 
-// authed verifies a local token for the room.
+// authed lets in the holders of the relay's tokens and of the main
+// server's for members of this hub (members.go).
 func (r *Relay) authed(next func(http.ResponseWriter, *http.Request, member)) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
-		claims, err := r.cfg.Local.VerifyFor(auth.Bearer(req), r.room)
-		if err != nil {
-			writeError(w, http.StatusUnauthorized, "unauthorized", err.Error())
+		m, err := r.identify(req.Context(), auth.Bearer(req))
+		if d := (*denied)(nil); errors.As(err, &d) {
+			writeError(w, d.status, d.code, d.message)
 			return
-		}
-		m := member{Participant: claims.Participant()}
-		if claims.ExpiresAt != nil {
-			m.expires = claims.ExpiresAt.Time
 		}
 		next(w, req, m)
 	}
-}
-
-// member is a local token's holder: who, and until when (zero: always).
-type member struct {
-	rooms.Participant
-	expires time.Time
 }
 
 func (r *Relay) serveSnapshot(w http.ResponseWriter, _ *http.Request, _ member) {

@@ -15,6 +15,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/gorilla/websocket"
 
+	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/auth"
 	"github.com/parley-hub/parley/server/protocol"
 	"github.com/parley-hub/parley/server/ratelimit"
@@ -59,6 +60,8 @@ type Relay struct {
 	cfg    Config
 	people *ratelimit.People // local members' budgets
 	room   string
+	// hub is the hub upstream takes the relay to be.
+	hub rooms.Participant
 	// hubVoice is the microphone upstream takes the relay's to be: the
 	// hub's (rooms.Participant.Voice), heard while the hub or a member it
 	// forwarded holds the floor.
@@ -75,8 +78,11 @@ type Relay struct {
 	langs   map[string]bool
 	outbox  []outgoing
 	pending map[string]outgoing // sent upstream, waiting for their answer
-	nextID  uint64
-	wake    chan struct{}
+	// posts are members' own commands, for upstream over HTTP.
+	posts    []outgoing
+	nextID   uint64
+	wake     chan struct{}
+	postWake chan struct{}
 	// conns counts upstream connections made, for tests and figures.
 	conns int
 	holds bool // the hub holds the floor, as the mirror has it
@@ -84,6 +90,11 @@ type Relay struct {
 	videoMode videoChoice
 	// upMedia is the live upstream media session, nil between sessions.
 	upMedia atomic.Pointer[upstream]
+
+	// known are the main server's tokens of members, as it answered
+	// about them; knownMu is a leaf.
+	knownMu sync.Mutex
+	known   map[[32]byte]known
 
 	speakMu    sync.Mutex
 	speak      speaker
@@ -93,11 +104,13 @@ type Relay struct {
 	liveBytes, mediaBytes atomic.Uint64
 }
 
-// outgoing is a message for upstream; a command remembers whose it is.
+// outgoing is a message for upstream; a command remembers whose it is,
+// and a member's own command their main-server token.
 type outgoing struct {
 	msg     []byte
 	from    *client
 	localID string
+	token   string
 }
 
 // New checks cfg and returns a relay that does nothing until Run.
@@ -117,9 +130,9 @@ func New(cfg Config) (*Relay, error) {
 	cfg.Upstream = http
 	cfg.MaxBackoff = cmp.Or(cfg.MaxBackoff, DefaultMaxBackoff)
 	r := &Relay{
-		cfg: cfg, people: ratelimit.NewPeople(ratelimit.Limits{}), room: claims.Room, hubVoice: claims.Participant().Voice(), speak: speaker{floor: make(chan bool, 1)}, ws: u.String(), log: cfg.Log.With("room", claims.Room),
+		cfg: cfg, people: ratelimit.NewPeople(ratelimit.Limits{}), room: claims.Room, hub: claims.Participant(), hubVoice: claims.Participant().Voice(), known: map[[32]byte]known{}, speak: speaker{floor: make(chan bool, 1)}, ws: u.String(), log: cfg.Log.With("room", claims.Room),
 		m: newMirror(), clients: map[*client]struct{}{}, since: time.Now(), langs: map[string]bool{},
-		pending: map[string]outgoing{}, wake: make(chan struct{}, 1),
+		pending: map[string]outgoing{}, wake: make(chan struct{}, 1), postWake: make(chan struct{}, 1),
 	}
 	if cfg.Media != nil {
 		r.videoMode = newVideoChoice(cfg.Media.AudioOnly, time.Now())
@@ -160,7 +173,7 @@ func (r *Relay) Status() Status {
 	r.speakMu.Unlock()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return Status{Up: r.up, Since: r.since, Seq: r.m.seq, Queued: len(r.outbox), Connections: r.conns, Speaking: speaking, MicPackets: r.micPackets.Load(),
+	return Status{Up: r.up, Since: r.since, Seq: r.m.seq, Queued: r.queued(), Connections: r.conns, Speaking: speaking, MicPackets: r.micPackets.Load(),
 		LiveBytes: r.liveBytes.Load(), MediaBytes: r.mediaBytes.Load(), Media: r.mediaStatus(),
 	}
 }
@@ -170,6 +183,9 @@ func (r *Relay) Status() Status {
 // drop, and then closes the local clients.
 func (r *Relay) Run(ctx context.Context) {
 	defer r.closeClients()
+	var posts sync.WaitGroup
+	posts.Go(func() { r.runPosts(ctx) })
+	defer posts.Wait()
 	if r.cfg.Media != nil {
 		var media sync.WaitGroup
 		media.Go(func() { r.runMedia(ctx) })
@@ -268,18 +284,28 @@ func (r *Relay) linkDown() {
 	for id, o := range r.pending {
 		delete(r.pending, id)
 		if o.from != nil {
-			o.from.send(mustJSON(protocol.Error{
-				Type: protocol.TypeError, ID: o.localID, Code: CodeLinkLost,
-				Message: "the link to the main server dropped before it answered; the command may or may not have been applied: check the queue before sending it again",
-			}))
+			o.from.send(mustJSON(lostAnswer(o.localID)))
 		}
 	}
 	r.broadcast(r.linkMessage())
 }
 
+// lostAnswer answers a command whose answer was lost with the link.
+func lostAnswer(id string) protocol.Error {
+	return protocol.Error{
+		Type: protocol.TypeError, ID: id, Code: CodeLinkLost,
+		Message: "the link to the main server dropped before it answered; the command may or may not have been applied: check the queue before sending it again",
+	}
+}
+
 // linkMessage is the link's state for local clients. The caller holds r.mu.
 func (r *Relay) linkMessage() []byte {
-	return mustJSON(protocol.Link{Type: protocol.TypeLink, Up: r.up, Since: r.since, Queued: len(r.outbox)})
+	return mustJSON(protocol.Link{Type: protocol.TypeLink, Up: r.up, Since: r.since, Queued: r.queued()})
+}
+
+// queued is how many commands wait for upstream. The caller holds r.mu.
+func (r *Relay) queued() int {
+	return len(r.outbox) + len(r.posts)
 }
 
 // transcriptRequest follows every language local clients follow, from
@@ -301,17 +327,24 @@ func (r *Relay) newID() string {
 	return fmt.Sprintf("relay-%d", r.nextID)
 }
 
-// poke wakes the sender. The caller holds r.mu.
+// poke wakes the senders. The caller holds r.mu.
 func (r *Relay) poke() {
-	select {
-	case r.wake <- struct{}{}:
-	default:
+	for _, wake := range []chan struct{}{r.wake, r.postWake} {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
-// enqueue queues a message for upstream. The caller holds r.mu.
+// enqueue queues a message for upstream: on the live connection, or
+// over HTTP with its sender's own token. The caller holds r.mu.
 func (r *Relay) enqueue(o outgoing) {
-	r.outbox = append(r.outbox, o)
+	if o.token != "" {
+		r.posts = append(r.posts, o)
+	} else {
+		r.outbox = append(r.outbox, o)
+	}
 	if r.up {
 		r.poke()
 	}

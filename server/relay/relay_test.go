@@ -103,8 +103,9 @@ func TestRelayMirrorsTheRoomAndCatchesUpAfterACut(t *testing.T) {
 	r := startRelay(t, proxy.URL(), m.hubToken(t))
 
 	viewer := follow(r.dial(t, rooms.RoleParticipant, "amina", ""))
-	if w := viewer.Welcome(); w.You.Sub != "amina" || w.Room != "plenary" {
-		t.Fatalf("welcome = %+v, want amina's of the plenary", w)
+	// The relay's own member is the hub's, in the hub's namespace.
+	if w := viewer.Welcome(); w.You.Sub != rooms.MemberSub("nairobi", "amina") || w.You.Mode != rooms.ModeHub || w.You.Hub != "nairobi" || w.Room != "plenary" {
+		t.Fatalf("welcome = %+v you %+v, want amina's of the plenary, as a member of the Nairobi hub", w, w.You)
 	}
 	viewer.until(func(m protocol.ServerMessage) bool { return m.Type == protocol.TypeSnapshot })
 	if !viewer.up {
@@ -181,9 +182,9 @@ func TestRelayMirrorsTheRoomAndCatchesUpAfterACut(t *testing.T) {
 	resumed.untilSeq(ack.Seq)
 }
 
-// TestRelayRefusesWhatItMayNotForward: only the hub's coordinator sends
-// commands through the relay (they are the hub's upstream), and captions
-// are not written through it.
+// TestRelayRefusesWhatItMayNotForward: of the plenary's commands, a
+// member holding the relay's token sends only those the hub vouches for
+// (members_test.go), and captions are not written through the relay.
 func TestRelayRefusesWhatItMayNotForward(t *testing.T) {
 	m := newMain(t)
 	m.plenary(t)

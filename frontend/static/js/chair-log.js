@@ -86,8 +86,13 @@ export class ChairLog {
       case 'request_moved':
         return t('log.request_moved', { name, position: d.position });
       case 'floor_extended':
+        if (d.from_now_s) return t('log.extendedFromNow', { seconds: d.from_now_s });
+        return t('log.floor_extended', { seconds: d.seconds });
       case 'time_limit_set':
+      case 'warning_set':
         return t(`log.${ev.type}`, { seconds: d.seconds });
+      case 'undone':
+        return t('log.undone', { what: t(`undo.${d.action}`, { name }) });
       case 'policy_set':
         return t(d.unmoved?.length ? 'log.policy_set_unmoved' : 'log.policy_set',
           { policy: t(`policy.${d.policy.kind}`), count: d.unmoved?.length ?? 0 });

@@ -1,30 +1,40 @@
-// The chair console: the floor and its controls, the queue with overrides
-// and each remote speaker's audio, the list of speakers, the room's
-// settings, the live balance and the log of chair actions.
+// The chair console, built for a fast plenary: the floor and its controls
+// always in view, the queue as a compact table with overrides and each
+// remote speaker's audio, keyboard shortcuts, undo of the last action,
+// the list of speakers, the room's settings and queue policy (previewed
+// before it applies), the live balance and the log of chair actions.
 
 import { announce, isEnabled, onPress, run, setEnabled, startRoomPage } from './page.js';
 import { t } from './i18n.js';
-import { apiURL } from './live.js';
+import { apiURL, parseServerTime } from './live.js';
 import { el, kindLabel, nameEl, speakerMeta } from './format.js';
 import { languageName } from './transcript.js';
-import { Clocks, queueCount } from './queue-view.js';
+import { Clocks, queueCount, replyingTo } from './queue-view.js';
 import { ChairQueue } from './chair-queue.js';
 import { ChairLog } from './chair-log.js';
 import { ChairMedia } from './chair-media.js';
+import { ChairPolicy } from './chair-policy.js';
+import { listShortcuts, onShortcuts } from './chair-keys.js';
 import { BalanceView, liveBalance } from './balance-view.js';
 import { onDownload } from './download.js';
 
 const $ = (id) => document.getElementById(id);
 const CHAIR_ROLES = new Set(['chair', 'admin']);
+// What the server lets the chair undo, and for how long (rooms.UndoWindow).
+const UNDOABLE = new Set(['floor_granted', 'request_removed', 'request_skipped', 'request_moved']);
+const UNDO_MS = 10_000;
 
-let clocks, queue, log, balance, media;
-let presence = null; // how many are connected to the room, when the server has said
+let clocks, queue, log, balance, media, policy;
+let presence = null; // who is connected to the room, when the server has said
+let undoable = null; // the last chair action while it can be undone: {seq, text, until}
 const dirty = new Set(); // settings forms the chair is editing: not overwritten by updates
 
 const live = await startRoomPage(render);
 if (live) {
   media = new ChairMedia(live);
   queue = new ChairQueue($('queue'), live, media);
+  policy = new ChairPolicy($('policy-form'), live);
+  if (live.state) policy.render(live.state);
   media.addEventListener('change', () => {
     if (!live.state) return;
     queue.render(live.state.queue);
@@ -36,13 +46,16 @@ if (live) {
   log.load();
   wire(live);
   live.addEventListener('presence', (e) => {
-    presence = e.detail.presence.people ?? e.detail.presence.total;
+    presence = e.detail.presence;
     renderPresence();
   });
-  // The turn in progress counts in the balance second by second.
+  // The turn in progress counts in the balance second by second; the
+  // queue's waiting times and the undo's countdown move with the clock.
   setInterval(() => {
     if (balance && live.state?.balance.running) renderBalance(live);
+    queue.tick(live.now());
   }, 1000);
+  setInterval(renderUndo, 250);
   const base = `/rooms/${encodeURIComponent(live.room)}`;
   $('nav-chair').href = `${base}/chair`;
   $('nav-display').href = `${base}/display`;
@@ -64,6 +77,7 @@ function render(live, keys, event) {
   }
   if (has('list_open')) renderList(s);
   renderSettings(s);
+  if (has('policy') || has('balance')) policy?.render(s);
   if (has('balance') || has('policy')) renderBalance(live);
   if (has('languages')) renderRecord(live);
   renderPresence();
@@ -73,13 +87,60 @@ function render(live, keys, event) {
     log.add(event);
     log.render();
     announceEvent(event);
+    noteUndo(event);
   } else if (all) {
     log?.render();
+    listShortcuts($('keys-list'));
+    listShortcuts($('help-list'));
   }
 }
 
+// noteUndo keeps the last chair action the server can undo, and forgets
+// it at any other chair action, as the server does.
+function noteUndo(event) {
+  if (!CHAIR_ROLES.has(event.actor?.role)) return;
+  const d = event.data ?? {};
+  if (UNDOABLE.has(event.type)) {
+    undoable = { seq: event.seq, text: t(`undo.${event.type}`, { name: d.speaker?.name ?? '' }), until: parseServerTime(event.time) + UNDO_MS };
+    announce(t('undo.offer', { what: undoable.text }));
+  } else if (event.type !== 'hand_raised') {
+    undoable = null;
+  }
+  renderUndo();
+}
+
+function renderUndo() {
+  const bar = $('undo-bar');
+  const left = undoable ? Math.ceil((undoable.until - live.now()) / 1000) : 0;
+  if (left <= 0) {
+    // Focus in the bar would be lost with it: it goes to the queue.
+    if (!bar.hidden && bar.contains(document.activeElement)) queue.focus();
+    bar.hidden = true;
+    undoable = null;
+    return;
+  }
+  bar.hidden = false;
+  const text = t('undo.bar', { what: undoable.text, seconds: left });
+  if ($('undo-text').textContent !== text) $('undo-text').textContent = text;
+}
+
+async function undo() {
+  if (!undoable) return;
+  const reason = $('undo-reason').value.trim();
+  if (await run(live, { type: 'undo', undoes: undoable.seq, ...(reason && { reason }) }, $('undo'))) {
+    $('undo-reason').value = '';
+  }
+}
+
+// renderPresence says how many are connected, and how many of each role.
 function renderPresence() {
-  $('presence').textContent = presence === null ? '' : t('chair.presence', { count: presence });
+  if (!presence) {
+    $('presence').textContent = '';
+    return;
+  }
+  const roles = Object.entries(presence.by_role ?? {}).sort(([a], [b]) => a.localeCompare(b))
+    .map(([role, n]) => t('chair.presenceRole', { role: t(`role.${role}`), count: n }));
+  $('presence').textContent = [t('chair.presence', { count: presence.people ?? presence.total }), ...roles].join(' · ');
 }
 
 function renderVenue() {
@@ -104,8 +165,12 @@ function renderFloor(live) {
   clock.dir = 'ltr';
   const label = el('p', 'clock-label');
   box.append(clock, label);
-  const limit = el('p', 'muted', t('chair.limit', { seconds: Math.round(f.limit_s) }));
-  body.replaceChildren(who, el('p', 'meta', speakerMeta(f)), box, limit);
+  const limit = el('p', 'muted', t('chair.limitWarn', { seconds: Math.round(f.limit_s), warn: Math.round(f.warn_s ?? 30) }));
+  const lines = [who, el('p', 'meta', speakerMeta(f))];
+  const reply = replyingTo(f);
+  if (reply) lines.push(reply);
+  box.append(limit);
+  body.replaceChildren(...lines, box);
   clocks.add({ node: clock, label, box });
 }
 
@@ -116,7 +181,7 @@ function renderControls(live) {
   $('call-next-help').textContent = s.queue.length > 0 ? '' : t('chair.queueEmpty');
   // One button that says what it will do keeps focus across pause/resume.
   $('pause').textContent = f?.paused ? t('chair.resume') : t('chair.pause');
-  for (const id of ['pause', 'extend', 'end-turn']) setEnabled($(id), Boolean(f));
+  for (const id of ['pause', 'extend', 'extend-60', 'end-turn', 'extend-add', 'extend-from-now']) setEnabled($(id), Boolean(f));
 }
 
 function renderList(s) {
@@ -130,12 +195,7 @@ function renderList(s) {
 function renderSettings(s) {
   if (!dirty.has('agenda-form')) $('agenda-input').value = s.agenda_item ?? '';
   if (!dirty.has('limit-form')) $('limit-input').value = String(Math.round(s.time_limit_s));
-  if (!dirty.has('policy-form')) {
-    $('policy-kind').value = s.policy.kind;
-    $('policy-measure').value = s.policy.measure || 'time';
-    $('policy-passes').value = String(s.policy.max_passes || '');
-    $('policy-wait').value = s.policy.max_wait_s ? String(Math.round(s.policy.max_wait_s / 60)) : '';
-  }
+  if (!dirty.has('warning-form')) $('warning-input').value = String(Math.round(s.warning_s ?? 30));
 }
 
 function renderBalance(live) {
@@ -170,25 +230,53 @@ function renderRecord(live) {
 }
 
 function wire(live) {
+  const press = (id) => {
+    const b = $(id);
+    if (isEnabled(b)) b.click();
+  };
   onPress($('call-next'), () => run(live, { type: 'call_next' }, $('call-next')));
   onPress($('pause'), () => run(live, { type: live.state.floor?.paused ? 'resume' : 'pause' }, $('pause')));
   onPress($('extend'), () => run(live, { type: 'extend', seconds: 30 }, $('extend')));
+  onPress($('extend-60'), () => run(live, { type: 'extend', seconds: 60 }, $('extend-60')));
   onPress($('end-turn'), () => run(live, { type: 'release' }, $('end-turn')));
+  onPress($('undo'), undo);
+  $('undo-reason').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') undo();
+  });
+  $('extend-more').addEventListener('click', () => {
+    const open = $('extend-form').hidden;
+    $('extend-form').hidden = !open;
+    $('extend-more').setAttribute('aria-expanded', String(open));
+    if (open) $('extend-seconds').focus();
+  });
+  $('extend-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const button = e.submitter ?? $('extend-add');
+    if (!isEnabled(button)) return;
+    const command = { type: 'extend', seconds: Number($('extend-seconds').value) };
+    if (button.id === 'extend-from-now') command.from_now = true;
+    run(live, command, button);
+  });
   onPress($('list-toggle'), () => run(live, { type: live.state.list_open ? 'close_list' : 'open_list' }, $('list-toggle')));
   setting(live, 'agenda-form', () => ({ type: 'set_agenda_item', title: $('agenda-input').value.trim() }));
   setting(live, 'limit-form', () => ({ type: 'set_time_limit', seconds: Number($('limit-input').value) }));
-  // The form edits four fields of the policy; the rest (weights, targets,
-  // rotation pattern) is sent back as the room has it.
-  setting(live, 'policy-form', () => ({
-    type: 'set_policy',
-    policy: {
-      ...live.state.policy,
-      kind: $('policy-kind').value,
-      measure: $('policy-measure').value,
-      max_passes: Number($('policy-passes').value) || 0,
-      max_wait_s: Math.round(Number($('policy-wait').value) * 60) || 0,
-    },
-  }));
+  setting(live, 'warning-form', () => ({ type: 'set_warning', seconds: Number($('warning-input').value) }));
+  const help = $('help');
+  listShortcuts($('keys-list'));
+  listShortcuts($('help-list'));
+  $('help-open').addEventListener('click', () => help.showModal());
+  onShortcuts({
+    'keys.next': () => press('call-next'),
+    'keys.end': () => press('end-turn'),
+    'keys.pause': () => press('pause'),
+    'keys.extend': () => press('extend'),
+    'keys.undo': () => press('undo'),
+    'keys.queue': () => queue.focus(),
+    'keys.moveUp': () => queue.act('move', -1),
+    'keys.moveDown': () => queue.act('move', 1),
+    'keys.call': () => queue.act('call'),
+    'keys.help': () => (help.open ? help.close() : help.showModal()),
+  });
 }
 
 function setting(live, id, command) {

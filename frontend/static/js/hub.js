@@ -5,7 +5,9 @@
 // and the link to the plenary; it plays the plenary (WHEP) and publishes
 // the hub's microphone (WHIP), which the server lets through only while
 // the hub holds the floor. For a member of the hub (a token with the
-// same hub) on a phone it is where they ask the hub for the floor.
+// same hub) on a phone it is where they ask the hub for the floor. Served
+// by the hub's relay, it says when the relay's link to the plenary is down
+// (the relay's link messages; the main server sends none).
 
 import { announce, isEnabled, onPress, run, setEnabled, startRoomPage } from './page.js';
 import { ordinalOf, t } from './i18n.js';
@@ -22,9 +24,17 @@ let clocks;
 let transcript, listener, mic;
 let shownTurn; // the request id whose turn the floor panel shows
 let lastHubList = ''; // the ids shown, so a render that changes nothing keeps focus
+let link = null; // the relay's last link message, if served by one
+let linkTimer;
+const LINK_BACK_SHOWN_MS = 4000;
 
 const live = await startRoomPage(render);
 if (live) {
+  live.addEventListener('link', (e) => {
+    const wasDown = link && !link.up;
+    link = e.detail;
+    renderLink(wasDown);
+  });
   transcript = new TranscriptPane(live);
   wireForm(live);
   startMedia(live);
@@ -80,7 +90,26 @@ function render(live, keys, event) {
     if (all) listener.render();
     else if (keys.has('interpretation')) listener.renderLanguages();
   }
+  if (all && link && !link.up) renderLink();
   if (event) announceEvent(live, event);
+}
+
+// renderLink says the relay's link is down, since when and what waits to
+// go; once it is back, briefly, that it is.
+function renderLink(justBack = false) {
+  const p = $('link-state');
+  clearTimeout(linkTimer);
+  p.classList.toggle('conn-lost', Boolean(link && !link.up));
+  p.classList.toggle('conn-ok', Boolean(link?.up && justBack));
+  if (!link || (link.up && !justBack)) {
+    p.textContent = '';
+  } else if (link.up) {
+    p.textContent = t('hub.linkBack');
+    linkTimer = setTimeout(() => renderLink(), LINK_BACK_SHOWN_MS);
+  } else {
+    const queued = link.queued ? ` ${t('hub.linkQueued', { count: link.queued })}` : '';
+    p.textContent = t('hub.linkDown', { time: clockTime(link.since) }) + queued;
+  }
 }
 
 function hubEntries(live) {

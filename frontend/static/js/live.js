@@ -8,6 +8,7 @@
 //   presence {presence}
 //   segments, segment: the transcript messages as the server sent them
 //                      (transcript.js keeps the channels)
+//   link    {up, since, queued}: from a hub's relay, its link to the main server
 //
 // Readers who do not chair receive the queue's public view; the server sends
 // their own notes to the chair apart ("notes"), and they are put back into
@@ -23,7 +24,7 @@ const BACKOFF_MAX_MS = 30_000;
 const COMMAND_TIMEOUT_MS = 15_000;
 const SNAPSHOT_KEYS = [
   'seq', 'title', 'agenda_item', 'list_open', 'closed', 'policy',
-  'time_limit_s', 'floor', 'queue', 'hub_queue', 'balance', 'languages', 'interpretation',
+  'time_limit_s', 'warning_s', 'floor', 'queue', 'hub_queue', 'balance', 'languages', 'interpretation',
 ];
 
 // LiveError is a refused command or a failed connection. Codes the server
@@ -69,6 +70,7 @@ export class LiveRoom extends EventTarget {
     this.pings = new Map(); // id -> local send time
     this.bestRtt = Infinity;
     this.lastHeard = 0;
+    this.linkDown = false; // a hub's relay has lost the main server
     addEventListener('online', () => this.#retryNow());
   }
 
@@ -105,13 +107,26 @@ export class LiveRoom extends EventTarget {
     }
     const id = `c${this.nextId++}`;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.commands.delete(id);
-        reject(new LiveError('timeout', '', true));
-      }, COMMAND_TIMEOUT_MS);
-      this.commands.set(id, { resolve, reject, timer });
+      this.commands.set(id, { resolve, reject, timer: this.#deadline(id) });
       this.ws.send(JSON.stringify({ ...msg, id }));
     });
+  }
+
+  // #deadline gives up on an answer to id after a while, unless a hub's
+  // relay holds what it is sent for its link to come back: then the answer
+  // comes when the link does (or link_lost), and the wait starts again.
+  #deadline(id) {
+    if (this.linkDown) return null;
+    return setTimeout(() => this.#settle(id, (c) => c.reject(new LiveError('timeout', '', true))), COMMAND_TIMEOUT_MS);
+  }
+
+  #onLink(msg) {
+    this.linkDown = !msg.up;
+    for (const [id, c] of this.commands) {
+      clearTimeout(c.timer);
+      c.timer = this.#deadline(id);
+    }
+    this.#emit('link', msg);
   }
 
   #emit(type, detail) {
@@ -182,6 +197,9 @@ export class LiveRoom extends EventTarget {
       case 'segments':
       case 'segment':
         this.#emit(msg.type, msg);
+        break;
+      case 'link':
+        this.#onLink(msg);
         break;
     }
   }

@@ -1,7 +1,7 @@
 // The parts of a queue entry and of the floor that several pages show the
 // same way.
 
-import { ordinalOf, t } from './i18n.js';
+import { category, ordinalOf, t } from './i18n.js';
 import { el, floorClock, kindLabel, nameEl, reasonEl, speakerMeta, speakerName } from './format.js';
 
 // entryBody is one queue entry's content: position, name, kind (when it is
@@ -20,10 +20,24 @@ export function entryBody(entry, youSub) {
   body.append(head);
   const meta = speakerMeta(entry, { named: true });
   if (meta) body.append(el('p', 'meta', meta));
+  const reply = replyingTo(entry);
+  if (reply) body.append(reply);
   body.append(reasonEl(entry));
   const wrap = el('div', 'entry');
   wrap.append(pos, body);
   return wrap;
+}
+
+// replyingTo is the line naming the intervention a reply answers,
+// "replying to Jane Doe (government)", or null for other requests.
+export function replyingTo(entry) {
+  const to = entry.replies_to;
+  if (!to) return null;
+  const line = el('p', 'reply-to');
+  const name = el('bdi', '', to.hub_name ? t('hub.speaker', { hub: to.hub_name, name: to.name }) : to.name);
+  const [before, after] = t(to.group ? 'queue.replyingToGroup' : 'queue.replyingTo', { name: '\u0000', group: category(to.group) }).split('\u0000');
+  line.append(before, name, after ?? '');
+  return line;
 }
 
 // renderQueueList fills an <ol> with the entries as entryBody shows them.
