@@ -13,6 +13,7 @@ import (
 
 	"github.com/parley-hub/parley/server"
 	"github.com/parley-hub/parley/server/auth"
+	"github.com/parley-hub/parley/server/media"
 	"github.com/parley-hub/parley/server/media/mediaclient"
 	"github.com/parley-hub/parley/server/media/relaymedia"
 	"github.com/parley-hub/parley/server/relay"
@@ -23,6 +24,10 @@ type relayConfig struct {
 	Upstream, Token, Addr, Secret, DataDir string
 	LogLevel                               slog.Level
 	ShutdownWait                           time.Duration
+	// AudioOnly never asks upstream for video; ICEServers are the relay's
+	// own STUN and TURN servers for its upstream sessions.
+	AudioOnly  bool
+	ICEServers []media.ICEServer
 }
 
 func parseRelayFlags(args []string, getenv func(string) string, stderr io.Writer) (relayConfig, error) {
@@ -36,6 +41,15 @@ func parseRelayFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&cfg.DataDir, "data", "./relay-data", "directory of the relay's own secret")
 	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
 	fs.DurationVar(&cfg.ShutdownWait, "shutdown-wait", 10*time.Second, "how long to let requests finish on shutdown")
+	fs.BoolVar(&cfg.AudioOnly, "audio-only", false, "never take the plenary's video upstream, only its audio (without it the relay drops video by itself when the link cannot carry it)")
+	fs.Func("ice-server", "a STUN or TURN server for the relay's own upstream sessions, besides those the main server names: stun:HOST:PORT or turn:HOST:PORT,USERNAME,CREDENTIAL (repeatable)", func(v string) error {
+		ice, err := parseICEServer(v)
+		if err == nil && ice.Ephemeral() {
+			err = fmt.Errorf("--ice-server %s: the relay has no TURN secret: give its USERNAME,CREDENTIAL", ice.URL)
+		}
+		cfg.ICEServers = append(cfg.ICEServers, ice)
+		return err
+	})
 	if err := fs.Parse(args); err != nil {
 		return relayConfig{}, err
 	}
@@ -67,7 +81,13 @@ func runRelay(ctx context.Context, cfg relayConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	client, err := mediaclient.New(mediaclient.Options{})
+	// The main server's answers name its TURN servers: a hub behind a
+	// strict firewall reaches the media through them.
+	opts := mediaclient.Options{LearnICEServers: true}
+	for _, ice := range cfg.ICEServers {
+		opts.AddICEServer(ice.URL, ice.Username, ice.Credential)
+	}
+	client, err := mediaclient.New(opts)
 	if err != nil {
 		return err
 	}
@@ -76,7 +96,7 @@ func runRelay(ctx context.Context, cfg relayConfig, stderr io.Writer) error {
 		return err
 	}
 	defer feed.Close()
-	r, err := relay.New(relay.Config{Upstream: cfg.Upstream, Token: cfg.Token, Local: verifier, Log: log, Media: &relay.Media{Client: client, Feed: feed}})
+	r, err := relay.New(relay.Config{Upstream: cfg.Upstream, Token: cfg.Token, Local: verifier, Log: log, Media: &relay.Media{Client: client, Feed: feed, AudioOnly: cfg.AudioOnly}})
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,6 @@
 // the room's log), then the room service's room lock (held while Applied
 // runs), then Plane.leaseMu (held across a lease's release or first
 // claim), then Plane.mu, then room.mu, then fanout.mu or a session's
-// keyframer.mu. Nothing else here calls into the room service while
+// keyframe throttle. Nothing else here calls into the room service while
 // holding any of them.
 package media

@@ -8,10 +8,12 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+
+	"github.com/parley-hub/parley/server/media/codecs"
 )
 
 // opusRate is Opus's RTP clock rate.
-const opusRate = 48000
+const opusRate = codecs.OpusRate
 
 // historySize is how many packets a fanout keeps to answer NACKs: 10 s
 // of 20 ms frames, more than any retransmission can still be in time for.

@@ -18,6 +18,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/server/media/codecs"
 )
 
 // Rooms is what the media plane needs of the room service (rooms.Service).
@@ -140,18 +141,7 @@ func New(cfg Config) (*Plane, error) {
 // serving an audio fan-out.
 func newAPI(cfg Config, mux ice.UDPMux, publish bool) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
-	opus := webrtc.RTPCodecParameters{
-		RTPCodecCapability: webrtc.RTPCodecCapability{
-			MimeType: webrtc.MimeTypeOpus, ClockRate: opusRate, Channels: 2,
-			SDPFmtpLine:  "minptime=10;useinbandfec=1",
-			RTCPFeedback: []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBNACK}},
-		},
-		PayloadType: 111,
-	}
-	if err := m.RegisterCodec(opus, webrtc.RTPCodecTypeAudio); err != nil {
-		return nil, err
-	}
-	if err := registerVideo(m); err != nil {
+	if err := codecs.Register(m, true, true); err != nil {
 		return nil, err
 	}
 	reg, err := interceptors(publish)

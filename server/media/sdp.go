@@ -6,6 +6,8 @@ import (
 
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/parley-hub/parley/server/media/codecs"
 )
 
 // offer is what Parley needs to know of a client's SDP offer before it
@@ -51,7 +53,7 @@ func checkOffer(raw []byte, publish bool) (offer, error) {
 		if o.audio > 1 && publish {
 			return offer{}, fmt.Errorf("%w: a publisher sends one audio m-line, this offer has more", ErrBadOffer)
 		}
-		if !offers(m, webrtc.MimeTypeOpus, opusRate) {
+		if !codecs.Offers(m, webrtc.MimeTypeOpus, opusRate) {
 			return offer{}, fmt.Errorf("%w: audio m-line %d offers no Opus, the only audio codec Parley carries", ErrBadOffer, o.audio)
 		}
 		if dir := direction(m); !fits(dir, publish) {
@@ -74,29 +76,8 @@ func (o *offer) addVideo(m *sdp.MediaDescription, publish bool) error {
 	if dir := direction(m); !fits(dir, publish) {
 		return fmt.Errorf("%w: video m-line %d is %s: WHIP takes sendonly (or sendrecv), WHEP recvonly (or sendrecv)", ErrBadOffer, len(o.video)+1, dir)
 	}
-	var codecs []string
-	for _, mime := range videoCodecs {
-		if offers(m, mime, videoRate) {
-			codecs = append(codecs, mime)
-		}
-	}
-	o.video = append(o.video, codecs)
+	o.video = append(o.video, codecs.VideoOffered(m))
 	return nil
-}
-
-// offers reports whether m has an rtpmap of codec mime at rate.
-func offers(m *sdp.MediaDescription, mime string, rate int) bool {
-	_, name, _ := strings.Cut(mime, "/")
-	want := strings.ToLower(fmt.Sprintf("%s/%d", name, rate))
-	for _, a := range m.Attributes {
-		if a.Key != "rtpmap" {
-			continue
-		}
-		if _, codec, ok := strings.Cut(a.Value, " "); ok && strings.HasPrefix(strings.ToLower(codec), want) {
-			return true
-		}
-	}
-	return false
 }
 
 // direction is the m-line's direction attribute, sendrecv when absent.

@@ -12,6 +12,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/server/media/codecs"
 )
 
 // kind is what a session does.
@@ -49,7 +50,7 @@ type session struct {
 	// for keyframes; awaitKeyframe holds a speaker's camera off the floor
 	// until one comes.
 	video         atomic.Pointer[videoIn]
-	keyframes     keyframer
+	keyframes     codecs.Throttle
 	awaitKeyframe atomic.Bool
 	// ufrag is the client's ICE username fragment, which a trickled
 	// fragment must carry unchanged.
@@ -111,7 +112,11 @@ func (s *session) negotiate(ctx context.Context, o offer) (string, error) {
 	case <-ctx.Done():
 		return "", fmt.Errorf("media: gathering candidates: %w", ctx.Err())
 	}
-	return s.pc.LocalDescription().SDP, nil
+	// Ask for Opus FEC whatever the offer said: a publisher's encoder reads
+	// it, and a viewer learns the stream may carry it. pion refuses an
+	// answer changed before it is set, and what it receives does not
+	// depend on it, so only the answer sent says so.
+	return codecs.WithFEC(s.pc.LocalDescription().SDP)
 }
 
 // run runs loop as one of the session's read loops, which close waits

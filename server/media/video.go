@@ -2,42 +2,13 @@ package media
 
 import (
 	"slices"
-	"strings"
-	"sync"
-	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/parley-hub/parley/server/media/codecs"
 )
-
-// videoRate is the RTP clock rate of every video codec.
-const videoRate = 90000
-
-// videoCodecs are the video codecs Parley carries, the one preferred first.
-var videoCodecs = []string{webrtc.MimeTypeVP8, webrtc.MimeTypeH264}
-
-// keyframeGap is the least time between two keyframe requests to one
-// publisher: a burst of joining receivers costs it one keyframe.
-const keyframeGap = 250 * time.Millisecond
-
-// registerVideo adds VP8 and H.264 (constrained baseline and baseline,
-// packetization mode 1, what browsers and OBS send) with NACK and PLI.
-func registerVideo(m *webrtc.MediaEngine) error {
-	fb := []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBNACK}, {Type: webrtc.TypeRTCPFBNACK, Parameter: "pli"}}
-	for _, c := range []webrtc.RTPCodecParameters{
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: videoRate, RTCPFeedback: fb}, PayloadType: 96},
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: videoRate, RTCPFeedback: fb,
-			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}, PayloadType: 102},
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: videoRate, RTCPFeedback: fb,
-			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f"}, PayloadType: 104},
-	} {
-		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeVideo); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // videoOuts are a room's video outputs in one codec: the venue's camera
 // and the floor's.
@@ -47,8 +18,8 @@ type videoOuts struct {
 
 func newVideoOuts() map[string]*videoOuts {
 	out := map[string]*videoOuts{}
-	for _, mime := range videoCodecs {
-		out[mime] = &videoOuts{venue: newFanoutAt(videoRate), floor: newFanoutAt(videoRate)}
+	for _, mime := range codecs.Video {
+		out[mime] = &videoOuts{venue: newFanoutAt(codecs.VideoRate), floor: newFanoutAt(codecs.VideoRate)}
 	}
 	return out
 }
@@ -59,38 +30,13 @@ type videoIn struct {
 	mime string
 }
 
-// keyframer asks one publisher for keyframes, at most one per keyframeGap;
-// a request within the gap is sent at its end.
-type keyframer struct {
-	mu      sync.Mutex
-	last    time.Time
-	pending bool
-}
-
-// keyframe asks s's camera, if it has one, for a keyframe (RTCP PLI).
+// keyframe asks s's camera, if it has one, for a keyframe (RTCP PLI), at
+// most one per codecs.KeyframeGap.
 func (s *session) keyframe() {
 	if s == nil || s.video.Load() == nil {
 		return
 	}
-	k := &s.keyframes
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.pending {
-		return
-	}
-	wait := time.Until(k.last.Add(keyframeGap))
-	if wait <= 0 {
-		k.last = time.Now()
-		go s.sendPLI()
-		return
-	}
-	k.pending = true
-	time.AfterFunc(wait, func() {
-		k.mu.Lock()
-		k.pending, k.last = false, time.Now()
-		k.mu.Unlock()
-		s.sendPLI()
-	})
+	s.keyframes.Do(s.sendPLI)
 }
 
 func (s *session) sendPLI() {
@@ -103,7 +49,7 @@ func (s *session) sendPLI() {
 // publishVideo reads a publisher's camera and forwards what the gate lets
 // through.
 func (s *session) publishVideo(t *webrtc.TrackRemote) {
-	mime := canonicalVideo(t.Codec().MimeType)
+	mime := codecs.CanonicalVideo(t.Codec().MimeType)
 	if mime == "" {
 		return
 	}
@@ -181,15 +127,4 @@ func videoCodecFor(codecs []string, src *session) string {
 		}
 	}
 	return codecs[0]
-}
-
-// canonicalVideo is mime as spelt in videoCodecs, "" if Parley does not
-// carry it.
-func canonicalVideo(mime string) string {
-	for _, c := range videoCodecs {
-		if strings.EqualFold(c, mime) {
-			return c
-		}
-	}
-	return ""
 }

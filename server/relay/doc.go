@@ -14,15 +14,21 @@
 // wait in order and go once it is back; viewers are told of the link's
 // state with a link message. It never imports package server.
 //
+// With media, one upstream WHEP session feeds the local viewers: audio,
+// and video unless the relay is audio-only, by flag or because the video's
+// loss says the link cannot carry it; and a WHIP session carries the hub's
+// voice while it holds the floor.
+//
 // Goroutines: Run keeps the upstream link, with a reader (the link's own
 // goroutine) and one sender per connection (the only writer upstream:
-// queued commands, transcript requests, pings), and a poster sending
-// members' own commands over HTTP. Each local client has a reader (the
-// HTTP handler's goroutine) and a writer.
+// queued commands, transcript requests, pings), a poster sending members'
+// own commands over HTTP, and with media the upstream media session
+// (runMedia) and the hub's voice (runSpeaker). Each local client has a
+// reader (the HTTP handler's goroutine) and a writer.
 //
-// Locks: Relay.mu guards the mirror, the clients, the link's state and the
-// queues of commands; it is a leaf (nothing is written to a connection
-// under it: clients' messages go to their bounded queues). knownMu (the
-// main server's answers about tokens) and speakMu are leaves too, never
-// held with it.
+// Locks: Relay.mu guards the mirror, the clients, the link's state, the
+// queues of commands and the upstream media's mode; it is a leaf (nothing
+// is written to a connection under it: clients' messages go to their
+// bounded queues). knownMu (the main server's answers about tokens) and
+// speakMu are leaves too, never held with it.
 package relay

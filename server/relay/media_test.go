@@ -61,7 +61,8 @@ func startMediaRelay(t *testing.T, m *mainServer) (*localRelay, *mediaclient.Cli
 }
 
 // startMediaRelayWith starts a relay of cfg with media, whose upstream
-// sessions client opens, and returns it and its local feed.
+// sessions client opens with the options of cfg.Media if it has any, and
+// returns it and its local feed.
 func startMediaRelayWith(t *testing.T, cfg relay.Config, client *mediaclient.Client) (*localRelay, *relaymedia.Feed) {
 	t.Helper()
 	feed, err := relaymedia.New(relaymedia.Config{Loopback: true})
@@ -69,7 +70,12 @@ func startMediaRelayWith(t *testing.T, cfg relay.Config, client *mediaclient.Cli
 		t.Fatal(err)
 	}
 	t.Cleanup(feed.Close)
-	cfg.Media = &relay.Media{Client: client, Feed: feed}
+	var media relay.Media
+	if cfg.Media != nil {
+		media = *cfg.Media
+	}
+	media.Client, media.Feed = client, feed
+	cfg.Media = &media
 	return startRelayWith(t, cfg), feed
 }
 

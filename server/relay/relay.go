@@ -86,6 +86,10 @@ type Relay struct {
 	// conns counts upstream connections made, for tests and figures.
 	conns int
 	holds bool // the hub holds the floor, as the mirror has it
+	// videoMode decides whether the upstream media session carries video.
+	videoMode videoChoice
+	// upMedia is the live upstream media session, nil between sessions.
+	upMedia atomic.Pointer[upstream]
 
 	// known are the main server's tokens of members, as it answered
 	// about them; knownMu is a leaf.
@@ -125,11 +129,16 @@ func New(cfg Config) (*Relay, error) {
 	u.Path += "/api/v1/rooms/" + url.PathEscape(claims.Room) + "/ws"
 	cfg.Upstream = http
 	cfg.MaxBackoff = cmp.Or(cfg.MaxBackoff, DefaultMaxBackoff)
-	return &Relay{
+	r := &Relay{
 		cfg: cfg, people: ratelimit.NewPeople(ratelimit.Limits{}), room: claims.Room, hub: claims.Participant(), hubVoice: claims.Participant().Voice(), known: map[[32]byte]known{}, speak: speaker{floor: make(chan bool, 1)}, ws: u.String(), log: cfg.Log.With("room", claims.Room),
 		m: newMirror(), clients: map[*client]struct{}{}, since: time.Now(), langs: map[string]bool{},
 		pending: map[string]outgoing{}, wake: make(chan struct{}, 1), postWake: make(chan struct{}, 1),
-	}, nil
+	}
+	if cfg.Media != nil {
+		r.videoMode = newVideoChoice(cfg.Media.AudioOnly, time.Now())
+		cfg.Media.Feed.OnKeyframe(r.keyframe)
+	}
+	return r, nil
 }
 
 // Room is the room relayed.
@@ -152,6 +161,9 @@ type Status struct {
 	// upstream: live messages, and RTP (payloads and 12-byte headers).
 	LiveBytes  uint64 `json:"live_bytes"`
 	MediaBytes uint64 `json:"media_bytes"`
+	// Media is what the upstream media session carries and why, for a
+	// relay with media.
+	Media *MediaStatus `json:"media,omitempty"`
 }
 
 // Status says how the link is.
@@ -162,7 +174,7 @@ func (r *Relay) Status() Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return Status{Up: r.up, Since: r.since, Seq: r.m.seq, Queued: r.queued(), Connections: r.conns, Speaking: speaking, MicPackets: r.micPackets.Load(),
-		LiveBytes: r.liveBytes.Load(), MediaBytes: r.mediaBytes.Load(),
+		LiveBytes: r.liveBytes.Load(), MediaBytes: r.mediaBytes.Load(), Media: r.mediaStatus(),
 	}
 }
 

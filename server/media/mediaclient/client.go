@@ -1,11 +1,14 @@
 // Package mediaclient is a WHIP publisher and a WHEP receiver over pion,
-// as a browser or a broadcast encoder would be: Opus with NACK and RTCP
-// reports. Parley's load tool and tests use it; it lives beside the media
-// plane because only server/media imports pion.
+// as a browser or a broadcast encoder would be: Opus (asking for in-band
+// FEC) and VP8 or H.264 video, with NACK and RTCP reports. Parley's load
+// tool, the relay's upstream sessions and tests use it; it lives beside
+// the media plane because only server/media imports pion.
 //
 // A Publisher sends the RTP packets it is given; a Subscriber hands every
-// packet it receives to a callback and counts nothing itself. Neither has
-// locks of its own.
+// packet it receives to a callback and counts nothing itself.
+//
+// Locks: Client.mu guards the ICE servers learned from answers;
+// Subscriber.mu guards its read loops. Both are leaves.
 package mediaclient
 
 import (
@@ -16,12 +19,16 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/parley-hub/parley/server/media/codecs"
 )
 
 // ErrRefused is a WHIP or WHEP POST the server did not answer with 201.
@@ -40,28 +47,42 @@ type Options struct {
 	// RelayOnly uses relayed candidates alone (ICE transport policy
 	// relay), as a client that reaches the server only through TURN.
 	RelayOnly bool
+	// LearnICEServers gathers each session through the ICE servers the
+	// last answer named too (RFC 9725 §4.6), as a browser would: how a
+	// client that may only use TURN gets its credentials. The load tool
+	// leaves it off, so its sessions do not take TURN allocations.
+	LearnICEServers bool
 }
+
+// AddICEServer adds a STUN or TURN server (with a TURN server's
+// username and credential) for sessions to gather through, for callers
+// that do not name pion's types.
+func (o *Options) AddICEServer(url, username, credential string) {
+	o.ICEServers = append(o.ICEServers, webrtc.ICEServer{URLs: []string{url}, Username: username, Credential: credential})
+}
+
+// ErrNoCandidates is a session offered without a single candidate (only
+// relayed ones allowed, and no TURN server known yet): it cannot connect,
+// so it is ended at once. With LearnICEServers the next session gathers
+// through the servers its answer named.
+var ErrNoCandidates = errors.New("mediaclient: no candidate to offer")
 
 // Client opens sessions; it is safe for concurrent use.
 type Client struct {
-	api *webrtc.API
-	hc  *http.Client
-	pcc webrtc.Configuration
+	api   *webrtc.API
+	hc    *http.Client
+	opts  Options
+	mu    sync.Mutex
+	learn []webrtc.ICEServer // from the last answer, with LearnICEServers
 }
 
 // New builds a client.
 func New(opts Options) (*Client, error) {
 	m := &webrtc.MediaEngine{}
-	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
-		RTPCodecCapability: webrtc.RTPCodecCapability{
-			MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1",
-			RTCPFeedback: []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBNACK}},
-		},
-		PayloadType: 111,
-	}, webrtc.RTPCodecTypeAudio); err != nil {
+	if err := codecs.Register(m, true, true); err != nil {
 		return nil, fmt.Errorf("mediaclient: %w", err)
 	}
-	// What a browser's audio needs: NACKs both ways and RTCP reports.
+	// What a browser needs: NACKs both ways and RTCP reports.
 	reg := &interceptor.Registry{}
 	gen, err := nack.NewGeneratorInterceptor()
 	if err != nil {
@@ -87,12 +108,25 @@ func New(opts Options) (*Client, error) {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	pcc := webrtc.Configuration{ICEServers: opts.ICEServers}
-	if opts.RelayOnly {
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+	return &Client{api: api, hc: hc, opts: opts}, nil
+}
+
+// newPeerConnection is a session's peer connection, gathering through the
+// ICE servers given and those learned.
+func (c *Client) newPeerConnection() (*webrtc.PeerConnection, error) {
+	pcc := webrtc.Configuration{ICEServers: c.opts.ICEServers}
+	if c.opts.RelayOnly {
 		pcc.ICETransportPolicy = webrtc.ICETransportPolicyRelay
 	}
-	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
-	return &Client{api: api, hc: hc, pcc: pcc}, nil
+	c.mu.Lock()
+	pcc.ICEServers = append(slices.Clip(pcc.ICEServers), c.learn...)
+	c.mu.Unlock()
+	pc, err := c.api.NewPeerConnection(pcc)
+	if err != nil {
+		return nil, fmt.Errorf("mediaclient: new peer connection: %w", err)
+	}
+	return pc, nil
 }
 
 // session is an open WHIP or WHEP session.
@@ -102,6 +136,7 @@ type session struct {
 	token    string
 	location string // absolute URL of the session, for DELETE
 	ice      []webrtc.ICEServer
+	answer   string
 }
 
 // offer sends pc's offer, with every candidate in it, to endpoint and
@@ -144,10 +179,20 @@ func (c *Client) offer(ctx context.Context, pc *webrtc.PeerConnection, endpoint,
 	if err != nil {
 		return nil, fmt.Errorf("mediaclient: Location: %w", err)
 	}
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(body)}); err != nil {
+	s := &session{pc: pc, hc: c.hc, token: token, location: loc.String(), ice: iceServersOf(resp.Header.Values("Link")), answer: string(body)}
+	if c.opts.LearnICEServers {
+		c.mu.Lock()
+		c.learn = s.ice
+		c.mu.Unlock()
+	}
+	if !strings.Contains(pc.LocalDescription().SDP, "a=candidate:") {
+		s.close(ctx)
+		return nil, ErrNoCandidates
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: s.answer}); err != nil {
 		return nil, fmt.Errorf("mediaclient: the answer: %w", err)
 	}
-	return &session{pc: pc, hc: c.hc, token: token, location: loc.String(), ice: iceServersOf(resp.Header.Values("Link"))}, nil
+	return s, nil
 }
 
 // close ends the session: a DELETE on its Location (best effort, bounded
@@ -169,6 +214,9 @@ func (s *session) close(ctx context.Context) error {
 
 // Location is the session's URL.
 func (s *session) Location() string { return s.location }
+
+// Answer is the server's SDP answer, as it sent it.
+func (s *session) Answer() string { return s.answer }
 
 // ICEServers are the STUN and TURN servers the answer named (RFC 9725
 // §4.6), for the client's next sessions.

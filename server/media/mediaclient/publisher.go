@@ -4,35 +4,45 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/parley-hub/parley/server/media/codecs"
 )
 
-// Publisher is an open WHIP session sending one Opus track.
+// Publisher is an open WHIP session sending one Opus track and, if it
+// was opened with a camera, one video track.
 type Publisher struct {
 	*session
-	track *webrtc.TrackLocalStaticRTP
+	track, video *webrtc.TrackLocalStaticRTP
+	keyframes    atomic.Int64
 }
 
 // Publish opens a WHIP session at whipURL with token and waits, up to ctx,
 // until it is connected and packets can flow.
 func (c *Client) Publish(ctx context.Context, whipURL, token string) (*Publisher, error) {
+	return c.PublishWith(ctx, whipURL, token, "")
+}
+
+// PublishWith is Publish with a camera in codec video too (a MIME type of
+// codecs.Video), unless video is "".
+func (c *Client) PublishWith(ctx context.Context, whipURL, token, video string) (*Publisher, error) {
 	ep, err := endpoint(whipURL)
 	if err != nil {
 		return nil, err
 	}
-	pc, err := c.api.NewPeerConnection(c.pcc)
-	if err != nil {
-		return nil, fmt.Errorf("mediaclient: new peer connection: %w", err)
+	if video != "" && codecs.CanonicalVideo(video) == "" {
+		return nil, fmt.Errorf("mediaclient: Parley carries no %s video", video)
 	}
-	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "mediaclient")
-	if err == nil {
-		var tr *webrtc.RTPTransceiver
-		if tr, err = pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err == nil {
-			// Reading the RTCP is what feeds the NACK responder.
-			go drainRTCP(tr.Sender())
-		}
+	pc, err := c.newPeerConnection()
+	if err != nil {
+		return nil, err
+	}
+	p := &Publisher{}
+	if p.track, err = addSender(pc, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: codecs.OpusRate, Channels: 2}, "audio", nil); err == nil && video != "" {
+		p.video, err = addSender(pc, codecs.VideoCodec(codecs.CanonicalVideo(video)), "video", &p.keyframes)
 	}
 	if err != nil {
 		pc.Close()
@@ -57,23 +67,48 @@ func (c *Client) Publish(ctx context.Context, whipURL, token string) (*Publisher
 		s.close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("mediaclient: connecting the publisher: %w", ctx.Err())
 	}
-	return &Publisher{session: s, track: track}, nil
+	p.session = s
+	return p, nil
 }
 
-func drainRTCP(sender *webrtc.RTPSender) {
-	buf := make([]byte, 1500)
-	for {
-		if _, _, err := sender.Read(buf); err != nil {
-			return
-		}
+// addSender adds a sendonly track of codec c to pc; keyframes, if not
+// nil, counts the requests for a keyframe its receiver sends.
+func addSender(pc *webrtc.PeerConnection, c webrtc.RTPCodecCapability, id string, keyframes *atomic.Int64) (*webrtc.TrackLocalStaticRTP, error) {
+	track, err := webrtc.NewTrackLocalStaticRTP(c, id, "mediaclient")
+	if err != nil {
+		return nil, err
 	}
+	tr, err := pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+	if err != nil {
+		return nil, err
+	}
+	// Reading the RTCP is what feeds the NACK responder.
+	go codecs.ReadRTCP(tr.Sender(), func() {
+		if keyframes != nil {
+			keyframes.Add(1)
+		}
+	})
+	return track, nil
 }
 
-// Send writes one packet of the stream; the track sets SSRC and payload
-// type. It is not safe for concurrent use.
+// Send writes one packet of the audio stream; the track sets SSRC and
+// payload type. It is not safe for concurrent use.
 func (p *Publisher) Send(seq uint16, ts uint32, payload []byte) error {
 	return p.track.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts}, Payload: payload})
 }
+
+// SendVideo writes one packet of the camera's stream (marker: the last
+// of a frame). It is not safe for concurrent use.
+func (p *Publisher) SendVideo(seq uint16, ts uint32, marker bool, payload []byte) error {
+	if p.video == nil {
+		return fmt.Errorf("mediaclient: the publisher has no camera")
+	}
+	return p.video.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts, Marker: marker}, Payload: payload})
+}
+
+// KeyframeRequests is how many times the server asked the camera for a
+// keyframe (PLI or FIR).
+func (p *Publisher) KeyframeRequests() int64 { return p.keyframes.Load() }
 
 // Close ends the session, bounded by ctx.
 func (p *Publisher) Close(ctx context.Context) error { return p.close(ctx) }

@@ -1,14 +1,18 @@
 // Package relaymedia is the media side of `parley relay`: the plenary's
-// audio, received once from the main server, served over WHEP to every
-// viewer on the hub's network. Each audio m-line upstream (the venue feed,
-// then the floor track) is one pion TrackLocalStaticRTP that every local
-// session shares: one packet in, one write per viewer. It answers WHEP
-// offers itself; package relay authenticates them and keeps the one
-// upstream session. Sessions send RTCP sender reports and nothing else: a
+// audio and video, received once from the main server, served over WHEP
+// to every viewer on the hub's network. Each audio m-line upstream (the
+// venue feed, then the floor track) is one pion TrackLocalStaticRTP that
+// every local session shares: one packet in, one write per viewer; each
+// video m-line (the hall's camera, then the floor speaker's) is one such
+// track per codec, of which the one upstream sends is written. It answers
+// WHEP offers itself; package relay authenticates them and keeps the one
+// upstream session, which it asks for a keyframe when the feed says a
+// viewer needs one. Sessions send RTCP sender reports and nothing else: a
 // hub's network is short, and a history per viewer for NACKs is memory a
 // small hub machine spends on hundreds of viewers.
 //
-// Lock: Feed.mu guards the sessions; it is a leaf.
+// Locks: Feed.mu guards the sessions; it and each line's keyframe
+// throttle are leaves.
 package relaymedia
 
 import (
@@ -22,6 +26,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/ice/v4"
@@ -29,11 +34,18 @@ import (
 	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/parley-hub/parley/server/media/codecs"
+	"github.com/parley-hub/parley/server/media/mediaclient"
 )
 
 // Lines is how many audio lines the relay carries: the venue feed and the
-// floor track, as the main server's two-line WHEP session has them.
-const Lines = 2
+// floor track, as the main server's two-line WHEP session has them;
+// VideoLines how many video lines: the hall's camera and the floor's.
+const (
+	Lines      = 2
+	VideoLines = 2
+)
 
 const (
 	maxOffer         = 64 << 10
@@ -57,10 +69,13 @@ type Config struct {
 	UDP net.PacketConn
 }
 
-// Feed is the plenary's audio for the hub's network.
+// Feed is the plenary for the hub's network.
 type Feed struct {
 	api    *webrtc.API
 	tracks [Lines]*webrtc.TrackLocalStaticRTP
+	video  [VideoLines]*videoLine
+	// keyframe asks upstream for a keyframe of a video line.
+	keyframe atomic.Pointer[func(line int)]
 
 	mu       sync.Mutex
 	sessions map[string]*webrtc.PeerConnection
@@ -71,10 +86,7 @@ type Feed struct {
 // New builds a feed with no viewers.
 func New(cfg Config) (*Feed, error) {
 	m := &webrtc.MediaEngine{}
-	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
-		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"},
-		PayloadType:        111,
-	}, webrtc.RTPCodecTypeAudio); err != nil {
+	if err := codecs.Register(m, false, true); err != nil {
 		return nil, fmt.Errorf("relaymedia: %w", err)
 	}
 	reg := &interceptor.Registry{}
@@ -95,20 +107,43 @@ func New(cfg Config) (*Feed, error) {
 	}
 	f := &Feed{api: webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), sessions: map[string]*webrtc.PeerConnection{}}
 	for i := range f.tracks {
-		if f.tracks[i], err = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, fmt.Sprintf("audio%d", i), "parley-relay"); err != nil {
+		if f.tracks[i], err = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: codecs.OpusRate, Channels: 2}, fmt.Sprintf("audio%d", i), "parley-relay"); err != nil {
+			return nil, fmt.Errorf("relaymedia: %w", err)
+		}
+	}
+	for i := range f.video {
+		if f.video[i], err = newVideoLine(i); err != nil {
 			return nil, fmt.Errorf("relaymedia: %w", err)
 		}
 	}
 	return f, nil
 }
 
-// Write sends one packet of line's stream, as the upstream session
-// received it, to every viewer. Calls for one line must not overlap.
-func (f *Feed) Write(line int, seq uint16, ts uint32, payload []byte) {
-	if line < 0 || line >= Lines {
-		return
+// Write sends one packet of a line's stream, as the upstream session
+// received it, to every viewer of that line. Calls for one line must not
+// overlap.
+func (f *Feed) Write(p mediaclient.Packet) {
+	h := rtp.Header{Version: 2, Marker: p.Marker, SequenceNumber: p.SequenceNumber, Timestamp: p.Timestamp}
+	switch {
+	case p.Video && p.Line >= 0 && p.Line < VideoLines:
+		f.video[p.Line].write(p.Codec, &rtp.Packet{Header: h, Payload: p.Payload})
+	case !p.Video && p.Line >= 0 && p.Line < Lines:
+		f.tracks[p.Line].WriteRTP(&rtp.Packet{Header: h, Payload: p.Payload})
 	}
-	f.tracks[line].WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts}, Payload: payload})
+}
+
+// OnKeyframe has the feed call ask, at most once per
+// codecs.KeyframeGap for each line, when a viewer needs a keyframe of
+// video line: it has just connected, or lost the picture (PLI or FIR).
+func (f *Feed) OnKeyframe(ask func(line int)) { f.keyframe.Store(&ask) }
+
+// askKeyframe asks upstream for a keyframe of video line, throttled.
+func (f *Feed) askKeyframe(line int) {
+	f.video[line].keyframes.Do(func() {
+		if ask := f.keyframe.Load(); ask != nil {
+			(*ask)(line)
+		}
+	})
 }
 
 // Viewers is how many WHEP sessions the feed has.
@@ -122,8 +157,10 @@ func (f *Feed) Viewers() int {
 }
 
 // ServeOffer answers a WHEP POST: one track per audio m-line offered, the
-// venue feed first, up to Lines. It returns, without answering, why it
-// refused.
+// venue feed first, up to Lines, and one per video m-line, the hall's
+// camera first, up to VideoLines, each in the codec upstream sends if the
+// m-line offers it; it stops at a video m-line without a codec Parley
+// carries. It returns, without answering, why it refused.
 func (f *Feed) ServeOffer(w http.ResponseWriter, r *http.Request) error {
 	offer, err := readOffer(w, r)
 	if err != nil {
@@ -169,40 +206,58 @@ func (f *Feed) open(ctx context.Context, offer string) (string, string, error) {
 		pc.Close()
 		return "", "", ErrClosed
 	}
-	answer, err := f.negotiate(ctx, pc, offer)
+	answer, cameras, err := f.negotiate(ctx, pc, offer)
 	if err != nil {
 		f.end(id)
 		return "", "", err
 	}
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		if st == webrtc.PeerConnectionStateFailed || st == webrtc.PeerConnectionStateClosed {
+		switch st {
+		case webrtc.PeerConnectionStateConnected:
+			// A viewer joining mid-stream sees a picture at once.
+			for _, line := range cameras {
+				f.askKeyframe(line)
+			}
+		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
 			f.end(id)
 		}
 	})
 	return id, answer, nil
 }
 
-func (f *Feed) negotiate(ctx context.Context, pc *webrtc.PeerConnection, offer string) (string, error) {
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
-		return "", fmt.Errorf("%w: %v", ErrBadOffer, err)
+func (f *Feed) negotiate(ctx context.Context, pc *webrtc.PeerConnection, offer string) (string, []int, error) {
+	audio, video, err := linesOf(offer)
+	if err != nil {
+		return "", nil, err
 	}
-	audio := 0
-	for _, tr := range pc.GetTransceivers() {
-		if tr.Kind() == webrtc.RTPCodecTypeAudio {
-			audio++
-		}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		return "", nil, fmt.Errorf("%w: %v", ErrBadOffer, err)
 	}
 	if audio == 0 {
-		return "", fmt.Errorf("%w: it offers no audio to receive", ErrBadOffer)
+		return "", nil, fmt.Errorf("%w: it offers no audio to receive", ErrBadOffer)
 	}
 	for _, t := range f.tracks[:min(audio, Lines)] {
 		sender, err := pc.AddTrack(t)
 		if err != nil {
-			return "", fmt.Errorf("relaymedia: add track: %w", err)
+			return "", nil, fmt.Errorf("relaymedia: add track: %w", err)
 		}
-		go drainRTCP(sender)
+		go codecs.ReadRTCP(sender, nil)
 	}
-	return f.gatherAnswer(ctx, pc)
+	var cameras []int
+	for i, offered := range video[:min(len(video), VideoLines)] {
+		t := f.video[i].trackFor(offered)
+		if t == nil {
+			break
+		}
+		sender, err := pc.AddTrack(t)
+		if err != nil {
+			return "", nil, fmt.Errorf("relaymedia: add track: %w", err)
+		}
+		go codecs.ReadRTCP(sender, func() { f.askKeyframe(i) })
+		cameras = append(cameras, i)
+	}
+	answer, err := f.gatherAnswer(ctx, pc)
+	return answer, cameras, err
 }
 
 // answer answers a publisher's offer.
@@ -228,16 +283,9 @@ func (f *Feed) gatherAnswer(ctx context.Context, pc *webrtc.PeerConnection) (str
 	case <-ctx.Done():
 		return "", fmt.Errorf("relaymedia: gathering candidates: %w", ctx.Err())
 	}
-	return pc.LocalDescription().SDP, nil
-}
-
-func drainRTCP(s *webrtc.RTPSender) {
-	buf := make([]byte, 1500)
-	for {
-		if _, _, err := s.Read(buf); err != nil {
-			return
-		}
-	}
+	// As the main server does: the hub's microphone is encoded with FEC
+	// for its way upstream, and viewers learn the feed may carry it.
+	return codecs.WithFEC(pc.LocalDescription().SDP)
 }
 
 func (f *Feed) add(id string, pc *webrtc.PeerConnection) bool {
