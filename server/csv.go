@@ -16,7 +16,7 @@ import (
 
 var interventionColumns = []string{
 	"start", "end", "duration_s", "overrun_s", "sub", "name", "group", "region",
-	"gender", "mode", "hub", "kind", "agenda_item", "ended_by", "request",
+	"gender", "mode", "hub", "kind", "agenda_item", "ended_by", "request", "how", "chair_reason",
 }
 
 // writeInterventionsCSV writes the intervention record as CSV, one turn a
@@ -34,7 +34,7 @@ func writeInterventionsCSV(w io.Writer, list []rooms.Intervention) error {
 		}
 		for _, text := range []string{
 			iv.Sub, iv.Name, iv.Group, iv.Region, iv.Gender, iv.Mode, iv.Hub,
-			string(iv.Kind), iv.AgendaItem, iv.EndedBy, iv.Request,
+			string(iv.Kind), iv.AgendaItem, iv.EndedBy, iv.Request, iv.How, iv.ChairReason,
 		} {
 			row = append(row, csvText(text))
 		}

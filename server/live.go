@@ -33,7 +33,7 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 	case errors.Is(err, live.ErrShuttingDown):
-		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: errorBody{Code: "shutting_down", Message: err.Error()}})
+		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: errorBody{Code: "shutting_down", Message: err.Error(), Params: map[string]any{}}})
 	default:
 		writeError(w, r, s.log, err)
 	}
@@ -43,5 +43,5 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 // message of the HTTP API.
 func ProtocolError(err error) live.Problem {
 	p := describe(err)
-	return live.Problem{Code: p.code, Message: p.message, Fault: p.serverFault, Outage: p.outage}
+	return live.Problem{Code: p.code, Message: p.message, Params: p.params, Fault: p.serverFault, Outage: p.outage}
 }

@@ -217,7 +217,8 @@ func (v *Verifier) VerifyFor(token, room string) (Claims, error) {
 		return Claims{}, err
 	}
 	if !c.Allows(room) {
-		return Claims{}, fmt.Errorf("%w: it admits to room %q, not %q", ErrWrongRoom, c.Room, room)
+		return Claims{}, &rooms.Refusal{Kind: ErrWrongRoom, Reason: "wrong_room", Params: map[string]any{"token_room": c.Room, "room": room},
+			Text: fmt.Sprintf("it admits to room %q, not %q", c.Room, room)}
 	}
 	return c, nil
 }

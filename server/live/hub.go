@@ -44,6 +44,8 @@ var ErrShuttingDown = errors.New("the server is shutting down; reconnect shortly
 // WARN); neither is logged otherwise.
 type Problem struct {
 	Code, Message string
+	// Params are the figures a page words the error with.
+	Params        map[string]any
 	Fault, Outage bool
 }
 
