@@ -61,6 +61,9 @@ type Command struct {
 	Seconds  float64       `json:"seconds,omitempty"`
 	Policy   *queue.Policy `json:"policy,omitempty"`
 	Title    string        `json:"title,omitempty"`
+	// Token and Sub name what revoke revokes: a token's id, or a person.
+	Token string `json:"token,omitempty"`
+	Sub   string `json:"sub,omitempty"`
 }
 
 // DecodeCommand parses one JSON command strictly: bytes that are not UTF-8,
@@ -186,6 +189,8 @@ func (c Command) validate() error {
 		if _, err := c.Policy.Normalize(); err != nil {
 			return fmt.Errorf("%w: %s: %v", ErrInvalid, c.Type, err)
 		}
+	case CmdRevoke:
+		return validRevoke(c)
 	case CmdSetAgendaItem:
 		if strings.TrimSpace(c.Title) == "" {
 			return invalid("title is required")

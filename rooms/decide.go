@@ -113,6 +113,8 @@ func (s *State) Decide(now time.Time, actor Participant, cmd Command) ([]Event, 
 		return d.events(EvListOpened, nil), nil
 	case CmdSetAgendaItem:
 		return d.events(EvAgendaItemSet, Title{Title: cmd.Title}), nil
+	case CmdRevoke:
+		return d.revoke(cmd)
 	case CmdCloseRoom:
 		evs := d.endTurn(ByChair)
 		return append(evs, draft(now, d.by, EvRoomClosed, nil)), nil

@@ -58,6 +58,8 @@ type State struct {
 	order []QueueEntry
 	// last is the time of the last event: what the queue plans from.
 	last time.Time
+	// revoked is the room's revocation list (revoke.go).
+	revoked []Revocation
 	// spoken is, per person, how long their turns have taken: what the
 	// queue expects their next one to take.
 	spoken map[string]turnLengths
@@ -192,6 +194,8 @@ func (s *State) Apply(e Event) {
 		s.foldHub(e)
 	case EvInterpretationStarted, EvInterpretationStopped:
 		s.foldInterpretation(e)
+	case EvTokenRevoked:
+		s.foldRevoked(e)
 	case EvLanguageAdded:
 		var d Language
 		unmarshal(e, &d)

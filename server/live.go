@@ -21,11 +21,14 @@ type Live interface {
 func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	room := r.PathValue("room")
 	claims, err := s.verifier.VerifyFor(auth.Bearer(r), room)
+	if err == nil {
+		err = s.notRevoked(r.Context(), room, claims)
+	}
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
-	sess := live.Session{Room: room, Who: claims.Participant()}
+	sess := live.Session{Room: room, Who: claims.Participant(), Token: claims.ID}
 	if claims.ExpiresAt != nil {
 		sess.Expires = claims.ExpiresAt.Time
 	}

@@ -78,6 +78,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/interventions.csv", s.inRoom(s.interventionsCSV))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/balance", s.inRoom(s.balance))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/balance/trend", s.inRoom(s.balanceTrend))
+	s.mux.HandleFunc("GET /api/v1/rooms/{room}/revocations", s.inRoom(s.revocations))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/ws", s.live)
 	s.mux.HandleFunc("POST /api/v1/rooms/{room}/captions", s.inRoom(s.postCaption))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/captions/seq", s.inRoom(s.captionSeq))
@@ -178,6 +179,10 @@ func (s *Server) inRoom(h func(http.ResponseWriter, request) error) http.Handler
 		req := request{Request: r, room: room, claims: claims, who: claims.Participant()}
 		req.log = s.log.With("room", room, "participant", req.who.Sub)
 		if err := s.allow(req.who.Sub); err != nil {
+			writeError(w, r, req.log, err)
+			return
+		}
+		if err := s.notRevoked(r.Context(), room, claims); err != nil {
 			writeError(w, r, req.log, err)
 			return
 		}

@@ -77,6 +77,9 @@ type Session struct {
 	// Expires is when the client's token expires (zero: never); the
 	// connection is closed with 4001 then.
 	Expires time.Time
+	// Token is the token's id (jti claim, may be empty): a revocation of
+	// it, or of Who, closes the connection with 4003.
+	Token string
 }
 
 // Hub fans every room's events and transcript segments out to its live

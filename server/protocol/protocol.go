@@ -43,6 +43,7 @@ const (
 	CloseGoingAway     = 1001
 	CloseMessageTooBig = 1009
 	CloseTokenExpired  = 4001
+	CloseTokenRevoked  = 4003
 	CloseRoomGone      = 4004
 	CloseTooSlow       = 4008
 )

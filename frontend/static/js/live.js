@@ -277,6 +277,7 @@ export class LiveRoom extends EventTarget {
     }
     if (this.stopped) return;
     if (code === 4001) return this.#fail('token_expired');
+    if (code === 4003) return this.#fail('token_revoked');
     if (code === 4004) return this.#fail('room_closed');
     // A refused upgrade reaches a browser only as a bare close; ask the HTTP
     // API, which answers with the same status and code, why.

@@ -88,7 +88,7 @@ let fatal = null;
 // participant can act on; the server's own message follows as a detail.
 export function showFatal(code, detail = '', room = roomFromPath()) {
   if (fatal) return;
-  const known = ['no_token', 'invalid_token', 'token_expired', 'wrong_room', 'not_found', 'room_closed', 'forbidden'];
+  const known = ['no_token', 'invalid_token', 'token_expired', 'token_revoked', 'wrong_room', 'not_found', 'room_closed', 'forbidden'];
   const key = known.includes(code) ? code : 'other';
   const section = el('section', 'fatal panel');
   section.setAttribute('role', 'alert');
