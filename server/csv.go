@@ -23,10 +23,7 @@ var interventionColumns = []string{
 // row. Every text cell comes from tokens, room specs or commands, so each
 // goes through csvText.
 func writeInterventionsCSV(w io.Writer, list []rooms.Intervention) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(interventionColumns); err != nil {
-		return err
-	}
+	rows := make([][]string, 0, len(list))
 	for _, iv := range list {
 		row := []string{
 			iv.Start.UTC().Format(time.RFC3339), iv.End.UTC().Format(time.RFC3339),
@@ -38,6 +35,19 @@ func writeInterventionsCSV(w io.Writer, list []rooms.Intervention) error {
 		} {
 			row = append(row, csvText(text))
 		}
+		rows = append(rows, row)
+	}
+	return writeCSV(w, interventionColumns, rows)
+}
+
+// writeCSV writes a header and rows whose text cells the caller has made
+// safe (csvText).
+func writeCSV(w io.Writer, header []string, rows [][]string) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	for _, row := range rows {
 		if err := cw.Write(row); err != nil {
 			return err
 		}

@@ -72,6 +72,7 @@ var kinds = []kind{
 	{err: auth.ErrInvalidToken, status: http.StatusUnauthorized, code: "invalid_token"},
 	{err: auth.ErrWrongRoom, status: http.StatusForbidden, code: "wrong_room"},
 	{err: auth.ErrRevoked, status: http.StatusUnauthorized, code: "token_revoked"},
+	{err: auth.ErrCannotIssue, status: http.StatusNotImplemented, code: "cannot_issue"},
 	{err: rooms.ErrForbidden, status: http.StatusForbidden, code: "forbidden"},
 	{err: rooms.ErrNotFound, status: http.StatusNotFound, code: "not_found"},
 	{err: rooms.ErrExists, status: http.StatusConflict, code: "exists"},
@@ -114,9 +115,10 @@ func describe(err error) problem {
 		return problem{status: handshake.Status, code: "bad_handshake", message: handshake.Error(), params: map[string]any{"status": handshake.Status}}
 	}
 	k := internal
+	limit := int64(maxBody) // of a body too large
 	var maxBytes *http.MaxBytesError
 	if errors.As(err, &maxBytes) {
-		err = errBodyTooLarge
+		err, limit = errBodyTooLarge, maxBytes.Limit
 	}
 	for _, c := range kinds {
 		if errors.Is(err, c.err) {
@@ -128,22 +130,22 @@ func describe(err error) problem {
 	if msg == "" {
 		msg = detail(err, k.err)
 	}
-	return problem{status: k.status, code: k.code, message: msg, params: params(err, k), retryAfter: k.retryAfter,
+	return problem{status: k.status, code: k.code, message: msg, params: params(err, k, limit), retryAfter: k.retryAfter,
 		serverFault: k.status == http.StatusInternalServerError, outage: k.status == http.StatusServiceUnavailable}
 }
 
 // params are the figures of err for a page to word it with: a refusal's
-// reason and params, and how long to wait before trying again. Never nil.
-func params(err error, k kind) map[string]any {
+// reason and params, the limit of a body too large, and how long to wait
+// before trying again. Never nil.
+func params(err error, k kind, limit int64) map[string]any {
 	out := map[string]any{}
 	var r *rooms.Refusal
 	if k.message == "" && errors.As(err, &r) {
 		maps.Copy(out, r.Params)
 		out["reason"] = r.Reason
 	}
-	switch k.err {
-	case errBodyTooLarge:
-		out["limit_bytes"] = maxBody
+	if k.err == errBodyTooLarge {
+		out["limit_bytes"] = limit
 	}
 	if k.retryAfter != "" {
 		out["retry_after_s"], _ = strconv.Atoi(k.retryAfter)

@@ -21,6 +21,7 @@ var pages = map[string]string{
 	"GET /rooms/{room}/display": "display.html",
 	"GET /rooms/{room}/balance": "balance.html",
 	"GET /rooms/{room}/hub":     "hub.html",
+	"GET /secretariat":          "secretariat.html",
 }
 
 func (s *Server) pageRoutes() {

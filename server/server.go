@@ -79,6 +79,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/balance", s.inRoom(s.balance))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/balance/trend", s.inRoom(s.balanceTrend))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/revocations", s.inRoom(s.revocations))
+	s.mux.HandleFunc("POST /api/v1/rooms/{room}/tokens", s.inRoom(s.issueTokens))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/ws", s.live)
 	s.mux.HandleFunc("POST /api/v1/rooms/{room}/captions", s.inRoom(s.postCaption))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/captions/seq", s.inRoom(s.captionSeq))

@@ -246,6 +246,19 @@ func (v *Verifier) key(t *jwt.Token) (any, error) {
 	return v.publicKey, nil
 }
 
+// ErrCannotIssue: the verifier checks tokens signed elsewhere (a public
+// key) and holds no secret to sign with.
+var ErrCannotIssue = errors.New("this server verifies tokens it cannot sign: issue them where its public key's private half is")
+
+// Issue signs claims with the HS256 secret v verifies with, for the
+// secretariat's bulk issue; ErrCannotIssue when it has none.
+func (v *Verifier) Issue(claims Claims, ttl time.Duration) (string, error) {
+	if len(v.secret) == 0 {
+		return "", ErrCannotIssue
+	}
+	return Issue(v.secret, claims, ttl)
+}
+
 // Issue signs claims with an HS256 secret, valid for ttl from now. It is what
 // `parley token` and the demo use; an accreditation system can do the same.
 func Issue(secret []byte, claims Claims, ttl time.Duration) (string, error) {
