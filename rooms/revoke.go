@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Revocation: the secretariat withdraws a personal link that leaked or
@@ -60,6 +61,9 @@ func (d decision) revoke(cmd Command) ([]Event, error) {
 func validRevoke(c Command) error {
 	if strings.TrimSpace(c.Token) == "" && strings.TrimSpace(c.Sub) == "" {
 		return fmt.Errorf("%w: revoke: token (a token's jti) or sub is required", ErrInvalid)
+	}
+	if !utf8.ValidString(c.Token) || !utf8.ValidString(c.Sub) {
+		return fmt.Errorf("%w: revoke: token and sub must be valid UTF-8", ErrInvalid)
 	}
 	if len(c.Token) > 128 || len(c.Sub) > 128 {
 		return fmt.Errorf("%w: revoke: token and sub are at most 128 bytes", ErrInvalid)
