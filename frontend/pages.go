@@ -25,10 +25,11 @@ var (
 	Display     = Page{"GET /rooms/{room}/display", "display.html"}
 	Balance     = Page{"GET /rooms/{room}/balance", "balance.html"}
 	Hub         = Page{"GET /rooms/{room}/hub", "hub.html"}
+	Secretariat = Page{"GET /secretariat", "secretariat.html"}
 )
 
 // All are the main server's pages.
-var All = []Page{Join, Participant, Chair, Caption, Display, Balance, Hub}
+var All = []Page{Join, Participant, Chair, Caption, Display, Balance, Hub, Secretariat}
 
 // OnHub are the pages a relay serves to its hub's network: joining, the
 // plenary as a viewer, the hub console and members' view, the projector.

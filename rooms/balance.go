@@ -48,13 +48,34 @@ type CategoryBalance struct {
 // targets, as of now: the turn in progress counts its seconds so far, the
 // figures its release will record.
 func (s *State) Balance(now time.Time) Balance {
+	return s.balanceOf(s.record, s.floor, now)
+}
+
+// BalanceFor is the figures of agenda item alone: the requests made, the
+// turns given and the time spoken while it was the item ("" before any
+// was set). Targets are the room's.
+func (s *State) BalanceFor(item string, now time.Time) Balance {
+	f := s.floor
+	if f != nil && f.AgendaItem != item {
+		f = nil
+	}
+	return s.balanceOf(s.byItem[item], f, now)
+}
+
+// AgendaItems are the items anything was counted under, in the order they
+// first were.
+func (s *State) AgendaItems() []string { return slices.Clone(s.items) }
+
+// balanceOf is rec's figures, with f's turn so far when f is not nil.
+func (s *State) balanceOf(rec queue.Record, f *floorState, now time.Time) Balance {
 	b := Balance{Seq: s.Seq, Measure: s.Policy.Measure, AsOf: now, Dimensions: map[string][]CategoryBalance{}}
-	rec, speaking := s.record, map[string]string(nil)
-	if f := s.floor; f != nil {
+	speaking := map[string]string(nil)
+	if f != nil {
 		speaking = f.Speaker.Categories()
 		b.Running = !f.Paused
-		rec = make(queue.Record, len(s.record))
-		for dim, cats := range s.record {
+		all := rec
+		rec = make(queue.Record, len(all))
+		for dim, cats := range all {
 			rec[dim] = maps.Clone(cats)
 		}
 		for dim, cat := range speaking {

@@ -73,6 +73,9 @@ type Command struct {
 	// Member, from a hub's coordinator, is the member of its hub the
 	// command is for (hub.go).
 	Member *HubMember `json:"member,omitempty"`
+	// Token and Sub name what revoke revokes: a token's id, or a person.
+	Token string `json:"token,omitempty"`
+	Sub   string `json:"sub,omitempty"`
 }
 
 // DecodeCommand parses one JSON command strictly: bytes that are not UTF-8,
@@ -208,6 +211,8 @@ func (c Command) validate() error {
 		if _, err := c.Policy.Normalize(); err != nil {
 			return fmt.Errorf("%w: %s: %v", ErrInvalid, c.Type, err)
 		}
+	case CmdRevoke:
+		return validRevoke(c)
 	case CmdSetAgendaItem:
 		if strings.TrimSpace(c.Title) == "" {
 			return invalid("title is required")

@@ -15,13 +15,13 @@ func (s *State) Decide(now time.Time, actor Participant, cmd Command) ([]Event, 
 		return nil, fmt.Errorf("room %q: %w", s.ID, ErrNotFound)
 	}
 	if s.Closed {
-		return nil, fmt.Errorf("%w: the room is closed", ErrState)
+		return nil, refuse(ErrState, "room_closed", nil, "the room is closed")
 	}
 	if err := cmd.validate(); err != nil {
 		return nil, err
 	}
 	if chairOnly[cmd.Type] && !actor.chairs() {
-		return nil, fmt.Errorf("%w: only the chair may %s", ErrForbidden, humanCommand[cmd.Type])
+		return nil, refuse(ErrForbidden, "chair_only", map[string]any{"command": cmd.Type}, "only the chair may "+humanCommand[cmd.Type])
 	}
 	actor, err := s.Categories.Admit(actor)
 	if err != nil {
@@ -57,10 +57,10 @@ func (s *State) Decide(now time.Time, actor Participant, cmd Command) ([]Event, 
 			return nil, err
 		}
 		if n := len(s.Queue()); cmd.Position > n {
-			return nil, fmt.Errorf("%w: position %d is beyond the end of the queue (%d waiting)", ErrInvalid, cmd.Position, n)
+			return nil, refuse(ErrInvalid, "position_beyond_queue", map[string]any{"position": cmd.Position, "waiting": n}, fmt.Sprintf("position %d is beyond the end of the queue (%d waiting)", cmd.Position, n))
 		}
 		if p.Kind == queue.KindPointOfOrder {
-			return nil, fmt.Errorf("%w: a point of order is taken first; it cannot be moved", ErrState)
+			return nil, refuse(ErrState, "point_of_order_fixed", nil, "a point of order is taken first; it cannot be moved")
 		}
 		return d.events(EvRequestMoved, RequestMoved{Request: cmd.Request, Speaker: p.Speaker, Position: cmd.Position, Reason: cmd.Reason}), nil
 	case CmdSkip, CmdRemove:
@@ -77,12 +77,12 @@ func (s *State) Decide(now time.Time, actor Participant, cmd Command) ([]Event, 
 		return d.release()
 	case CmdPause:
 		if s.floor == nil || s.floor.Paused {
-			return nil, fmt.Errorf("%w: nobody is speaking, or the turn is already paused", ErrState)
+			return nil, refuse(ErrState, "not_running", nil, "nobody is speaking, or the turn is already paused")
 		}
 		return d.events(EvFloorPaused, nil), nil
 	case CmdResume:
 		if s.floor == nil || !s.floor.Paused {
-			return nil, fmt.Errorf("%w: the turn is not paused", ErrState)
+			return nil, refuse(ErrState, "not_paused", nil, "the turn is not paused")
 		}
 		return d.events(EvFloorResumed, nil), nil
 	case CmdExtend:
@@ -105,16 +105,18 @@ func (s *State) Decide(now time.Time, actor Participant, cmd Command) ([]Event, 
 		return d.events(EvPolicySet, PolicySet{Policy: p, Unmoved: unmoved}), nil
 	case CmdCloseList:
 		if !s.ListOpen {
-			return nil, fmt.Errorf("%w: the list of speakers is already closed", ErrState)
+			return nil, refuse(ErrState, "list_already_closed", nil, "the list of speakers is already closed")
 		}
 		return d.events(EvListClosed, nil), nil
 	case CmdOpenList:
 		if s.ListOpen {
-			return nil, fmt.Errorf("%w: the list of speakers is already open", ErrState)
+			return nil, refuse(ErrState, "list_already_open", nil, "the list of speakers is already open")
 		}
 		return d.events(EvListOpened, nil), nil
 	case CmdSetAgendaItem:
 		return d.events(EvAgendaItemSet, Title{Title: cmd.Title}), nil
+	case CmdRevoke:
+		return d.revoke(cmd)
 	case CmdCloseRoom:
 		evs := d.endTurn(ByChair)
 		return append(evs, draft(now, d.by, EvRoomClosed, nil)), nil
@@ -178,7 +180,7 @@ func (d decision) events(typ string, data any) []Event {
 
 func (d decision) raiseHand(cmd Command) ([]Event, error) {
 	if !d.actor.speaks() {
-		return nil, fmt.Errorf("%w: a %s cannot ask for the floor", ErrForbidden, d.actor.Role)
+		return nil, refuse(ErrForbidden, "role_cannot_speak", map[string]any{"role": d.actor.Role}, fmt.Sprintf("a %s cannot ask for the floor", d.actor.Role))
 	}
 	kind := queue.RequestKind(cmd.Kind)
 	if kind == "" {
@@ -187,15 +189,15 @@ func (d decision) raiseHand(cmd Command) ([]Event, error) {
 	// A point of order interrupts; it is the one request a closed list
 	// still takes, as in any rules of procedure.
 	if !d.ListOpen && kind != queue.KindPointOfOrder {
-		return nil, fmt.Errorf("%w: the list of speakers is closed", ErrState)
+		return nil, refuse(ErrState, "list_closed", nil, "the list of speakers is closed")
 	}
 	for _, p := range d.pending {
 		if p.Sub == d.actor.Sub && p.Kind == kind {
-			return nil, fmt.Errorf("%w: you already have a %s request in the queue (%s)", ErrState, humanKind(kind), p.ID)
+			return nil, refuse(ErrState, "already_queued", map[string]any{"kind": kind, "request": p.ID}, fmt.Sprintf("you already have a %s request in the queue (%s)", humanKind(kind), p.ID))
 		}
 	}
 	if d.floor != nil && d.floor.Speaker.Sub == d.actor.Sub && kind == queue.KindSpeak {
-		return nil, fmt.Errorf("%w: you hold the floor now", ErrState)
+		return nil, refuse(ErrState, "holding_floor", nil, "you hold the floor now")
 	}
 	// The request id comes from the event's own sequence number, which the
 	// append will assign only if the log is still at d.Seq.
@@ -211,7 +213,7 @@ func (d decision) withdraw(cmd Command) ([]Event, error) {
 	id := cmd.Request
 	if id == "" {
 		if id = ownRequest(d.pending, d.actor.Sub, func(p *pendingRequest) (string, string) { return p.ID, p.Sub }); id == "" {
-			return nil, fmt.Errorf("%w: you have no request in the queue", ErrState)
+			return nil, refuse(ErrState, "no_request", nil, "you have no request in the queue")
 		}
 	}
 	p, err := d.pendingRequest(id)
@@ -219,7 +221,7 @@ func (d decision) withdraw(cmd Command) ([]Event, error) {
 		return nil, err
 	}
 	if p.Sub != d.actor.Sub && !d.actor.chairs() && !d.actor.forwarded(p.Speaker) {
-		return nil, fmt.Errorf("%w: you may withdraw only your own request", ErrForbidden)
+		return nil, refuse(ErrForbidden, "not_your_request", nil, "you may withdraw only your own request")
 	}
 	return d.events(EvHandWithdrawn, RequestRef{Request: id, Speaker: p.Speaker, Reason: cmd.Reason}), nil
 }
@@ -227,7 +229,7 @@ func (d decision) withdraw(cmd Command) ([]Event, error) {
 func (d decision) callNext() ([]Event, error) {
 	q := d.Queue()
 	if len(q) == 0 {
-		return nil, fmt.Errorf("%w: the queue is empty", ErrState)
+		return nil, refuse(ErrState, "queue_empty", nil, "the queue is empty")
 	}
 	head := q[0]
 	return append(d.endTurn(ByChair), d.grant(head, ByQueue, head.Reason, &head.Why, head.slot)), nil
@@ -239,7 +241,7 @@ func (d decision) call(cmd Command) ([]Event, error) {
 	}
 	for _, e := range d.Queue() {
 		if e.ID == cmd.Request {
-			return append(d.endTurn(ByChair), d.grant(e, ByChair, "called by the chair: "+cmd.Reason, nil, -1)), nil
+			return append(d.endTurn(ByChair), d.grant(e, ByChair, chairCallPrefix+cmd.Reason, nil, -1)), nil
 		}
 	}
 	return nil, fmt.Errorf("request %q: %w", cmd.Request, ErrNotFound)
@@ -254,13 +256,13 @@ func (d decision) grant(e QueueEntry, by, reason string, why *queue.Why, slot in
 
 func (d decision) release() ([]Event, error) {
 	if d.floor == nil {
-		return nil, fmt.Errorf("%w: nobody holds the floor", ErrState)
+		return nil, refuse(ErrState, "floor_free", nil, "nobody holds the floor")
 	}
 	by := ByChair
 	if d.floor.Speaker.Sub == d.actor.Sub || d.actor.forwarded(d.floor.Speaker) {
 		by = BySpeaker
 	} else if !d.actor.chairs() {
-		return nil, fmt.Errorf("%w: only the speaker or the chair may end this turn", ErrForbidden)
+		return nil, refuse(ErrForbidden, "not_your_turn", nil, "only the speaker or the chair may end this turn")
 	}
 	return d.endTurn(by), nil
 }
@@ -293,7 +295,7 @@ func (d decision) pendingRequest(id string) (*pendingRequest, error) {
 	if p := d.findPending(id); p != nil {
 		return p, nil
 	}
-	return nil, fmt.Errorf("request %q is not in the queue: %w", id, ErrNotFound)
+	return nil, refuse(ErrNotFound, "request_not_queued", map[string]any{"request": id}, fmt.Sprintf("request %q is not in the queue", id))
 }
 
 func humanKind(k queue.RequestKind) string {

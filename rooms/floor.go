@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"strings"
 	"time"
 
 	"github.com/parley-hub/parley/queue"
@@ -20,6 +21,8 @@ type floorState struct {
 	// Warning is the room's warning time as the turn runs (see warnBefore).
 	Warning   time.Duration
 	RepliesTo *ReplyTo
+	// How and ChairReason say how the speaker got the floor (grantHow).
+	How, ChairReason string
 }
 
 // elapsed is the speaking time so far, pauses excluded.
@@ -77,4 +80,37 @@ type Intervention struct {
 	DurationS  float64           `json:"duration_s"`
 	OverrunS   float64           `json:"overrun_s"`
 	EndedBy    string            `json:"ended_by"`
+	// How the speaker got the floor (HowQueue, ...), and the chair's words
+	// for it where the chair stepped in.
+	How         string `json:"how"`
+	ChairReason string `json:"chair_reason,omitempty"`
+}
+
+// How a speaker got the floor, as the record keeps it.
+const (
+	HowQueue      = "queue"        // the head of the queue, in the policy's order
+	HowOutOfOrder = "out_of_order" // called by the chair out of order
+	HowMoved      = "moved"        // the head of the queue where the chair had moved them
+	HowAfterSkip  = "after_skip"   // the head of the queue while the chair had passed a request over
+)
+
+// chairCallPrefix begins the reason of a turn the chair gave out of
+// order; the chair's own words follow.
+const chairCallPrefix = "called by the chair: "
+
+// grantHow is how d gave the floor, skips being the requests the chair had
+// passed over since the last turn: all a log needs, old ones included.
+func grantHow(d FloorGranted, skips []queue.Skip) (how, reason string) {
+	switch {
+	case d.By == ByChair:
+		return HowOutOfOrder, strings.TrimPrefix(d.Reason, chairCallPrefix)
+	case d.Why != nil && d.Why.Code == queue.WhyMoved:
+		return HowMoved, d.Why.Note
+	}
+	for i := len(skips) - 1; i >= 0; i-- {
+		if skips[i].ID != d.Request {
+			return HowAfterSkip, skips[i].Note
+		}
+	}
+	return HowQueue, ""
 }

@@ -44,9 +44,13 @@ type State struct {
 	// asked counts, per person and kind, a request in the balance once
 	// until the person is given the floor: raising a hand again after
 	// withdrawing it is the same request.
-	asked         map[string]bool
-	floor         *floorState
-	record        queue.Record
+	asked  map[string]bool
+	floor  *floorState
+	record queue.Record
+	// byItem is the record per agenda item ("" before any is set), and
+	// items the items in the order they first counted.
+	byItem        map[string]queue.Record
+	items         []string
 	cursor        int
 	interventions []Intervention
 
@@ -54,6 +58,8 @@ type State struct {
 	order []QueueEntry
 	// last is the time of the last event: what the queue plans from.
 	last time.Time
+	// revoked is the room's revocation list (revoke.go).
+	revoked []Revocation
 	// spoken is, per person, how long their turns have taken: what the
 	// queue expects their next one to take.
 	spoken map[string]turnLengths
@@ -91,7 +97,7 @@ type pendingRequest struct {
 
 // NewState returns the state of a room with no events.
 func NewState(id string) *State {
-	return &State{ID: id, record: queue.Record{}, asked: map[string]bool{}, spoken: map[string]turnLengths{}, Categories: DefaultCategories()}
+	return &State{ID: id, record: queue.Record{}, byItem: map[string]queue.Record{}, asked: map[string]bool{}, spoken: map[string]turnLengths{}, Categories: DefaultCategories()}
 }
 
 // exists reports whether the room has been created.
@@ -128,7 +134,7 @@ func (s *State) Apply(e Event) {
 		})
 		if key := askKey(d.Speaker.Sub, d.Kind); !s.asked[key] {
 			s.asked[key] = true
-			s.tally(d.Speaker, func(t *queue.Tally) { t.Requests++ })
+			s.tally(d.Speaker, s.AgendaItem, func(t *queue.Tally) { t.Requests++ })
 		}
 	case EvHandWithdrawn, EvRequestRemoved:
 		var d RequestRef
@@ -208,6 +214,8 @@ func (s *State) Apply(e Event) {
 		if s.floor != nil {
 			s.floor.Warning = s.Warning
 		}
+	case EvTokenRevoked:
+		s.foldRevoked(e)
 	case EvLanguageAdded:
 		var d Language
 		unmarshal(e, &d)
@@ -226,6 +234,7 @@ func (s *State) grant(at time.Time, d FloorGranted) {
 			p.Passes++
 		}
 	}
+	how, why := grantHow(d, s.skips)
 	s.removePending(d.Request)
 	s.skips = nil // passed over once: this turn was that once
 	delete(s.asked, askKey(d.Speaker.Sub, d.Kind))
@@ -235,8 +244,9 @@ func (s *State) grant(at time.Time, d FloorGranted) {
 	s.floor = &floorState{
 		Request: d.Request, Speaker: d.Speaker, Kind: d.Kind, StartedAt: at,
 		Limit: seconds(d.TimeLimitS), AgendaItem: s.AgendaItem, RepliesTo: replies, Warning: s.Warning,
+		How: how, ChairReason: why,
 	}
-	s.tally(d.Speaker, func(t *queue.Tally) { t.Turns++ })
+	s.tally(d.Speaker, s.AgendaItem, func(t *queue.Tally) { t.Turns++ })
 }
 
 func (s *State) release(at time.Time, d FloorReleased) {
@@ -245,7 +255,7 @@ func (s *State) release(at time.Time, d FloorReleased) {
 		return
 	}
 	s.floor = nil
-	s.tally(f.Speaker, func(t *queue.Tally) { t.Seconds += d.DurationS })
+	s.tally(f.Speaker, f.AgendaItem, func(t *queue.Tally) { t.Seconds += d.DurationS })
 	own := s.spoken[f.Speaker.Sub]
 	own.turns++
 	own.seconds += d.DurationS
@@ -253,19 +263,27 @@ func (s *State) release(at time.Time, d FloorReleased) {
 	s.interventions = append(s.interventions, Intervention{
 		Speaker: f.Speaker, Request: f.Request, Kind: f.Kind, AgendaItem: f.AgendaItem,
 		Start: f.StartedAt, End: at, DurationS: d.DurationS, OverrunS: d.OverrunS, EndedBy: d.By,
+		How: f.How, ChairReason: f.ChairReason,
 	})
 }
 
-func (s *State) tally(sp Speaker, change func(*queue.Tally)) {
-	for dim, cat := range sp.Categories() {
-		cats := s.record[dim]
-		if cats == nil {
-			cats = map[string]queue.Tally{}
-			s.record[dim] = cats
+// tally changes sp's figures in the record, in the room's and in item's.
+func (s *State) tally(sp Speaker, item string, change func(*queue.Tally)) {
+	if s.byItem[item] == nil {
+		s.byItem[item] = queue.Record{}
+		s.items = append(s.items, item)
+	}
+	for _, rec := range []queue.Record{s.record, s.byItem[item]} {
+		for dim, cat := range sp.Categories() {
+			cats := rec[dim]
+			if cats == nil {
+				cats = map[string]queue.Tally{}
+				rec[dim] = cats
+			}
+			t := cats[cat]
+			change(&t)
+			cats[cat] = t
 		}
-		t := cats[cat]
-		change(&t)
-		cats[cat] = t
 	}
 }
 

@@ -46,7 +46,7 @@ type Extended struct {
 func (d decision) extend(cmd Command) ([]Event, error) {
 	f := d.floor
 	if f == nil {
-		return nil, fmt.Errorf("%w: nobody holds the floor", ErrState)
+		return nil, refuse(ErrState, "floor_free", nil, "nobody holds the floor")
 	}
 	if !cmd.FromNow {
 		secs := cmd.Seconds

@@ -136,6 +136,10 @@ func (s *State) foldUndone(e Event) {
 	p := u.request
 	switch u.typ {
 	case EvFloorGranted:
+		item := s.AgendaItem
+		if s.floor != nil {
+			item = s.floor.AgendaItem
+		}
 		s.floor = nil
 		s.floorSeq = e.Seq
 		s.cursor = u.cursor
@@ -147,7 +151,7 @@ func (s *State) foldUndone(e Event) {
 				o.Passes--
 			}
 		}
-		s.tally(p.Speaker, func(t *queue.Tally) { t.Turns-- })
+		s.tally(p.Speaker, item, func(t *queue.Tally) { t.Turns-- })
 		s.restore(p)
 	case EvRequestRemoved:
 		s.restore(p)

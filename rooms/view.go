@@ -235,6 +235,10 @@ func (v View) Event(e Event) Event {
 	if v.full || len(e.Data) == 0 {
 		return e
 	}
+	if e.Type == EvTokenRevoked {
+		e.Data = nil // whose link was revoked, and why, is the secretariat's
+		return e
+	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(e.Data, &fields); err != nil {
 		// The log's data are objects; anything else is not shown at all.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/parley-hub/parley/queue"
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/auth"
 	"github.com/parley-hub/parley/server/protocol"
@@ -95,7 +96,7 @@ func (s *Server) stale(w http.ResponseWriter, r request, cause error) error {
 		return err
 	}
 	p := describe(cause)
-	writeJSON(w, p.status, staleAnswer{Error: errorBody{Code: p.code, Message: p.message}, Snapshot: rooms.ViewOf(r.who).Snapshot(snap)})
+	writeJSON(w, p.status, staleAnswer{Error: p.body(), Snapshot: rooms.ViewOf(r.who).Snapshot(snap)})
 	return nil
 }
 
@@ -234,9 +235,27 @@ func (s *Server) interventionList(r request) ([]rooms.Intervention, error) {
 	return list, nil
 }
 
+// balanceAnswer is the room's figures, or one agenda item's with
+// ?agenda_item=, and the items there are figures for.
+type balanceAnswer struct {
+	rooms.Balance
+	AgendaItem  *string  `json:"agenda_item,omitempty"`
+	AgendaItems []string `json:"agenda_items"`
+}
+
 func (s *Server) balance(w http.ResponseWriter, r request) error {
-	var b rooms.Balance
-	if err := s.rooms.View(r.Context(), r.room, func(st *rooms.State) { b = st.Balance(time.Now()) }); err != nil {
+	var b balanceAnswer
+	q := r.URL.Query()
+	err := s.rooms.View(r.Context(), r.room, func(st *rooms.State) {
+		b.AgendaItems = st.AgendaItems()
+		if q.Has("agenda_item") {
+			item := q.Get("agenda_item")
+			b.Balance, b.AgendaItem = st.BalanceFor(item, time.Now()), &item
+			return
+		}
+		b.Balance = st.Balance(time.Now())
+	})
+	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, b)
@@ -266,5 +285,35 @@ func (s *Server) whoAmI(w http.ResponseWriter, r request) error {
 		me.Expires = &r.claims.ExpiresAt.Time
 	}
 	writeJSON(w, http.StatusOK, me)
+	return nil
+}
+
+// defaultTrendEvery is the trend's step unless ?every_s= says otherwise.
+const defaultTrendEvery = 10 * time.Minute
+
+func (s *Server) balanceTrend(w http.ResponseWriter, r request) error {
+	q := r.URL.Query()
+	dim := q.Get("dimension")
+	if dim == "" {
+		dim = "group"
+	}
+	// A step of ten minutes may hold one turn: the gender trend would say
+	// that speaker's declared gender, which only the chair may see.
+	if dim == queue.DimGender && !rooms.ViewOf(r.who).Full() {
+		return &rooms.Refusal{Kind: rooms.ErrForbidden, Reason: "gender_trend", Params: map[string]any{"dimension": dim},
+			Text: "the trend of declared gender is for the chair only: a step may hold one speaker"}
+	}
+	every, err := uintParam(q.Get("every_s"), uint64(defaultTrendEvery/time.Second), "every_s")
+	if err != nil {
+		return err
+	}
+	var tr rooms.Trend
+	err = s.rooms.View(r.Context(), r.room, func(st *rooms.State) {
+		tr = st.Trend(dim, time.Duration(min(every, 24*3600))*time.Second, time.Now())
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, tr)
 	return nil
 }

@@ -54,7 +54,8 @@ func (c mediaCORS) wrap(h http.HandlerFunc) http.HandlerFunc {
 func (c mediaCORS) preflight(w http.ResponseWriter, r *http.Request) {
 	if !c.allow(w, r) {
 		writeJSON(w, http.StatusForbidden, apiError{Error: errorBody{Code: "origin_not_allowed",
-			Message: "this origin may not call the media endpoints: the server's operator can allow it (parley serve --allowed-origin)"}})
+			Message: "this origin may not call the media endpoints: the server's operator can allow it (parley serve --allowed-origin)",
+			Params:  map[string]any{"origin": r.Header.Get("Origin")}}})
 		return
 	}
 	h := w.Header()

@@ -16,17 +16,14 @@ import (
 
 var interventionColumns = []string{
 	"start", "end", "duration_s", "overrun_s", "sub", "name", "group", "region",
-	"gender", "mode", "hub", "kind", "agenda_item", "ended_by", "request",
+	"gender", "mode", "hub", "kind", "agenda_item", "ended_by", "request", "how", "chair_reason",
 }
 
 // writeInterventionsCSV writes the intervention record as CSV, one turn a
 // row. Every text cell comes from tokens, room specs or commands, so each
 // goes through csvText.
 func writeInterventionsCSV(w io.Writer, list []rooms.Intervention) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(interventionColumns); err != nil {
-		return err
-	}
+	rows := make([][]string, 0, len(list))
 	for _, iv := range list {
 		row := []string{
 			iv.Start.UTC().Format(time.RFC3339), iv.End.UTC().Format(time.RFC3339),
@@ -34,10 +31,23 @@ func writeInterventionsCSV(w io.Writer, list []rooms.Intervention) error {
 		}
 		for _, text := range []string{
 			iv.Sub, iv.Name, iv.Group, iv.Region, iv.Gender, iv.Mode, iv.Hub,
-			string(iv.Kind), iv.AgendaItem, iv.EndedBy, iv.Request,
+			string(iv.Kind), iv.AgendaItem, iv.EndedBy, iv.Request, iv.How, iv.ChairReason,
 		} {
 			row = append(row, csvText(text))
 		}
+		rows = append(rows, row)
+	}
+	return writeCSV(w, interventionColumns, rows)
+}
+
+// writeCSV writes a header and rows whose text cells the caller has made
+// safe (csvText).
+func writeCSV(w io.Writer, header []string, rows [][]string) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	for _, row := range rows {
 		if err := cw.Write(row); err != nil {
 			return err
 		}

@@ -45,7 +45,7 @@ func TestInterventionsCSVNeutralisesEveryTextCell(t *testing.T) {
 	const evil = "=HYPERLINK(\"x\")\u202E\n"
 	iv := rooms.Intervention{
 		Speaker: rooms.Speaker{Sub: evil, Name: evil, Group: "+SUM(1,2)", Region: "@SUM(1)", Gender: "-1+1", Mode: evil, Hub: evil},
-		Kind:    evil, AgendaItem: evil, EndedBy: evil, Request: evil,
+		Kind:    evil, AgendaItem: evil, EndedBy: evil, Request: evil, How: evil, ChairReason: evil,
 	}
 	var out bytes.Buffer
 	if err := writeInterventionsCSV(&out, []rooms.Intervention{iv}); err != nil {

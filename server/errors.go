@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/parley-hub/parley/rooms"
@@ -31,9 +33,14 @@ type apiError struct {
 	Error errorBody `json:"error"`
 }
 
+// errorBody says what went wrong three ways: a stable code, a plain
+// English message for API users, and the params a page words it with in
+// its reader's language: "reason" names the refusal within its code where
+// the domain says (rooms.Refusal), the other keys are its figures.
 type errorBody struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
+	Code    string         `json:"code"`
+	Message string         `json:"message"`
+	Params  map[string]any `json:"params"`
 }
 
 // kind is one class of error as a client sees it.
@@ -64,6 +71,8 @@ var kinds = []kind{
 	{err: auth.ErrExpired, status: http.StatusUnauthorized, code: "token_expired"},
 	{err: auth.ErrInvalidToken, status: http.StatusUnauthorized, code: "invalid_token"},
 	{err: auth.ErrWrongRoom, status: http.StatusForbidden, code: "wrong_room"},
+	{err: auth.ErrRevoked, status: http.StatusUnauthorized, code: "token_revoked"},
+	{err: auth.ErrCannotIssue, status: http.StatusNotImplemented, code: "cannot_issue"},
 	{err: rooms.ErrForbidden, status: http.StatusForbidden, code: "forbidden"},
 	{err: rooms.ErrNotFound, status: http.StatusNotFound, code: "not_found"},
 	{err: rooms.ErrExists, status: http.StatusConflict, code: "exists"},
@@ -93,6 +102,7 @@ var internal = kind{status: http.StatusInternalServerError, code: "internal",
 type problem struct {
 	status              int
 	code, message       string
+	params              map[string]any
 	retryAfter          string
 	serverFault, outage bool // 500; 503
 }
@@ -102,12 +112,13 @@ type problem struct {
 func describe(err error) problem {
 	var handshake *live.HandshakeError
 	if errors.As(err, &handshake) {
-		return problem{status: handshake.Status, code: "bad_handshake", message: handshake.Error()}
+		return problem{status: handshake.Status, code: "bad_handshake", message: handshake.Error(), params: map[string]any{"status": handshake.Status}}
 	}
 	k := internal
+	limit := int64(maxBody) // of a body too large
 	var maxBytes *http.MaxBytesError
 	if errors.As(err, &maxBytes) {
-		err = errBodyTooLarge
+		err, limit = errBodyTooLarge, maxBytes.Limit
 	}
 	for _, c := range kinds {
 		if errors.Is(err, c.err) {
@@ -119,8 +130,32 @@ func describe(err error) problem {
 	if msg == "" {
 		msg = detail(err, k.err)
 	}
-	return problem{status: k.status, code: k.code, message: msg, retryAfter: k.retryAfter,
+	return problem{status: k.status, code: k.code, message: msg, params: params(err, k, limit), retryAfter: k.retryAfter,
 		serverFault: k.status == http.StatusInternalServerError, outage: k.status == http.StatusServiceUnavailable}
+}
+
+// params are the figures of err for a page to word it with: a refusal's
+// reason and params, the limit of a body too large, and how long to wait
+// before trying again. Never nil.
+func params(err error, k kind, limit int64) map[string]any {
+	out := map[string]any{}
+	var r *rooms.Refusal
+	if k.message == "" && errors.As(err, &r) {
+		maps.Copy(out, r.Params)
+		out["reason"] = r.Reason
+	}
+	if k.err == errBodyTooLarge {
+		out["limit_bytes"] = limit
+	}
+	if k.retryAfter != "" {
+		out["retry_after_s"], _ = strconv.Atoi(k.retryAfter)
+	}
+	return out
+}
+
+// body is p as an answer's error object.
+func (p problem) body() errorBody {
+	return errorBody{Code: p.code, Message: p.message, Params: p.params}
 }
 
 // detail is what err says about kind where it arose: the text of the
@@ -188,7 +223,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if p.retryAfter != "" {
 		w.Header().Set("Retry-After", p.retryAfter)
 	}
-	writeJSON(w, p.status, apiError{Error: errorBody{Code: p.code, Message: p.message}})
+	writeJSON(w, p.status, apiError{Error: p.body()})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

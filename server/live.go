@@ -21,11 +21,14 @@ type Live interface {
 func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	room := r.PathValue("room")
 	claims, err := s.verifier.VerifyFor(auth.Bearer(r), room)
+	if err == nil {
+		err = s.notRevoked(r.Context(), room, claims)
+	}
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
-	sess := live.Session{Room: room, Who: claims.Participant()}
+	sess := live.Session{Room: room, Who: claims.Participant(), Token: claims.ID}
 	if claims.ExpiresAt != nil {
 		sess.Expires = claims.ExpiresAt.Time
 	}
@@ -33,7 +36,7 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 	case errors.Is(err, live.ErrShuttingDown):
-		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: errorBody{Code: "shutting_down", Message: err.Error()}})
+		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: errorBody{Code: "shutting_down", Message: err.Error(), Params: map[string]any{}}})
 	default:
 		writeError(w, r, s.log, err)
 	}
@@ -43,5 +46,5 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 // message of the HTTP API.
 func ProtocolError(err error) live.Problem {
 	p := describe(err)
-	return live.Problem{Code: p.code, Message: p.message, Fault: p.serverFault, Outage: p.outage}
+	return live.Problem{Code: p.code, Message: p.message, Params: p.params, Fault: p.serverFault, Outage: p.outage}
 }

@@ -80,6 +80,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/interventions.csv", s.inRoom(s.interventionsCSV))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/balance", s.inRoom(s.balance))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/me", s.inRoom(s.whoAmI))
+	s.mux.HandleFunc("GET /api/v1/rooms/{room}/balance/trend", s.inRoom(s.balanceTrend))
+	s.mux.HandleFunc("GET /api/v1/rooms/{room}/revocations", s.inRoom(s.revocations))
+	s.mux.HandleFunc("POST /api/v1/rooms/{room}/tokens", s.inRoom(s.issueTokens))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/ws", s.live)
 	s.mux.HandleFunc("POST /api/v1/rooms/{room}/captions", s.inRoom(s.postCaption))
 	s.mux.HandleFunc("GET /api/v1/rooms/{room}/captions/seq", s.inRoom(s.captionSeq))
@@ -91,7 +94,8 @@ func (s *Server) routes() {
 	s.mediaRoutes()
 	s.pageRoutes()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, apiError{Error: errorBody{Code: "not_found", Message: "no such API endpoint: " + r.Method + " " + r.URL.Path}})
+		writeJSON(w, http.StatusNotFound, apiError{Error: errorBody{Code: "not_found", Message: "no such API endpoint: " + r.Method + " " + r.URL.Path,
+			Params: map[string]any{"method": r.Method, "path": r.URL.Path}}})
 	})
 }
 
@@ -146,7 +150,7 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	if err := s.rooms.Ready(ctx); err != nil {
 		s.log.WarnContext(ctx, "not ready", "err", err)
 		p := describe(err)
-		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: errorBody{Code: p.code, Message: p.message}})
+		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: p.body()})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
@@ -173,6 +177,10 @@ func (s *Server) inRoom(h func(http.ResponseWriter, request) error) http.Handler
 		req := request{Request: r, room: room, claims: claims, who: claims.Participant()}
 		req.log = s.log.With("room", room, "participant", req.who.Sub)
 		if err := s.allow(req.who.Sub); err != nil {
+			writeError(w, r, req.log, err)
+			return
+		}
+		if err := s.notRevoked(r.Context(), room, claims); err != nil {
 			writeError(w, r, req.log, err)
 			return
 		}

@@ -31,6 +31,8 @@ var (
 	ErrExpired = errors.New("token expired")
 	// ErrWrongRoom: the token is for another room.
 	ErrWrongRoom = errors.New("token is for another room")
+	// ErrRevoked: the token, or its holder, is on the room's revocation list.
+	ErrRevoked = errors.New("token revoked")
 )
 
 // AnyRoom in a token's room claim lets the holder into every room.
@@ -231,7 +233,8 @@ func (v *Verifier) VerifyFor(token, room string) (Claims, error) {
 		return Claims{}, err
 	}
 	if !c.Allows(room) {
-		return Claims{}, fmt.Errorf("%w: it admits to room %q, not %q", ErrWrongRoom, c.Room, room)
+		return Claims{}, &rooms.Refusal{Kind: ErrWrongRoom, Reason: "wrong_room", Params: map[string]any{"token_room": c.Room, "room": room},
+			Text: fmt.Sprintf("it admits to room %q, not %q", c.Room, room)}
 	}
 	return c, nil
 }
@@ -255,6 +258,19 @@ func (v *Verifier) key(t *jwt.Token) (any, error) {
 		return v.secret, nil
 	}
 	return v.publicKey, nil
+}
+
+// ErrCannotIssue: the verifier checks tokens signed elsewhere (a public
+// key) and holds no secret to sign with.
+var ErrCannotIssue = errors.New("this server verifies tokens it cannot sign: issue them where its public key's private half is")
+
+// Issue signs claims with the HS256 secret v verifies with, for the
+// secretariat's bulk issue; ErrCannotIssue when it has none.
+func (v *Verifier) Issue(claims Claims, ttl time.Duration) (string, error) {
+	if len(v.secret) == 0 {
+		return "", ErrCannotIssue
+	}
+	return Issue(v.secret, claims, ttl)
 }
 
 // Issue signs claims with an HS256 secret, valid for ttl from now. It is what

@@ -45,6 +45,7 @@ type client struct {
 	// full says the client receives the chair's view of personal data.
 	full    bool
 	expires time.Time
+	token   string // the jti, for revocations
 
 	mu    sync.Mutex
 	queue []*websocket.PreparedMessage
@@ -74,7 +75,7 @@ type client struct {
 
 func newClient(h *Hub, conn *websocket.Conn, s Session) *client {
 	c := &client{
-		hub: h, conn: conn, room: s.Room, who: s.Who, full: rooms.ViewOf(s.Who).Full(), expires: s.Expires,
+		hub: h, conn: conn, room: s.Room, who: s.Who, full: rooms.ViewOf(s.Who).Full(), expires: s.Expires, token: s.Token,
 		limit: sendQueue, readerDone: make(chan struct{}), transcripts: map[string]*feed{},
 	}
 	c.drained = sync.NewCond(&c.mu)

@@ -361,6 +361,25 @@ func prepareBytes(log *slog.Logger, id rooms.LogID, b []byte) *websocket.Prepare
 	return pm
 }
 
+// revoke closes the connections of the token or person e revokes.
+func (f *feed) revoke(e rooms.Event) {
+	var d rooms.TokenRevoked
+	if json.Unmarshal(e.Data, &d) != nil {
+		return
+	}
+	f.mu.Lock()
+	var gone []*client
+	for c := range f.clients {
+		if d.Matches(c.token, c.who.Sub) {
+			gone = append(gone, c)
+		}
+	}
+	f.mu.Unlock()
+	for _, c := range gone {
+		c.kick(protocol.CloseTokenRevoked, "token revoked")
+	}
+}
+
 // roomObserver captures each event for its room's feed.
 type roomObserver struct{ h *Hub }
 
@@ -370,6 +389,9 @@ type roomObserver struct{ h *Hub }
 // drainer.
 func (o roomObserver) Applied(room string, e rooms.Event, st *rooms.State) {
 	if f := o.h.existingFeed(rooms.RoomLog(room)); f != nil {
+		if e.Type == rooms.EvTokenRevoked {
+			f.revoke(e)
+		}
 		owner, notes := raisedNotes(e, st)
 		f.capture(captured{
 			seq: e.Seq, msg: protocol.Event{Type: protocol.TypeEvent, Seq: e.Seq, Event: e, Changes: st.Changes(e.Type, o.h.now())},

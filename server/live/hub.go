@@ -44,6 +44,8 @@ var ErrShuttingDown = errors.New("the server is shutting down; reconnect shortly
 // WARN); neither is logged otherwise.
 type Problem struct {
 	Code, Message string
+	// Params are the figures a page words the error with.
+	Params        map[string]any
 	Fault, Outage bool
 }
 
@@ -75,6 +77,9 @@ type Session struct {
 	// Expires is when the client's token expires (zero: never); the
 	// connection is closed with 4001 then.
 	Expires time.Time
+	// Token is the token's id (jti claim, may be empty): a revocation of
+	// it, or of Who, closes the connection with 4003.
+	Token string
 }
 
 // Hub fans every room's events and transcript segments out to its live

@@ -104,5 +104,5 @@ func (c *client) fail(ctx context.Context, id, what string, err error) {
 	case p.Outage:
 		c.logger().WarnContext(ctx, "live request failed: unavailable", "what", what, "err", err)
 	}
-	c.reply(protocol.Error{Type: protocol.TypeError, ID: id, Code: p.Code, Message: p.Message})
+	c.reply(protocol.Error{Type: protocol.TypeError, ID: id, Code: p.Code, Message: p.Message, Params: p.Params})
 }

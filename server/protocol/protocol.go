@@ -43,6 +43,7 @@ const (
 	CloseGoingAway     = 1001
 	CloseMessageTooBig = 1009
 	CloseTokenExpired  = 4001
+	CloseTokenRevoked  = 4003
 	CloseRoomGone      = 4004
 	CloseTooSlow       = 4008
 )
@@ -133,6 +134,9 @@ type Error struct {
 	ID      string `json:"id,omitempty"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Params word the error in the reader's language, as the HTTP API's
+	// error params do.
+	Params map[string]any `json:"params,omitempty"`
 }
 
 // Pong answers a ping.
@@ -204,6 +208,7 @@ type ServerMessage struct {
 	ID         string                     `json:"id"`
 	Seq        uint64                     `json:"seq"`
 	Code       string                     `json:"code"`
+	Params     map[string]any             `json:"params"`
 	Message    string                     `json:"message"`
 	Room       string                     `json:"room"`
 	You        *You                       `json:"you"`

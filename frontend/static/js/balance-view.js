@@ -39,7 +39,7 @@ export function dimensionName(dim) {
   return has(`dim.${dim}`) ? t(`dim.${dim}`) : dim;
 }
 
-function orderedDimensions(balance) {
+export function orderedDimensions(balance) {
   const dims = Object.keys(balance.dimensions ?? {});
   return [...KNOWN.filter((d) => dims.includes(d)), ...dims.filter((d) => !KNOWN.includes(d)).sort()];
 }

@@ -3,7 +3,7 @@
 
 import { t } from './i18n.js';
 import { apiURL } from './live.js';
-import { clockTime, duration, el } from './format.js';
+import { clockTime, duration, el, whyText } from './format.js';
 
 const CHAIR_ROLES = new Set(['chair', 'admin']);
 const SHOWN = 200; // the newest actions; the full record is in the event log
@@ -59,13 +59,8 @@ export class ChairLog {
     const text = el('p', 'log-text');
     text.append(el('bdi', 'log-actor', ev.actor.name), ': ', this.describe(ev));
     li.append(time, text);
-    const reason = ev.data?.reason;
-    if (reason) {
-      const r = el('p', 'reason', reason);
-      r.lang = 'en';
-      r.dir = 'auto';
-      li.append(r);
-    }
+    const reason = reasonEl(ev);
+    if (reason) li.append(reason);
     return li;
   }
 
@@ -105,4 +100,34 @@ export class ChairLog {
         return t(`log.${ev.type}`);
     }
   }
+}
+
+// The chair's words when calling a speaker out of order follow this, as
+// the server writes the turn's reason.
+const CHAIR_CALL = 'called by the chair: ';
+
+// reasonEl says why the chair acted: the queue's reason for a turn it gave
+// in the page's language; the chair's own words, as typed, after a label
+// in the page's language; an old log's English text as it is.
+function reasonEl(ev) {
+  const d = ev.data ?? {};
+  if (!d.reason) return null;
+  const r = el('p', 'reason');
+  const why = ev.type === 'floor_granted' ? whyText(d.why) : null;
+  if (why) {
+    r.textContent = why;
+    return r;
+  }
+  const chairs = ev.type !== 'floor_granted' || d.by === 'chair';
+  if (!chairs) {
+    r.textContent = d.reason;
+    r.lang = 'en';
+    r.dir = 'auto';
+    return r;
+  }
+  const words = el('bdi', '', d.reason.startsWith(CHAIR_CALL) ? d.reason.slice(CHAIR_CALL.length) : d.reason);
+  words.dir = 'auto';
+  const [before, after = ''] = t('log.reason', { reason: '\u0000' }).split('\u0000');
+  r.append(before, words, after);
+  return r;
 }

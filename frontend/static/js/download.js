@@ -18,7 +18,7 @@ export function onDownload(button, live, url, filename) {
   onPress(button, async () => {
     button.dataset.busy = 'true';
     try {
-      save(await fetchFile(url, live.token), filename);
+      save(await (await fetchFile(url, live.token)).blob(), filename);
       clearError();
     } catch (err) {
       showError(err);
@@ -26,6 +26,12 @@ export function onDownload(button, live, url, filename) {
       delete button.dataset.busy;
     }
   });
+}
+
+// fetchJSON is an API answer as JSON, fetched with the room's token; it
+// throws a LiveError with the server's code, message and params.
+export async function fetchJSON(url, token) {
+  return (await fetchFile(url, token)).json();
 }
 
 async function fetchFile(url, token) {
@@ -38,9 +44,9 @@ async function fetchFile(url, token) {
   if (!res.ok) {
     const body = await res.json().catch(() => ({}));
     if (!body.error?.message) throw new LiveError('download_failed', '', true);
-    throw new LiveError(body.error.code, body.error.message);
+    throw new LiveError(body.error.code, body.error.message, false, body.error.params);
   }
-  return res.blob();
+  return res;
 }
 
 function save(blob, filename) {

@@ -31,10 +31,12 @@ const SNAPSHOT_KEYS = [
 // sends carry its message; local ones (not_connected, connection_lost,
 // timeout, network) are for the page to word.
 export class LiveError extends Error {
-  constructor(code, message = '', local = false) {
+  // params are the server's figures for the page to word the error with.
+  constructor(code, message = '', local = false, params = {}) {
     super(message || code);
     this.code = code;
     this.local = local;
+    this.params = params ?? {};
   }
 }
 
@@ -183,7 +185,7 @@ export class LiveRoom extends EventTarget {
         break;
       case 'error':
         if (msg.id && this.commands.has(msg.id)) {
-          this.#settle(msg.id, (c) => c.reject(new LiveError(msg.code, msg.message)));
+          this.#settle(msg.id, (c) => c.reject(new LiveError(msg.code, msg.message, false, msg.params)));
         } else {
           console.warn(`parley: server error ${msg.code}: ${msg.message}`);
         }
@@ -293,6 +295,7 @@ export class LiveRoom extends EventTarget {
     }
     if (this.stopped) return;
     if (code === 4001) return this.#fail('token_expired');
+    if (code === 4003) return this.#fail('token_revoked');
     if (code === 4004) return this.#fail('room_closed');
     // A refused upgrade reaches a browser only as a bare close; ask the HTTP
     // API, which answers with the same status and code, why.

@@ -2,7 +2,7 @@
 // connection banner, the alert region for refused commands, announcements
 // for screen readers, and the panel that explains why a room cannot open.
 
-import { initI18n, t } from './i18n.js';
+import { has, initI18n, t } from './i18n.js';
 import { LiveRoom } from './live.js';
 import { el } from './format.js';
 import { roomFromPath, roomToken } from './token.js';
@@ -88,7 +88,7 @@ let fatal = null;
 // participant can act on; the server's own message follows as a detail.
 export function showFatal(code, detail = '', room = roomFromPath()) {
   if (fatal) return;
-  const known = ['no_token', 'invalid_token', 'token_expired', 'wrong_room', 'not_found', 'room_closed', 'forbidden'];
+  const known = ['no_token', 'invalid_token', 'token_expired', 'token_revoked', 'wrong_room', 'not_found', 'room_closed', 'forbidden'];
   const key = known.includes(code) ? code : 'other';
   const section = el('section', 'fatal panel');
   section.setAttribute('role', 'alert');
@@ -135,14 +135,38 @@ export function announce(text) {
 // Server codes the pages word themselves.
 const WORDED = new Set(['stale']);
 
-// showError puts a refused command's reason in the alert region: the
-// server's message as given (in English), or our words: those for a local
-// failure or a code we word, or ours when the page has better ones.
-export function showError(err, ours = err.local || WORDED.has(err.code) ? t(`error.${err.code}`) : '') {
+// errorWords is a refused command's reason in the page's language: our
+// words for a local failure or a code we word; the refusal's own reason
+// (params.reason) with its figures; else the code's general sentence.
+// Null when the page has no words for it.
+export function errorWords(err) {
+  if (err.local || WORDED.has(err.code)) return t(`error.${err.code}`);
+  const params = err.params ?? {};
+  if (params.reason && has(`error.reason.${params.reason}`)) return t(`error.reason.${params.reason}`, params);
+  if (has(`error.${err.code}`)) return t(`error.${err.code}`, params);
+  return null;
+}
+
+// showError puts a refused command's reason in the alert region, in the
+// page's language (ours, when the page has better words), with the
+// server's English message after a general sentence, or alone (marked as
+// English) when the page has no words for it.
+export function showError(err, ours = '') {
   const alert = document.getElementById('alert');
-  if (ours) alert.removeAttribute('lang');
-  else alert.lang = 'en';
-  alert.textContent = ours || err.message;
+  const words = ours || errorWords(err);
+  const specific = ours || err.local || WORDED.has(err.code) || has(`error.reason.${err.params?.reason}`);
+  alert.removeAttribute('lang');
+  if (!words) {
+    alert.lang = 'en';
+    alert.textContent = err.message;
+    return;
+  }
+  alert.replaceChildren(words);
+  if (!specific && err.message) {
+    const detail = el('span', 'detail', err.message);
+    detail.lang = 'en';
+    alert.append(' ', detail);
+  }
 }
 
 export function clearError() {
