@@ -22,8 +22,7 @@ const (
 	// It also bounds the answers to the client's own messages waiting to
 	// go: beyond it, the client's next message is read once they have gone.
 	sendQueue = 64
-	// writeWait bounds each write, and the close frame's wait from the
-	// moment a client is kicked.
+	// writeWait is Config.WriteWait's default.
 	writeWait = 10 * time.Second
 	pingEvery = 25 * time.Second
 	pongWait  = 60 * time.Second
@@ -119,7 +118,7 @@ func (c *client) push(pm *websocket.PreparedMessage, own bool) {
 // burst of messages (a pasted text over the person's rate, a flood of bad
 // frames) holds at most sendQueue answers queued besides those being
 // written, and slows the sender down to what it reads. One that never
-// reads is dropped when a write times out (writeWait).
+// reads is dropped when a write times out (Config.WriteWait).
 func (c *client) awaitRoom() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -183,7 +182,7 @@ func (c *client) write() {
 		}
 		c.mu.Unlock()
 		if ping {
-			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.hub.writeWait)); err != nil {
 				c.kick(websocket.CloseAbnormalClosure, "ping failed")
 				continue
 			}
@@ -194,7 +193,7 @@ func (c *client) write() {
 			}
 			// Each write gets its own deadline, so a kick's close frame
 			// is never left behind an old one.
-			c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+			c.conn.SetWriteDeadline(time.Now().Add(c.hub.writeWait))
 			if err := c.conn.WritePreparedMessage(pm); err != nil {
 				c.kick(websocket.CloseAbnormalClosure, "write failed")
 				break
@@ -241,7 +240,7 @@ func (c *client) tick() {
 // kick closes the connection with code and reason, once: queued messages
 // are dropped and the writer sends the close frame after the write in
 // progress, if any. That write may be stalled on a peer that stopped
-// reading: it gets writeWait from now, so a client dropped for being slow
+// reading: it gets Config.WriteWait from now, so a client dropped for being slow
 // can still read why; an abnormal closure abandons it at once.
 func (c *client) kick(code int, reason string) {
 	c.mu.Lock()
@@ -259,7 +258,7 @@ func (c *client) kick(code int, reason string) {
 	start := !c.writing
 	c.writing = true
 	c.mu.Unlock()
-	deadline := time.Now().Add(writeWait)
+	deadline := time.Now().Add(c.hub.writeWait)
 	if code == websocket.CloseAbnormalClosure {
 		deadline = time.Now()
 	}
@@ -289,7 +288,7 @@ func (c *client) finish() {
 func (c *client) closeGracefully() {
 	msg := websocket.FormatCloseMessage(c.closeCode, c.closeReason)
 	// ErrCloseSent: gorilla itself closed with 1009 on an oversized frame.
-	err := c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(writeWait))
+	err := c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.hub.writeWait))
 	if err != nil && !errors.Is(err, websocket.ErrCloseSent) {
 		return
 	}
@@ -307,7 +306,7 @@ func (c *client) closeGracefully() {
 
 // refuse closes a connection the hub never tracked.
 func (c *client) refuse(code int, reason string) {
-	c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(writeWait))
+	c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(c.hub.writeWait))
 	c.conn.Close()
 }
 

@@ -64,6 +64,10 @@ type Config struct {
 	// Linger is how long a log's feed, and the node's following of the
 	// log, outlive its last client (0: 30 s).
 	Linger time.Duration
+	// WriteWait bounds each write to a client, and the close frame's wait
+	// from the moment a client is kicked (0: 10 s): a client whose link
+	// takes no bytes for that long is dropped.
+	WriteWait time.Duration
 	// People bounds what each person sends and how many connections they
 	// hold; share it with package server so HTTP and live draw on one
 	// budget. Nil: the hub's own, within the default limits.
@@ -92,6 +96,8 @@ type Hub struct {
 	now      func() time.Time
 	upgrader *websocket.Upgrader
 	linger   time.Duration
+	// writeWait is Config.WriteWait, defaulted.
+	writeWait time.Duration
 
 	// life is the hub's own lifetime, from Start to Close (not a
 	// request's): its loop and live commands run under it.
@@ -115,7 +121,7 @@ func New(cfg Config) *Hub {
 		cfg.People = ratelimit.NewPeople(ratelimit.Limits{})
 	}
 	return &Hub{
-		cfg: cfg, log: cfg.Log, now: time.Now, upgrader: newUpgrader(cfg.AllowedOrigins), linger: cmp.Or(cfg.Linger, feedLinger),
+		cfg: cfg, log: cfg.Log, now: time.Now, upgrader: newUpgrader(cfg.AllowedOrigins), linger: cmp.Or(cfg.Linger, feedLinger), writeWait: cmp.Or(cfg.WriteWait, writeWait),
 		feeds: map[rooms.LogID]*feed{}, clients: map[*client]struct{}{},
 	}
 }
