@@ -152,7 +152,7 @@ function renderFloor(live, all) {
   }
   body.replaceChildren(...parts);
   clocks.add({ node: clock, label, box, onPhase: (phase) => {
-    if (held && phase === 'warn') announce(t('announce.warn'));
+    if (held && phase === 'warn') announce(t('announce.warn', { count: Math.round(f.warn_s ?? 30) }));
   } });
 }
 

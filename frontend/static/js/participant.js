@@ -113,7 +113,7 @@ function renderFloor(live, all) {
     body.replaceChildren(who, el('p', 'meta', speakerMeta(f)), box);
   }
   clocks.add({ node: clock, label, box, onPhase: (phase) => {
-    if (mine && phase === 'warn') announce(t('announce.warn'));
+    if (mine && phase === 'warn') announce(t('announce.warn', { count: Math.round(f.warn_s ?? 30) }));
   } });
 }
 
