@@ -56,8 +56,9 @@ function startMedia(live) {
   });
   // Served by a relay (it sends link messages), the link that matters is
   // the relay's to the plenary: the microphone's session ends at the relay.
+  // Only the console shows it, so members' phones do not ask.
   new LinkQuality({ rtt: $('link-rtt'), loss: $('link-loss'), jitter: $('link-jitter') },
-    () => (link ? relayQuality() : micQuality(mic.session?.pc)));
+    () => (link && isConsole(live) ? relayQuality() : micQuality(mic.session?.pc)));
 }
 
 const isConsole = (live) => live.you.role === 'hub';
