@@ -95,6 +95,11 @@ test('a member asks the hub through the relay, the console forwards, the chair c
   await text(hub.locator('#floor'), 'Live: Nairobi hub has the floor');
   await text(hub.locator('#mic-status'), 'The plenary hears you now.');
   await grows(remote, FLOOR, 'a remote participant on the main server hears the hub through the relay');
+  // The console's link figures are the relay's upstream link's: its own
+  // microphone session ends at the relay, which sends no receiver reports.
+  await hub.waitForFunction(() => /\d/.test(document.getElementById('link-rtt').textContent), null, { timeout: 20_000 });
+  assert.match(await hub.locator('#link-loss').innerText(), /\d/);
+  assert.match(await hub.locator('#link-jitter').innerText(), /\d/);
   await text(amina.locator('#floor'), 'You have the floor');
   await h.shot(hub, 'relay-console-live');
   await h.shot(amina, 'relay-member-live');

@@ -27,7 +27,7 @@
 // reader (the HTTP handler's goroutine) and a writer.
 //
 // Locks: Relay.mu guards the mirror, the clients, the link's state, the
-// queues of commands and the upstream media's mode; it is a leaf (nothing
+// queues of commands, the upstream media's mode and the link's quality; it is a leaf (nothing
 // is written to a connection under it: clients' messages go to their
 // bounded queues). knownMu (the main server's answers about tokens) and
 // speakMu are leaves too, never held with it.

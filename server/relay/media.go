@@ -44,6 +44,9 @@ type upstream struct {
 	first  chan struct{} // closed at its first audio packet
 	once   sync.Once
 	counts [relaymedia.VideoLines]seqCount
+	// audio and jitters measure its audio lines for the link's quality.
+	audio   [relaymedia.Lines]seqCount
+	jitters [relaymedia.Lines]jitter
 	// heard is when its last audio packet came (Unix nanoseconds).
 	heard atomic.Int64
 }
@@ -105,18 +108,35 @@ func (r *Relay) wantVideo() bool {
 	return r.videoMode.video()
 }
 
-// judge takes the last window of cur's video into the choice of mode.
+// judge takes the last window of cur's video into the choice of mode,
+// and of its audio into the link's quality.
 func (r *Relay) judge(cur *upstream) {
-	var due, received uint64
-	for i := range cur.counts {
-		d, n := cur.counts[i].window()
-		due, received = due+d, received+n
+	due, received := windows(cur.counts[:])
+	audioDue, audioReceived := windows(cur.audio[:])
+	var jitter *float64
+	for i := range cur.jitters {
+		if j, ok := cur.jitters[i].seconds(); ok && (jitter == nil || j > *jitter) {
+			jitter = &j
+		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if audioDue > 0 {
+		r.quality.loss = ptr(max(0, 1-float64(audioReceived)/float64(audioDue)))
+	}
+	r.quality.jitter = jitter
 	if r.videoMode.window(time.Now(), due, received) {
 		r.log.Info("relay: upstream media mode", "mode", r.videoMode.status.Mode, "why", r.videoMode.status.Reason)
 	}
+}
+
+// windows sums the packets due and received over counts' last windows.
+func windows(counts []seqCount) (due, received uint64) {
+	for i := range counts {
+		d, n := counts[i].window()
+		due, received = due+d, received+n
+	}
+	return due, received
 }
 
 // openUpstream opens an upstream session, with video or not, to replace
@@ -135,7 +155,10 @@ func (r *Relay) openUpstream(ctx context.Context, video bool, cur *upstream) (*u
 		if p.Video {
 			u.counts[p.Line].add(p.SequenceNumber)
 		} else {
-			u.heard.Store(time.Now().UnixNano())
+			now := time.Now()
+			u.audio[p.Line].add(p.SequenceNumber)
+			u.jitters[p.Line].add(p.Timestamp, now)
+			u.heard.Store(now.UnixNano())
 			u.once.Do(func() { close(u.first) })
 		}
 		if u.live.Load() {
@@ -188,7 +211,11 @@ func (r *Relay) closeUpstream(ctx context.Context, u *upstream) {
 	if u == nil {
 		return
 	}
-	r.upMedia.CompareAndSwap(u, nil)
+	if r.upMedia.CompareAndSwap(u, nil) {
+		r.mu.Lock()
+		r.quality.loss, r.quality.jitter = nil, nil
+		r.mu.Unlock()
+	}
 	closing, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	u.sub.Close(closing)

@@ -90,6 +90,7 @@ type Relay struct {
 	videoMode videoChoice
 	// upMedia is the live upstream media session, nil between sessions.
 	upMedia atomic.Pointer[upstream]
+	quality quality
 
 	// known are the main server's tokens of members, as it answered
 	// about them; knownMu is a leaf.
@@ -164,6 +165,9 @@ type Status struct {
 	// Media is what the upstream media session carries and why, for a
 	// relay with media.
 	Media *MediaStatus `json:"media,omitempty"`
+	// UpstreamLink is the link's round trip, and the plenary audio's loss
+	// and jitter as the relay receives it.
+	UpstreamLink LinkQuality `json:"upstream_link"`
 }
 
 // Status says how the link is.
@@ -175,6 +179,7 @@ func (r *Relay) Status() Status {
 	defer r.mu.Unlock()
 	return Status{Up: r.up, Since: r.since, Seq: r.m.seq, Queued: r.queued(), Connections: r.conns, Speaking: speaking, MicPackets: r.micPackets.Load(),
 		LiveBytes: r.liveBytes.Load(), MediaBytes: r.mediaBytes.Load(), Media: r.mediaStatus(),
+		UpstreamLink: r.quality.status(),
 	}
 }
 
@@ -281,6 +286,7 @@ func (r *Relay) linkDown() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.up, r.since = false, time.Now()
+	r.quality.linkDown()
 	for id, o := range r.pending {
 		delete(r.pending, id)
 		if o.from != nil {
@@ -350,18 +356,20 @@ func (r *Relay) enqueue(o outgoing) {
 	}
 }
 
-// send is the connection's one writer: queued messages in order, and pings.
+// send is the connection's one writer: queued messages in order, and
+// pings, the first at once so the round trip is known from the start.
 func (r *Relay) send(ws *websocket.Conn, done <-chan struct{}) {
 	ping := time.NewTicker(pingEvery)
 	defer ping.Stop()
+	if !r.ping(ws) {
+		return
+	}
 	for {
 		select {
 		case <-done:
 			return
 		case <-ping.C:
-			ws.SetWriteDeadline(time.Now().Add(readWait))
-			if ws.WriteJSON(protocol.ClientMessage{Type: protocol.TypePing, ID: "relay-ping"}) != nil {
-				ws.Close()
+			if !r.ping(ws) {
 				return
 			}
 		case <-r.wake:
@@ -386,6 +394,19 @@ func (r *Relay) send(ws *websocket.Conn, done <-chan struct{}) {
 			}
 		}
 	}
+}
+
+// ping writes a ping upstream and notes when, closing ws if it cannot.
+func (r *Relay) ping(ws *websocket.Conn) bool {
+	r.mu.Lock()
+	r.quality.pinged()
+	r.mu.Unlock()
+	ws.SetWriteDeadline(time.Now().Add(readWait))
+	if ws.WriteJSON(protocol.ClientMessage{Type: protocol.TypePing, ID: pingID}) != nil {
+		ws.Close()
+		return false
+	}
+	return true
 }
 
 // closeClients ends every local connection: the relay is stopping.

@@ -75,6 +75,9 @@ func (r *Relay) take(m upMessage) {
 	case protocol.TypeSegments, protocol.TypeSegment:
 		r.takeSegments(m)
 	case protocol.TypePong:
+		if m.ID == pingID {
+			r.quality.ponged()
+		}
 		if !m.ServerTime.IsZero() {
 			r.offset = m.ServerTime.Sub(time.Now())
 		}

@@ -7,7 +7,8 @@
 // the hub holds the floor. For a member of the hub (a token with the
 // same hub) on a phone it is where they ask the hub for the floor. Served
 // by the hub's relay, it says when the relay's link to the plenary is down
-// (the relay's link messages; the main server sends none).
+// (the relay's link messages; the main server sends none), and its link
+// quality is the relay's upstream link's.
 
 import { announce, isEnabled, onPress, run, setEnabled, startRoomPage } from './page.js';
 import { ordinalOf, t } from './i18n.js';
@@ -16,7 +17,7 @@ import { Clocks, queueCount, renderQueueList } from './queue-view.js';
 import { TranscriptPane } from './participant-transcript.js';
 import { Listener } from './participant-listen.js';
 import { Microphone } from './participant-mic.js';
-import { LinkQuality } from './link-quality.js';
+import { LinkQuality, micQuality, relayQuality } from './link-quality.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -53,7 +54,11 @@ function startMedia(live) {
     section: $('mic'), heading: $('mic-h'), status: $('mic-status'), level: $('mic-level-row'),
     meter: $('mic-level'), mute: $('mic-mute'), retry: $('mic-retry'),
   });
-  new LinkQuality({ rtt: $('link-rtt'), loss: $('link-loss'), jitter: $('link-jitter') }, () => mic.session?.pc);
+  // Served by a relay (it sends link messages), the link that matters is
+  // the relay's to the plenary: the microphone's session ends at the relay.
+  // Only the console shows it, so members' phones do not ask.
+  new LinkQuality({ rtt: $('link-rtt'), loss: $('link-loss'), jitter: $('link-jitter') },
+    () => (link && isConsole(live) ? relayQuality() : micQuality(mic.session?.pc)));
 }
 
 const isConsole = (live) => live.you.role === 'hub';
