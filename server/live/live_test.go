@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/server/live"
 	"github.com/parley-hub/parley/server/live/livetest"
 	"github.com/parley-hub/parley/server/protocol"
 )
@@ -162,7 +163,10 @@ func TestClosesWhenTheTokenExpires(t *testing.T) {
 // A client that missed more events than a live client may fall behind by
 // still resumes: what it missed is a backlog, not a sign of slowness.
 func TestResumeAfterALongGap(t *testing.T) {
-	h := newHarness(t)
+	// The first screen reads nothing, so on a busy machine it may be
+	// dropped as too slow while the events pile up, and the burst may
+	// take longer than the default linger: the feed must outlive both.
+	h := newHarness(t, func(cfg *live.Config) { cfg.Linger = 10 * time.Minute })
 	h.plenary(t)
 	screen := who("screen", rooms.RoleObserver)
 	// The node keeps recent events for rooms it serves live.
