@@ -24,7 +24,7 @@ func TestPreviewShowsTheQueueUnderAProposedPolicy(t *testing.T) {
 	api.command(t, chair, "plenary", `{"type":"release"}`, http.StatusOK)
 
 	preview := func(token, body string, want int) (out struct {
-		Queue []rooms.QueueEntry `json:"queue"`
+		Queue []rooms.QueueEntry    `json:"queue"`
 		Error struct{ Code string } `json:"error"`
 	}) {
 		t.Helper()
