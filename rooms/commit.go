@@ -16,6 +16,9 @@ const maxAttempts = 16
 type folded interface {
 	Apply(Event)
 	lastSeq() uint64
+	// head is the hash of the last event folded in, "" before the chain
+	// starts.
+	head() string
 	// reset forgets every event folded in, so that the next catch-up
 	// loads the log again from its start.
 	reset()
@@ -23,6 +26,8 @@ type folded interface {
 
 func (s *State) lastSeq() uint64   { return s.Seq }
 func (c *Channel) lastSeq() uint64 { return c.Seq }
+func (s *State) head() string      { return s.Head }
+func (c *Channel) head() string    { return c.Head }
 
 // reset empties the state in place: whoever holds it (a watcher, the
 // cache) sees the reload.
@@ -31,33 +36,56 @@ func (c *Channel) reset() { *c = *NewChannel(c.Room, c.Lang) }
 
 // commit is compare-and-append on one log: it catches f up with the log,
 // asks decide for events against that state, and appends them at the
-// state's seq. When another writer appended first it starts over, so decide
-// never acts on a stale view. Every event folded in, caught up or
-// appended, is passed to applied. The caller holds the lock guarding f.
-func commit(ctx context.Context, store Store, id LogID, f folded, decide func() ([]Event, error), applied func(Event)) ([]Event, error) {
+// state's seq, chained to its head. When another writer appended first it
+// starts over, so decide never acts on a stale view. A log written before
+// the chain gets the event that starts it first, on its own, as decide
+// numbers requests by seq. Every event folded in, caught up or appended,
+// is passed to applied; now times the start of the chain. The caller
+// holds the lock guarding f.
+func commit(ctx context.Context, store Store, id LogID, f folded, now func() time.Time, decide func() ([]Event, error), applied func(Event)) ([]Event, error) {
 	for range maxAttempts {
 		if err := catchUp(ctx, store, id, f, applied); err != nil {
 			return nil, err
 		}
-		drafts, err := decide()
-		if err != nil || len(drafts) == 0 {
-			return nil, err
+		var drafts []Event
+		unchained := f.lastSeq() > 0 && f.head() == ""
+		if unchained {
+			drafts = []Event{chainStart(now(), f.lastSeq())}
+		} else {
+			var err error
+			if drafts, err = decide(); err != nil || len(drafts) == 0 {
+				return nil, err
+			}
 		}
-		appended, err := store.Append(ctx, id, f.lastSeq(), drafts)
-		if errors.Is(err, ErrConflict) {
+		appended, err := appendChained(ctx, store, id, f, drafts, applied)
+		switch {
+		case errors.Is(err, ErrConflict), err == nil && unchained:
 			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("log %q: %w", id, err)
-		}
-		for _, e := range appended {
-			f.Apply(e)
-			applied(e)
+		case err != nil:
+			return nil, err
 		}
 		return appended, nil
 	}
 	busy := fmt.Errorf("%w: other changes kept arriving first; try again", ErrConflict)
 	return nil, fmt.Errorf("log %q: %d attempts: %w", id, maxAttempts, busy)
+}
+
+// appendChained chains drafts to f's head, appends them at f's seq, and
+// folds them in.
+func appendChained(ctx context.Context, store Store, id LogID, f folded, drafts []Event, applied func(Event)) ([]Event, error) {
+	chained, err := link(id, f.lastSeq(), f.head(), drafts)
+	if err != nil {
+		return nil, fmt.Errorf("log %q: %w", id, err)
+	}
+	appended, err := store.Append(ctx, id, f.lastSeq(), chained)
+	if err != nil {
+		return nil, fmt.Errorf("log %q: %w", id, err)
+	}
+	for _, e := range appended {
+		f.Apply(e)
+		applied(e)
+	}
+	return appended, nil
 }
 
 // catchUp folds in whatever the log holds beyond f. It reads f's last

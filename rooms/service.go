@@ -135,7 +135,11 @@ func (s *Service) Create(ctx context.Context, actor Participant, spec RoomSpec) 
 	defer done()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, err := s.store.Append(ctx, RoomLog(spec.ID), 0, []Event{draft(s.now(), actor.Actor(), EvRoomCreated, created)}); err != nil {
+	first, err := link(RoomLog(spec.ID), 0, "", []Event{draft(s.now(), actor.Actor(), EvRoomCreated, created)})
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("open room %q: %w", spec.ID, err)
+	}
+	if _, err := s.store.Append(ctx, RoomLog(spec.ID), 0, first); err != nil {
 		if errors.Is(err, ErrConflict) {
 			return Snapshot{}, fmt.Errorf("%w: room %q is open already", ErrExists, spec.ID)
 		}
@@ -219,7 +223,7 @@ func (s *Service) Execute(ctx context.Context, roomID string, actor Participant,
 	defer done()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	appended, err := commit(ctx, s.store, RoomLog(roomID), r.state, func() ([]Event, error) {
+	appended, err := commit(ctx, s.store, RoomLog(roomID), r.state, s.now, func() ([]Event, error) {
 		return r.state.Decide(s.now(), actor, cmd)
 	}, s.applied(roomID, r.state))
 	if err != nil {
@@ -249,7 +253,7 @@ func (s *Service) record(ctx context.Context, roomID, what string, events func(*
 	defer done()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	_, err = commit(ctx, s.store, RoomLog(roomID), r.state, func() ([]Event, error) {
+	_, err = commit(ctx, s.store, RoomLog(roomID), r.state, s.now, func() ([]Event, error) {
 		return events(r.state), nil
 	}, s.applied(roomID, r.state))
 	if err != nil {

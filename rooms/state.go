@@ -14,8 +14,10 @@ const DefaultTimeLimit = 120 * time.Second
 // State is a room as the fold of its log. It is not safe for concurrent use;
 // the Service guards each room's state with a lock.
 type State struct {
-	ID         string
-	Seq        uint64
+	ID  string
+	Seq uint64
+	// Head is the hash of the last event (chain.go), "" before the chain.
+	Head       string
 	Created    time.Time
 	Title      string
 	AgendaItem string
@@ -107,7 +109,7 @@ func (s *State) exists() bool { return s.Seq > 0 }
 // trusted; an event of a type this version does not know is skipped so that
 // older nodes can read logs written by newer ones.
 func (s *State) Apply(e Event) {
-	s.Seq = e.Seq
+	s.Seq, s.Head = e.Seq, e.Hash
 	s.order = nil
 	s.last = e.Time
 	s.remember(e)

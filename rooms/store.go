@@ -14,6 +14,13 @@ type Event struct {
 	Actor Actor           `json:"actor"`
 	Type  string          `json:"type"`
 	Data  json.RawMessage `json:"data,omitempty"`
+	// The hash chain (chain.go): the hash of the event before, this
+	// event's, and the digest of its personal part with the salt that
+	// opens it, which only full views carry.
+	Prev     string `json:"prev,omitempty"`
+	Hash     string `json:"hash,omitempty"`
+	Personal string `json:"personal,omitempty"`
+	Seal     string `json:"seal,omitempty"`
 }
 
 // Actor is who caused an event: a participant's identity as their token says,

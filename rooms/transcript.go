@@ -89,6 +89,8 @@ type Channel struct {
 	Room string
 	Lang string
 	Seq  uint64
+	// Head is the hash of the last entry (chain.go), "" before the chain.
+	Head string
 	// segments in the order they were opened; index by ID via byID.
 	segments []*Segment
 	byID     map[uint64]int
@@ -120,7 +122,7 @@ func (c *Channel) noteCaptionSeq(sub string, seq uint64) {
 // Apply folds one entry into the channel. Entries come from the log and are
 // trusted; one that names an unknown segment is skipped.
 func (c *Channel) Apply(e Event) {
-	c.Seq = e.Seq
+	c.Seq, c.Head = e.Seq, e.Hash
 	var d SegmentChange
 	if len(e.Data) > 0 {
 		_ = json.Unmarshal(e.Data, &d)

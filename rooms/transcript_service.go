@@ -249,7 +249,7 @@ func (t *Transcripts) commitTo(ctx context.Context, room, lang string, decide fu
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	appended, err := commit(ctx, t.store, TranscriptLog(room, lang), ch.state, func() ([]Event, error) {
+	appended, err := commit(ctx, t.store, TranscriptLog(room, lang), ch.state, t.now, func() ([]Event, error) {
 		return decide(ch.state)
 	}, t.applied(room, lang, ch.state))
 	if err != nil {
@@ -372,7 +372,6 @@ func (t *Transcripts) recover(ctx context.Context, ch *channel, err error) error
 // line and the others find it finished.
 func (t *Transcripts) FinishIdle(ctx context.Context) {
 	ids := t.channels.keys()
-	system := Actor{Sub: "system", Role: "system"}
 	for _, id := range ids {
 		if !t.idleLine(id, LineIdle) {
 			// Nothing to finish as far as this node knows; a line another
@@ -385,7 +384,7 @@ func (t *Transcripts) FinishIdle(ctx context.Context) {
 			if !ok || t.now().Sub(open.Updated) < LineIdle {
 				return nil, nil
 			}
-			return []Event{finish(t.now(), system, open, 0)}, nil
+			return []Event{finish(t.now(), systemActor, open, 0)}, nil
 		}, func(*Channel, []Segment) {})
 		if err != nil {
 			t.log.WarnContext(ctx, "finishing an idle caption line failed", "room", id.Room, "lang", lang, "err", err)

@@ -235,6 +235,7 @@ func (v View) Event(e Event) Event {
 	if v.full || len(e.Data) == 0 {
 		return e
 	}
+	e.Seal = "" // it would open the personal digest (chain.go)
 	if e.Type == EvTokenRevoked {
 		e.Data = nil // whose link was revoked, and why, is the secretariat's
 		return e

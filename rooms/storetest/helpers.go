@@ -59,6 +59,11 @@ func fieldEvents() []rooms.Event {
 			Time:  time.Date(2014, time.April, 23, 8, 0, 0, 1, time.FixedZone("", 5*60*60+30*60)),
 			Actor: rooms.Actor{Sub: "system"},
 			Type:  "room.opened",
+			// The chain's fields are kept as given.
+			Prev:     strings.Repeat("0123456789abcdef", 4),
+			Hash:     strings.Repeat("fedcba9876543210", 4),
+			Personal: strings.Repeat("00ff", 16),
+			Seal:     "5eed5eed5eed5eed5eed5eed5eed5eed",
 		},
 		{
 			Time:  base.Add(time.Microsecond + time.Nanosecond),
@@ -141,6 +146,9 @@ func sameEvent(got, want rooms.Event) error {
 		return fmt.Errorf("seq %d: Type = %q, want %q", want.Seq, got.Type, want.Type)
 	case !sameJSON(got.Data, want.Data):
 		return fmt.Errorf("seq %d: Data = %.200s, want %.200s", want.Seq, got.Data, want.Data)
+	case got.Prev != want.Prev || got.Hash != want.Hash || got.Personal != want.Personal || got.Seal != want.Seal:
+		return fmt.Errorf("seq %d: chain fields (prev, hash, personal, seal) = %q %q %q %q, want %q %q %q %q", want.Seq,
+			got.Prev, got.Hash, got.Personal, got.Seal, want.Prev, want.Hash, want.Personal, want.Seal)
 	}
 	return nil
 }

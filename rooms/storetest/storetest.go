@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) rooms.Store) {
 		}
 	})
 	t.Run("MirrorBalance", func(t *testing.T) { testMirrorBalance(t, fresh(t)) })
+	t.Run("HashChain", func(t *testing.T) { testHashChain(t, fresh(t)) })
 }
 
 // RunDurable checks that a store's log survives Close: open returns a store
