@@ -41,6 +41,9 @@ type RoomCreated struct {
 	// Categories are the room's dimensions and categories in full; a log
 	// written before rooms had them means DefaultCategories.
 	Categories Categories `json:"categories,omitempty"`
+	// Record is who may read the record once the room is closed; nil
+	// means anyone (published.go).
+	Record *RecordSpec `json:"record,omitempty"`
 }
 
 // HandRaised adds a request to the queue. The request's id is "r" followed by

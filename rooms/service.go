@@ -2,6 +2,7 @@ package rooms
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -54,6 +55,11 @@ type Service struct {
 	// checkChannel checks a channel the follower found shorter than read.
 	checkChannel func(ctx context.Context, log LogID)
 
+	// recordKey signs checkpoints of the record (checkpoint.go), every
+	// checkpointEvery while rooms run.
+	recordKey       ed25519.PrivateKey
+	checkpointEvery time.Duration
+
 	mu sync.Mutex
 	// lastLoss is the latest log found shorter than what this node held,
 	// and when.
@@ -101,6 +107,8 @@ type RoomSpec struct {
 	TimeLimitS float64       `json:"time_limit_s,omitempty"`
 	// Categories extends DefaultCategories, e.g. {"group": ["youth"]}.
 	Categories Categories `json:"categories,omitempty"`
+	// Record says who may read the room's record once it is closed.
+	Record *RecordSpec `json:"record,omitempty"`
 }
 
 // DecodeRoomSpec parses a room spec strictly, like DecodeCommand.
@@ -188,7 +196,7 @@ func (spec RoomSpec) event() (RoomCreated, error) {
 	if err != nil {
 		return RoomCreated{}, err
 	}
-	return RoomCreated{Title: title, Policy: policy, TimeLimitS: limit, Categories: cats}, nil
+	return RoomCreated{Title: title, Policy: policy, TimeLimitS: limit, Categories: cats, Record: spec.Record}, nil
 }
 
 // roomFor checks that the store may hold room id: it does already, or it
@@ -229,6 +237,7 @@ func (s *Service) Execute(ctx context.Context, roomID string, actor Participant,
 	if err != nil {
 		return Result{}, s.recover(ctx, r, fmt.Errorf("room %q: %s: %w", roomID, cmd.Type, err))
 	}
+	s.closedCheckpoint(ctx, r, appended)
 	s.mirror(ctx, roomID, r.state)
 	return Result{Seq: r.state.Seq, Events: appended}, nil
 }

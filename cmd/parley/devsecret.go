@@ -29,20 +29,34 @@ func devSecret(dir string) (secret []byte, path string, created bool, err error)
 	if !errors.Is(err, fs.ErrNotExist) {
 		return secret, path, false, err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, path, false, fmt.Errorf("serve: development secret: %w", err)
-	}
 	b := make([]byte, 32)
 	rand.Read(b)
 	secret = []byte(hex.EncodeToString(b))
-	// Written aside and linked into place: a second server starting at the
-	// same moment reads a whole secret, its own or this one, never half.
-	tmp, err := os.CreateTemp(dir, devSecretFile+".*")
+	created, err = keepFile(dir, devSecretFile, append(secret, '\n'))
 	if err != nil {
 		return nil, path, false, fmt.Errorf("serve: development secret: %w", err)
 	}
+	if !created {
+		secret, err = readDevSecret(path)
+	}
+	return secret, path, created, err
+}
+
+// keepFile writes content to the file name in dir (mode 0600, in a
+// directory made 0700 if missing) unless it exists; created says whether
+// it was written now. It is written aside and linked into place: a second
+// server starting at the same moment reads a whole file, its own or this
+// one, never half.
+func keepFile(dir, name string, content []byte) (created bool, err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return false, err
+	}
+	tmp, err := os.CreateTemp(dir, name+".*")
+	if err != nil {
+		return false, err
+	}
 	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(append(secret, '\n'))
+	_, err = tmp.Write(content)
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -50,15 +64,14 @@ func devSecret(dir string) (secret []byte, path string, created bool, err error)
 		err = cerr
 	}
 	if err != nil {
-		return nil, path, false, fmt.Errorf("serve: development secret: %w", err)
+		return false, err
 	}
-	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
-		secret, err = readDevSecret(path)
-		return secret, path, false, err
+	if err := os.Link(tmp.Name(), filepath.Join(dir, name)); errors.Is(err, fs.ErrExist) {
+		return false, nil
 	} else if err != nil {
-		return nil, path, false, fmt.Errorf("serve: development secret: %w", err)
+		return false, err
 	}
-	return secret, path, true, nil
+	return true, nil
 }
 
 // readDevSecret reads a kept secret, refusing one that others may read:

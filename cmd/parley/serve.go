@@ -44,6 +44,10 @@ type serveConfig struct {
 	UDPPort      int
 	PublicIPs    []string
 	AdvertiseURL string
+	// RecordKey is the file of the key that signs the record's
+	// checkpoints ("": the one kept in the data directory).
+	RecordKey       string
+	CheckpointEvery time.Duration
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -85,6 +89,8 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	})
 	fs.IntVar(&cfg.UDPPort, "udp-port", 0, "one UDP port for every media session, so one firewall rule serves them all (0: a port per session)")
 	fs.StringVar(&cfg.AdvertiseURL, "advertise-url", getenv("PARLEY_ADVERTISE_URL"), "this node's public base URL, such as https://node-a.example.org, where other nodes send the media of rooms it holds (env PARLEY_ADVERTISE_URL; needed with --redis for several nodes)")
+	fs.StringVar(&cfg.RecordKey, "record-key", "", "PEM file of the Ed25519 private key that signs the record's checkpoints (default: one made and kept in the data directory; give every node sharing a store the same)")
+	fs.DurationVar(&cfg.CheckpointEvery, "checkpoint-every", 10*time.Minute, "how often the record of a running room is signed, besides at its close (0: at the close only)")
 	if err := fs.Parse(args); err != nil {
 		return serveConfig{}, err
 	}
@@ -150,7 +156,12 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 			return fmt.Errorf("serve: --udp-port: %w", err)
 		}
 	}
-	parley, err := wire(store, verifier, cfg.Origins, cfg.Limits, mediaCfg, log, rooms.WithMaxRooms(cfg.MaxRooms))
+	signer, keyFile, keyMade, err := recordKey(cfg.RecordKey, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	log.Info("the record's checkpoints are signed", "key_file", keyFile, "made_now", keyMade)
+	parley, err := wire(store, verifier, cfg.Origins, cfg.Limits, mediaCfg, log, rooms.WithMaxRooms(cfg.MaxRooms), rooms.WithRecordKey(signer, cfg.CheckpointEvery))
 	if err != nil {
 		if mediaCfg.UDP != nil {
 			mediaCfg.UDP.Close()
@@ -158,6 +169,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer parley.shutdown(context.Background())
+	go parley.rooms.RunCheckpoints(ctx)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

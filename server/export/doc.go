@@ -1,5 +1,6 @@
 // Package export writes a room's transcript channel as the record: plain
-// text, WebVTT, SRT and JSON.
+// text, WebVTT, SRT and JSON; and packs a room's whole record as one
+// bundle (bundle.go).
 //
 // Every writer takes the channel's segments in transcript order and the
 // session start, and is a pure function of them. The record holds the
