@@ -30,6 +30,7 @@ const usage = `usage: parley <command> [flags]
 commands:
   serve    run the server (parley serve --help for its flags)
   token    issue an access token
+  verify   check a room's record bundle: hash chains, signatures, derived files
   relay    relay a room to a regional hub's network (parley relay --help)
   bench    load a running server's live protocol (parley bench ws --help),
            its live transcripts (parley bench transcript --help)
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, stdout, stderr)
 	case "token":
 		return token(args[1:], getenv, stdout, stderr)
+	case "verify":
+		return verify(args[1:], stdout, stderr)
 	case "relay":
 		cfg, err := parseRelayFlags(args[1:], getenv, stderr)
 		if err != nil {
