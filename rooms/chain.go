@@ -73,10 +73,11 @@ func link(log LogID, seq uint64, head string, drafts []Event) ([]Event, error) {
 			head = Genesis(log, e.Time)
 		}
 		e.Prev = head
-		if err := seal(&e); err != nil {
+		public, err := seal(&e)
+		if err != nil {
 			return nil, err
 		}
-		h, err := EventHash(log, e)
+		h, err := hashOf(log, e, public)
 		if err != nil {
 			return nil, err
 		}
@@ -86,24 +87,27 @@ func link(log LogID, seq uint64, head string, drafts []Event) ([]Event, error) {
 	return out, nil
 }
 
-// seal commits e's personal part, if the public view withholds any.
-func seal(e *Event) error {
+// seal commits e's personal part, if the public view withholds any, and
+// returns the canonical JSON of the public view's data.
+func seal(e *Event) (public []byte, err error) {
 	full, err := CanonicalJSON(e.Data)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	public, err := CanonicalJSON(PublicView.Event(*e).Data)
-	if err != nil {
-		return err
+	public = full
+	if pub := PublicView.Event(*e).Data; !bytes.Equal(pub, e.Data) {
+		if public, err = CanonicalJSON(pub); err != nil {
+			return nil, err
+		}
 	}
 	if bytes.Equal(full, public) {
-		return nil
+		return public, nil
 	}
 	salt := make([]byte, 16)
 	_, _ = rand.Read(salt) // crypto/rand.Read does not fail
 	e.Seal = hex.EncodeToString(salt)
 	e.Personal = personalDigest(salt, full)
-	return nil
+	return public, nil
 }
 
 func personalDigest(salt, canonical []byte) string {
@@ -119,17 +123,7 @@ func personalDigest(salt, canonical []byte) string {
 // data, which must match Personal, and the public view is derived from it;
 // without it, e's data is the public view's. It does not read e.Hash.
 func EventHash(log LogID, e Event) (string, error) {
-	prev, err := digestBytes(e.Prev)
-	if err != nil {
-		return "", fmt.Errorf("prev: %w", err)
-	}
-	personal := make([]byte, sha256.Size)
 	data := e.Data
-	if e.Personal != "" {
-		if personal, err = digestBytes(e.Personal); err != nil {
-			return "", fmt.Errorf("personal: %w", err)
-		}
-	}
 	if e.Seal != "" {
 		salt, err := hex.DecodeString(e.Seal)
 		if err != nil {
@@ -148,10 +142,27 @@ func EventHash(log LogID, e Event) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return hashOf(log, e, public)
+}
+
+// hashOf is e's hash with public, the canonical JSON of its public data.
+func hashOf(log LogID, e Event, public []byte) (string, error) {
+	prev, err := digestBytes(e.Prev)
+	if err != nil {
+		return "", fmt.Errorf("prev: %w", err)
+	}
+	personal := make([]byte, sha256.Size)
+	if e.Personal != "" {
+		if personal, err = digestBytes(e.Personal); err != nil {
+			return "", fmt.Errorf("personal: %w", err)
+		}
+	}
 	h := sha256.New()
 	h.Write([]byte("parley-event-v1\n"))
 	writeField(h, log.String())
-	_ = binary.Write(h, binary.BigEndian, e.Seq)
+	var seq [8]byte
+	binary.BigEndian.PutUint64(seq[:], e.Seq)
+	h.Write(seq[:])
 	writeField(h, timeText(e.Time))
 	writeField(h, e.Actor.Sub)
 	writeField(h, e.Actor.Name)
@@ -244,7 +255,9 @@ type hashWriter interface{ Write([]byte) (int, error) }
 // writeField writes s with its length ahead, so that no two sequences of
 // fields encode alike.
 func writeField(h hashWriter, s string) {
-	_ = binary.Write(h, binary.BigEndian, uint32(len(s)))
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(s)))
+	h.Write(n[:])
 	h.Write([]byte(s))
 }
 
