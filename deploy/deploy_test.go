@@ -245,6 +245,21 @@ func TestComposeFile(t *testing.T) {
 		}
 	}
 
+	// docker-compose (Debian's, 1.29) checks the file against the Compose
+	// specification and fills it in from an environment like env.example's.
+	if _, err := exec.LookPath("docker-compose"); err == nil {
+		example, err := os.ReadFile("env.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := filepath.Join(t.TempDir(), "env")
+		filled := regexp.MustCompile(`(?m)^(PARLEY_\w+_SECRET)=$`).ReplaceAll(example, []byte("$1=not-a-secret"))
+		if err := os.WriteFile(env, filled, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tool(t, nil, "docker-compose", "--env-file", env, "--file", "compose.yaml", "config", "--quiet")
+	}
+
 	conf, err := os.ReadFile("redis.conf")
 	if err != nil {
 		t.Fatal(err)
