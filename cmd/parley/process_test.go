@@ -52,7 +52,9 @@ var listening = regexp.MustCompile(`msg="parley (?:relay )?listening" addr=(\S+)
 // loopback port and waits until it answers.
 func start(t *testing.T, args ...string) *process {
 	t.Helper()
-	return startServe(t, append([]string{"--secret", testSecret}, args...)...)
+	// A data directory of its own unless args name one (the last --data
+	// counts): even over Redis, serve keeps its record key there.
+	return startServe(t, append([]string{"--secret", testSecret, "--data", t.TempDir()}, args...)...)
 }
 
 // startServe runs `parley serve` with args alone on a free loopback port
