@@ -173,6 +173,13 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer parley.shutdown(context.Background())
+	if m != nil {
+		ms, err := serveMetrics(cfg.MetricsAddr, m, log)
+		if err != nil {
+			return err
+		}
+		defer ms.shutdown(context.Background())
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -187,14 +194,6 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		}
 	}
 
-	if m != nil {
-		ms, err := serveMetrics(cfg.MetricsAddr, m, log)
-		if err != nil {
-			ln.Close()
-			return err
-		}
-		defer ms.shutdown(context.Background())
-	}
 	srv := server.HTTPServer(parley.handler, server.DefaultHTTPLimits, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
