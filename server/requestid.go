@@ -49,24 +49,32 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
-// LogHandler has every record logged with a request's context (the
-// ...Context methods of slog.Logger) carry the request's request_id.
-func LogHandler(h slog.Handler) slog.Handler { return requestIDHandler{h} }
+// LogHandler has every record logged through h carry attrs, after its
+// own (so a line still begins with what it says), and, when logged with a
+// request's context (the ...Context methods of slog.Logger), the
+// request's request_id.
+func LogHandler(h slog.Handler, attrs ...slog.Attr) slog.Handler {
+	return requestIDHandler{Handler: h, attrs: attrs}
+}
 
-type requestIDHandler struct{ slog.Handler }
+type requestIDHandler struct {
+	slog.Handler
+	attrs []slog.Attr
+}
 
 func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
+	r = r.Clone()
+	r.AddAttrs(h.attrs...)
 	if id := RequestID(ctx); id != "" {
-		r = r.Clone()
 		r.AddAttrs(slog.String("request_id", id))
 	}
 	return h.Handler.Handle(ctx, r)
 }
 
 func (h requestIDHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return requestIDHandler{h.Handler.WithAttrs(attrs)}
+	return requestIDHandler{Handler: h.Handler.WithAttrs(attrs), attrs: h.attrs}
 }
 
 func (h requestIDHandler) WithGroup(name string) slog.Handler {
-	return requestIDHandler{h.Handler.WithGroup(name)}
+	return requestIDHandler{Handler: h.Handler.WithGroup(name), attrs: h.attrs}
 }

@@ -23,7 +23,7 @@ var logFormats = map[string]func(io.Writer, *slog.HandlerOptions) slog.Handler{
 // and, within a request, its request_id.
 func newLogger(w io.Writer, format string, level slog.Level, node string) *slog.Logger {
 	h := logFormats[format](w, &slog.HandlerOptions{Level: level})
-	return slog.New(server.LogHandler(h)).With("node", node)
+	return slog.New(server.LogHandler(h, slog.String("node", node)))
 }
 
 // defaultNodeID is the host's name, which tells nodes apart in most
