@@ -13,8 +13,8 @@ import (
 
 // Metrics learns what the hub does, for monitoring (package
 // server/metrics implements it). Its methods are called on the hub's hot
-// paths, under no lock of the hub's, and must be quick and safe for
-// concurrent use.
+// paths, Connected under Hub.mu: they must be quick, safe for concurrent
+// use, and never call back into the hub.
 type Metrics interface {
 	// Connected counts a live connection of role opening (delta 1) or
 	// closing (-1).
