@@ -91,9 +91,9 @@ func (h *Hub) followTranscripts(ctx context.Context, c *client, m protocol.Clien
 			f.joining--
 			had, ok := uint64(0), false
 			if resume {
-				had, ok = f.replay(c, after, ch.Seq)
+				had, ok = f.replay(c, after, ch.Seq, nil)
 				if !ok {
-					c.reply(protocol.Segments{Type: protocol.TypeSegments, Lang: lang, Seq: ch.Seq, Segments: ch.Segments(after, backlog)})
+					c.reply(protocol.Segments{Type: protocol.TypeSegments, Lang: lang, Seq: ch.Seq, Segments: ch.Segments(after, protocol.MaxBacklog)})
 				}
 			} else {
 				c.enqueue(f.preparedBacklog(ch, backlog))
