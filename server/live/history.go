@@ -11,12 +11,12 @@ import (
 	"github.com/parley-hub/parley/server/protocol"
 )
 
-// resumeBound, Config.ResumeBound's default, is how far behind the room's log a client may resume and
-// still be sent the events it missed: a resume from before its feed's
-// replay window (the node it was on died, or this node started serving
-// the room after it left) reads them back from the log, which is the
-// record. Further back it gets a snapshot, as cheaper than that many
-// events.
+// resumeBound, Config.ResumeBound's default, is how far behind the room's
+// log a client may resume and still be sent the events it missed: a
+// resume from before its feed's replay window (the node it was on died,
+// or this node started serving the room after it left) reads them back
+// from the log, which is the record. Further back it gets a snapshot, as
+// cheaper than that many events.
 const resumeBound = 10000
 
 // history is a room's last events read back from the log and encoded in

@@ -45,8 +45,10 @@ func (f *feed) resetChannel(ch *rooms.Channel) {
 }
 
 // followTranscripts makes c a viewer of exactly the channels in m.Langs:
-// each new one sends the segments changed after m.After[lang] when this
-// node still has them, else the last m.Backlog segments; then live changes.
+// each new one sends the entries after m.After[lang] when this node still
+// has them, else one segments message of every segment changed since (the
+// channel holds them all; up to MaxBacklog); without an after, the last
+// m.Backlog segments; then live changes.
 func (h *Hub) followTranscripts(ctx context.Context, c *client, m protocol.ClientMessage) error {
 	if len(m.Langs) > protocol.MaxChannels {
 		return fmt.Errorf("%w: follow at most %d languages at once", rooms.ErrInvalid, protocol.MaxChannels)
