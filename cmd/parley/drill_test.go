@@ -220,16 +220,24 @@ func TestSIGTERMDrillDrainsToTheOtherNode(t *testing.T) {
 		c.catchUp(head)
 	}
 
+	// A client that reads nothing holds the drain open for its close
+	// handshake's grace (a second), long enough to look at the node.
+	stuck := newDrillClient(t, a, "stuck", "observer")
 	drained := time.Now()
 	a.cmd.Process.Signal(syscall.SIGTERM)
+	status, body := 200, []byte(nil)
+	for deadline := time.Now().Add(10 * time.Second); status == 200 && time.Now().Before(deadline); {
+		status, body = a.call(t, "GET", "/readyz", "", "")
+	}
+	if status != 503 || !strings.Contains(string(body), "shutting_down") {
+		t.Errorf("/readyz on a draining node: %d %s, want 503 shutting_down", status, body)
+	}
 	for _, c := range clients {
 		if code := c.lost(); code != protocol.CloseDraining {
 			t.Errorf("a client of the draining node: close %d, want %d", code, protocol.CloseDraining)
 		}
 	}
-	if status, _ := a.call(t, "GET", "/readyz", "", ""); status == 200 {
-		t.Error("/readyz answers 200 on a draining node")
-	}
+	stuck.conn.WS.Close()
 	head = raise(t, b, 3, 3)
 	for _, c := range clients {
 		c.dial(b, true)
