@@ -155,6 +155,11 @@ func checkOnce(t *testing.T, clients []*drillClient, head uint64) {
 	}
 }
 
+// drillScreens are the kill drill's clients besides a chair, a
+// participant and an observer: a hall's screens, enough that resuming is
+// more than one read of the log.
+const drillScreens = 47
+
 // kill -9 one node under its live clients and its media: they resume on
 // the other with every event, none twice, and the other takes the room's
 // media once its lease lapses.
@@ -164,13 +169,16 @@ func TestKill9DrillClientsAndMediaMove(t *testing.T) {
 	for i, role := range []string{"chair", "participant", "observer"} {
 		clients = append(clients, newDrillClient(t, a, fmt.Sprint("d", i), role))
 	}
+	for i := range drillScreens {
+		clients = append(clients, newDrillClient(t, a, fmt.Sprint("screen", i), "observer"))
+	}
 	media, err := mediaclient.New(mediaclient.Options{Loopback: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	screen := mint(t, "plenary", "observer", "screen", "")
 	untilViewer(t, media, a, screen) // node A holds the room's media
-	head := raise(t, b, 0, 5)
+	head := raise(t, b, 0, 100)
 	for _, c := range clients {
 		c.catchUp(head)
 	}
@@ -178,7 +186,7 @@ func TestKill9DrillClientsAndMediaMove(t *testing.T) {
 	killed := time.Now()
 	a.cmd.Process.Signal(syscall.SIGKILL)
 	a.cmd.Wait()
-	head = raise(t, b, 5, 5) // what A's clients miss
+	head = raise(t, b, 100, 5) // what A's clients miss
 	for _, c := range clients {
 		if code := c.lost(); code != 1006 {
 			t.Errorf("a client of the killed node: close %d, want 1006", code)
@@ -189,7 +197,7 @@ func TestKill9DrillClientsAndMediaMove(t *testing.T) {
 		c.catchUp(head)
 	}
 	resumed := time.Since(killed)
-	head = raise(t, b, 10, 1)
+	head = raise(t, b, 105, 1)
 	for _, c := range clients {
 		c.catchUp(head)
 	}
@@ -197,7 +205,7 @@ func TestKill9DrillClientsAndMediaMove(t *testing.T) {
 
 	untilViewer(t, media, b, screen)
 	moved := time.Since(killed)
-	t.Logf("kill -9: %d live clients resumed on the other node with every event %v after the kill; the media lease moved and a WHEP session on it connected %v after", len(clients), resumed.Round(time.Millisecond), moved.Round(time.Millisecond))
+	t.Logf("kill -9: %d live clients resumed (one after another, %d events in the log) on the other node with every event %v after the kill; the media lease moved and a WHEP session on it connected %v after", len(clients), head, resumed.Round(time.Millisecond), moved.Round(time.Millisecond))
 }
 
 // SIGTERM drains a node: /readyz fails, its media lease is released at
