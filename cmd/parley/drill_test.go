@@ -161,8 +161,9 @@ func checkOnce(t *testing.T, clients []*drillClient, head uint64) {
 const drillScreens = 47
 
 // kill -9 one node under its live clients and its media: they resume on
-// the other with every event, none twice, and the other takes the room's
-// media once its lease lapses.
+// the other with every event, none twice, a transcript reader with every
+// line it missed, and the other takes the room's media once its lease
+// lapses.
 func TestKill9DrillClientsAndMediaMove(t *testing.T) {
 	a, b := drillNodes(t)
 	var clients []*drillClient
@@ -178,6 +179,16 @@ func TestKill9DrillClientsAndMediaMove(t *testing.T) {
 	}
 	screen := mint(t, "plenary", "observer", "screen", "")
 	untilViewer(t, media, a, screen) // node A holds the room's media
+	// A transcript reader on A, apart: its segments come between events.
+	cart := mint(t, "plenary", "captioner", "cart", "")
+	caption := func(seq int, line string) {
+		t.Helper()
+		b.mustCall(t, "POST", fmt.Sprintf("/api/v1/rooms/plenary/captions?lang=en&seq=%d", seq), cart, line+"\n", 200)
+	}
+	caption(1, "One.")
+	reader := newDrillClient(t, a, "reader", "participant")
+	reader.conn.Send(protocol.ClientMessage{Type: protocol.TypeTranscript, ID: "t", Langs: []string{"en"}})
+	read := reader.conn.NextOf(protocol.TypeSegments).Seq
 	head := raise(t, b, 0, 100)
 	for _, c := range clients {
 		c.catchUp(head)
@@ -187,6 +198,8 @@ func TestKill9DrillClientsAndMediaMove(t *testing.T) {
 	a.cmd.Process.Signal(syscall.SIGKILL)
 	a.cmd.Wait()
 	head = raise(t, b, 100, 5) // what A's clients miss
+	caption(2, "Two.")
+	caption(3, "Three.")
 	for _, c := range clients {
 		if code := c.lost(); code != 1006 {
 			t.Errorf("a client of the killed node: close %d, want 1006", code)
@@ -197,6 +210,16 @@ func TestKill9DrillClientsAndMediaMove(t *testing.T) {
 		c.catchUp(head)
 	}
 	resumed := time.Since(killed)
+	reader.lost()
+	reader.dial(b, true)
+	reader.conn.Send(protocol.ClientMessage{Type: protocol.TypeTranscript, ID: "t", Langs: []string{"en"}, After: map[string]uint64{"en": read}})
+	var lines []string
+	for _, seg := range reader.conn.NextOf(protocol.TypeSegments).Segments {
+		lines = append(lines, seg.Text)
+	}
+	if fmt.Sprint(lines) != "[Two. Three.]" {
+		t.Errorf("the transcript resumed on B: %q, want the two lines posted after the kill", lines)
+	}
 	head = raise(t, b, 105, 1)
 	for _, c := range clients {
 		c.catchUp(head)
