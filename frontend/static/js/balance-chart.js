@@ -214,7 +214,7 @@ function trendTable(trend) {
 
 // scrolling wraps a table that may be wider than a phone in a box that
 // scrolls, and that the keyboard can reach to scroll it.
-function scrolling(table, labelledBy) {
+export function scrolling(table, labelledBy) {
   const wrap = el('div', 'table-wrap');
   wrap.tabIndex = 0;
   wrap.setAttribute('role', 'group');
