@@ -185,6 +185,17 @@ for (const locale of ['en-GB', 'ar']) {
   });
 }
 
+test('the report of a session still going on says so', async () => {
+  const token = h.token({ room: OPEN_ROOM, role: 'observer', sub: 'obs', name: 'Observer' });
+  const page = await h.open(`/rooms/${OPEN_ROOM}/report`, token);
+  await text(page.locator('#running'), 'The session is still going on: figures as of');
+  await text(page.locator('#turns'), 'Nobody took the floor.');
+  await text(page.locator('#actions'), 'The chair followed the queue');
+  await text(page.locator('#hubs'), 'No regional hub asked for the floor.');
+  assert.deepEqual(errors(page), []);
+  await page.context().close();
+});
+
 test('without a link, a room whose record is not public says the report needs one', async () => {
   const page = await h.open(`/rooms/${OPEN_ROOM}/report`, null);
   await text(page.getByRole('alert'), 'You need an access link or token to enter this room.');

@@ -126,7 +126,7 @@ export function trendChart(trend, width = DEFAULT_WIDTH) {
   const TW = Math.max(width, MIN_WIDTH);
   const right = Math.min(NAMES_W, Math.round(TW * 0.3));
   const section = el('div', 'trend-figure');
-  const spoken = trend.categories.length > 0;
+  const spoken = trend.categories?.length > 0; // null before anyone has spoken
   if (!spoken) {
     section.append(el('p', 'muted', t('balance.trendEmpty')));
     return section;
