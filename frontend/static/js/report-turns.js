@@ -60,13 +60,7 @@ function turnItem(iv, n, lang, transcripts) {
 // facts are a turn's categories, how it was given and the time it took.
 function facts(iv) {
   const dl = el('dl', 'turn-facts');
-  const add = (term, ...value) => {
-    const div = el('div', 'fact');
-    const dd = el('dd');
-    dd.append(...value);
-    div.append(el('dt', '', term), dd);
-    dl.append(div);
-  };
+  const add = (term, ...value) => dl.append(fact(term, ...value));
   if (iv.group) add(t('dim.group'), category(iv.group));
   if (iv.region) add(t('dim.region'), category(iv.region));
   add(t('dim.mode'), iv.hub && iv.mode === 'hub' ? t('meta.hub', { hub: iv.hub_name || iv.hub }) : category(iv.mode));
@@ -78,6 +72,15 @@ function facts(iv) {
   add(t('report.col.used'), ...used);
   if (iv.agenda_item) add(t('report.col.item'), nameEl(iv.agenda_item, 'item'));
   return dl;
+}
+
+// fact is one term of a description list and its value (text or nodes).
+export function fact(term, ...value) {
+  const div = el('div', 'fact');
+  const dd = el('dd');
+  dd.append(...value);
+  div.append(el('dt', '', term), dd);
+  return div;
 }
 
 // transcript is what was said in a turn, in the chosen channel; the floor's

@@ -13,7 +13,7 @@ import { dimensionName, orderedDimensions } from './balance-view.js';
 import { authHeaders, fetchJSON, onDownload } from './download.js';
 import { roomFromPath, roomToken } from './token.js';
 import { FLOOR, languageName } from './transcript.js';
-import { actionsList, hubsTable, hubsOf, isChairDecision, turnsList } from './report-turns.js';
+import { actionsList, fact, hubsTable, hubsOf, isChairDecision, turnsList } from './report-turns.js';
 
 const $ = (id) => document.getElementById(id);
 const EVENT_PAGE = 1000;
@@ -36,6 +36,7 @@ const printing = matchMedia('print');
 
 await initI18n();
 $('room-title').textContent = room ?? '';
+$('alert-dismiss').addEventListener('click', clearError);
 if (await load()) {
   document.addEventListener('languagechange', render);
   $('print').addEventListener('click', () => print());
@@ -185,12 +186,6 @@ function chairNames() {
   return [...names];
 }
 
-function fact(term, value) {
-  const div = el('div', 'fact');
-  div.append(el('dt', '', term), el('dd', '', value));
-  return div;
-}
-
 // longDuration writes a session's length with hours once it has them.
 function longDuration(seconds) {
   const h = Math.floor(seconds / 3600);
@@ -208,7 +203,7 @@ function totals() {
     [b.requests, t('report.totalRequests', { count: b.requests })],
     [b.turns, t('report.totalTurns', { count: b.turns })],
     [speakers, t('report.totalSpeakers', { count: speakers })],
-    [duration(b.seconds), t('balance.totalTime')],
+    [longDuration(b.seconds), t('balance.totalTime')],
     [duration(average), t('report.totalAverage')],
     [decisions, t('report.totalDecisions', { count: decisions })],
     [hubs, t('report.totalHubs', { count: hubs })],
@@ -267,6 +262,8 @@ function transcriptPicker() {
   $('tr-pick').hidden = langs.length < 2;
   $('tr-lang').replaceChildren(...langs.map((l) => new Option(languageName(l), l)));
   $('tr-lang').value = transcriptLang;
+  // Paper has no picker, nor a screen with one channel: they say which.
+  $('tr-shown').classList.toggle('print-only', langs.length >= 2);
   $('tr-shown').textContent = langs.length
     ? t('report.transcriptShown', { lang: languageName(transcriptLang) })
     : t('report.transcriptNone');
