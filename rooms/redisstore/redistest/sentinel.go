@@ -18,18 +18,22 @@ import (
 // master by.
 const SentinelMaster = "parley"
 
-// Sentinel is a master, its replica and three Sentinels watching them, all
-// of one test's own on loopback ports, for failover drills. Master and
-// Replica are which is which when it started; a failover swaps the roles.
+// Sentinel is a master, its two replicas and three Sentinels watching
+// them, all of one test's own on loopback ports, for failover drills. Two
+// replicas, so that after a failover the new master still has one to
+// confirm writes (WAIT 1) while the old master comes back. Master and
+// Replicas are the roles as the Sentinels last set them.
 type Sentinel struct {
-	t               testing.TB
-	Master, Replica *Server
-	Addrs           []string
-	sentinels       []*exec.Cmd
+	t        testing.TB
+	Master   *Server
+	Replicas []*Server
+	// Down is the old master that KillMaster left down, if any.
+	Down  *Server
+	Addrs []string
 }
 
-// StartSentinel starts the master, the replica and the Sentinels, and
-// waits until the Sentinels see the replica; t is skipped without
+// StartSentinel starts the master, the replicas and the Sentinels, and
+// waits until the Sentinels see the replicas; t is skipped without
 // redis-server or redis-sentinel. All are killed when t ends.
 func StartSentinel(t testing.TB) *Sentinel {
 	t.Helper()
@@ -38,7 +42,9 @@ func StartSentinel(t testing.TB) *Sentinel {
 		t.Skip("redistest: no redis-sentinel binary to start Sentinels of this test's own")
 	}
 	s := &Sentinel{t: t, Master: startServer(t)}
-	s.Replica = startServer(t, "--replicaof", "127.0.0.1", fmt.Sprint(s.Master.port))
+	for range 2 {
+		s.Replicas = append(s.Replicas, startServer(t, "--replicaof", "127.0.0.1", fmt.Sprint(s.Master.port)))
+	}
 	for i := range 3 {
 		port := freePort(t)
 		// Sentinel rewrites its configuration file, so each has its own.
@@ -53,7 +59,6 @@ func StartSentinel(t testing.TB) *Sentinel {
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("redistest: start sentinel %d: %v", i, err)
 		}
-		s.sentinels = append(s.sentinels, cmd)
 		t.Cleanup(func() {
 			cmd.Process.Signal(syscall.SIGKILL)
 			cmd.Wait()
@@ -63,13 +68,29 @@ func StartSentinel(t testing.TB) *Sentinel {
 	for _, addr := range s.Addrs {
 		waitPing(t, addr)
 	}
+	s.WaitReplica()
 	s.waitSentinels(func(master string, replicas int) error {
-		if master != s.Master.Addr() || replicas < 1 {
-			return fmt.Errorf("master %s with %d replicas, want %s with 1", master, replicas, s.Master.Addr())
+		if master != s.Master.Addr() || replicas < len(s.Replicas) {
+			return fmt.Errorf("master %s with %d replicas, want %s with %d", master, replicas, s.Master.Addr(), len(s.Replicas))
 		}
 		return nil
 	})
 	return s
+}
+
+// WaitReplica waits until the master says its replicas are online:
+// synced, so WAIT counts them.
+func (s *Sentinel) WaitReplica() {
+	s.t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: s.Master.Addr(), MaxRetries: -1})
+	defer c.Close()
+	eventually(s.t, 60*time.Second, "the replicas of "+s.Master.Addr()+" to be online", func(ctx context.Context) error {
+		info, err := c.Info(ctx, "replication").Result()
+		if n := strings.Count(info, "state=online"); err == nil && n < len(s.Replicas) {
+			err = fmt.Errorf("%d replicas online: %s", n, info)
+		}
+		return err
+	})
 }
 
 // URL is the Sentinels' URL as `parley serve --redis-sentinel` takes it.
@@ -77,9 +98,9 @@ func (s *Sentinel) URL() string {
 	return "redis://" + s.Addrs[0] + "?addr=" + strings.Join(s.Addrs[1:], "&addr=")
 }
 
-// Failover makes the Sentinels promote the replica (SENTINEL FAILOVER,
-// the master left running, as in a planned switch) and waits until every
-// Sentinel names the new master, then swaps Master and Replica.
+// Failover makes the Sentinels promote a replica (SENTINEL FAILOVER, the
+// master left running, as in a planned switch) and waits until every
+// Sentinel names the new master.
 func (s *Sentinel) Failover() {
 	s.t.Helper()
 	c := redis.NewSentinelClient(&redis.Options{Addr: s.Addrs[0]})
@@ -93,26 +114,43 @@ func (s *Sentinel) Failover() {
 }
 
 // KillMaster kills the master, as a crash would, and waits until the
-// Sentinels have promoted the replica, then swaps Master and Replica. The
-// old master stays down; Start brings it back as a replica.
+// Sentinels have promoted a replica. The old master stays down, in Down.
 func (s *Sentinel) KillMaster() {
 	s.t.Helper()
 	s.Master.Stop()
+	s.Down = s.Master
 	s.awaitPromotion()
 }
 
+// awaitPromotion waits until every Sentinel names a replica as master and
+// sets the roles as they now are.
 func (s *Sentinel) awaitPromotion() {
 	s.t.Helper()
-	want := s.Replica.Addr()
+	old := s.Master
+	var promoted string
 	s.waitSentinels(func(master string, _ int) error {
-		if master != want {
-			return fmt.Errorf("master is %s, want %s", master, want)
+		if master == old.Addr() || promoted != "" && master != promoted {
+			return fmt.Errorf("master is %s, want one of the replicas", master)
 		}
+		promoted = master
 		return nil
 	})
-	s.Master, s.Replica = s.Replica, s.Master
-	// The old master learns it is a replica once it runs again.
-	s.Replica.args = []string{"--replicaof", "127.0.0.1", fmt.Sprint(s.Master.port)}
+	replicas := []*Server{}
+	if s.Down != old {
+		replicas = append(replicas, old)
+	}
+	for _, r := range s.Replicas {
+		if r.Addr() == promoted {
+			s.Master = r
+		} else {
+			replicas = append(replicas, r)
+		}
+	}
+	s.Replicas = replicas
+	for _, r := range append([]*Server{old}, replicas...) {
+		// Started again, a server follows the new master.
+		r.args = []string{"--replicaof", "127.0.0.1", fmt.Sprint(s.Master.port)}
+	}
 }
 
 // waitSentinels polls every Sentinel until check accepts the master it

@@ -1,0 +1,53 @@
+package redisstore_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/parley-hub/parley/rooms"
+	"github.com/parley-hub/parley/rooms/redisstore"
+	"github.com/parley-hub/parley/rooms/redisstore/redistest"
+)
+
+// sentinelStore is a store on the Sentinels' master that waits for one
+// replica, as `parley serve --redis-sentinel` makes it.
+func sentinelStore(t *testing.T, s *redistest.Sentinel) *redisstore.Store {
+	t.Helper()
+	c, err := redisstore.Dial(s.URL(), redisstore.Sentinel, redistest.SentinelMaster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := redisstore.NewWithOptions(c, redisstore.Options{Replicas: 1})
+	t.Cleanup(func() { store.Close() })
+	return store
+}
+
+// An append no replica has confirmed is not acknowledged: Append says
+// Redis is unavailable, and the event is in the master's log all the same
+// (outcome unknown, as with any lost reply).
+func TestAppendWaitsForTheReplica(t *testing.T) {
+	t.Parallel()
+	sentinel := redistest.StartSentinel(t)
+	s := sentinelStore(t, sentinel)
+	ctx := t.Context()
+	plenary := rooms.RoomLog("plenary")
+	if _, err := s.Append(ctx, plenary, 0, []rooms.Event{event(1)}); err != nil {
+		t.Fatalf("Append with the replica up: %v", err)
+	}
+	for _, r := range sentinel.Replicas {
+		r.Pause()
+	}
+	_, err := s.Append(ctx, plenary, 1, []rooms.Event{event(2)})
+	for _, r := range sentinel.Replicas {
+		r.Resume()
+	}
+	if !errors.Is(err, rooms.ErrUnavailable) {
+		t.Fatalf("Append with the replicas stalled: %v, want ErrUnavailable", err)
+	}
+	if n, err := s.LastSeq(ctx, plenary); err != nil || n != 2 {
+		t.Errorf("the master's log is at %d (%v), want 2", n, err)
+	}
+	if _, err := s.Append(ctx, plenary, 2, []rooms.Event{event(3)}); err != nil {
+		t.Fatalf("Append once the replica is back: %v", err)
+	}
+}
