@@ -165,17 +165,19 @@ func (s *Store) pollStreams(ctx context.Context, c redis.UniversalClient, after 
 		byRoom[id.Room] = append(byRoom[id.Room], id)
 	}
 	reads := make([]*redis.XStreamSliceCmd, 0, len(byRoom))
-	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+	// Each read's own error says how it went: the pipeline's is only the
+	// first, maybe a redis.Nil before a real failure.
+	c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, ids := range byRoom {
 			reads = append(reads, p.XRead(ctx, &redis.XReadArgs{Streams: s.streamsArg(ids, after), Count: page, Block: -1}))
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, err
-	}
 	var read []redis.XStream
 	for _, r := range reads {
+		if err := r.Err(); err != nil && !errors.Is(err, redis.Nil) {
+			return nil, err
+		}
 		read = append(read, r.Val()...)
 	}
 	if len(read) > 0 {
