@@ -122,7 +122,7 @@ func TestBurstThroughASentinelFailover(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
 			sentinel := redistest.StartSentinel(t)
-			s := sentinelStore(t, sentinel)
+			s := sentinelStore(t, sentinel, "")
 			burst(t, s, kind == "planned", func() {
 				if kind == "planned" {
 					sentinel.Failover()

@@ -2,24 +2,38 @@ package redisstore_test
 
 import (
 	"errors"
+	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/rooms/redisstore"
 	"github.com/parley-hub/parley/rooms/redisstore/redistest"
+	"github.com/parley-hub/parley/rooms/storetest"
 )
 
 // sentinelStore is a store on the Sentinels' master that waits for one
-// replica, as `parley serve --redis-sentinel` makes it.
-func sentinelStore(t *testing.T, s *redistest.Sentinel) *redisstore.Store {
+// replica, as `parley serve --redis-sentinel` makes it, with keys under
+// prefix ("parley" if empty).
+func sentinelStore(t *testing.T, s *redistest.Sentinel, prefix string) *redisstore.Store {
 	t.Helper()
 	c, err := redisstore.Dial(s.URL(), redisstore.Sentinel, redistest.SentinelMaster)
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := redisstore.NewWithOptions(c, redisstore.Options{Replicas: 1})
+	store := redisstore.NewWithOptions(c, redisstore.Options{Prefix: prefix, Replicas: 1})
 	t.Cleanup(func() { store.Close() })
 	return store
+}
+
+// The store suite through Sentinels, each append waiting for a replica.
+func TestSentinelConformance(t *testing.T) {
+	t.Parallel()
+	sentinel := redistest.StartSentinel(t)
+	var n atomic.Int64
+	storetest.Run(t, func(t *testing.T) rooms.Store {
+		return sentinelStore(t, sentinel, fmt.Sprint("test-", n.Add(1)))
+	})
 }
 
 // An append no replica has confirmed is not acknowledged: Append says
@@ -28,7 +42,7 @@ func sentinelStore(t *testing.T, s *redistest.Sentinel) *redisstore.Store {
 func TestAppendWaitsForTheReplica(t *testing.T) {
 	t.Parallel()
 	sentinel := redistest.StartSentinel(t)
-	s := sentinelStore(t, sentinel)
+	s := sentinelStore(t, sentinel, "")
 	ctx := t.Context()
 	plenary := rooms.RoomLog("plenary")
 	if _, err := s.Append(ctx, plenary, 0, []rooms.Event{event(1)}); err != nil {
