@@ -219,7 +219,8 @@ var storeArgs = map[string]func(t *testing.T) []string{
 		return []string{"--redis", url, "--redis-prefix", prefix}
 	},
 	"redis-cluster": func(t *testing.T) []string {
-		return []string{"--redis", redistest.NewCluster(t).URL(), "--redis-cluster", "--redis-prefix", redistest.Prefix(t)}
+		cluster := redistest.NewCluster(t)
+		return []string{"--redis", cluster.URL(), "--redis-cluster", "--redis-prefix", cluster.Prefix(t)}
 	},
 	"redis-sentinel": func(t *testing.T) []string {
 		return []string{"--redis", redistest.StartSentinel(t).URL(), "--redis-sentinel", redistest.SentinelMaster}

@@ -75,8 +75,12 @@ func (c *Cluster) URL() string {
 // whose keys are deleted when t ends.
 func (c *Cluster) Client(t testing.TB) (redis.UniversalClient, string) {
 	t.Helper()
-	return c.NewClient(t), prefixOn(t, c.janitor)
+	return c.NewClient(t), c.Prefix(t)
 }
+
+// Prefix returns a fresh key prefix whose keys, on every master, are
+// deleted when t ends.
+func (c *Cluster) Prefix(t testing.TB) string { return prefixOn(t, c.janitor) }
 
 // NewClient returns one more client of the cluster, closed when t ends
 // unless its user closed it first.
