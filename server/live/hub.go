@@ -105,6 +105,7 @@ type Hub struct {
 	cancel context.CancelFunc
 	unsub  []func()
 	loops  sync.WaitGroup // the hub's loop
+	shards *shards        // the connections' writers, from Start until the last finished
 	conns  sync.WaitGroup // tracked connections, until their writer finishes
 
 	mu sync.Mutex
@@ -130,6 +131,7 @@ func New(cfg Config) *Hub {
 // Call it once, before Serve.
 func (h *Hub) Start() {
 	h.life, h.cancel = context.WithCancel(context.Background())
+	h.shards = startShards()
 	h.unsub = []func(){h.cfg.Rooms.Subscribe(roomObserver{h}), h.cfg.Transcripts.Subscribe(transcriptObserver{h})}
 	h.loops.Add(1)
 	go func() {
@@ -171,6 +173,9 @@ func (h *Hub) Close(ctx context.Context) {
 	done := make(chan struct{})
 	go func() {
 		h.conns.Wait()
+		if h.shards != nil {
+			h.shards.stop()
+		}
 		h.loops.Wait()
 		close(done)
 	}()
