@@ -110,7 +110,7 @@ func (c *client) logger() *slog.Logger {
 // whose queue is full has fallen behind and is disconnected.
 func (c *client) enqueue(m *message) { c.push(m, false) }
 
-// push queues pm; own says it answers the client's own message, which
+// push queues m; own says it answers the client's own message, which
 // awaitRoom bounds instead of limit.
 func (c *client) push(m *message, own bool) {
 	if m == nil {
