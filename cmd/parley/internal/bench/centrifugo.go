@@ -25,9 +25,9 @@ import (
 // and a frame may carry several replies, a line each; the server's ping is
 // an empty object, which the client answers in kind.
 
-// centrifugoPad makes a publication about as large as Parley's agenda
-// event (about 600 bytes on the wire), so both servers write as much.
-var centrifugoPad = strings.Repeat("x", 480)
+// centrifugoPad makes a publication's frame about as large as Parley's
+// agenda event (about 260 bytes), so both servers write as much.
+var centrifugoPad = strings.Repeat("x", 175)
 
 var (
 	centrifugoPubData = []byte(`"pub":{"data":{"i":`)
