@@ -15,6 +15,7 @@ import (
 	"github.com/parley-hub/parley/frontend"
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/auth"
+	"github.com/parley-hub/parley/server/live"
 	"github.com/parley-hub/parley/server/ratelimit"
 )
 
@@ -147,7 +148,11 @@ func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.rooms.Ready(ctx); err != nil {
+	err := s.rooms.Ready(ctx)
+	if err == nil && !s.hub.Accepting() {
+		err = live.ErrShuttingDown // a load balancer stops sending clients here
+	}
+	if err != nil {
 		s.log.WarnContext(ctx, "not ready", "err", err)
 		p := describe(err)
 		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: p.body()})

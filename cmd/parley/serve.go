@@ -67,7 +67,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.IntVar(&cfg.Limits.MaxConns, "max-conns-per-person", ratelimit.DefaultMaxConns, "live connections one person (token sub) may hold open on this node")
 	fs.BoolVar(&cfg.Demo, "demo", false, "open a demo room and print tokens and links for each role")
 	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
-	fs.DurationVar(&cfg.ShutdownWait, "shutdown-wait", 10*time.Second, "how long to let requests finish on shutdown")
+	fs.DurationVar(&cfg.ShutdownWait, "shutdown-wait", 10*time.Second, "how long a shutdown (SIGTERM) may take in all: draining media sessions and live clients, then letting requests finish")
 	fs.IntVar(&cfg.MaxRooms, "max-rooms", rooms.DefaultMaxRooms, "most rooms the store may hold; opening one more is refused (0: no limit)")
 	fs.Func("ice-server", "a STUN or TURN server WebRTC clients are told of: stun:HOST:PORT, turn:HOST:PORT with --turn-secret, or turn:HOST:PORT,USERNAME,CREDENTIAL (repeatable)", func(v string) error {
 		ice, err := parseICEServer(v)

@@ -52,11 +52,15 @@ func wire(store rooms.Store, verifier *auth.Verifier, origins []string, limits r
 	}, nil
 }
 
-// shutdown ends the node's live connections with "going away" and every
-// media session, and stops its hub, waiting up to ctx.
+// shutdown drains the node, waiting up to ctx: /readyz fails and new
+// live connections and media sessions are refused at once; the media
+// sessions end, releasing the rooms' leases for another node to take;
+// then the live clients are told to reconnect elsewhere (4009), where
+// they resume by seq.
 func (n *node) shutdown(ctx context.Context) {
-	n.hub.Close(ctx)
+	n.hub.Refuse()
 	if err := n.media.Close(ctx); err != nil {
 		n.log.WarnContext(ctx, "media sessions still closing at shutdown", "err", err)
 	}
+	n.hub.Drain(ctx)
 }
