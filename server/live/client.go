@@ -262,6 +262,7 @@ func (c *client) write(batch []*message) {
 				c.kick(websocket.CloseAbnormalClosure, "write failed")
 				break
 			}
+			c.hub.stamps.wrote(pm)
 		}
 		var open bool
 		if batch, open = c.take(); !open {

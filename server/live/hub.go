@@ -76,6 +76,9 @@ type Config struct {
 	// hold; share it with package server so HTTP and live draw on one
 	// budget. Nil: the hub's own, within the default limits.
 	People *ratelimit.People
+	// Metrics, if set, is told of connections, commands, refusals and
+	// deliveries.
+	Metrics Metrics
 }
 
 // Session is an authenticated client of one room.
@@ -104,6 +107,7 @@ type Hub struct {
 	writeWait time.Duration
 	// resumeBound is Config.ResumeBound, defaulted.
 	resumeBound uint64
+	stamps      *stamps // nil without Config.Metrics
 
 	// life is the hub's own lifetime, from Start to Close (not a
 	// request's): its loop and live commands run under it.
@@ -133,6 +137,7 @@ func New(cfg Config) *Hub {
 	return &Hub{
 		cfg: cfg, log: cfg.Log, now: time.Now, upgrader: newUpgrader(cfg.AllowedOrigins), linger: cmp.Or(cfg.Linger, feedLinger), writeWait: cmp.Or(cfg.WriteWait, writeWait),
 		resumeBound: uint64(cmp.Or(cfg.ResumeBound, resumeBound)),
+		stamps:      newStamps(cfg.Metrics),
 		feeds:       map[rooms.LogID]*feed{}, clients: map[*client]struct{}{}, histories: histories{m: map[string]*historyEntry{}},
 	}
 }
@@ -234,6 +239,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) error {
 	// Opening a connection is a message like any other, so reconnecting in
 	// a loop is bounded too.
 	if !h.cfg.People.Allow(s.Who.Sub, time.Now()) {
+		h.rateLimited()
 		return ratelimit.ErrRateLimited
 	}
 	if !h.cfg.People.Connect(s.Who.Sub, time.Now()) {
@@ -299,6 +305,7 @@ func (h *Hub) track(c *client) bool {
 	}
 	h.clients[c] = struct{}{}
 	h.conns.Add(1)
+	h.connected(c, 1)
 	return true
 }
 
@@ -309,6 +316,7 @@ func (h *Hub) untrack(c *client) {
 	delete(h.clients, c)
 	h.mu.Unlock()
 	h.cfg.People.Disconnect(c.who.Sub)
+	h.connected(c, -1)
 	h.conns.Done()
 }
 

@@ -256,6 +256,8 @@ func answerRTCP(sender *webrtc.RTPSender, t *outTrack, f *fanout, keyframe func(
 			switch p := p.(type) {
 			case *rtcp.TransportLayerNack:
 				f.resend(t, p)
+			case *rtcp.ReceiverReport:
+				t.countLost(p.Reports)
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				if keyframe != nil {
 					keyframe()
