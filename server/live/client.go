@@ -233,11 +233,12 @@ func (c *client) flush() {
 			if n < len(m.wire) {
 				rest := batch[i:]
 				if n > 0 {
-					rest = append([]*message{{wire: m.wire[n:]}}, batch[i+1:]...)
+					rest = append([]*message{{wire: m.wire[n:], text: m.text}}, batch[i+1:]...)
 				}
 				go c.write(rest)
 				return
 			}
+			c.delivered(m)
 		}
 		if len(batch) == 0 {
 			return
@@ -262,7 +263,7 @@ func (c *client) write(batch []*message) {
 				c.kick(websocket.CloseAbnormalClosure, "write failed")
 				break
 			}
-			c.hub.stamps.wrote(pm)
+			c.delivered(m)
 		}
 		var open bool
 		if batch, open = c.take(); !open {
@@ -272,6 +273,14 @@ func (c *client) write(batch []*message) {
 		if len(batch) == 0 {
 			return
 		}
+	}
+}
+
+// delivered counts m, written whole to the socket, unless it is a control
+// frame; the rest of a message a shard began counts with no server time.
+func (c *client) delivered(m *message) {
+	if m.text {
+		c.hub.stamps.wrote(m)
 	}
 }
 

@@ -12,7 +12,10 @@ const (
 // message is one server message framed once for all its readers: the
 // bytes of an unmasked, uncompressed WebSocket frame, which a shard writes
 // to each client's socket as they are (shard.go).
-type message struct{ wire []byte }
+type message struct {
+	wire []byte
+	text bool // a data frame, not a ping or pong: counted as delivered
+}
 
 // pingMessage asks the client for a pong; the reader's deadline ends a
 // connection whose peer stopped answering.
@@ -30,5 +33,5 @@ func newMessage(op byte, payload []byte) *message {
 	default:
 		head = binary.BigEndian.AppendUint64([]byte{0x80 | op, 127}, uint64(n))
 	}
-	return &message{wire: append(head, payload...)}
+	return &message{wire: append(head, payload...), text: op == opText}
 }
