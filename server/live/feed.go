@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/protocol"
 )
@@ -69,7 +67,7 @@ type frame struct {
 	epoch uint64
 	msg   views
 	owner string
-	notes *websocket.PreparedMessage
+	notes *message
 }
 
 type encodedSnapshot struct {
@@ -81,7 +79,7 @@ type encodedSnapshot struct {
 type encodedBacklog struct {
 	seq   uint64
 	limit int
-	msg   *websocket.PreparedMessage
+	msg   *message
 }
 
 func newFeed(id rooms.LogID, seq uint64, log *slog.Logger) *feed {
@@ -170,7 +168,7 @@ func (f *feed) replay(c *client, after, last uint64, older *history) (uint64, bo
 	if after > last || (after < f.base && !older.covers(after, f.base)) {
 		return 0, false
 	}
-	var missed []*websocket.PreparedMessage
+	var missed []*message
 	if after < f.base {
 		missed = older.since(c, after, f.base)
 	}
@@ -375,23 +373,13 @@ func (f *feed) sendPresence(all rooms.Presence) {
 
 // prepare encodes msg once for every client; nil if it cannot (it is
 // logged: the protocol's types always encode).
-func prepare(log *slog.Logger, id rooms.LogID, msg any) *websocket.PreparedMessage {
+func prepare(log *slog.Logger, id rooms.LogID, msg any) *message {
 	b, err := json.Marshal(msg)
 	if err != nil {
 		log.Error("prepare live message", "log", id.String(), "err", err)
 		return nil
 	}
-	return prepareBytes(log, id, b)
-}
-
-// prepareBytes frames an encoded message once for every client.
-func prepareBytes(log *slog.Logger, id rooms.LogID, b []byte) *websocket.PreparedMessage {
-	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, b)
-	if err != nil {
-		log.Error("prepare live message", "log", id.String(), "err", err)
-		return nil
-	}
-	return pm
+	return newMessage(opText, b)
 }
 
 // revoke closes the connections of the token or person e revokes.
