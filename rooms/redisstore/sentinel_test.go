@@ -17,11 +17,18 @@ import (
 // prefix ("parley" if empty).
 func sentinelStore(t *testing.T, s *redistest.Sentinel, prefix string) *redisstore.Store {
 	t.Helper()
+	return sentinelStoreWaiting(t, s, prefix, 1)
+}
+
+// sentinelStoreWaiting is sentinelStore with each append waiting for
+// replicas replicas to confirm it.
+func sentinelStoreWaiting(t *testing.T, s *redistest.Sentinel, prefix string, replicas int) *redisstore.Store {
+	t.Helper()
 	c, err := redisstore.Dial(s.URL(), redisstore.Sentinel, redistest.SentinelMaster)
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := redisstore.NewWithOptions(c, redisstore.Options{Prefix: prefix, Replicas: 1})
+	store := redisstore.NewWithOptions(c, redisstore.Options{Prefix: prefix, Replicas: replicas})
 	t.Cleanup(func() { store.Close() })
 	return store
 }
