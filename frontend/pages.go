@@ -24,12 +24,13 @@ var (
 	Caption     = Page{"GET /rooms/{room}/caption", "caption.html"}
 	Display     = Page{"GET /rooms/{room}/display", "display.html"}
 	Balance     = Page{"GET /rooms/{room}/balance", "balance.html"}
+	Report      = Page{"GET /rooms/{room}/report", "report.html"}
 	Hub         = Page{"GET /rooms/{room}/hub", "hub.html"}
 	Secretariat = Page{"GET /secretariat", "secretariat.html"}
 )
 
 // All are the main server's pages.
-var All = []Page{Join, Participant, Chair, Caption, Display, Balance, Hub, Secretariat}
+var All = []Page{Join, Participant, Chair, Caption, Display, Balance, Report, Hub, Secretariat}
 
 // OnHub are the pages a relay serves to its hub's network: joining, the
 // plenary as a viewer, the hub console and members' view, the projector.

@@ -9,7 +9,7 @@ import (
 
 func TestPagesAreServedAndRevalidated(t *testing.T) {
 	a := newAPI(t)
-	for _, path := range []string{"/", "/rooms/plenary", "/rooms/plenary/chair", "/rooms/plenary/display", "/rooms/plenary/balance", "/rooms/plenary/hub", "/static/js/live.js", "/static/i18n/ar.json"} {
+	for _, path := range []string{"/", "/rooms/plenary", "/rooms/plenary/chair", "/rooms/plenary/display", "/rooms/plenary/balance", "/rooms/plenary/report", "/rooms/plenary/hub", "/static/js/live.js", "/static/i18n/ar.json"} {
 		resp := a.do(t, http.MethodGet, path, "", "", nil)
 		resp.Body.Close()
 		tag := resp.Header.Get("ETag")

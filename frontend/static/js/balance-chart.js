@@ -126,7 +126,7 @@ export function trendChart(trend, width = DEFAULT_WIDTH) {
   const TW = Math.max(width, MIN_WIDTH);
   const right = Math.min(NAMES_W, Math.round(TW * 0.3));
   const section = el('div', 'trend-figure');
-  const spoken = trend.categories.length > 0;
+  const spoken = trend.categories?.length > 0; // null before anyone has spoken
   if (!spoken) {
     section.append(el('p', 'muted', t('balance.trendEmpty')));
     return section;
@@ -214,7 +214,7 @@ function trendTable(trend) {
 
 // scrolling wraps a table that may be wider than a phone in a box that
 // scrolls, and that the keyboard can reach to scroll it.
-function scrolling(table, labelledBy) {
+export function scrolling(table, labelledBy) {
   const wrap = el('div', 'table-wrap');
   wrap.tabIndex = 0;
   wrap.setAttribute('role', 'group');

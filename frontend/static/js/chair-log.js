@@ -109,7 +109,7 @@ const CHAIR_CALL = 'called by the chair: ';
 // reasonEl says why the chair acted: the queue's reason for a turn it gave
 // in the page's language; the chair's own words, as typed, after a label
 // in the page's language; an old log's English text as it is.
-function reasonEl(ev) {
+export function reasonEl(ev) {
   const d = ev.data ?? {};
   if (!d.reason) return null;
   const r = el('p', 'reason');
@@ -125,7 +125,14 @@ function reasonEl(ev) {
     r.dir = 'auto';
     return r;
   }
-  const words = el('bdi', '', d.reason.startsWith(CHAIR_CALL) ? d.reason.slice(CHAIR_CALL.length) : d.reason);
+  return chairReasonEl(d.reason.startsWith(CHAIR_CALL) ? d.reason.slice(CHAIR_CALL.length) : d.reason);
+}
+
+// chairReasonEl is the chair's own words, as typed, after a label in the
+// page's language.
+export function chairReasonEl(reason) {
+  const r = el('p', 'reason');
+  const words = el('bdi', '', reason);
   words.dir = 'auto';
   const [before, after = ''] = t('log.reason', { reason: '\u0000' }).split('\u0000');
   r.append(before, words, after);

@@ -18,7 +18,8 @@ export function onDownload(button, live, url, filename) {
   onPress(button, async () => {
     button.dataset.busy = 'true';
     try {
-      save(await (await fetchFile(url, live.token)).blob(), filename);
+      const res = await fetchFile(url, live.token);
+      save(await res.blob(), attachmentName(res) || filename);
       clearError();
     } catch (err) {
       showError(err);
@@ -34,10 +35,16 @@ export async function fetchJSON(url, token) {
   return (await fetchFile(url, token)).json();
 }
 
+// authHeaders carry the room's token; none for a record the server makes
+// public.
+export function authHeaders(token) {
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
 async function fetchFile(url, token) {
   let res;
   try {
-    res = await fetch(url, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
+    res = await fetch(url, { headers: authHeaders(token), cache: 'no-store' });
   } catch {
     throw new LiveError('download_failed', '', true);
   }
@@ -47,6 +54,12 @@ async function fetchFile(url, token) {
     throw new LiveError(body.error.code, body.error.message, false, body.error.params);
   }
   return res;
+}
+
+// attachmentName is the file name the server gives an answer, if any.
+function attachmentName(res) {
+  const m = /filename="([^"/\\]+)"/.exec(res.headers.get('Content-Disposition') ?? '');
+  return m?.[1] ?? '';
 }
 
 function save(blob, filename) {

@@ -46,6 +46,12 @@ export function clockTime(iso) {
     .format(parseServerTime(iso));
 }
 
+// dateText writes a server time's day: "1 December 2026", "1 décembre 2026".
+export function dateText(iso) {
+  return new Intl.DateTimeFormat(currentLanguage(), { dateStyle: 'long' })
+    .format(parseServerTime(iso));
+}
+
 // speakerMeta is a speaker's delegation or country and categories as a
 // short line: "Kenya · Civil society · Africa · Remote", or "… · hub:
 // Nairobi hub". Where the name is shown as speakerName gives it (named), a
