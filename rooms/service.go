@@ -321,6 +321,9 @@ func (s *Service) Ready(ctx context.Context) error {
 	return nil
 }
 
+// Loaded is how many rooms this node holds in memory now, for monitoring.
+func (s *Service) Loaded() int { return len(s.rooms.keys()) }
+
 // fault passes err on, and if it says the store lost events, logs that at
 // ERROR and fails Ready for a while. The log's state is already emptied
 // (see catchUp); recover reloads it.

@@ -66,11 +66,14 @@ func (s *Server) command(w http.ResponseWriter, r request) error {
 	if err != nil {
 		return err
 	}
+	start := time.Now()
 	cmd, err := rooms.DecodeCommand(body)
 	if err != nil {
+		s.commanded("", err, start)
 		return err
 	}
 	res, err := s.rooms.Execute(r.Context(), r.room, r.who, cmd)
+	s.commanded(cmd.Type, err, start)
 	if errors.Is(err, rooms.ErrStale) {
 		return s.stale(w, r, err)
 	}

@@ -68,6 +68,7 @@ var kinds = []kind{
 	{err: media.ErrNoSession, status: http.StatusNotFound, code: "no_session"},
 	{err: media.ErrICERestart, status: http.StatusUnprocessableEntity, code: "ice_restart_unsupported"},
 	{err: media.ErrClosed, status: http.StatusServiceUnavailable, code: "shutting_down", retryAfter: "2"},
+	{err: live.ErrShuttingDown, status: http.StatusServiceUnavailable, code: "shutting_down", retryAfter: "2"},
 	{err: auth.ErrExpired, status: http.StatusUnauthorized, code: "token_expired"},
 	{err: auth.ErrInvalidToken, status: http.StatusUnauthorized, code: "invalid_token"},
 	{err: auth.ErrWrongRoom, status: http.StatusForbidden, code: "wrong_room"},

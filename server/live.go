@@ -14,6 +14,9 @@ type Live interface {
 	// Serve takes the client s over r's connection, or returns, without
 	// answering, why it refused before the upgrade.
 	Serve(w http.ResponseWriter, r *http.Request, s live.Session) error
+	// Accepting reports whether it takes new connections: false once the
+	// node drains, which fails /readyz.
+	Accepting() bool
 }
 
 // live authenticates a room's client and hands it to the live side

@@ -15,6 +15,7 @@ import (
 	"github.com/parley-hub/parley/frontend"
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/auth"
+	"github.com/parley-hub/parley/server/live"
 	"github.com/parley-hub/parley/server/ratelimit"
 )
 
@@ -33,6 +34,7 @@ type Server struct {
 	media       Media
 	people      *ratelimit.People
 	cors        mediaCORS
+	metrics     Metrics // nil: none
 }
 
 // Parts are what the server serves; cmd/parley/wire.go builds them.
@@ -51,6 +53,8 @@ type Parts struct {
 	// whose pages may call WHIP and WHEP.
 	AllowedOrigins []string
 	Log            *slog.Logger
+	// Metrics, if set, is told of requests, commands and refusals.
+	Metrics Metrics
 }
 
 // New returns the server over p; it starts nothing.
@@ -58,6 +62,7 @@ func New(p Parts) *Server {
 	s := &Server{
 		rooms: p.Rooms, transcripts: p.Transcripts, verifier: p.Verifier, log: p.Log,
 		mux: http.NewServeMux(), hub: p.Live, media: p.Media, people: p.People, cors: newMediaCORS(p.AllowedOrigins),
+		metrics: p.Metrics,
 	}
 	if s.people == nil {
 		s.people = ratelimit.NewPeople(ratelimit.Limits{})
@@ -99,14 +104,20 @@ func (s *Server) routes() {
 	})
 }
 
-// ServeHTTP logs each request (never its query, which may carry a token),
-// every answer with frontend.SecureHeaders.
+// ServeHTTP names each request (RequestIDHeader), logs it (never its
+// query, which may carry a token) and counts it, every answer with
+// frontend.SecureHeaders.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	frontend.SecureHeaders(w.Header())
 	start := time.Now()
+	r = withRequestID(w, r)
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	s.mux.ServeHTTP(rec, r)
-	s.log.DebugContext(r.Context(), "http", "method", r.Method, "path", r.URL.Path, "status", rec.status, "dur", time.Since(start))
+	took := time.Since(start)
+	s.log.DebugContext(r.Context(), "http", "method", r.Method, "path", r.URL.Path, "status", rec.status, "dur", took)
+	if s.metrics != nil {
+		s.metrics.Request(r.Pattern, rec.status, took)
+	}
 }
 
 type statusRecorder struct {
@@ -147,7 +158,11 @@ func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.rooms.Ready(ctx); err != nil {
+	err := s.rooms.Ready(ctx)
+	if err == nil && !s.hub.Accepting() {
+		err = live.ErrShuttingDown // a load balancer stops sending clients here
+	}
+	if err != nil {
 		s.log.WarnContext(ctx, "not ready", "err", err)
 		p := describe(err)
 		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: p.body()})
@@ -193,6 +208,9 @@ func (s *Server) inRoom(h func(http.ResponseWriter, request) error) http.Handler
 // allow spends one of the person's tokens, or refuses the request.
 func (s *Server) allow(sub string) error {
 	if !s.people.Allow(sub, time.Now()) {
+		if s.metrics != nil {
+			s.metrics.RateLimited("http")
+		}
 		return ratelimit.ErrRateLimited
 	}
 	return nil

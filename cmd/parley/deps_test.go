@@ -45,6 +45,7 @@ var importRules = []struct {
 	{"server/media/...", "", serverPkg},
 	{"server/relay/...", "", serverPkg},
 	{"server/protocol", "", all(serverPkg, netHTTP, gorilla, pion, goRedis)},
+	{"server/metrics", "", all(serverPkg, gorilla, pion, goRedis)},
 }
 
 func TestImportsPointOneWay(t *testing.T) {

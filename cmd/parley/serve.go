@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -21,6 +22,7 @@ import (
 	"github.com/parley-hub/parley/server"
 	"github.com/parley-hub/parley/server/auth"
 	"github.com/parley-hub/parley/server/media"
+	"github.com/parley-hub/parley/server/metrics"
 	"github.com/parley-hub/parley/server/ratelimit"
 )
 
@@ -44,6 +46,9 @@ type serveConfig struct {
 	UDPPort      int
 	PublicIPs    []string
 	AdvertiseURL string
+	MetricsAddr  string
+	LogFormat    string
+	NodeID       string
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -67,7 +72,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.IntVar(&cfg.Limits.MaxConns, "max-conns-per-person", ratelimit.DefaultMaxConns, "live connections one person (token sub) may hold open on this node")
 	fs.BoolVar(&cfg.Demo, "demo", false, "open a demo room and print tokens and links for each role")
 	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
-	fs.DurationVar(&cfg.ShutdownWait, "shutdown-wait", 10*time.Second, "how long to let requests finish on shutdown")
+	fs.DurationVar(&cfg.ShutdownWait, "shutdown-wait", 10*time.Second, "how long a shutdown (SIGTERM) may take in all: draining media sessions and live clients, then letting requests finish")
 	fs.IntVar(&cfg.MaxRooms, "max-rooms", rooms.DefaultMaxRooms, "most rooms the store may hold; opening one more is refused (0: no limit)")
 	fs.Func("ice-server", "a STUN or TURN server WebRTC clients are told of: stun:HOST:PORT, turn:HOST:PORT with --turn-secret, or turn:HOST:PORT,USERNAME,CREDENTIAL (repeatable)", func(v string) error {
 		ice, err := parseICEServer(v)
@@ -85,6 +90,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	})
 	fs.IntVar(&cfg.UDPPort, "udp-port", 0, "one UDP port for every media session, so one firewall rule serves them all (0: a port per session)")
 	fs.StringVar(&cfg.AdvertiseURL, "advertise-url", getenv("PARLEY_ADVERTISE_URL"), "this node's public base URL, such as https://node-a.example.org, where other nodes send the media of rooms it holds (env PARLEY_ADVERTISE_URL; needed with --redis for several nodes)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at /metrics on this address, such as 127.0.0.1:9090, apart from the public port; it asks no token, so keep it off public networks (default: no metrics)")
+	fs.StringVar(&cfg.LogFormat, "log-format", "text", "text or json")
+	fs.StringVar(&cfg.NodeID, "node-id", cmp.Or(getenv("PARLEY_NODE_ID"), defaultNodeID()), "this node's name in logs and metrics (env PARLEY_NODE_ID; default the host name)")
 	if err := fs.Parse(args); err != nil {
 		return serveConfig{}, err
 	}
@@ -102,6 +110,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	if cfg.UDPPort < 0 || cfg.UDPPort > 65535 {
 		return serveConfig{}, fmt.Errorf("serve: --udp-port %d is not a port", cfg.UDPPort)
 	}
+	if logFormats[cfg.LogFormat] == nil {
+		return serveConfig{}, fmt.Errorf("serve: --log-format %q: text or json", cfg.LogFormat)
+	}
 	if fs.NArg() > 0 {
 		return serveConfig{}, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
@@ -113,7 +124,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 
 // serve runs the server until ctx is cancelled, then shuts down cleanly.
 func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error {
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel, cfg.NodeID)
 	store, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -150,7 +161,11 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 			return fmt.Errorf("serve: --udp-port: %w", err)
 		}
 	}
-	parley, err := wire(store, verifier, cfg.Origins, cfg.Limits, mediaCfg, log, rooms.WithMaxRooms(cfg.MaxRooms))
+	var m *metrics.Metrics
+	if cfg.MetricsAddr != "" {
+		m = metrics.New(cfg.NodeID, version)
+	}
+	parley, err := wire(store, verifier, cfg.Origins, cfg.Limits, mediaCfg, m, log, rooms.WithMaxRooms(cfg.MaxRooms))
 	if err != nil {
 		if mediaCfg.UDP != nil {
 			mediaCfg.UDP.Close()
@@ -158,6 +173,13 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer parley.shutdown(context.Background())
+	if m != nil {
+		ms, err := serveMetrics(cfg.MetricsAddr, m, log)
+		if err != nil {
+			return err
+		}
+		defer ms.shutdown(context.Background())
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/parley-hub/parley/server/auth"
 	"github.com/parley-hub/parley/server/live"
 	"github.com/parley-hub/parley/server/media"
+	"github.com/parley-hub/parley/server/metrics"
 	"github.com/parley-hub/parley/server/ratelimit"
 )
 
@@ -26,8 +27,11 @@ type node struct {
 // wire builds a node over store, its room service tuned by opts, and
 // starts its live hub and its media plane (mediaCfg, whose rooms and log
 // wire fills in); close it with shutdown. The server and the hub share one
-// budget per person, within limits.
-func wire(store rooms.Store, verifier *auth.Verifier, origins []string, limits ratelimit.Limits, mediaCfg media.Config, log *slog.Logger, opts ...rooms.Option) (*node, error) {
+// budget per person, within limits. With m, every part feeds its series.
+func wire(store rooms.Store, verifier *auth.Verifier, origins []string, limits ratelimit.Limits, mediaCfg media.Config, m *metrics.Metrics, log *slog.Logger, opts ...rooms.Option) (*node, error) {
+	if m != nil {
+		store = m.Store(store)
+	}
 	svc := rooms.NewService(store, log, nil, opts...)
 	mediaCfg.Rooms, mediaCfg.Log = svc, log
 	if leases, ok := store.(rooms.Leases); ok && mediaCfg.Node != "" {
@@ -40,23 +44,34 @@ func wire(store rooms.Store, verifier *auth.Verifier, origins []string, limits r
 	}
 	transcripts := rooms.NewTranscripts(svc, log)
 	people := ratelimit.NewPeople(limits)
-	hub := live.New(live.Config{
+	liveCfg := live.Config{
 		Rooms: svc, Transcripts: transcripts, Log: log,
 		Describe: server.ProtocolError, AllowedOrigins: origins, People: people,
-	})
+	}
+	parts := server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: verifier, Media: plane, People: people, AllowedOrigins: origins, Log: log}
+	if m != nil {
+		// Counted for as long as the process runs, as the service is.
+		svc.Subscribe(m.Events())
+		m.WatchRooms(svc)
+		m.WatchMedia(func() metrics.MediaCounts { return metrics.MediaCounts(plane.Stats()) })
+		liveCfg.Metrics, parts.Metrics = m, m
+	}
+	hub := live.New(liveCfg)
+	parts.Live = hub
 	hub.Start()
 	plane.Start()
-	return &node{
-		rooms: svc, hub: hub, media: plane, log: log,
-		handler: server.New(server.Parts{Rooms: svc, Transcripts: transcripts, Verifier: verifier, Live: hub, Media: plane, People: people, AllowedOrigins: origins, Log: log}),
-	}, nil
+	return &node{rooms: svc, hub: hub, media: plane, log: log, handler: server.New(parts)}, nil
 }
 
-// shutdown ends the node's live connections with "going away" and every
-// media session, and stops its hub, waiting up to ctx.
+// shutdown drains the node, waiting up to ctx: /readyz fails and new
+// live connections and media sessions are refused at once; the media
+// sessions end, releasing the rooms' leases for another node to take;
+// then the live clients are told to reconnect elsewhere (4009), where
+// they resume by seq.
 func (n *node) shutdown(ctx context.Context) {
-	n.hub.Close(ctx)
+	n.hub.Refuse()
 	if err := n.media.Close(ctx); err != nil {
 		n.log.WarnContext(ctx, "media sessions still closing at shutdown", "err", err)
 	}
+	n.hub.Drain(ctx)
 }

@@ -198,6 +198,7 @@ func (c *client) write() {
 				c.kick(websocket.CloseAbnormalClosure, "write failed")
 				break
 			}
+			c.hub.stamps.wrote(pm)
 		}
 	}
 }

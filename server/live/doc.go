@@ -20,7 +20,8 @@
 // observers run) → Hub.mu → feed.mu → client.mu. A lock is never taken
 // while one later in the order is held; Hub.mu is released before a feed's
 // lock is taken, except to make or retire a feed (which also takes the
-// room service's follower lock, a leaf). Encoding happens under none of
+// room service's follower lock, a leaf). A room's history entry lock
+// (resumes read the log back under it) is taken under none of them. Encoding happens under none of
 // them, except a snapshot or transcript backlog on a cache miss, which
 // must be taken at the log's seq and is then shared by every client
 // joining at that seq, or sent to every client of a log reloaded after the

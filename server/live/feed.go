@@ -19,6 +19,8 @@ import (
 type feed struct {
 	id  rooms.LogID
 	log *slog.Logger
+	// stamps, if set, keep its entries' server times for metrics.
+	stamps *stamps
 	// release ends the node's following of the log for this feed.
 	release func()
 
@@ -121,6 +123,7 @@ func (f *feed) drain() {
 		frames := make([]frame, 0, len(batch))
 		for _, e := range batch {
 			if v := prepareViews(f.log, f.id, e.msg); v.full != nil {
+				f.stamps.add(v, e.msg)
 				fr := frame{seq: e.seq, epoch: e.epoch, msg: v, owner: e.owner}
 				if e.notes != nil {
 					fr.notes = prepare(f.log, f.id, e.notes)
@@ -162,14 +165,17 @@ func (f *feed) send(fr frame) {
 }
 
 // replay queues for c the entries sent after `after` and reports the seq c
-// has then had, or false when the feed no longer has them all. Entries up
-// to last that are still being encoded reach c when they are sent. The
-// caller holds f.mu.
-func (f *feed) replay(c *client, after, last uint64) (uint64, bool) {
-	if after < f.base || after > last {
+// has then had, or false when neither the feed nor older, read back from
+// the log, has them all. Entries up to last that are still being encoded
+// reach c when they are sent. The caller holds f.mu.
+func (f *feed) replay(c *client, after, last uint64, older *history) (uint64, bool) {
+	if after > last || (after < f.base && !older.covers(after, f.base)) {
 		return 0, false
 	}
 	var missed []*websocket.PreparedMessage
+	if after < f.base {
+		missed = older.since(c, after, f.base)
+	}
 	for _, fr := range f.recent {
 		if fr.seq > after {
 			missed = append(missed, fr.msg.forReader(c))
@@ -215,7 +221,9 @@ func (f *feed) drop(c *client) {
 // join registers c with its room and queues, in order, what it must see
 // before live events: welcome, then the events after `after` or a snapshot.
 // The room's lock is held while c is registered, so the snapshot and the
-// events c is sent meet without a gap or an overlap.
+// events c is sent meet without a gap or an overlap. Events from before
+// the feed's window are read back from the log (see history), under none
+// of the locks, and the join tried again with them.
 func (h *Hub) join(ctx context.Context, c *client, after uint64, resume bool) error {
 	// Nothing else reaches c before it is registered: its welcome is
 	// encoded and queued first, outside the room's lock.
@@ -225,28 +233,53 @@ func (h *Hub) join(ctx context.Context, c *client, after uint64, resume bool) er
 		You:    protocol.You{Speaker: c.who.Speaker(), Role: c.who.Role, Lang: c.who.Lang},
 		Budget: protocol.Budget{PerSecond: limits.Rate, Burst: limits.Burst},
 	})
-	return h.cfg.Rooms.View(ctx, c.room, func(st *rooms.State) {
-		f := h.feed(rooms.RoomLog(c.room), st.Seq)
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		f.joining--
-		now := h.now()
-		if notes := ownNotes(rooms.ViewOf(c.who), st); notes != nil {
-			c.enqueue(prepare(f.log, f.id, notes))
+	// A client that had nothing is better served by the room as it is.
+	resume = resume && after > 0
+	var older *history
+	for tries := 0; ; tries++ {
+		// read asks for the entries in (after, upTo] from the log, the
+		// room being at head.
+		var read struct{ upTo, head uint64 }
+		err := h.cfg.Rooms.View(ctx, c.room, func(st *rooms.State) {
+			f := h.feed(rooms.RoomLog(c.room), st.Seq)
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.joining--
+			if resume && after < f.base && st.Seq-min(st.Seq, after) <= h.resumeBound && !older.covers(after, f.base) && tries < historyTries {
+				read.upTo, read.head = f.base, st.Seq
+				return
+			}
+			now := h.now()
+			if notes := ownNotes(rooms.ViewOf(c.who), st); notes != nil {
+				c.enqueue(prepare(f.log, f.id, notes))
+			}
+			had, ok := uint64(0), false
+			if resume {
+				had, ok = f.replay(c, after, st.Seq, older)
+			}
+			if !ok {
+				c.enqueue(f.preparedSnapshot(st, now).forReader(c))
+				had = st.Seq
+			}
+			if f.add(c, had) {
+				f.presence.Add(c.who, 1)
+			}
+		})
+		if err != nil || read.upTo == 0 {
+			return err
 		}
-		had, ok := uint64(0), false
-		if resume {
-			had, ok = f.replay(c, after, st.Seq)
+		if older, err = h.history(ctx, c.room, after, read.upTo, read.head); err != nil {
+			// The snapshot then, as the store will say again soon.
+			c.logger().Warn("reading missed events back from the log failed; sending a snapshot", "after", after, "err", err)
+			older, resume = nil, false
 		}
-		if !ok {
-			c.enqueue(f.preparedSnapshot(st, now).forReader(c))
-			had = st.Seq
-		}
-		if f.add(c, had) {
-			f.presence.Add(c.who, 1)
-		}
-	})
+	}
 }
+
+// historyTries bounds the reads of the log for one resume: another node
+// may append while the log is read, and a feed made meanwhile may start
+// after what was read; the next read then has it.
+const historyTries = 3
 
 // preparedSnapshot is the snapshot message for joining clients, in each
 // view, prepared once and shared while the room stays as it is. The caller

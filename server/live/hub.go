@@ -68,10 +68,17 @@ type Config struct {
 	// from the moment a client is kicked (0: 10 s): a client whose link
 	// takes no bytes for that long is dropped.
 	WriteWait time.Duration
+	// ResumeBound is how many events behind the log a client may resume
+	// and be sent what it missed, read back from the log when the feed's
+	// window no longer has it (0: 10,000); further back, a snapshot.
+	ResumeBound int
 	// People bounds what each person sends and how many connections they
 	// hold; share it with package server so HTTP and live draw on one
 	// budget. Nil: the hub's own, within the default limits.
 	People *ratelimit.People
+	// Metrics, if set, is told of connections, commands, refusals and
+	// deliveries.
+	Metrics Metrics
 }
 
 // Session is an authenticated client of one room.
@@ -98,6 +105,9 @@ type Hub struct {
 	linger   time.Duration
 	// writeWait is Config.WriteWait, defaulted.
 	writeWait time.Duration
+	// resumeBound is Config.ResumeBound, defaulted.
+	resumeBound uint64
+	stamps      *stamps // nil without Config.Metrics
 
 	// life is the hub's own lifetime, from Start to Close (not a
 	// request's): its loop and live commands run under it.
@@ -113,6 +123,9 @@ type Hub struct {
 	feeds   map[rooms.LogID]*feed
 	clients map[*client]struct{} // every tracked connection
 	closed  bool
+
+	// histories are rooms' events read back from the log for resumes.
+	histories histories
 }
 
 // New returns a hub that serves nothing until Start.
@@ -122,7 +135,9 @@ func New(cfg Config) *Hub {
 	}
 	return &Hub{
 		cfg: cfg, log: cfg.Log, now: time.Now, upgrader: newUpgrader(cfg.AllowedOrigins), linger: cmp.Or(cfg.Linger, feedLinger), writeWait: cmp.Or(cfg.WriteWait, writeWait),
-		feeds: map[rooms.LogID]*feed{}, clients: map[*client]struct{}{},
+		resumeBound: uint64(cmp.Or(cfg.ResumeBound, resumeBound)),
+		stamps:      newStamps(cfg.Metrics),
+		feeds:       map[rooms.LogID]*feed{}, clients: map[*client]struct{}{}, histories: histories{m: map[string]*historyEntry{}},
 	}
 }
 
@@ -143,6 +158,26 @@ func (h *Hub) Start() {
 // finish. http.Server.Shutdown does not do it: it lets go of upgraded
 // connections. Closing again does no harm.
 func (h *Hub) Close(ctx context.Context) {
+	h.close(ctx, protocol.CloseGoingAway, "server shutting down")
+}
+
+// Drain is Close for a node that stops while others go on: its clients
+// are told, with 4009, to reconnect at once, elsewhere, and resume there
+// by `after` (any node resumes any client, see history).
+func (h *Hub) Drain(ctx context.Context) {
+	h.close(ctx, protocol.CloseDraining, "node draining: reconnect elsewhere")
+}
+
+// Refuse has the hub refuse new connections from now on, as Close does,
+// while those it has go on: a draining node stops taking clients, and
+// fails /readyz, before it lets go of them.
+func (h *Hub) Refuse() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+}
+
+func (h *Hub) close(ctx context.Context, code int, reason string) {
 	h.mu.Lock()
 	h.closed = true
 	// Every connection tracked before closed was set is in clients, joined
@@ -157,7 +192,7 @@ func (h *Hub) Close(ctx context.Context) {
 	h.feeds = map[rooms.LogID]*feed{}
 	h.mu.Unlock()
 	for _, c := range kicked {
-		c.kick(protocol.CloseGoingAway, "server shutting down")
+		c.kick(code, reason)
 	}
 	for _, f := range feeds {
 		f.release()
@@ -193,12 +228,13 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) error {
 	if err := h.cfg.Rooms.View(r.Context(), s.Room, func(*rooms.State) {}); err != nil {
 		return err
 	}
-	if !h.accepting() {
+	if !h.Accepting() {
 		return ErrShuttingDown
 	}
 	// Opening a connection is a message like any other, so reconnecting in
 	// a loop is bounded too.
 	if !h.cfg.People.Allow(s.Who.Sub, time.Now()) {
+		h.rateLimited()
 		return ratelimit.ErrRateLimited
 	}
 	if !h.cfg.People.Connect(s.Who.Sub, time.Now()) {
@@ -245,8 +281,9 @@ func afterParam(r *http.Request) (after uint64, given bool, err error) {
 	return after, true, nil
 }
 
-// accepting reports whether the hub takes new connections.
-func (h *Hub) accepting() bool {
+// Accepting reports whether the hub takes new connections: false from
+// the start of Close or Drain, so /readyz fails at once.
+func (h *Hub) Accepting() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return !h.closed
@@ -263,6 +300,7 @@ func (h *Hub) track(c *client) bool {
 	}
 	h.clients[c] = struct{}{}
 	h.conns.Add(1)
+	h.connected(c, 1)
 	return true
 }
 
@@ -273,6 +311,7 @@ func (h *Hub) untrack(c *client) {
 	delete(h.clients, c)
 	h.mu.Unlock()
 	h.cfg.People.Disconnect(c.who.Sub)
+	h.connected(c, -1)
 	h.conns.Done()
 }
 
@@ -289,6 +328,7 @@ func (h *Hub) loop(ctx context.Context) {
 			h.sendPresence(ctx)
 			h.cfg.Transcripts.FinishIdle(ctx)
 			h.retire(h.now())
+			h.histories.forget(h.now(), h.linger)
 		}
 	}
 }

@@ -42,6 +42,7 @@ func (c *client) read(ctx context.Context) {
 func (c *client) handle(ctx context.Context, data []byte) {
 	m, err := protocol.DecodeClient(data)
 	if !c.hub.cfg.People.Allow(c.who.Sub, time.Now()) {
+		c.hub.rateLimited()
 		c.reply(protocol.Error{Type: protocol.TypeError, ID: m.ID, Code: protocol.CodeRateLimited, Message: ratelimit.ErrRateLimited.Error()})
 		return
 	}
@@ -73,15 +74,20 @@ func (c *client) handle(ctx context.Context, data []byte) {
 }
 
 func (c *client) command(ctx context.Context, m protocol.ClientMessage) {
+	start := time.Now()
 	cmd, err := rooms.DecodeCommand(m.Command)
-	if err == nil {
-		var res rooms.Result
-		if res, err = c.hub.cfg.Rooms.Execute(ctx, c.room, c.who, cmd); err == nil {
-			c.reply(protocol.Ack{Type: protocol.TypeAck, ID: m.ID, Seq: res.Seq})
-			return
-		}
+	if err != nil {
+		c.hub.commanded("", err, start)
+		c.fail(ctx, m.ID, cmd.Type, err)
+		return
 	}
-	c.fail(ctx, m.ID, cmd.Type, err)
+	res, err := c.hub.cfg.Rooms.Execute(ctx, c.room, c.who, cmd)
+	c.hub.commanded(cmd.Type, err, start)
+	if err != nil {
+		c.fail(ctx, m.ID, cmd.Type, err)
+		return
+	}
+	c.reply(protocol.Ack{Type: protocol.TypeAck, ID: m.ID, Seq: res.Seq})
 }
 
 // caption handles a captioner's console: the line being typed, and

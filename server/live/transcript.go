@@ -45,8 +45,10 @@ func (f *feed) resetChannel(ch *rooms.Channel) {
 }
 
 // followTranscripts makes c a viewer of exactly the channels in m.Langs:
-// each new one sends the segments changed after m.After[lang] when this
-// node still has them, else the last m.Backlog segments; then live changes.
+// each new one sends the entries after m.After[lang] when this node still
+// has them, else one segments message of every segment changed since (the
+// channel holds them all; up to MaxBacklog); without an after, the last
+// m.Backlog segments; then live changes.
 func (h *Hub) followTranscripts(ctx context.Context, c *client, m protocol.ClientMessage) error {
 	if len(m.Langs) > protocol.MaxChannels {
 		return fmt.Errorf("%w: follow at most %d languages at once", rooms.ErrInvalid, protocol.MaxChannels)
@@ -91,9 +93,9 @@ func (h *Hub) followTranscripts(ctx context.Context, c *client, m protocol.Clien
 			f.joining--
 			had, ok := uint64(0), false
 			if resume {
-				had, ok = f.replay(c, after, ch.Seq)
+				had, ok = f.replay(c, after, ch.Seq, nil)
 				if !ok {
-					c.reply(protocol.Segments{Type: protocol.TypeSegments, Lang: lang, Seq: ch.Seq, Segments: ch.Segments(after, backlog)})
+					c.reply(protocol.Segments{Type: protocol.TypeSegments, Lang: lang, Seq: ch.Seq, Segments: ch.Segments(after, protocol.MaxBacklog)})
 				}
 			} else {
 				c.enqueue(f.preparedBacklog(ch, backlog))

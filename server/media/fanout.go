@@ -73,6 +73,7 @@ func (f *fanout) forward(src uint64, h rtp.Header, payload []byte) {
 	k := &f.history[h.SequenceNumber%historySize]
 	k.ok, k.header, k.payload = true, h, append(k.payload[:0], payload...)
 	writeAll(f.tracks, &k.header, k.payload)
+	traffic.forwarded.Add(uint64(len(f.tracks)))
 }
 
 // chunkTracks is how many subscribers one goroutine writes a packet to

@@ -7,13 +7,24 @@ import (
 )
 
 // leaseTTL is how long a room's media lease lasts unless renewed; the
-// holder renews it three times as often, so a node that dies frees its
-// rooms within leaseTTL.
-const leaseTTL = 15 * time.Second
+// holder renews it three times as often, so two renewals in a row may
+// fail (a slow Redis) before it lapses. A node that dies frees its rooms
+// within leaseTTL: their viewers' pages, whose media stopped, offer again
+// and are answered by a live node within a few seconds rather than sent
+// to the dead one.
+const leaseTTL = 5 * time.Second
 
 // elsewhere is the base URL of the node that holds room's media, or ""
-// when this node does (it claims the lease if nobody holds it).
+// when this node does (it claims the lease if nobody holds it). A plane
+// that is closing claims nothing: its leases are being released for
+// another node to take.
 func (p *Plane) elsewhere(ctx context.Context, room string) (string, error) {
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if closed {
+		return "", ErrClosed
+	}
 	if p.cfg.Leases == nil {
 		return "", nil
 	}

@@ -258,6 +258,7 @@ func (s *session) answerRTCP(sender *webrtc.RTPSender, t *outTrack, f *fanout, k
 			case *rtcp.TransportLayerNack:
 				f.resend(t, p)
 			case *rtcp.ReceiverReport:
+				t.countLost(p.Reports)
 				s.heard(t, p, time.Now())
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				if keyframe != nil {

@@ -17,6 +17,8 @@ type outTrack struct {
 	bound            atomic.Pointer[binding]
 	// header is the copy written; only under the fanout's lock.
 	header rtp.Header
+	// lost is the highest cumulative loss the subscriber reported.
+	lost uint32
 }
 
 // binding is what pion negotiated for the track on one peer connection.

@@ -46,6 +46,9 @@ const (
 	CloseTokenRevoked  = 4003
 	CloseRoomGone      = 4004
 	CloseTooSlow       = 4008
+	// CloseDraining: the node is stopping while others go on; reconnect
+	// at once (to another node, through the load balancer) with after.
+	CloseDraining = 4009
 )
 
 // Limits of the protocol.

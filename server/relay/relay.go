@@ -207,6 +207,9 @@ func (r *Relay) Run(ctx context.Context) {
 		if welcomed {
 			backoff = minBackoff
 		}
+		if websocket.IsCloseError(err, protocol.CloseDraining) {
+			continue // another node takes the link at once and resumes it
+		}
 		select {
 		case <-ctx.Done():
 			return

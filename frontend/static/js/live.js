@@ -21,6 +21,9 @@ const PING_EVERY_MS = 10_000;
 const SILENCE_LIMIT_MS = 25_000;
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
+// DRAIN_SPREAD_MS spreads a draining node's clients (close code 4009) over
+// a moment as they reconnect at once elsewhere.
+const DRAIN_SPREAD_MS = 200;
 const COMMAND_TIMEOUT_MS = 15_000;
 const SNAPSHOT_KEYS = [
   'seq', 'title', 'agenda_item', 'list_open', 'closed', 'policy',
@@ -304,8 +307,11 @@ export class LiveRoom extends EventTarget {
       if (refusal) return this.#fail(refusal.code, refusal.message);
     }
     this.#emit('status', { status: this.everLive ? 'reconnecting' : 'connecting' });
-    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt);
+    let delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt);
     this.attempt++;
+    // 4009: the node drains while others go on; another takes us at once
+    // and resumes us from the log, so no backoff, only the jitter's spread.
+    if (code === 4009) delay = DRAIN_SPREAD_MS;
     // Jitter keeps a hall full of phones from reconnecting in step.
     this.retryTimer = setTimeout(() => this.#connect(), delay * (0.5 + Math.random() / 2));
   }
