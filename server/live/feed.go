@@ -37,9 +37,11 @@ type feed struct {
 	base   uint64  // seq of the entry just before recent[0]
 	last   uint64  // seq of the last entry sent
 	// presence counts this node's clients; sent is what the room's clients
-	// were last told, summed over every node.
+	// were last told, summed over every node; hubs remembers the room's
+	// hubs, online or gone.
 	presence rooms.Presence
 	sent     rooms.Presence
+	hubs     rooms.HubWatch
 	// joining counts the joins between Hub.feed and their registering;
 	// emptySince is when the feed last found itself without a client.
 	// A feed is retired once both say nobody has used it for a while.
@@ -351,23 +353,25 @@ func (f *feed) localPresence() rooms.Presence {
 }
 
 // sendPresence sends the room's clients its counts over every node, if
-// they changed.
+// they changed: the counts to everyone, with who is connected and the
+// room's hubs to those who chair.
 func (f *feed) sendPresence(all rooms.Presence) {
 	f.mu.Lock()
+	all.Hubs = f.hubs.See(all, time.Now().UTC())
 	if all.Equal(f.sent) {
 		f.mu.Unlock()
 		return
 	}
 	f.sent = all
 	f.mu.Unlock()
-	pm := prepare(f.log, f.id, protocol.Presence{Type: protocol.TypePresence, Presence: all})
-	if pm == nil {
+	v := prepareViews(f.log, f.id, protocol.Presence{Type: protocol.TypePresence, Presence: all})
+	if v.full == nil {
 		return
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for c := range f.clients {
-		c.enqueue(pm)
+		c.enqueue(v.forReader(c))
 	}
 }
 

@@ -60,6 +60,9 @@ func publicOf(msg any) (any, bool) {
 	case protocol.Snapshot:
 		m.Snapshot = public.Snapshot(m.Snapshot)
 		return m, true
+	case protocol.Presence:
+		m.Presence = public.Presence(m.Presence)
+		return m, true
 	}
 	return msg, false
 }
