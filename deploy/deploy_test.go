@@ -32,7 +32,7 @@ var metrics = []string{
 // pendingFlags are `parley serve` flags the deployment files use that
 // other parts of issue 11 are adding; once `serve -h` lists one, it is
 // checked like any other.
-var pendingFlags = []string{"metrics-addr", "log-format", "node-id", "record-key"}
+var pendingFlags = []string{"record-key"}
 
 // readYAML decodes every document of a YAML file.
 func readYAML(t *testing.T, path string) []map[string]any {

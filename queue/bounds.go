@@ -71,7 +71,7 @@ type waitBound struct {
 }
 
 func newWaitBound(speak []Request, ahead []Entry, rec Record, maxWait int, now time.Time) *waitBound {
-	turn := averageTurn(rec)
+	turn := AverageTurn(rec)
 	b := &waitBound{speak: speak, maxWait: maxWait, length: make([]float64, len(speak)), taken: make([]bool, len(speak))}
 	for _, e := range ahead {
 		b.elapsed += expectedSeconds(e.Request, turn)
@@ -110,15 +110,23 @@ func (b *waitBound) call(i int) {
 
 // expectedSeconds is how long r's turn is planned to take.
 func expectedSeconds(r Request, turn time.Duration) float64 {
-	if r.Expected > 0 {
-		return r.Expected.Seconds()
-	}
-	return turn.Seconds()
+	return ExpectedTurn(r, turn).Seconds()
 }
 
-// averageTurn is the record's average turn, from the dimension that counts
+// ExpectedTurn is how long r's turn is planned to take: the speaker's own
+// average turn so far, or turn (the room's, AverageTurn) for someone who
+// has not spoken. Pages estimate waits with it as the bound on waiting
+// plans with it.
+func ExpectedTurn(r Request, turn time.Duration) time.Duration {
+	if r.Expected > 0 {
+		return r.Expected
+	}
+	return turn
+}
+
+// AverageTurn is the record's average turn, from the dimension that counts
 // the most turns, or DefaultTurn before anyone has spoken.
-func averageTurn(rec Record) time.Duration {
+func AverageTurn(rec Record) time.Duration {
 	turns, seconds := 0, 0.0
 	for _, d := range sortedKeys(rec) {
 		n, s := 0, 0.0

@@ -94,7 +94,8 @@ func DecodeCommand(data []byte) (Command, error) {
 func decodeStrict(data []byte, v any) error {
 	// encoding/json would quietly turn bad bytes into U+FFFD.
 	if !utf8.Valid(data) {
-		return fmt.Errorf("%w: the body is not valid UTF-8 (at byte %d)", ErrInvalid, invalidAt(data))
+		at := invalidAt(data)
+		return refuse(ErrInvalid, "body_not_utf8", map[string]any{"at": at}, fmt.Sprintf("the body is not valid UTF-8 (at byte %d)", at))
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -102,7 +103,7 @@ func decodeStrict(data []byte, v any) error {
 		return fmt.Errorf("%w: %s", ErrInvalid, describeJSONError(err))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return fmt.Errorf("%w: unexpected data after the JSON object", ErrInvalid)
+		return refuse(ErrInvalid, "trailing_data", nil, "unexpected data after the JSON object")
 	}
 	return nil
 }
@@ -138,89 +139,90 @@ func describeJSONError(err error) string {
 }
 
 // validate checks the fields each command needs, independent of room state.
+// Each refusal names its reason and figures (refusal.go) for pages to word.
 func (c Command) validate() error {
-	invalid := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s: %s", ErrInvalid, c.Type, fmt.Sprintf(format, args...))
+	invalid := func(reason string, params map[string]any, format string, args ...any) error {
+		return refuse(ErrInvalid, reason, params, c.Type+": "+fmt.Sprintf(format, args...))
 	}
 	for name, s := range map[string]string{"note": c.Note, "reason": c.Reason, "title": c.Title, "request": c.Request, "replies_to": c.RepliesTo} {
 		if !utf8.ValidString(s) {
-			return invalid("%s is not valid UTF-8", name)
+			return invalid("field_not_utf8", map[string]any{"field": name}, "%s is not valid UTF-8", name)
 		}
 	}
 	if err := c.validateMember(); err != nil {
 		return err
 	}
-	if utf8.RuneCountInString(c.Note) > MaxNoteLen {
-		return invalid("note is longer than %d characters", MaxNoteLen)
-	}
-	if utf8.RuneCountInString(c.Reason) > MaxReasonLen {
-		return invalid("reason is longer than %d characters", MaxReasonLen)
-	}
-	if utf8.RuneCountInString(c.Title) > MaxTitleLen {
-		return invalid("title is longer than %d characters", MaxTitleLen)
+	for _, f := range []struct {
+		name, text string
+		max        int
+	}{{"note", c.Note, MaxNoteLen}, {"reason", c.Reason, MaxReasonLen}, {"title", c.Title, MaxTitleLen}} {
+		if n := utf8.RuneCountInString(f.text); n > f.max {
+			return invalid(f.name+"_too_long", map[string]any{"max": f.max, "length": n}, "%s is longer than %d characters", f.name, f.max)
+		}
 	}
 	switch c.Type {
 	case CmdRaiseHand, CmdHubRaiseHand:
 		switch queue.RequestKind(c.Kind) {
 		case "", queue.KindSpeak, queue.KindPointOfOrder, queue.KindReply:
 		default:
-			return invalid("kind %q is not speak, point_of_order or reply", c.Kind)
+			return invalid("bad_kind", map[string]any{"kind": c.Kind}, "kind %q is not speak, point_of_order or reply", c.Kind)
 		}
 		if c.RepliesTo != "" && queue.RequestKind(c.Kind) != queue.KindReply {
-			return invalid("replies_to is for a reply only")
+			return invalid("replies_to_not_reply", nil, "replies_to is for a reply only")
 		}
 	case CmdWithdraw, CmdCallNext, CmdRelease, CmdPause, CmdResume, CmdCloseList, CmdOpenList, CmdCloseRoom, CmdUndo:
 	case CmdHubWithdraw:
 	case CmdForward:
 		if c.Request == "" {
-			return invalid("request is required: the hub list request to forward")
+			return invalid("request_required", nil, "request is required: the hub list request to forward")
 		}
-	case CmdCall, CmdSkip, CmdRemove:
+	case CmdCall, CmdSkip, CmdRemove, CmdMove:
 		if c.Request == "" {
-			return invalid("request is required")
+			return invalid("request_required", nil, "request is required")
+		}
+		if c.Type == CmdMove && c.Position < 1 {
+			return invalid("bad_position", map[string]any{"position": c.Position}, "position must be 1 or more (1 is the head of the queue)")
 		}
 		if strings.TrimSpace(c.Reason) == "" {
-			return invalid("reason is required: say why, it goes in the record")
+			return invalid("reason_required", nil, "reason is required: say why, it goes in the record")
 		}
-	case CmdMove:
-		if c.Request == "" {
-			return invalid("request is required")
+	case CmdExtend, CmdSetWarning, CmdSetTimeLimit:
+		// extend's 0 means its default; from_now needs a figure.
+		low := 1.0
+		if c.Type == CmdExtend && !c.FromNow {
+			low = 0
 		}
-		if c.Position < 1 {
-			return invalid("position must be 1 or more (1 is the head of the queue)")
-		}
-		if strings.TrimSpace(c.Reason) == "" {
-			return invalid("reason is required: say why, it goes in the record")
-		}
-	case CmdExtend:
-		if c.Seconds < 0 || c.Seconds > MaxTimeLimit || (c.FromNow && c.Seconds < 1) {
-			return invalid("seconds must be between 1 and %d", MaxTimeLimit)
-		}
-	case CmdSetWarning:
-		if c.Seconds < 1 || c.Seconds > MaxTimeLimit {
-			return invalid("seconds must be between 1 and %d", MaxTimeLimit)
-		}
-	case CmdSetTimeLimit:
-		if c.Seconds < 1 || c.Seconds > MaxTimeLimit {
-			return invalid("seconds must be between 1 and %d", MaxTimeLimit)
+		if c.Seconds < low || c.Seconds > MaxTimeLimit {
+			return invalid("bad_seconds", map[string]any{"seconds": c.Seconds, "max": MaxTimeLimit}, "seconds must be between 1 and %d", MaxTimeLimit)
 		}
 	case CmdSetPolicy:
 		if c.Policy == nil {
-			return invalid("policy is required")
+			return invalid("policy_required", nil, "policy is required")
 		}
 		if _, err := c.Policy.Normalize(); err != nil {
-			return fmt.Errorf("%w: %s: %v", ErrInvalid, c.Type, err)
+			return badPolicy(c.Type, err)
 		}
 	case CmdRevoke:
 		return validRevoke(c)
 	case CmdSetAgendaItem:
 		if strings.TrimSpace(c.Title) == "" {
-			return invalid("title is required")
+			return invalid("title_required", nil, "title is required")
 		}
 	case "":
-		return fmt.Errorf("%w: command has no type", ErrInvalid)
+		return refuse(ErrInvalid, "no_type", nil, "command has no type")
 	default:
-		return fmt.Errorf("%w: unknown command type %q", ErrInvalid, c.Type)
+		return unknownCommand(c.Type)
 	}
 	return nil
+}
+
+// badPolicy refuses a policy that does not normalize. What is wrong is
+// the queue package's English, which pages show after their general
+// sentence, as they do the JSON decoder's: neither is a Refusal.
+func badPolicy(command string, err error) error {
+	return fmt.Errorf("%w: %s: %v", ErrInvalid, command, err)
+}
+
+func unknownCommand(command string) error {
+	return refuse(ErrInvalid, "unknown_command", map[string]any{"command": command}, fmt.Sprintf("unknown command type %q", command))
 }

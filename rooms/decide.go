@@ -12,7 +12,7 @@ import (
 // the events to the log and folds them back in.
 func (s *State) Decide(now time.Time, actor Participant, cmd Command) ([]Event, error) {
 	if !s.exists() {
-		return nil, fmt.Errorf("room %q: %w", s.ID, ErrNotFound)
+		return nil, refuse(ErrNotFound, "no_room", map[string]any{"room": s.ID}, fmt.Sprintf("there is no room %q", s.ID))
 	}
 	if s.Closed {
 		return nil, refuse(ErrState, "room_closed", nil, "the room is closed")
@@ -96,7 +96,7 @@ func (s *State) Decide(now time.Time, actor Participant, cmd Command) ([]Event, 
 	case CmdSetPolicy:
 		p, err := cmd.Policy.Normalize()
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+			return nil, badPolicy(cmd.Type, err)
 		}
 		var unmoved []string
 		for _, m := range s.moves {
@@ -121,7 +121,7 @@ func (s *State) Decide(now time.Time, actor Participant, cmd Command) ([]Event, 
 		evs := d.endTurn(ByChair)
 		return append(evs, draft(now, d.by, EvRoomClosed, nil)), nil
 	}
-	return nil, fmt.Errorf("%w: unknown command type %q", ErrInvalid, cmd.Type)
+	return nil, unknownCommand(cmd.Type)
 }
 
 var chairOnly = map[string]bool{
@@ -155,7 +155,7 @@ func (s *State) fresh(cmd Command) error {
 		return nil
 	}
 	if cmd.IfSeq > s.Seq {
-		return fmt.Errorf("%w: if_seq %d is ahead of the room, which is at seq %d", ErrInvalid, cmd.IfSeq, s.Seq)
+		return refuse(ErrInvalid, "if_seq_ahead", map[string]any{"if_seq": cmd.IfSeq, "seq": s.Seq}, fmt.Sprintf("if_seq %d is ahead of the room, which is at seq %d", cmd.IfSeq, s.Seq))
 	}
 	if floorCommands[cmd.Type] && s.floorSeq > cmd.IfSeq {
 		return fmt.Errorf("%w: the floor changed (seq %d) after the state you saw (seq %d); the room is now at seq %d", ErrStale, s.floorSeq, cmd.IfSeq, s.Seq)
@@ -244,7 +244,7 @@ func (d decision) call(cmd Command) ([]Event, error) {
 			return append(d.endTurn(ByChair), d.grant(e, ByChair, chairCallPrefix+cmd.Reason, nil, -1)), nil
 		}
 	}
-	return nil, fmt.Errorf("request %q: %w", cmd.Request, ErrNotFound)
+	return nil, notQueued(cmd.Request)
 }
 
 func (d decision) grant(e QueueEntry, by, reason string, why *queue.Why, slot int) Event {
@@ -295,7 +295,11 @@ func (d decision) pendingRequest(id string) (*pendingRequest, error) {
 	if p := d.findPending(id); p != nil {
 		return p, nil
 	}
-	return nil, refuse(ErrNotFound, "request_not_queued", map[string]any{"request": id}, fmt.Sprintf("request %q is not in the queue", id))
+	return nil, notQueued(id)
+}
+
+func notQueued(id string) error {
+	return refuse(ErrNotFound, "request_not_queued", map[string]any{"request": id}, fmt.Sprintf("request %q is not in the queue", id))
 }
 
 func humanKind(k queue.RequestKind) string {

@@ -98,12 +98,12 @@ func (p Participant) forwarded(sp Speaker) bool {
 // hubRaiseHand puts a member on their hub's list.
 func (d decision) hubRaiseHand(cmd Command) ([]Event, error) {
 	if d.actor.Hub == "" || !d.actor.speaks() || d.actor.Role == RoleHub {
-		return nil, fmt.Errorf("%w: only a member of a hub (a token with a hub) may join a hub's list", ErrForbidden)
+		return nil, refuse(ErrForbidden, "hub_members_only", nil, "only a member of a hub (a token with a hub) may join a hub's list")
 	}
 	kind := queue.RequestKind(cmp.Or(cmd.Kind, string(queue.KindSpeak)))
 	for _, h := range d.hubList {
 		if h.Sub == d.actor.Sub && h.Kind == kind {
-			return nil, fmt.Errorf("%w: you are already on your hub's list for a %s request (%s)", ErrState, humanKind(kind), h.ID)
+			return nil, refuse(ErrState, "already_on_hub_list", map[string]any{"kind": kind, "request": h.ID}, fmt.Sprintf("you are already on your hub's list for a %s request (%s)", humanKind(kind), h.ID))
 		}
 	}
 	id := fmt.Sprintf("h%d", d.Seq+1)
@@ -115,7 +115,7 @@ func (d decision) hubWithdraw(cmd Command) ([]Event, error) {
 	id := cmd.Request
 	if id == "" {
 		if id = ownRequest(d.hubList, d.actor.Sub, func(h *HubEntry) (string, string) { return h.ID, h.Sub }); id == "" {
-			return nil, fmt.Errorf("%w: you are not on your hub's list", ErrState)
+			return nil, refuse(ErrState, "not_on_hub_list", nil, "you are not on your hub's list")
 		}
 	}
 	h, err := d.hubRequest(id)
@@ -123,7 +123,7 @@ func (d decision) hubWithdraw(cmd Command) ([]Event, error) {
 		return nil, err
 	}
 	if h.Sub != d.actor.Sub && !d.actor.coordinates(h.Hub) && !d.actor.chairs() {
-		return nil, fmt.Errorf("%w: only the member or their hub's coordinator may take this request off the hub's list", ErrForbidden)
+		return nil, refuse(ErrForbidden, "not_your_hub_request", nil, "only the member or their hub's coordinator may take this request off the hub's list")
 	}
 	return d.events(EvHubHandWithdrawn, RequestRef{Request: id, Speaker: h.Speaker, Reason: cmd.Reason}), nil
 }
@@ -137,17 +137,17 @@ func (d decision) forward(cmd Command) ([]Event, error) {
 		return nil, err
 	}
 	if !d.actor.coordinates(h.Hub) {
-		return nil, fmt.Errorf("%w: only the coordinator of hub %q may forward its requests", ErrForbidden, h.Hub)
+		return nil, refuse(ErrForbidden, "hub_coordinator_only", map[string]any{"hub": h.Hub}, fmt.Sprintf("only the coordinator of hub %q may forward its requests", h.Hub))
 	}
 	if !d.ListOpen && h.Kind != queue.KindPointOfOrder {
-		return nil, fmt.Errorf("%w: the list of speakers is closed", ErrState)
+		return nil, refuse(ErrState, "list_closed", nil, "the list of speakers is closed")
 	}
 	if _, err := d.Categories.Check(queue.DimMode, ModeHub); err != nil {
 		return nil, err
 	}
 	for _, p := range d.pending {
 		if p.Sub == h.Sub && p.Kind == h.Kind {
-			return nil, fmt.Errorf("%w: %s already has a %s request in the plenary queue (%s)", ErrState, h.Name, humanKind(h.Kind), p.ID)
+			return nil, refuse(ErrState, "member_already_queued", map[string]any{"name": h.Name, "kind": h.Kind, "request": p.ID}, fmt.Sprintf("%s already has a %s request in the plenary queue (%s)", h.Name, humanKind(h.Kind), p.ID))
 		}
 	}
 	sp := h.Speaker
@@ -161,7 +161,7 @@ func (d decision) hubRequest(id string) (*HubEntry, error) {
 	if h := d.findHub(id); h != nil {
 		return h, nil
 	}
-	return nil, fmt.Errorf("request %q is not on a hub's list: %w", id, ErrNotFound)
+	return nil, refuse(ErrNotFound, "not_on_a_hub_list", map[string]any{"request": id}, fmt.Sprintf("request %q is not on a hub's list", id))
 }
 
 func (s *State) findHub(id string) *HubEntry {
@@ -227,23 +227,27 @@ func (c Command) validateMember() error {
 	if m == nil {
 		return nil
 	}
-	invalid := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s: member: %s", ErrInvalid, c.Type, fmt.Sprintf(format, args...))
+	invalid := func(reason string, max int, text string) error {
+		var params map[string]any
+		if max > 0 {
+			params = map[string]any{"max": max}
+		}
+		return refuse(ErrInvalid, reason, params, c.Type+": member: "+text)
 	}
 	switch c.Type {
 	case CmdHubRaiseHand, CmdHubWithdraw, CmdWithdraw:
 	default:
-		return invalid("only hub_raise_hand, hub_withdraw and withdraw may be sent for a member")
+		return invalid("member_not_allowed", 0, "only hub_raise_hand, hub_withdraw and withdraw may be sent for a member")
 	}
 	switch {
 	case m.Sub == "" || len(m.Sub) > MaxMemberSubLen || strings.ContainsRune(m.Sub, 0):
-		return invalid("sub is required: at most %d bytes, no NUL", MaxMemberSubLen)
+		return invalid("member_sub_required", MaxMemberSubLen, fmt.Sprintf("sub is required: at most %d bytes, no NUL", MaxMemberSubLen))
 	case !utf8.ValidString(m.Name) || strings.TrimSpace(m.Name) == "" || utf8.RuneCountInString(m.Name) > MaxMemberNameLen:
-		return invalid("name is required: at most %d characters", MaxMemberNameLen)
+		return invalid("member_name_required", MaxMemberNameLen, fmt.Sprintf("name is required: at most %d characters", MaxMemberNameLen))
 	}
 	for _, cat := range []string{m.Group, m.Region, m.Gender} {
 		if !utf8.ValidString(cat) || len(cat) > MaxCategoryLen {
-			return invalid("a category is at most %d bytes of UTF-8", MaxCategoryLen)
+			return invalid("member_category_too_long", MaxCategoryLen, fmt.Sprintf("a category is at most %d bytes of UTF-8", MaxCategoryLen))
 		}
 	}
 	return nil
@@ -254,7 +258,7 @@ func (c Command) validateMember() error {
 // hub, with m's categories where the room has them.
 func (s *State) vouched(actor Participant, m HubMember) (Participant, error) {
 	if actor.Role != RoleHub || actor.Hub == "" {
-		return Participant{}, fmt.Errorf("%w: only a hub's coordinator may act for a member of its hub", ErrForbidden)
+		return Participant{}, refuse(ErrForbidden, "coordinator_only", nil, "only a hub's coordinator may act for a member of its hub")
 	}
 	return s.Categories.Admit(Participant{
 		Sub: MemberSub(actor.Hub, m.Sub), Name: m.Name, Role: RoleParticipant,

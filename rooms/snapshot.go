@@ -20,6 +20,10 @@ type QueueEntry struct {
 	Reason    string   `json:"reason"`
 	// Why is the reason as a code and figures, for pages to translate.
 	Why queue.Why `json:"why"`
+	// ExpectedS is how long the turn is expected to take, as the queue
+	// plans it (queue.ExpectedTurn): pages add those ahead to estimate a
+	// wait.
+	ExpectedS float64 `json:"expected_s"`
 	// slot is the rotation slot the policy placed the request in, kept so
 	// call_next can advance the rotation.
 	slot int
@@ -90,12 +94,14 @@ func (s *State) ordered(policy queue.Policy, cursor int, moves []queue.Move) []Q
 		Pending: reqs, Record: s.record, Policy: policy, Cursor: cursor, Moves: moves, Skips: s.skips,
 		Now: s.nextStart(),
 	})
+	turn := queue.AverageTurn(s.record)
 	entries := make([]QueueEntry, 0, len(ordered))
 	for _, o := range ordered {
 		p := byID[o.Request.ID]
 		entries = append(entries, QueueEntry{
 			ID: p.ID, Speaker: p.Speaker, Kind: p.Kind, Note: p.Note,
-			RaisedAt: p.RaisedAt, RepliesTo: p.RepliesTo, Reason: o.Reason, Why: o.Why, slot: o.Slot,
+			RaisedAt: p.RaisedAt, RepliesTo: p.RepliesTo, Reason: o.Reason, Why: o.Why,
+			ExpectedS: queue.ExpectedTurn(o.Request, turn).Seconds(), slot: o.Slot,
 		})
 	}
 	for i := range entries {

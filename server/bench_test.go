@@ -36,8 +36,12 @@ func BenchmarkCommandRoundTrip(b *testing.B) {
 			c, prefix := redistest.Client(b)
 			return redisstore.New(c, prefix)
 		},
+		"redis-cluster": func(b *testing.B) rooms.Store {
+			c, prefix := redistest.NewCluster(b).Client(b)
+			return redisstore.New(c, prefix)
+		},
 	}
-	for _, name := range []string{"embedded", "redis"} {
+	for _, name := range []string{"embedded", "redis", "redis-cluster"} {
 		b.Run(name+"/concurrency=16", func(b *testing.B) {
 			// Each participant sends as fast as the room answers: far
 			// above any person's rate, which is not what this measures.

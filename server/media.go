@@ -18,6 +18,8 @@ type Media interface {
 	ServeSession(w http.ResponseWriter, r *http.Request, c media.Caller) error
 	// Publishers lists the room's publishers for who, if they may see them.
 	Publishers(room string, who rooms.Participant) ([]media.Publisher, error)
+	// Links lists the room's hubs' links for who, if they may see them.
+	Links(room string, who rooms.Participant) ([]media.Link, error)
 }
 
 var _ Media = (*media.Plane)(nil)
@@ -63,13 +65,17 @@ func (s *Server) mediaCall(publish bool, serve func(http.ResponseWriter, *http.R
 	}
 }
 
-// publishers tells the chair who is connected to speak and whose audio is
-// ready.
+// publishers tells the chair who is connected to speak, whose audio is
+// ready, and how each hub's link is.
 func (s *Server) publishers(w http.ResponseWriter, r request) error {
 	list, err := s.media.Publishers(r.room, r.who)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"publishers": list})
+	links, err := s.media.Links(r.room, r.who)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"publishers": list, "links": links})
 	return nil
 }

@@ -110,7 +110,7 @@ func parseBenchFlags(ctx context.Context, kind string, args []string, getenv fun
 	}
 	cfg := bench.Config{Kind: kind}
 	var out benchOutput
-	rawURL := fs.String("url", "http://127.0.0.1:8080", "server base URL")
+	rawURL := fs.String("url", "http://127.0.0.1:8080", "server base URL; ws: several, comma-separated, are nodes of one cluster the clients spread over in turn (commands go to the first)")
 	secret := fs.String("secret", getenv("PARLEY_JWT_SECRET"), "HS256 secret the server verifies tokens with (env PARLEY_JWT_SECRET)")
 	fs.StringVar(&cfg.Room, "room", "bench", "room to load; created with an admin token if missing")
 	// A WebRTC join costs far more than a WebSocket dial; the media
@@ -152,6 +152,9 @@ func parseBenchFlags(ctx context.Context, kind string, args []string, getenv fun
 		fs.IntVar(&cfg.Events, "events", 20, "commands to drive, one event each (0: drive until --duration ends)")
 		fs.StringVar(&cfg.Driver, "driver", bench.DriverAgenda, "commands to drive: agenda (set_agenda_item with a new title: small events) or hand (the driver raises and withdraws a hand: events carry the queue and balance)")
 		fs.BoolVar(&cfg.Idle, "idle", false, "connect, hold for --settle, measure memory, disconnect; drive nothing")
+		fs.BoolVar(&cfg.Watch, "watch", false, "drive nothing: expect the --events events another bench drives once these clients joined, waiting up to --drain (to hold more clients than one process may)")
+		fs.BoolVar(&cfg.Centrifugo, "centrifugo", false, "load a Centrifugo server at --url instead, for comparison: its JSON protocol, --secret its HMAC secret, --room its channel, publications through its HTTP API")
+		fs.StringVar(&cfg.CentrifugoAPIKey, "centrifugo-api-key", getenv("CENTRIFUGO_HTTP_API_KEY"), "with --centrifugo: the key of its HTTP API (env CENTRIFUGO_HTTP_API_KEY)")
 	}
 	if err := fs.Parse(args); err != nil {
 		return bench.Config{}, benchOutput{}, err
@@ -160,11 +163,17 @@ func parseBenchFlags(ctx context.Context, kind string, args []string, getenv fun
 		return bench.Config{}, benchOutput{}, fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))
 	}
 	cfg.Secret = []byte(*secret)
-	u, err := url.Parse(*rawURL)
-	if err != nil {
-		return bench.Config{}, benchOutput{}, fmt.Errorf("bench: --url: %w", err)
+	for i, raw := range strings.Split(*rawURL, ",") {
+		u, err := url.Parse(strings.TrimSpace(raw))
+		if err != nil {
+			return bench.Config{}, benchOutput{}, fmt.Errorf("bench: --url: %w", err)
+		}
+		if i == 0 {
+			cfg.BaseURL = u
+		} else {
+			cfg.Nodes = append(cfg.Nodes, u)
+		}
 	}
-	cfg.BaseURL = u
 	if kind == bench.KindMedia {
 		// This binary runs the relay and the bare loop the run measures.
 		exe, err := os.Executable()

@@ -220,6 +220,13 @@ var storeArgs = map[string]func(t *testing.T) []string{
 		url, prefix := redistest.URL(t)
 		return []string{"--redis", url, "--redis-prefix", prefix}
 	},
+	"redis-cluster": func(t *testing.T) []string {
+		cluster := redistest.NewCluster(t)
+		return []string{"--redis", cluster.URL(), "--redis-cluster", "--redis-prefix", cluster.Prefix(t)}
+	},
+	"redis-sentinel": func(t *testing.T) []string {
+		return []string{"--redis", redistest.StartSentinel(t).URL(), "--redis-sentinel", redistest.SentinelMaster}
+	},
 }
 
 func TestKill9LosesNothingAcknowledged(t *testing.T) {
@@ -306,10 +313,16 @@ func jsonEqual(a, b string) bool {
 	return fmt.Sprint(x) == fmt.Sprint(y)
 }
 
-// Two serve processes on one Redis, chairs on both calling the next speaker
-// at once: one floor at a time, one log, the same room on both.
+// Two serve processes on one Redis (or Cluster, or Sentinels' master),
+// chairs on both calling the next speaker at once: one floor at a time,
+// one log, the same room on both.
 func TestTwoProcessesOnOneRedis(t *testing.T) {
-	args := storeArgs["redis"](t)
+	for _, name := range []string{"redis", "redis-cluster", "redis-sentinel"} {
+		t.Run(name, func(t *testing.T) { twoProcesses(t, storeArgs[name](t)) })
+	}
+}
+
+func twoProcesses(t *testing.T, args []string) {
 	a, b := start(t, args...), start(t, args...)
 	admin := mint(t, "*", "admin", "secretariat", "")
 	a.mustCall(t, "POST", "/api/v1/rooms", admin, `{"id":"plenary","policy":{"kind":"balanced"}}`, 201)

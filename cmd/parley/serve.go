@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/rooms/filestore"
 	"github.com/parley-hub/parley/rooms/redisstore"
@@ -53,6 +51,13 @@ type serveConfig struct {
 	// checkpoints ("": the one kept in the data directory).
 	RecordKey       string
 	CheckpointEvery time.Duration
+
+	// RedisCluster and RedisSentinel (the master's name) say what
+	// RedisURL names: a Cluster's nodes, Sentinels, or else one Redis.
+	RedisCluster  bool
+	RedisSentinel string
+	// RedisReplicas is how many replicas must confirm each append.
+	RedisReplicas int
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -63,6 +68,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&cfg.DataDir, "data", "./data", "directory of the embedded store's journals")
 	fs.StringVar(&cfg.RedisURL, "redis", getenv("PARLEY_REDIS_URL"), "use Redis at this URL instead of the embedded store (env PARLEY_REDIS_URL)")
 	fs.StringVar(&cfg.RedisPrefix, "redis-prefix", "parley", "prefix of Parley's Redis keys")
+	fs.BoolVar(&cfg.RedisCluster, "redis-cluster", getenv("PARLEY_REDIS_CLUSTER") == "1", "--redis names a Redis Cluster: redis://host1:port1?addr=host2:port2&addr=host3:port3 (env PARLEY_REDIS_CLUSTER=1)")
+	fs.StringVar(&cfg.RedisSentinel, "redis-sentinel", getenv("PARLEY_REDIS_SENTINEL"), "--redis names Sentinels (redis://host1:port1?addr=host2:port2) watching the master of this name (env PARLEY_REDIS_SENTINEL)")
+	fs.IntVar(&cfg.RedisReplicas, "redis-replicas", -1, "replicas that must confirm each append (Redis WAIT) before a command is acknowledged (default 1 with --redis-sentinel, else 0)")
 	fs.StringVar(&cfg.Secret, "secret", getenv("PARLEY_JWT_SECRET"), "HS256 token secret (env PARLEY_JWT_SECRET); without one, a development secret is kept in the data directory")
 	fs.StringVar(&cfg.PublicKey, "jwt-public-key", "", "PEM file of an Ed25519 or RSA public key that verifies EdDSA or RS256 tokens")
 	fs.Func("allowed-origin", "a browser origin, besides the server's own, allowed to open live connections and call WHIP and WHEP (repeatable; env PARLEY_ALLOWED_ORIGINS, comma-separated)", func(o string) error {
@@ -100,6 +108,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&cfg.RecordKey, "record-key", "", "PEM file of the Ed25519 private key that signs the record's checkpoints (default: one made and kept in the data directory; give every node sharing a store the same)")
 	fs.DurationVar(&cfg.CheckpointEvery, "checkpoint-every", 10*time.Minute, "how often the record of a running room is signed, besides at its close (0: at the close only)")
 	if err := fs.Parse(args); err != nil {
+		return serveConfig{}, err
+	}
+	if err := checkRedisFlags(&cfg); err != nil {
 		return serveConfig{}, err
 	}
 	if err := checkAdvertiseURL(cfg.AdvertiseURL); err != nil {
@@ -235,23 +246,54 @@ func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger) (rooms.St
 		}
 		return store, nil
 	}
-	opts, err := redisstore.ParseURL(cfg.RedisURL)
+	topology := redisstore.Single
+	switch {
+	case cfg.RedisCluster:
+		topology = redisstore.Cluster
+	case cfg.RedisSentinel != "":
+		topology = redisstore.Sentinel
+	}
+	c, err := redisstore.Dial(cfg.RedisURL, topology, cfg.RedisSentinel)
 	if err != nil {
 		return nil, fmt.Errorf("serve: --redis: %w", err)
 	}
 	redisstore.LogTo(log)
-	store := redisstore.New(redis.NewClient(opts), cfg.RedisPrefix)
+	store := redisstore.NewWithOptions(c, redisstore.Options{Prefix: cfg.RedisPrefix, Replicas: cfg.RedisReplicas})
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := store.Ping(pingCtx); err != nil {
 		store.Close()
-		return nil, fmt.Errorf("serve: Redis at %s does not answer: %w", opts.Addr, err)
+		return nil, fmt.Errorf("serve: Redis does not answer (store %s): %w", storeName(cfg), err)
 	}
 	return store, nil
 }
 
+// checkRedisFlags checks the Redis flags against each other and sets the
+// replicas to wait for unless given.
+func checkRedisFlags(cfg *serveConfig) error {
+	if (cfg.RedisCluster || cfg.RedisSentinel != "") && cfg.RedisURL == "" {
+		return fmt.Errorf("serve: --redis-cluster and --redis-sentinel say what --redis names: give --redis too")
+	}
+	if cfg.RedisCluster && cfg.RedisSentinel != "" {
+		return fmt.Errorf("serve: give --redis-cluster or --redis-sentinel, not both")
+	}
+	if cfg.RedisReplicas < 0 {
+		cfg.RedisReplicas = 0
+		if cfg.RedisSentinel != "" {
+			// A failover promotes a replica: wait until one has each command.
+			cfg.RedisReplicas = 1
+		}
+	}
+	return nil
+}
+
 func storeName(cfg serveConfig) string {
-	if cfg.RedisURL != "" {
+	switch {
+	case cfg.RedisCluster:
+		return "redis cluster"
+	case cfg.RedisSentinel != "":
+		return "redis sentinel master " + cfg.RedisSentinel
+	case cfg.RedisURL != "":
 		return "redis"
 	}
 	return "embedded:" + cfg.DataDir

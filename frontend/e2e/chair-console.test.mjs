@@ -240,11 +240,32 @@ test('the policy in full is previewed on the queue by the server before it appli
   assert.deepEqual(snap.queue.map((e) => e.id), want.queue.map((e) => e.id));
 });
 
-test('the console says who is connected, by role', async () => {
+let nairobi; // the Nairobi hub's console, online for the screenshots
+
+test('the console says who is connected, by name and role, and each hub online or offline', async () => {
   const p = await h.open(`/rooms/${ROOM}`, tokens.p5);
-  await text(chair.locator('#presence'), 'participant: 1');
+  const hubToken = h.token({ room: ROOM, role: 'hub', sub: 'hub-nbo', name: 'Nairobi coordinator', hub: 'nbo', 'hub-name': 'Nairobi hub' });
+  const member = h.token({ room: ROOM, sub: 'kamal', name: 'Kamal Hossain', hub: 'dac', 'hub-name': 'Dhaka hub', mode: 'hub' });
+  nairobi = await h.open(`/rooms/${ROOM}/hub`, hubToken);
+  const dhakaMember = await h.open(`/rooms/${ROOM}`, member);
+  await text(chair.locator('#presence'), 'participant: 2');
   await text(chair.locator('#presence'), 'chair: 1');
+  await text(chair.locator('#connected'), 'Tom Okafor');
+  await text(chair.locator('#connected .person').first(), 'Nairobi coordinator hub · Nairobi hub');
+  const nbo = chair.locator('#hubs [data-hub="nbo"]');
+  const dac = chair.locator('#hubs [data-hub="dac"]');
+  await text(nbo, /^Nairobi hub online since \d/);
+  // A member names their hub; the hub itself is not connected.
+  await text(dac, /^Dhaka hub offline since \d/);
+  await text(nbo, 'No link figures yet');
+  // The hub's console closes: the hub is listed, offline since then.
+  await nairobi.context().close();
+  await text(nbo, /^Nairobi hub offline since/);
+  nairobi = await h.open(`/rooms/${ROOM}/hub`, hubToken);
+  await text(nbo, /^Nairobi hub online since/);
+  assert.ok(await chair.locator('#hubs-none').isHidden());
   await p.context().close();
+  await dhakaMember.context().close();
 });
 
 test('at every size, in English and Arabic, the console holds together with no axe violations', async () => {
@@ -254,6 +275,8 @@ test('at every size, in English and Arabic, the console holds together with no a
       const page = await h.open(`/rooms/${ROOM}/chair`, tokens.chair, { locale, viewport: { width, height }, bypassCSP: true });
       await page.locator('#queue .queue-row').first().waitFor();
       await page.screenshot({ path: path.join(SHOTS, `chair-${name}-${locale}.png`) });
+      // The side column in full: hubs and who is connected under the list.
+      if (width >= 1366) await page.screenshot({ path: path.join(SHOTS, `chair-${name}-${locale}-full.png`), fullPage: true });
       const overflow = await page.evaluate(() => document.scrollingElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 1, `${locale} ${name}: the page is ${overflow}px wider than the screen`);
       if (width >= 1280) {

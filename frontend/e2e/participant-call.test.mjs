@@ -139,7 +139,7 @@ test('a participant cannot miss being next and being given the floor', async () 
 const waitSaid = (page, want) => page.waitForFunction(
   (w) => document.querySelector('.my-wait')?.textContent.replace(/[\u2068\u2069]/g, '') === w, want, { timeout: 10_000 });
 
-test('the wait is estimated from the turns so far, and said in Arabic too', async () => {
+test('the wait is estimated from each speaker\'s turns so far, and said in Arabic too', async () => {
   const room = 'estimate';
   const chair = h.token({ room, role: 'chair', sub: 'chair', name: 'Chair' });
   await h.createRoom(room, 'Estimate', chair);
@@ -151,12 +151,23 @@ test('the wait is estimated from the turns so far, and said in Arabic too', asyn
   const layla = who('layla', { name: 'ليلى حسن' });
   await c(layla, { type: 'raise_hand' });
   const page = await h.open(`/rooms/${room}`, layla, { locale: 'ar' });
-  // Nobody has finished a turn: each of the three ahead counts the limit.
-  await waitSaid(page, 'الانتظار المقدَّر: نحو 30 دقيقة، 3 متحدثين قبلك.');
-  // A turn of a few seconds brings the average, and the estimate, down.
+  // Nobody has finished a turn: each of the three ahead counts the two
+  // minutes the queue plans with, whatever the limit.
+  await waitSaid(page, 'الانتظار المقدَّر: نحو 6 دقائق، 3 متحدثين قبلك.');
+  const snap = await h.snapshot(room, chair);
+  assert.deepEqual(snap.queue.map((e) => e.expected_s), [120, 120, 120, 120]);
+  // A turn of a few seconds brings the room's average, and so what those
+  // who have not spoken are expected to take, down.
   await c(chair, { type: 'call_next' });
   await c(chair, { type: 'release' });
   await waitSaid(page, 'الانتظار المقدَّر: أقل من دقيقة، متحدثان قبلك.');
+  // Each speaker ahead counts their own expected turn, not the room's.
+  const own = await page.evaluate(async () => {
+    const { estimateWait } = await import('/static/js/participant-wait.js');
+    const queue = [{ position: 1, expected_s: 300 }, { position: 2, expected_s: 45 }, { position: 3, expected_s: 120 }];
+    return estimateWait({ queue, floor: null }, 3, Date.now());
+  });
+  assert.deepEqual(own, { seconds: 345, ahead: 2 });
   await h.shot(page, 'participant-wait-arabic');
   assert.deepEqual(page.errors, []);
 });

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -37,43 +36,4 @@ func unavailable(err error) bool {
 		redis.IsLoadingError(err) || redis.IsReadOnlyError(err) || redis.IsOOMError(err) ||
 		redis.IsClusterDownError(err) || redis.IsMasterDownError(err) || redis.IsTryAgainError(err) ||
 		redis.IsMaxClientsError(err) || redis.IsNoReplicasError(err) || redis.HasErrorPrefix(err, "BUSY")
-}
-
-// Client timeouts that ParseURL sets unless the URL does: a Redis that is
-// down or stalled fails a request within a few seconds instead of holding
-// it, and the server answers 503.
-const (
-	DialTimeout  = time.Second
-	ReadTimeout  = 2 * time.Second
-	WriteTimeout = 2 * time.Second
-	PoolTimeout  = 2 * time.Second
-	MaxRetries   = 1
-	// DialRetries bounds the dials of one connection attempt.
-	DialRetries = 2
-)
-
-// ParseURL is redis.ParseURL with the timeouts above for those the URL
-// leaves unset, and the context's deadline honoured.
-func ParseURL(url string) (*redis.Options, error) {
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, err
-	}
-	set := func(d *time.Duration, def time.Duration) {
-		if *d == 0 {
-			*d = def
-		}
-	}
-	set(&opts.DialTimeout, DialTimeout)
-	set(&opts.ReadTimeout, ReadTimeout)
-	set(&opts.WriteTimeout, WriteTimeout)
-	set(&opts.PoolTimeout, PoolTimeout)
-	if opts.MaxRetries == 0 {
-		opts.MaxRetries = MaxRetries
-	}
-	if opts.DialerRetries == 0 {
-		opts.DialerRetries = DialRetries
-	}
-	opts.ContextTimeoutEnabled = true
-	return opts, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -24,20 +26,27 @@ const followBlock = 250 * time.Millisecond
 // ever without saying so.
 const followCheck = time.Second
 
-// Follow implements rooms.Follower: one XREAD over every log that logs
-// names, on a connection of its own, re-issued with the set logs gives
-// after each read. Commands never wait behind it for a pooled connection.
-// A log is checked for its last entry when it joins the set and every
-// followCheck, all in one pipeline.
-//
-// Redis Cluster (to come) refuses an XREAD over keys of different hash
-// slots, and rooms have a slot each: a cluster version groups the logs by
-// the node that serves their slot and runs this loop once per node.
+// followPoll is how long Follow waits, in a Redis Cluster, after a round
+// of reads that found nothing new: there reads cannot block (see Follow),
+// so an entry another node appends reaches this one up to followPoll
+// late, and an idle node pays one pipeline per master per followPoll.
+const followPoll = 50 * time.Millisecond
+
+// Follow implements rooms.Follower. On one Redis it is one XREAD BLOCK
+// over every log that logs names, on a connection of its own, re-issued
+// with the set logs gives after each read, so commands never wait behind
+// it for a pooled connection. A Redis Cluster refuses an XREAD over keys
+// of different hash slots, and each room has a slot: there Follow sends
+// one XREAD per room, not blocking, in one pipeline that the cluster
+// client splits into one per master, and polls. A log is checked for its
+// last entry when it joins the set and every followCheck, all in one
+// pipeline.
 func (s *Store) Follow(ctx context.Context, logs func() map[rooms.LogID]uint64, fn func(context.Context, rooms.LogID, []rooms.Event), shorter func(context.Context, rooms.LogID, uint64)) error {
 	c, err := s.followClient()
 	if err != nil {
 		return err
 	}
+	_, cluster := c.(*redis.ClusterClient)
 	after := map[rooms.LogID]uint64{}
 	// known are the logs checked since they joined the set.
 	known := map[rooms.LogID]bool{}
@@ -52,14 +61,9 @@ func (s *Store) Follow(ctx context.Context, logs func() map[rooms.LogID]uint64, 
 		}
 		next := make(map[rooms.LogID]uint64, len(want))
 		byKey := make(map[string]rooms.LogID, len(want))
-		// XREAD STREAMS takes every key, then every key's last ID read.
-		streams := make([]string, len(want), 2*len(want))
-		i := 0
 		for id, seq := range want {
 			next[id] = max(seq, after[id])
-			streams[i] = s.logKey(id)
-			byKey[streams[i]] = id
-			i++
+			byKey[s.logKey(id)] = id
 		}
 		after = next
 		now := time.Now()
@@ -85,10 +89,12 @@ func (s *Store) Follow(ctx context.Context, logs func() map[rooms.LogID]uint64, 
 				known[id] = true
 			}
 		}
-		for _, key := range streams[:len(want)] {
-			streams = append(streams, entryID(after[byKey[key]]))
+		var read []redis.XStream
+		if cluster {
+			read, err = s.pollStreams(ctx, c, after)
+		} else {
+			read, err = c.XRead(ctx, &redis.XReadArgs{Streams: s.streamsArg(slices.Collect(maps.Keys(after)), after), Count: page, Block: followBlock}).Result()
 		}
-		read, err := c.XRead(ctx, &redis.XReadArgs{Streams: streams, Count: page, Block: followBlock}).Result()
 		if errors.Is(err, redis.Nil) {
 			continue // nothing new within followBlock
 		}
@@ -120,7 +126,7 @@ func (s *Store) Follow(ctx context.Context, logs func() map[rooms.LogID]uint64, 
 // checkFollowed reads the last entry of each of logs in one pipeline and
 // tells shorter of every log that ends before where Follow would read it
 // from, which Follow then reads from its start.
-func (s *Store) checkFollowed(ctx context.Context, c *redis.Client, logs []rooms.LogID, after map[rooms.LogID]uint64, shorter func(context.Context, rooms.LogID, uint64)) error {
+func (s *Store) checkFollowed(ctx context.Context, c redis.UniversalClient, logs []rooms.LogID, after map[rooms.LogID]uint64, shorter func(context.Context, rooms.LogID, uint64)) error {
 	cmds := make([]*redis.XMessageSliceCmd, len(logs))
 	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range logs {
@@ -149,17 +155,71 @@ func (s *Store) checkFollowed(ctx context.Context, c *redis.Client, logs []rooms
 	return nil
 }
 
-// followClient returns Follow's client, a copy of the store's with a pool
-// of one connection.
-func (s *Store) followClient() (*redis.Client, error) {
+// pollStreams reads what follows after in each log, one XREAD per room
+// (a room's logs share its slot), without blocking, in one pipeline. When
+// nothing is new it waits followPoll and returns redis.Nil, as a blocking
+// XREAD that timed out would.
+func (s *Store) pollStreams(ctx context.Context, c redis.UniversalClient, after map[rooms.LogID]uint64) ([]redis.XStream, error) {
+	byRoom := map[string][]rooms.LogID{}
+	for id := range after {
+		byRoom[id.Room] = append(byRoom[id.Room], id)
+	}
+	reads := make([]*redis.XStreamSliceCmd, 0, len(byRoom))
+	// Each read's own error says how it went: the pipeline's is only the
+	// first, maybe a redis.Nil before a real failure.
+	c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, ids := range byRoom {
+			reads = append(reads, p.XRead(ctx, &redis.XReadArgs{Streams: s.streamsArg(ids, after), Count: page, Block: -1}))
+		}
+		return nil
+	})
+	var read []redis.XStream
+	for _, r := range reads {
+		if err := r.Err(); err != nil && !errors.Is(err, redis.Nil) {
+			return nil, err
+		}
+		read = append(read, r.Val()...)
+	}
+	if len(read) > 0 {
+		return read, nil
+	}
+	t := time.NewTimer(followPoll)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.C:
+		return nil, redis.Nil
+	}
+}
+
+// streamsArg is XREAD's STREAMS argument for ids: every key, then every
+// key's last ID read.
+func (s *Store) streamsArg(ids []rooms.LogID, after map[rooms.LogID]uint64) []string {
+	streams := make([]string, len(ids), 2*len(ids))
+	for i, id := range ids {
+		streams[i] = s.logKey(id)
+		streams = append(streams, entryID(after[id]))
+	}
+	return streams
+}
+
+// followClient returns Follow's client: in a cluster the store's own, as
+// its reads never block; else a copy of the store's client with a pool of
+// one connection.
+func (s *Store) followClient() (redis.UniversalClient, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.tail != nil {
 		return s.tail, nil
 	}
+	if cluster, ok := s.c.(*redis.ClusterClient); ok {
+		s.tail = cluster
+		return s.tail, nil
+	}
 	one, ok := s.c.(interface{ Options() *redis.Options })
 	if !ok {
-		return nil, fmt.Errorf("redisstore: follow: a %T is not one Redis; only one Redis (or Sentinel) can be followed yet", s.c)
+		return nil, fmt.Errorf("redisstore: follow: a %T can not be followed", s.c)
 	}
 	opts := *one.Options()
 	opts.PoolSize, opts.MaxActiveConns, opts.MinIdleConns, opts.MaxIdleConns = 1, 1, 0, 1

@@ -25,7 +25,10 @@ func counts(role string, n int) rooms.Presence {
 func TestPresenceAddsUpAcrossNodesAndRooms(t *testing.T) {
 	t.Parallel()
 	c, prefix := redistest.Client(t)
-	s := redisstore.New(c, prefix)
+	presenceAddsUp(t, redisstore.New(c, prefix))
+}
+
+func presenceAddsUp(t *testing.T, s *redisstore.Store) {
 	ctx := t.Context()
 	if _, err := s.SharePresence(ctx, "node-a", map[string]rooms.Presence{"plenary": counts("participant", 3), "side-room": counts("participant", 7)}, time.Minute); err != nil {
 		t.Fatal(err)

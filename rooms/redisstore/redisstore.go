@@ -1,7 +1,8 @@
 // Package redisstore is the production store, shared by several nodes: each
 // room's event log is a Redis Stream, appended only by a Lua script that
 // compares and appends in one atomic step, so two nodes can never both
-// append at the same sequence.
+// append at the same sequence. It runs on one Redis, a Redis Cluster or a
+// master watched by Sentinels (Dial).
 //
 // Keys, with prefix "parley" unless New is told otherwise:
 //
@@ -11,13 +12,31 @@
 //	<prefix>:{<room>}:balance:<dimension>  hash: <category>.requests, .turns, .seconds, .target
 //	<prefix>:{<room>}:presence             hash: node = "<until, Redis ms> <counts JSON>"
 //	<prefix>:{<room>}:media                the URL of the node holding the room's media; expires with its lease
-//	<prefix>:rooms                         set of the ids of rooms with events
+//	<prefix>:rooms                         set of the ids of rooms opened (written before their first event)
 //	<prefix>:ping                          written by Ping, expires in seconds
 //
-// A room's keys share the hash tag {<room>}, so in Redis Cluster they live
-// in one slot and the script and the balance transaction may touch them
-// together. The rooms set is an index outside any room's slot, written
-// with a command of its own after a room's first append.
+// In Redis Cluster a key lives in the slot of its hash tag. A room's keys
+// share the tag {<room>}, so they live in one slot and the append script
+// and the balance transaction may touch them together; rooms spread over
+// the cluster's masters. Presence stays in the room's slot too: a node
+// posts it per room, one single-key script each, and the cluster client
+// sends each master its rooms' posts in one pipeline, so nothing gains
+// from a key of its own, and one hash for all rooms would put every post
+// of every node on one master. The rooms set is the one key of its own
+// slot: it lists rooms across slots, so no command touches it together
+// with a room's keys. Append adds a room to it before the room's first
+// event, so a failure to write it leaves nothing half-created, and Rooms
+// skips an id whose log is still empty (its first append failed or is
+// under way). Follow reads one slot's streams per XREAD, as Cluster
+// requires (see follow.go).
+//
+// With replicas (Sentinel), Append can wait for them (Options.Replicas):
+// it sends WAIT on the connection of the append, and an append that too
+// few replicas confirmed in time is reported as Redis unavailable, outcome
+// unknown, so no command acknowledged to a client is held by the master
+// alone. Redis replication is asynchronous even so: WAIT makes a loss
+// unlikely, not impossible (a replica that confirmed can still lose the
+// failover election to one that did not).
 package redisstore
 
 import (
@@ -41,13 +60,16 @@ import (
 // Store keeps room logs in Redis. It is safe for concurrent use, and any
 // number of Stores in any number of processes may share one Redis.
 type Store struct {
-	c      redis.UniversalClient
-	prefix string
+	c        redis.UniversalClient
+	prefix   string
+	replicas int
+	wait     time.Duration
 
 	mu sync.Mutex
-	// tail is Follow's client, made on first use: a connection of its own,
-	// so a blocked XREAD never holds one that commands need.
-	tail *redis.Client
+	// tail is Follow's client, made on first use: on one Redis a
+	// connection of its own, so a blocked XREAD never holds one that
+	// commands need; in a cluster, whose reads never block, the store's.
+	tail redis.UniversalClient
 }
 
 var (
@@ -57,10 +79,31 @@ var (
 	_ rooms.PresenceBoard = (*Store)(nil)
 )
 
+// Options are a Store's settings besides its client.
+type Options struct {
+	// Prefix is put before every key, "parley" if empty.
+	Prefix string
+	// Replicas is how many replicas must confirm an append (Redis WAIT)
+	// before Append returns; 0, for a Redis without replicas, waits for
+	// none.
+	Replicas int
+	// ReplicaTimeout bounds that wait; ReplicaTimeout (the constant) if
+	// zero. Keep it under the client's read timeout.
+	ReplicaTimeout time.Duration
+}
+
+// ReplicaTimeout is how long Append waits for replicas unless Options say.
+const ReplicaTimeout = 500 * time.Millisecond
+
 // New returns a store that keeps its keys under prefix ("parley" if empty)
 // in the Redis that c connects to. The store owns c: Close closes it.
 func New(c redis.UniversalClient, prefix string) *Store {
-	return &Store{c: c, prefix: cmp.Or(prefix, "parley")}
+	return NewWithOptions(c, Options{Prefix: prefix})
+}
+
+// NewWithOptions is New with the settings o gives.
+func NewWithOptions(c redis.UniversalClient, o Options) *Store {
+	return &Store{c: c, prefix: cmp.Or(o.Prefix, "parley"), replicas: o.Replicas, wait: cmp.Or(o.ReplicaTimeout, ReplicaTimeout)}
 }
 
 func (s *Store) logKey(id rooms.LogID) string {
@@ -129,7 +172,14 @@ func (s *Store) Append(ctx context.Context, id rooms.LogID, expected uint64, eve
 		args = append(args, entryID(out[i].Seq), b)
 	}
 
-	reply, err := appendScript.Run(ctx, s.c, []string{s.logKey(id)}, args...).Slice()
+	if expected == 0 && id.Channel == "" {
+		// Indexed before the first event, so that a failure leaves no room
+		// half-created: Rooms skips the id until its log has events.
+		if err := s.c.SAdd(ctx, s.roomsKey(), id.Room).Err(); err != nil {
+			return nil, fmt.Errorf("redisstore: append to log %q: adding it to %s: %w", id, s.roomsKey(), fault(ctx, err))
+		}
+	}
+	reply, confirmed, err := s.runAppend(ctx, s.logKey(id), args)
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: append to log %q: %w", id, fault(ctx, err))
 	}
@@ -140,16 +190,46 @@ func (s *Store) Append(ctx context.Context, id rooms.LogID, expected uint64, eve
 	if !appended {
 		return nil, fmt.Errorf("redisstore: append to log %q at %d: log is at %s: %w", id, expected, last, rooms.ErrConflict)
 	}
-
-	if expected == 0 && id.Channel == "" {
-		// The events are in; failing here only leaves the room out of
-		// Rooms, but the caller must hear of it, and an error from Append
-		// already means "outcome unknown".
-		if err := s.c.SAdd(ctx, s.roomsKey(), id.Room).Err(); err != nil {
-			return nil, fmt.Errorf("redisstore: append to log %q: appended, but not added to %s: %w", id, s.roomsKey(), fault(ctx, err))
-		}
+	if confirmed < s.replicas {
+		return nil, fmt.Errorf("redisstore: append to log %q: appended, but %d of %d replicas confirmed it within %s: %w",
+			id, confirmed, s.replicas, s.wait, rooms.ErrUnavailable)
 	}
 	return out, nil
+}
+
+// runAppend runs appendScript on key and returns its reply and, when the
+// store waits for replicas, how many confirmed the append. WAIT counts
+// the replicas that have the writes of its own connection, so it goes in
+// one pipeline with the script.
+func (s *Store) runAppend(ctx context.Context, key string, args []any) (reply []any, confirmed int, err error) {
+	keys := []string{key}
+	if s.replicas == 0 {
+		reply, err = appendScript.Run(ctx, s.c, keys, args...).Slice()
+		return reply, 0, err
+	}
+	var script *redis.Cmd
+	var wait *redis.Cmd
+	run := func(eval func(context.Context, redis.Scripter, []string, ...any) *redis.Cmd) error {
+		_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			script = eval(ctx, p, keys, args...)
+			wait = p.Do(ctx, "wait", s.replicas, s.wait.Milliseconds())
+			return nil
+		})
+		return err
+	}
+	err = run(appendScript.EvalSha)
+	if redis.HasErrorPrefix(script.Err(), "NOSCRIPT") {
+		// Redis lost its scripts (a restart, a failover): send it whole.
+		err = run(appendScript.Eval)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	if reply, err = script.Slice(); err != nil {
+		return nil, 0, err
+	}
+	n, err := wait.Int()
+	return reply, n, err
 }
 
 func parseAppendReply(reply []any) (appended bool, last string, ok bool) {
@@ -227,14 +307,30 @@ func (s *Store) LastSeq(ctx context.Context, id rooms.LogID) (uint64, error) {
 	return seq, nil
 }
 
-// Rooms implements rooms.Store.
+// Rooms implements rooms.Store: the indexed rooms whose logs have events,
+// checked in one pipeline (which a cluster client splits by master).
 func (s *Store) Rooms(ctx context.Context) ([]string, error) {
 	ids, err := s.c.SMembers(ctx, s.roomsKey()).Result()
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: list rooms: %w", fault(ctx, err))
 	}
-	slices.Sort(ids)
-	return ids, nil
+	lens := make([]*redis.IntCmd, len(ids))
+	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			lens[i] = p.XLen(ctx, s.logKey(rooms.RoomLog(id)))
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("redisstore: list rooms: reading %d logs' lengths: %w", len(ids), fault(ctx, err))
+	}
+	open := ids[:0]
+	for i, id := range ids {
+		if lens[i].Val() > 0 {
+			open = append(open, id)
+		}
+	}
+	slices.Sort(open)
+	return open, nil
 }
 
 // Ping implements rooms.Store. It writes a short-lived key, which fails on
@@ -251,7 +347,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	err := s.c.Close()
 	s.mu.Lock()
-	if s.tail != nil {
+	if s.tail != nil && s.tail != s.c {
 		err = errors.Join(err, s.tail.Close())
 	}
 	s.mu.Unlock()

@@ -31,23 +31,30 @@ const (
 )
 
 // client is one live connection. Its reader is the one goroutine it always
-// has. Messages wait in a bounded queue that a writer goroutine, started
-// only while there is something to send, drains: a slow client falls behind
-// alone instead of slowing its room, and an idle one costs no goroutine but
-// its reader. Every write, the close frame included, happens on the writer,
-// so none waits for another.
+// has. Messages wait in a bounded queue that the client's shard drains as
+// far as the socket takes them at once; the rest goes to a writer goroutine
+// of its own, started only then: a slow client falls behind alone instead
+// of slowing its room, and an idle one costs no goroutine but its reader.
+// One writer at a time, shard or goroutine (writing), makes every write,
+// pongs and the close frame included, so none waits for another and no
+// frame is cut into by another.
 type client struct {
 	hub  *Hub
 	conn *websocket.Conn
-	room string
-	who  rooms.Participant
+	// shard writes the client's frames; raw, when direct, is the socket
+	// it writes them to without waiting.
+	shard  *shard
+	raw    rawWriter
+	direct bool
+	room   string
+	who    rooms.Participant
 	// full says the client receives the chair's view of personal data.
 	full    bool
 	expires time.Time
 	token   string // the jti, for revocations
 
 	mu    sync.Mutex
-	queue []*websocket.PreparedMessage
+	queue []*message
 	// replies counts the messages in queue that answer the client's own
 	// (acks, errors, pongs). They never count towards limit: a client that
 	// sends a burst is not dropped for being answered, its reader waits
@@ -58,7 +65,7 @@ type client struct {
 	drained *sync.Cond
 	// limit is sendQueue beyond the backlog a join or resume queued.
 	limit   int
-	writing bool // a writer goroutine runs
+	writing bool // the shard or a writer goroutine has the connection
 	pingDue bool
 	// timer sends pings and ends the connection when the token expires.
 	timer *time.Timer
@@ -69,6 +76,7 @@ type client struct {
 	transcripts map[string]*feed
 
 	closing    atomic.Bool
+	peerClosed atomic.Bool   // the peer sent its close frame: its last
 	readerDone chan struct{} // closed when read returns
 }
 
@@ -78,6 +86,19 @@ func newClient(h *Hub, conn *websocket.Conn, s Session) *client {
 		limit: sendQueue, readerDone: make(chan struct{}), transcripts: map[string]*feed{},
 	}
 	c.drained = sync.NewCond(&c.mu)
+	c.shard = h.shards.pick()
+	c.raw, c.direct = newRawWriter(conn.NetConn())
+	// Pings and closes from the peer are answered by the writer, which
+	// alone writes to the connection.
+	conn.SetPingHandler(func(data string) error {
+		c.push(newMessage(opPong, []byte(data)), true)
+		return nil
+	})
+	conn.SetCloseHandler(func(code int, _ string) error {
+		c.peerClosed.Store(true)
+		c.kick(code, "")
+		return nil
+	})
 	return c
 }
 
@@ -87,12 +108,12 @@ func (c *client) logger() *slog.Logger {
 
 // enqueue queues one of the room's messages without blocking; a client
 // whose queue is full has fallen behind and is disconnected.
-func (c *client) enqueue(pm *websocket.PreparedMessage) { c.push(pm, false) }
+func (c *client) enqueue(m *message) { c.push(m, false) }
 
-// push queues pm; own says it answers the client's own message, which
+// push queues m; own says it answers the client's own message, which
 // awaitRoom bounds instead of limit.
-func (c *client) push(pm *websocket.PreparedMessage, own bool) {
-	if pm == nil {
+func (c *client) push(m *message, own bool) {
+	if m == nil {
 		return
 	}
 	c.mu.Lock()
@@ -105,7 +126,7 @@ func (c *client) push(pm *websocket.PreparedMessage, own bool) {
 		c.kick(protocol.CloseTooSlow, "too slow: fell behind")
 		return
 	}
-	c.queue = append(c.queue, pm)
+	c.queue = append(c.queue, m)
 	if own {
 		c.replies++
 	}
@@ -130,13 +151,13 @@ func (c *client) awaitRoom() {
 // enqueueBacklog queues what a joining or resuming client missed, however
 // long: the entries are shared with every other client, and the client may
 // still fall sendQueue messages behind on top of them.
-func (c *client) enqueueBacklog(pms []*websocket.PreparedMessage) {
+func (c *client) enqueueBacklog(ms []*message) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closing.Load() || len(pms) == 0 {
+	if c.closing.Load() || len(ms) == 0 {
 		return
 	}
-	c.queue = append(c.queue, pms...)
+	c.queue = append(c.queue, ms...)
 	c.limit = len(c.queue) - c.replies + sendQueue
 	c.startWriting()
 }
@@ -148,58 +169,118 @@ func (c *client) reply(v any) {
 		c.logger().Error("encode live reply", "err", err)
 		return
 	}
-	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, b)
-	if err == nil {
-		c.push(pm, true)
-	}
+	c.push(newMessage(opText, b), true)
 }
 
-// startWriting starts a writer if none runs. The caller holds c.mu.
+// startWriting has the shard visit c unless a writer has the connection
+// already. The caller holds c.mu.
 func (c *client) startWriting() {
-	if !c.writing {
-		c.writing = true
-		go c.write()
+	if c.writing {
+		return
+	}
+	c.writing = true
+	if c.direct {
+		c.shard.schedule(c)
+	} else {
+		go c.write(nil)
 	}
 }
 
-// write sends what is queued until nothing is, then ends; once the client
-// is kicked it closes the connection instead.
-func (c *client) write() {
+// take hands the writer what is queued, a ping first if one is due, and
+// makes room for more. It returns false once the client is kicked (the
+// writer then finishes it), and nothing, having let go of the connection,
+// when nothing waits.
+func (c *client) take() ([]*message, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing.Load() {
+		return nil, false
+	}
+	batch := c.queue
+	if c.pingDue {
+		batch = append([]*message{pingMessage}, batch...)
+	}
+	c.queue, c.pingDue, c.limit, c.replies = nil, false, sendQueue, 0
+	c.drained.Broadcast()
+	if len(batch) == 0 {
+		c.writing = false
+	}
+	return batch, true
+}
+
+// flush is the shard's turn at c: it writes what is queued as far as the
+// socket takes it at once. The rest of a batch it could not finish, and
+// the close once c is kicked, go to a writer goroutine of c's own, which
+// has the connection from then on.
+func (c *client) flush() {
 	for {
-		c.mu.Lock()
-		if c.closing.Load() {
-			c.mu.Unlock()
-			c.finish()
+		batch, open := c.take()
+		if !open {
+			go c.finish()
 			return
 		}
-		batch, ping := c.queue, c.pingDue
-		c.queue, c.pingDue, c.limit, c.replies = nil, false, sendQueue, 0
-		c.drained.Broadcast()
-		if len(batch) == 0 && !ping {
-			c.writing = false
-			c.mu.Unlock()
-			return
-		}
-		c.mu.Unlock()
-		if ping {
-			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.hub.writeWait)); err != nil {
-				c.kick(websocket.CloseAbnormalClosure, "ping failed")
-				continue
+		for i, m := range batch {
+			if c.closing.Load() {
+				go c.finish() // the close frame goes next
+				return
 			}
+			n, err := c.raw.tryWrite(m.wire)
+			if err != nil {
+				c.kick(websocket.CloseAbnormalClosure, "write failed")
+				go c.finish()
+				return
+			}
+			if n < len(m.wire) {
+				rest := batch[i:]
+				if n > 0 {
+					rest = append([]*message{{wire: m.wire[n:], text: m.text}}, batch[i+1:]...)
+				}
+				go c.write(rest)
+				return
+			}
+			c.delivered(m)
 		}
-		for _, pm := range batch {
+		if len(batch) == 0 {
+			return
+		}
+	}
+}
+
+// write is c's own writer: it sends batch, then what is queued, each write
+// with its own deadline (Config.WriteWait), until nothing is; once the
+// client is kicked it finishes it instead.
+func (c *client) write(batch []*message) {
+	raw := c.conn.NetConn()
+	for {
+		for _, m := range batch {
 			if c.closing.Load() {
 				break // the close frame goes next
 			}
 			// Each write gets its own deadline, so a kick's close frame
 			// is never left behind an old one.
-			c.conn.SetWriteDeadline(time.Now().Add(c.hub.writeWait))
-			if err := c.conn.WritePreparedMessage(pm); err != nil {
+			raw.SetWriteDeadline(time.Now().Add(c.hub.writeWait))
+			if _, err := raw.Write(m.wire); err != nil {
 				c.kick(websocket.CloseAbnormalClosure, "write failed")
 				break
 			}
-			c.hub.stamps.wrote(pm)
+			c.delivered(m)
 		}
+		var open bool
+		if batch, open = c.take(); !open {
+			c.finish()
+			return
+		}
+		if len(batch) == 0 {
+			return
+		}
+	}
+}
+
+// delivered counts m, written whole to the socket, unless it is a control
+// frame; the rest of a message a shard began counts with no server time.
+func (c *client) delivered(m *message) {
+	if m.text {
+		c.hub.stamps.wrote(m)
 	}
 }
 
@@ -265,11 +346,11 @@ func (c *client) kick(code int, reason string) {
 	}
 	c.conn.NetConn().SetWriteDeadline(deadline)
 	if start {
-		go c.write()
+		go c.finish()
 	}
 }
 
-// finish ends a kicked connection, on the writer: the client leaves its
+// finish ends a kicked connection, on its writer goroutine: the client leaves its
 // feeds (if they have not dropped it already, as they do on their next
 // message or presence count), the close frame goes out, and once the
 // reader has returned the hub stops tracking it.
@@ -299,6 +380,9 @@ func (c *client) closeGracefully() {
 	case <-c.readerDone:
 	case <-grace.C:
 		return
+	}
+	if c.peerClosed.Load() {
+		return // nothing is left unread after the peer's close frame
 	}
 	raw := c.conn.NetConn()
 	raw.SetReadDeadline(time.Now().Add(closeGrace))

@@ -10,14 +10,20 @@
 // client) from Start until Close. Other nodes' entries reach it through
 // the room service's one follower per node (rooms.Service.Follow), which
 // each feed holds from its making until it is retired. Each connection has
-// one reader goroutine for its whole life, a writer goroutine only while
-// there is something to write (which also sends the close frame), and one
-// timer (pings and token expiry). The reader takes no message while 64
+// one reader goroutine for its whole life and one timer (pings and token
+// expiry). Its frames are written by one of GOMAXPROCS shard writers
+// (shard.go), which write each message, framed once for everyone
+// (message.go), to their clients' sockets as far as these take it without
+// waiting: one event's thousands of writes run on every core without
+// waking a goroutine per client. What a socket does not take at once goes
+// to a writer goroutine of the client's own, which has the connection
+// until its queue is empty, each write bounded by Config.WriteWait, and
+// which also sends the close frame; one writer at a time (client.writing). The reader takes no message while 64
 // answers to the client's own wait to go, holding no lock as it waits.
 // A feed's drainer runs only while captured entries wait to be encoded.
 //
 // Lock order: a room's or channel's lock (package rooms, held while its
-// observers run) → Hub.mu → feed.mu → client.mu. A lock is never taken
+// observers run) → Hub.mu → feed.mu → client.mu → shard.mu. A lock is never taken
 // while one later in the order is held; Hub.mu is released before a feed's
 // lock is taken, except to make or retire a feed (which also takes the
 // room service's follower lock, a leaf). A room's history entry lock

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/protocol"
 )
@@ -39,9 +37,11 @@ type feed struct {
 	base   uint64  // seq of the entry just before recent[0]
 	last   uint64  // seq of the last entry sent
 	// presence counts this node's clients; sent is what the room's clients
-	// were last told, summed over every node.
+	// were last told, summed over every node; hubs remembers the room's
+	// hubs, online or gone.
 	presence rooms.Presence
 	sent     rooms.Presence
+	hubs     rooms.HubWatch
 	// joining counts the joins between Hub.feed and their registering;
 	// emptySince is when the feed last found itself without a client.
 	// A feed is retired once both say nobody has used it for a while.
@@ -69,7 +69,7 @@ type frame struct {
 	epoch uint64
 	msg   views
 	owner string
-	notes *websocket.PreparedMessage
+	notes *message
 }
 
 type encodedSnapshot struct {
@@ -81,7 +81,7 @@ type encodedSnapshot struct {
 type encodedBacklog struct {
 	seq   uint64
 	limit int
-	msg   *websocket.PreparedMessage
+	msg   *message
 }
 
 func newFeed(id rooms.LogID, seq uint64, log *slog.Logger) *feed {
@@ -170,7 +170,7 @@ func (f *feed) replay(c *client, after, last uint64, older *history) (uint64, bo
 	if after > last || (after < f.base && !older.covers(after, f.base)) {
 		return 0, false
 	}
-	var missed []*websocket.PreparedMessage
+	var missed []*message
 	if after < f.base {
 		missed = older.since(c, after, f.base)
 	}
@@ -353,45 +353,37 @@ func (f *feed) localPresence() rooms.Presence {
 }
 
 // sendPresence sends the room's clients its counts over every node, if
-// they changed.
+// they changed: the counts to everyone, with who is connected and the
+// room's hubs to those who chair.
 func (f *feed) sendPresence(all rooms.Presence) {
 	f.mu.Lock()
+	all.Hubs = f.hubs.See(all, time.Now().UTC())
 	if all.Equal(f.sent) {
 		f.mu.Unlock()
 		return
 	}
 	f.sent = all
 	f.mu.Unlock()
-	pm := prepare(f.log, f.id, protocol.Presence{Type: protocol.TypePresence, Presence: all})
-	if pm == nil {
+	v := prepareViews(f.log, f.id, protocol.Presence{Type: protocol.TypePresence, Presence: all})
+	if v.full == nil {
 		return
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for c := range f.clients {
-		c.enqueue(pm)
+		c.enqueue(v.forReader(c))
 	}
 }
 
 // prepare encodes msg once for every client; nil if it cannot (it is
 // logged: the protocol's types always encode).
-func prepare(log *slog.Logger, id rooms.LogID, msg any) *websocket.PreparedMessage {
+func prepare(log *slog.Logger, id rooms.LogID, msg any) *message {
 	b, err := json.Marshal(msg)
 	if err != nil {
 		log.Error("prepare live message", "log", id.String(), "err", err)
 		return nil
 	}
-	return prepareBytes(log, id, b)
-}
-
-// prepareBytes frames an encoded message once for every client.
-func prepareBytes(log *slog.Logger, id rooms.LogID, b []byte) *websocket.PreparedMessage {
-	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, b)
-	if err != nil {
-		log.Error("prepare live message", "log", id.String(), "err", err)
-		return nil
-	}
-	return pm
+	return newMessage(opText, b)
 }
 
 // revoke closes the connections of the token or person e revokes.

@@ -5,8 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/protocol"
 )
@@ -34,8 +32,8 @@ func (h *history) covers(after, upTo uint64) bool {
 }
 
 // since is c's view of h's entries in (after, upTo].
-func (h *history) since(c *client, after, upTo uint64) []*websocket.PreparedMessage {
-	var out []*websocket.PreparedMessage
+func (h *history) since(c *client, after, upTo uint64) []*message {
+	var out []*message
 	for _, fr := range h.frames {
 		if fr.seq > after && fr.seq <= upTo {
 			out = append(out, fr.msg.forReader(c))

@@ -115,6 +115,7 @@ type Hub struct {
 	cancel context.CancelFunc
 	unsub  []func()
 	loops  sync.WaitGroup // the hub's loop
+	shards *shards        // the connections' writers, from Start until the last finished
 	conns  sync.WaitGroup // tracked connections, until their writer finishes
 
 	mu sync.Mutex
@@ -145,6 +146,7 @@ func New(cfg Config) *Hub {
 // Call it once, before Serve.
 func (h *Hub) Start() {
 	h.life, h.cancel = context.WithCancel(context.Background())
+	h.shards = startShards()
 	h.unsub = []func(){h.cfg.Rooms.Subscribe(roomObserver{h}), h.cfg.Transcripts.Subscribe(transcriptObserver{h})}
 	h.loops.Add(1)
 	go func() {
@@ -206,6 +208,9 @@ func (h *Hub) close(ctx context.Context, code int, reason string) {
 	done := make(chan struct{})
 	go func() {
 		h.conns.Wait()
+		if h.shards != nil {
+			h.shards.stop()
+		}
 		h.loops.Wait()
 		close(done)
 	}()

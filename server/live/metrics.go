@@ -6,8 +6,6 @@ import (
 	"time"
 	"weak"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/parley-hub/parley/server/protocol"
 )
 
@@ -40,7 +38,7 @@ type Metrics interface {
 // clients find it however long it waits in their queues.
 type stamps struct {
 	m    Metrics
-	sent sync.Map // weak.Pointer[websocket.PreparedMessage] → stamp
+	sent sync.Map // weak.Pointer[message] → stamp
 }
 
 type stamp struct {
@@ -76,17 +74,17 @@ func (s *stamps) add(v views, msg any) {
 	}
 }
 
-func (s *stamps) keep(pm *websocket.PreparedMessage, st stamp) {
+func (s *stamps) keep(pm *message, st stamp) {
 	if pm == nil {
 		return
 	}
 	key := weak.Make(pm)
 	s.sent.Store(key, st)
-	runtime.AddCleanup(pm, func(k weak.Pointer[websocket.PreparedMessage]) { s.sent.Delete(k) }, key)
+	runtime.AddCleanup(pm, func(k weak.Pointer[message]) { s.sent.Delete(k) }, key)
 }
 
 // wrote counts pm written to a client's socket.
-func (s *stamps) wrote(pm *websocket.PreparedMessage) {
+func (s *stamps) wrote(pm *message) {
 	if s == nil {
 		return
 	}

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/protocol"
 )
@@ -121,7 +119,7 @@ func (h *Hub) followTranscripts(ctx context.Context, c *client, m protocol.Clien
 // prepared once and shared until the channel changes: 5,000 viewers joining
 // a long meeting cost one encoding, not 5,000. The caller holds the
 // channel's lock and f.mu.
-func (f *feed) preparedBacklog(ch *rooms.Channel, limit int) *websocket.PreparedMessage {
+func (f *feed) preparedBacklog(ch *rooms.Channel, limit int) *message {
 	b := f.backlog
 	if b.msg == nil || b.seq != ch.Seq || b.limit != limit {
 		pm := prepare(f.log, f.id, protocol.Segments{Type: protocol.TypeSegments, Lang: ch.Lang, Seq: ch.Seq, Segments: ch.Segments(0, limit)})

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"log/slog"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/server/protocol"
 )
@@ -18,11 +16,11 @@ import (
 // message of their own (protocol.Notes), so no message is encoded per
 // reader.
 type views struct {
-	public, full *websocket.PreparedMessage
+	public, full *message
 }
 
 // forReader returns the variant c may receive.
-func (v views) forReader(c *client) *websocket.PreparedMessage {
+func (v views) forReader(c *client) *message {
 	if c.full {
 		return v.full
 	}
@@ -38,7 +36,7 @@ func prepareViews(log *slog.Logger, id rooms.LogID, msg any) views {
 		log.Error("prepare live message", "log", id.String(), "err", err)
 		return views{}
 	}
-	fm := prepareBytes(log, id, full)
+	fm := newMessage(opText, full)
 	if !personal {
 		return views{public: fm, full: fm}
 	}
@@ -46,7 +44,7 @@ func prepareViews(log *slog.Logger, id rooms.LogID, msg any) views {
 	if err != nil || bytes.Equal(pb, full) {
 		return views{public: fm, full: fm}
 	}
-	return views{public: prepareBytes(log, id, pb), full: fm}
+	return views{public: newMessage(opText, pb), full: fm}
 }
 
 // publicOf returns msg as readers who do not chair may see it, and whether
@@ -61,6 +59,9 @@ func publicOf(msg any) (any, bool) {
 		return m, true
 	case protocol.Snapshot:
 		m.Snapshot = public.Snapshot(m.Snapshot)
+		return m, true
+	case protocol.Presence:
+		m.Presence = public.Presence(m.Presence)
 		return m, true
 	}
 	return msg, false

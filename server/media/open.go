@@ -188,7 +188,7 @@ func (s *session) addOutlet(t *outTrack, f *fanout, keyframe func()) error {
 	}
 	s.outs = append(s.outs, outlet{track: t, from: f, keyframe: keyframe})
 	sender := tr.Sender()
-	go s.run(func() { answerRTCP(sender, t, f, keyframe) })
+	go s.run(func() { s.answerRTCP(sender, t, f, keyframe) })
 	return nil
 }
 
@@ -244,9 +244,10 @@ func readPackets(t *webrtc.TrackRemote, n *atomic.Uint64, forward func(*rtp.Pack
 }
 
 // answerRTCP reads a subscriber's RTCP (which also feeds the interceptors),
-// resends what it reports lost and, for video, passes on its requests for
-// a keyframe, until the connection closes.
-func answerRTCP(sender *webrtc.RTPSender, t *outTrack, f *fanout, keyframe func()) {
+// resends what it reports lost, keeps a hub's receiver reports and, for
+// video, passes on its requests for a keyframe, until the connection
+// closes.
+func (s *session) answerRTCP(sender *webrtc.RTPSender, t *outTrack, f *fanout, keyframe func()) {
 	for {
 		pkts, _, err := sender.ReadRTCP()
 		if err != nil {
@@ -258,6 +259,7 @@ func answerRTCP(sender *webrtc.RTPSender, t *outTrack, f *fanout, keyframe func(
 				f.resend(t, p)
 			case *rtcp.ReceiverReport:
 				t.countLost(p.Reports)
+				s.heard(t, p, time.Now())
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				if keyframe != nil {
 					keyframe()

@@ -57,6 +57,8 @@ type session struct {
 	ufrag string
 	// outs are a viewer's tracks and the fanouts that feed them.
 	outs []outlet
+	// link is what a hub's last receiver report said (link.go).
+	link atomic.Pointer[Link]
 
 	mu     sync.Mutex
 	ending bool

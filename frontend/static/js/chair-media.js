@@ -1,6 +1,7 @@
 // What the chair knows of the media before calling a speaker: who is
 // connected to publish and whose audio has arrived (GET .../media/publishers,
-// asked every few seconds), and whether the venue feed is on.
+// asked every few seconds), whether the venue feed is on, and the hubs'
+// links.
 
 import { t } from './i18n.js';
 import { apiURL } from './live.js';
@@ -14,6 +15,7 @@ export class ChairMedia extends EventTarget {
     this.live = live;
     this.mics = new Map(); // sub -> {audio, live}
     this.venue = null; // the venue publisher, or null
+    this.links = []; // the hubs' sessions' figures
     this.known = false; // the server has answered once
   }
 
@@ -30,20 +32,24 @@ export class ChairMedia extends EventTarget {
       });
       // No media on this server, or not a chair: nothing to show, ever.
       if (res.status === 404 || res.status === 403) again = false;
-      if (res.ok) this.#apply((await res.json()).publishers);
+      if (res.ok) this.#apply(await res.json());
     } catch {
       // The network: try again at the next tick.
     }
     if (again) setTimeout(() => this.#poll(), POLL_MS);
   }
 
-  #apply(publishers) {
-    const before = JSON.stringify([...this.mics, this.venue]);
+  #apply({ publishers, links }) {
+    const state = () => JSON.stringify([...this.mics, this.venue]);
+    const before = state();
     this.mics = new Map(publishers.filter((p) => p.kind === 'mic').map((p) => [p.sub, p]));
     this.venue = publishers.find((p) => p.kind === 'venue') ?? null;
     const first = !this.known;
     this.known = true;
-    if (first || before !== JSON.stringify([...this.mics, this.venue])) this.dispatchEvent(new Event('change'));
+    if (first || before !== state()) this.dispatchEvent(new Event('change'));
+    // The figures move every report: they have their own event.
+    this.links = links ?? [];
+    this.dispatchEvent(new Event('links'));
   }
 
   // badge is the audio state of a speaker as a small label, or null when

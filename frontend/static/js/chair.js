@@ -13,6 +13,7 @@ import { Clocks, queueCount, replyingTo } from './queue-view.js';
 import { ChairQueue } from './chair-queue.js';
 import { ChairLog } from './chair-log.js';
 import { ChairMedia } from './chair-media.js';
+import { ChairPresence } from './chair-presence.js';
 import { ChairPolicy } from './chair-policy.js';
 import { listShortcuts, onShortcuts } from './chair-keys.js';
 import { BalanceView, liveBalance } from './balance-view.js';
@@ -24,7 +25,7 @@ const CHAIR_ROLES = new Set(['chair', 'admin']);
 const UNDOABLE = new Set(['floor_granted', 'request_removed', 'request_skipped', 'request_moved']);
 const UNDO_MS = 10_000;
 
-let clocks, queue, log, balance, media, policy;
+let clocks, queue, log, balance, media, policy, people;
 let presence = null; // who is connected to the room, when the server has said
 let undoable = null; // the last chair action while it can be undone: {seq, text, until}
 const dirty = new Set(); // settings forms the chair is editing: not overwritten by updates
@@ -32,6 +33,7 @@ const dirty = new Set(); // settings forms the chair is editing: not overwritten
 const live = await startRoomPage(render);
 if (live) {
   media = new ChairMedia(live);
+  people = new ChairPresence($('hubs'), $('connected'), $('connected-more'));
   queue = new ChairQueue($('queue'), live, media);
   policy = new ChairPolicy($('policy-form'), live);
   if (live.state) policy.render(live.state);
@@ -41,6 +43,7 @@ if (live) {
     renderFloor(live);
     renderVenue();
   });
+  media.addEventListener('links', renderPresence);
   media.start();
   log = new ChairLog($('log'), live);
   log.load();
@@ -132,12 +135,14 @@ async function undo() {
   }
 }
 
-// renderPresence says how many are connected, and how many of each role.
+// renderPresence says how many are connected, and how many of each role,
+// then who they are and how the hubs are.
 function renderPresence() {
   if (!presence) {
     $('presence').textContent = '';
     return;
   }
+  people.render(presence, media.links);
   const roles = Object.entries(presence.by_role ?? {}).sort(([a], [b]) => a.localeCompare(b))
     .map(([role, n]) => t('chair.presenceRole', { role: t(`role.${role}`), count: n }));
   $('presence').textContent = [t('chair.presence', { count: presence.people ?? presence.total }), ...roles].join(' · ');

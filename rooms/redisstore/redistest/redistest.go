@@ -47,7 +47,7 @@ var server = sync.OnceValues(func() (*redis.Options, error) {
 
 // janitor deletes the keys of finished tests. It is a client of its own
 // because a test's clients may be closed by then: a store closes its client.
-var janitor = sync.OnceValue(func() *redis.Client {
+var janitor = sync.OnceValue(func() redis.UniversalClient {
 	opts, _ := server() // only called after a successful server()
 	o := *opts
 	return redis.NewClient(&o)
@@ -82,28 +82,48 @@ func Prefix(t testing.TB) string {
 	if _, err := server(); err != nil {
 		t.Fatalf("redistest: %v", err)
 	}
+	return prefixOn(t, janitor())
+}
+
+// prefixOn returns a fresh prefix whose keys j deletes when t ends.
+func prefixOn(t testing.TB, j redis.UniversalClient) string {
 	prefix := "test-" + strings.ToLower(rand.Text())
 	t.Cleanup(func() {
 		// t's own context is already done when cleanups run.
 		ctx := context.Background()
-		j := janitor()
-		var keys []string
-		iter := j.Scan(ctx, 0, prefix+":*", 1000).Iterator()
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
+		var err error
+		if cluster, ok := j.(*redis.ClusterClient); ok {
+			err = cluster.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+				return deleteUnder(ctx, node, prefix)
+			})
+		} else {
+			err = deleteUnder(ctx, j, prefix)
 		}
-		if err := iter.Err(); err != nil {
-			t.Errorf("redistest: listing keys under %s: %v", prefix, err)
-			return
-		}
-		if len(keys) == 0 {
-			return
-		}
-		if err := j.Del(ctx, keys...).Err(); err != nil {
+		if err != nil {
 			t.Errorf("redistest: deleting keys under %s: %v", prefix, err)
 		}
 	})
 	return prefix
+}
+
+// deleteUnder deletes the keys under prefix on one Redis, one DEL each:
+// keys of several cluster slots cannot go in one.
+func deleteUnder(ctx context.Context, c redis.Cmdable, prefix string) error {
+	var keys []string
+	iter := c.Scan(ctx, 0, prefix+":*", 1000).Iterator()
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		return err
+	}
+	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, k := range keys {
+			p.Del(ctx, k)
+		}
+		return nil
+	})
+	return err
 }
 
 // NewClient returns one more client of the test Redis, closed when t ends

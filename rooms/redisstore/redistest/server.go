@@ -24,6 +24,7 @@ type Server struct {
 	bin  string
 	dir  string
 	port int
+	args []string
 	cmd  *exec.Cmd
 }
 
@@ -32,24 +33,38 @@ type Server struct {
 // when t ends.
 func StartServer(t testing.TB) *Server {
 	t.Helper()
+	return startServer(t)
+}
+
+// startServer is StartServer with more redis-server arguments.
+func startServer(t testing.TB, args ...string) *Server {
+	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Skip("redistest: no redis-server binary to start a Redis of this test's own")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	s := &Server{t: t, bin: bin, dir: t.TempDir(), port: port}
+	s := &Server{t: t, bin: bin, dir: t.TempDir(), port: freePort(t), args: args}
 	t.Cleanup(s.Stop)
 	s.Start()
 	return s
 }
 
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
 // URL is the server's redis:// URL.
-func (s *Server) URL() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.port) }
+func (s *Server) URL() string { return fmt.Sprintf("redis://%s/0", s.Addr()) }
+
+// Addr is the server's host:port.
+func (s *Server) Addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
 
 // Start starts the server again on its port, with whatever data it kept,
 // and waits until it answers.
@@ -58,25 +73,41 @@ func (s *Server) Start() {
 	if s.cmd != nil {
 		s.t.Fatal("redistest: Start of a running server")
 	}
-	s.cmd = exec.Command(s.bin, "--bind", "127.0.0.1", "--port", fmt.Sprint(s.port), "--dir", s.dir,
-		"--save", "", "--appendonly", "yes", "--appendfsync", "always")
+	args := append([]string{"--bind", "127.0.0.1", "--port", fmt.Sprint(s.port), "--dir", s.dir,
+		"--save", "", "--appendonly", "yes", "--appendfsync", "always"}, s.args...)
+	s.cmd = exec.Command(s.bin, args...)
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatalf("redistest: start redis-server: %v", err)
 	}
-	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", s.port), MaxRetries: -1})
+	waitPing(s.t, s.Addr())
+}
+
+// waitPing waits until the Redis (or Sentinel) at addr answers PING.
+func waitPing(t testing.TB, addr string) {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
 	defer c.Close()
-	deadline := time.Now().Add(20 * time.Second)
+	eventually(t, 20*time.Second, "redis at "+addr+" to answer", func(ctx context.Context) error {
+		return c.Ping(ctx).Err()
+	})
+}
+
+// eventually calls check until it returns nil, failing t if it has not
+// within limit; what names what is awaited.
+func eventually(t testing.TB, limit time.Duration, what string, check func(context.Context) error) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := c.Ping(ctx).Err()
+		err := check(ctx)
 		cancel()
 		if err == nil {
 			return
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("redistest: redis-server on port %d does not answer: %v", s.port, err)
+			t.Fatalf("redistest: waited %s for %s: %v", limit, what, err)
 		}
-		time.Sleep(20 * time.Millisecond) // polling for the server to listen
+		time.Sleep(20 * time.Millisecond) // polling for the servers to get there
 	}
 }
 

@@ -15,7 +15,7 @@ func benchTimeAt(ms int) time.Time {
 func TestURLsAreUnderTheBase(t *testing.T) {
 	u, _ := url.Parse("http://127.0.0.1:8080/prefix/")
 	cfg := Config{BaseURL: u, Room: "plenary-1"}
-	if got, want := cfg.wsURL(), "ws://127.0.0.1:8080/prefix/api/v1/rooms/plenary-1/ws"; got != want {
+	if got, want := cfg.wsURL(0), "ws://127.0.0.1:8080/prefix/api/v1/rooms/plenary-1/ws"; got != want {
 		t.Errorf("wsURL = %s, want %s", got, want)
 	}
 	if got, want := cfg.apiURL("/rooms"), "http://127.0.0.1:8080/prefix/api/v1/rooms"; got != want {

@@ -48,6 +48,9 @@ type client struct {
 	// keepBacklog keeps the `segments` frame, for checking what a late
 	// viewer got once the timing is done.
 	keepBacklog bool
+	// channel, when set, is the Centrifugo channel the client subscribes
+	// to: it speaks Centrifugo's protocol (centrifugo.go).
+	channel string
 
 	dialStart   time.Time
 	dialErr     error
@@ -114,11 +117,22 @@ func (c *client) run(ctx context.Context, d *websocket.Dialer, url, token string
 	defer c.markJoined()
 	c.dialStart = time.Now()
 	// The header, not the query: the token stays out of any access log.
-	hdr := http.Header{"Authorization": []string{"Bearer " + token}}
+	// Centrifugo takes it in the client's first command instead.
+	var hdr http.Header
+	if c.channel == "" {
+		hdr = http.Header{"Authorization": []string{"Bearer " + token}}
+	}
 	conn, resp, err := d.DialContext(ctx, url, hdr)
 	if err != nil {
 		c.dialErr = describeDialError(err, resp)
 		return
+	}
+	if c.channel != "" {
+		if err := c.sayHello(conn, token, c.channel); err != nil {
+			conn.Close()
+			c.dialErr = fmt.Errorf("connect and subscribe: %w", err)
+			return
+		}
 	}
 	c.conn.Store(conn)
 	if c.closing.Load() {
@@ -151,11 +165,19 @@ func (c *client) read(conn *websocket.Conn) {
 		buf.Reset()
 		_, err = buf.ReadFrom(r)
 		now := time.Now()
-		if err == nil {
+		pong := false
+		switch {
+		case err != nil:
+		case c.channel != "":
+			pong = c.handleCentrifugo(buf.Bytes(), now)
+		default:
 			c.handle(buf.Bytes(), now)
 		}
 		if buf.Cap() <= maxPooledFrame {
 			framePool.Put(buf)
+		}
+		if err == nil && pong {
+			err = conn.WriteMessage(websocket.TextMessage, centrifugoPing)
 		}
 		if err == nil && c.requestDue {
 			c.requestDue, c.requestAt = false, time.Now()

@@ -21,8 +21,12 @@ const (
 // Config is everything one run needs. Its errors name the flags of
 // `parley bench`, which fills it.
 type Config struct {
-	Kind        string // KindWS, KindTranscript or KindMedia
-	BaseURL     *url.URL
+	Kind    string // KindWS, KindTranscript or KindMedia
+	BaseURL *url.URL
+	// Nodes are further servers of the same cluster (one Redis): client i
+	// dials node i mod (1+len(Nodes)), BaseURL being node 0, and the
+	// commands go to BaseURL.
+	Nodes       []*url.URL
 	Secret      []byte
 	Room        string
 	Clients     int
@@ -40,6 +44,15 @@ type Config struct {
 	AllowRemote bool
 	// Progress hears what the run is doing, a line per phase; nil: nothing.
 	Progress io.Writer
+	// Centrifugo has the ws kind load a Centrifugo server at BaseURL
+	// instead (centrifugo.go): Secret is its HMAC secret, Room its
+	// channel, and CentrifugoAPIKey the key of its HTTP API.
+	Centrifugo       bool
+	CentrifugoAPIKey string
+	// Watch drives nothing: the clients expect Events events that another
+	// run drives, right after they joined (a bench process holds at most
+	// its descriptor limit of clients; two, one driving, hold twice that).
+	Watch bool
 
 	// The transcript kind's: Clients are its viewers and Events its posts.
 	Lang        string // the channel followed and posted to
@@ -87,6 +100,12 @@ func (cfg Config) relay() bool { return len(cfg.RelayCommand) > 0 || cfg.RelayUR
 // driving says whether the run has viewers or clients receive a drive.
 func (cfg Config) driving() bool { return !cfg.Idle && !cfg.LateOnly }
 
+// commanding says whether the run sends the drive's commands itself.
+func (cfg Config) commanding() bool { return cfg.driving() && !cfg.Watch }
+
+// nodes are the servers the clients spread over: BaseURL, then Nodes.
+func (cfg Config) nodes() []*url.URL { return append([]*url.URL{cfg.BaseURL}, cfg.Nodes...) }
+
 // Validate checks the configuration before anything connects, including
 // that the target is this machine's loopback unless remote load is allowed.
 func (cfg Config) Validate(ctx context.Context) error {
@@ -107,6 +126,12 @@ func (cfg Config) Validate(ctx context.Context) error {
 	if cfg.media() {
 		return cfg.validateMedia(ctx)
 	}
+	if (cfg.Centrifugo || cfg.Watch || len(cfg.Nodes) > 0) && cfg.Kind != KindWS {
+		return errors.New("bench: --centrifugo, --watch and several --url are of the ws kind only")
+	}
+	if cfg.Centrifugo && (cfg.CentrifugoAPIKey == "" || cfg.Watch || len(cfg.Nodes) > 0) {
+		return errors.New("bench: --centrifugo needs --centrifugo-api-key, and one server, driven by this run")
+	}
 	if cfg.driving() {
 		if cfg.Rate <= 0 {
 			return errors.New("bench: --rate must be positive")
@@ -119,12 +144,17 @@ func (cfg Config) Validate(ctx context.Context) error {
 		if err := cfg.validateTranscript(); err != nil {
 			return err
 		}
-	} else if !cfg.Idle {
+	} else if !cfg.Idle && !cfg.Centrifugo {
 		if _, ok := driverCommands[cfg.Driver]; !ok {
 			return fmt.Errorf("bench: --driver %q: use %s or %s", cfg.Driver, DriverAgenda, DriverHand)
 		}
 	}
-	return checkTarget(ctx, cfg.BaseURL, cfg.AllowRemote)
+	for _, u := range cfg.nodes() {
+		if err := checkTarget(ctx, u, cfg.AllowRemote); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkTarget refuses anything but a plain http(s) base URL on the loopback:
@@ -164,15 +194,21 @@ func checkTarget(ctx context.Context, u *url.URL, allowRemote bool) error {
 	return nil
 }
 
-// wsURL is the live endpoint of room under the base URL.
-func (cfg Config) wsURL() string {
-	u := *cfg.BaseURL
+// wsURL is client i's live endpoint: the room's on its node, or
+// Centrifugo's.
+func (cfg Config) wsURL(i int) string {
+	nodes := cfg.nodes()
+	u := *nodes[i%len(nodes)]
 	if u.Scheme == "https" {
 		u.Scheme = "wss"
 	} else {
 		u.Scheme = "ws"
 	}
-	u.Path = strings.TrimSuffix(u.Path, "/") + "/api/v1/rooms/" + url.PathEscape(cfg.Room) + "/ws"
+	if cfg.Centrifugo {
+		u.Path = strings.TrimSuffix(u.Path, "/") + "/connection/websocket"
+	} else {
+		u.Path = strings.TrimSuffix(u.Path, "/") + "/api/v1/rooms/" + url.PathEscape(cfg.Room) + "/ws"
+	}
 	return u.String()
 }
 

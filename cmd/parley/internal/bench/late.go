@@ -68,7 +68,7 @@ func (r *runner) lateJoins(ctx context.Context, tokens []string) {
 func lateJoinWS(ctx context.Context, cfg Config, dialer *websocket.Dialer, token string, i int) LateJoin {
 	c := newClient(-1-i, 0)
 	c.follow, c.keepBacklog = transcriptRequest("late", cfg.Lang, cfg.LateBacklog), true
-	go c.run(ctx, dialer, cfg.wsURL(), token)
+	go c.run(ctx, dialer, cfg.wsURL(0), token)
 	timer := time.NewTimer(cfg.DialTimeout + joinGrace)
 	defer timer.Stop()
 	select {

@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -50,6 +51,10 @@ type Report struct {
 	// command: it also counts the driver's lateness and the command's own
 	// processing, which a slow server inflicts on the chair.
 	LatencyFromSchedule Latency `json:"latency_from_schedule"`
+	// LatencyFromSend runs from when the command was sent: what a peer
+	// server (Config.Centrifugo) is measured from, its publications
+	// stamped with their send time.
+	LatencyFromSend Latency `json:"latency_from_send"`
 	// PerEvent is each driven event's delivery, in seq order.
 	PerEvent []EventLatency `json:"per_event,omitempty"`
 
@@ -100,10 +105,14 @@ type ServerCPU struct {
 
 func newReport(cfg Config) *Report {
 	rep := &Report{
-		Kind: cfg.Kind, Target: cfg.BaseURL.String(), Room: cfg.Room, Mode: "drive", Machine: readMachine(),
+		Kind: cfg.Kind, Target: describeTarget(cfg), Room: cfg.Room, Mode: "drive", Machine: readMachine(),
 		Clients: cfg.Clients, ConnectRateTarget: cfg.ConnectRate,
 	}
 	switch {
+	case cfg.Watch:
+		rep.Mode = "watch"
+	case cfg.Centrifugo:
+		rep.Driver, rep.Rate = "centrifugo publish", cfg.Rate
 	case cfg.Idle:
 		rep.Mode = "idle"
 	case cfg.LateOnly:
@@ -206,6 +215,7 @@ func (rep *Report) setDelivery(d Delivery, cmds []commandResult) {
 	rep.Delivery = d
 	rep.Latency = summarize(d.fromEvent)
 	rep.LatencyFromSchedule = summarize(d.fromSchedule)
+	rep.LatencyFromSend = summarize(d.fromSent)
 	for _, c := range cmds {
 		for _, seq := range c.seqs {
 			if lat, ok := d.bySeq[seq]; ok && c.err == nil {
@@ -238,7 +248,7 @@ func (rep *Report) judge() {
 	if rep.DroppedEarly > 0 {
 		rep.problem(fmt.Sprintf("%d connections were ended by the server before the bench closed them", rep.DroppedEarly))
 	}
-	if rep.Mode == "drive" {
+	if rep.Mode == "drive" || rep.Mode == "watch" {
 		d := rep.Delivery
 		if rep.CommandErrors > 0 {
 			rep.problem(fmt.Sprintf("%d of %d commands failed", rep.CommandErrors, rep.CommandsSent))
@@ -260,6 +270,19 @@ func (rep *Report) judge() {
 		}
 	}
 	rep.Passed = len(rep.Problems) == 0
+}
+
+// describeTarget names the servers loaded.
+func describeTarget(cfg Config) string {
+	nodes := make([]string, 0, 1+len(cfg.Nodes))
+	for _, u := range cfg.nodes() {
+		nodes = append(nodes, u.String())
+	}
+	target := strings.Join(nodes, ", ")
+	if cfg.Centrifugo {
+		target = "Centrifugo at " + target
+	}
+	return target
 }
 
 // unit names what the run delivers, and who to.
@@ -302,7 +325,7 @@ func (rep *Report) WriteText(w io.Writer) {
 			fmt.Fprintf(w, "              %d x %s\n", r.Count, r.Message)
 		}
 	}
-	if rep.Mode == "drive" {
+	if rep.Mode == "drive" || rep.Mode == "watch" {
 		d := rep.Delivery
 		fmt.Fprintf(w, "commands      %d %s sent at %.2f/s, %d failed; round trip %s; latest send %.1f ms after due\n",
 			rep.CommandsSent, rep.Driver, rep.Rate, rep.CommandErrors, rep.CommandRoundTrip, rep.DriverLateMaxMs)
@@ -314,6 +337,7 @@ func (rep *Report) WriteText(w io.Writer) {
 			d.DuplicateOrOutOfOrder, d.NotAsPosted, d.Resnapshots, d.Foreign)
 		fmt.Fprintf(w, "latency       from event time: %s\n", rep.Latency)
 		fmt.Fprintf(w, "              from schedule:   %s\n", rep.LatencyFromSchedule)
+		fmt.Fprintf(w, "              from send:       %s\n", rep.LatencyFromSend)
 		if e, ok := rep.slowestEvent(); ok {
 			fmt.Fprintf(w, "              slowest:         seq %d, due at +%.0f ms, command round trip %.1f ms: %s\n", e.Seq, e.DueMs, e.RoundTripMs, e.Latency)
 		}

@@ -93,14 +93,20 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 	if rep.Machine.EphemeralPorts > 0 && cfg.Clients > rep.Machine.EphemeralPorts {
 		return nil, fmt.Errorf("bench: %d clients need as many local ports but the loopback offers %d (net.ipv4.ip_local_port_range)", cfg.Clients, rep.Machine.EphemeralPorts)
 	}
-	tokens, err := mintTokens(cfg)
+	mint := mintTokens
+	if cfg.Centrifugo {
+		mint = centrifugoTokens
+	}
+	tokens, err := mint(cfg)
 	if err != nil {
 		return nil, err
 	}
 	hc := newHTTPClient()
 	defer hc.CloseIdleConnections()
-	if rep.RoomCreated, err = ensureRoom(ctx, hc, cfg, tokens.admin); err != nil {
-		return nil, err
+	if !cfg.Centrifugo {
+		if rep.RoomCreated, err = ensureRoom(ctx, hc, cfg, tokens.admin); err != nil {
+			return nil, err
+		}
 	}
 	r := &runner{cfg: cfg, progress: cfg.Progress, rep: rep}
 	act, err := r.prepare(ctx, hc, tokens)
@@ -122,10 +128,16 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 	rep.ServerCPU.ConnectMs = connected.cpuSince(server)
 
 	if cfg.driving() {
-		fmt.Fprintf(r.progress, "bench: driving %s at %.2f/s\n", r.describeDrive(), cfg.Rate)
 		toolBefore := selfCPU()
-		cmds := drive(ctx, cfg, act)
-		r.drain(ctx, cmds)
+		var cmds []commandResult
+		if cfg.Watch {
+			fmt.Fprintf(r.progress, "bench: watching for %d events driven by another run\n", cfg.Events)
+			cmds = r.watch(ctx)
+		} else {
+			fmt.Fprintf(r.progress, "bench: driving %s at %.2f/s\n", r.describeDrive(), cfg.Rate)
+			cmds = drive(ctx, cfg, act)
+			r.drain(ctx, cmds)
+		}
 		rep.ToolCPUDriveMs = nsToMs(int64(selfCPU() - toolBefore))
 		driven := r.sampleServer("after driving")
 		rep.ServerCPU.DriveMs = driven.cpuSince(connected)
@@ -136,6 +148,9 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 			r.lateJoins(ctx, tokens.late)
 		}
 		r.closeAll()
+		if cfg.Watch {
+			stampWatched(r.clients, cmds)
+		}
 		rep.setDelivery(tallyDelivery(r.clients, cmds), cmds)
 	} else {
 		if cfg.LateOnly {
@@ -173,8 +188,10 @@ func (r *runner) prepare(ctx context.Context, hc *http.Client, tokens credential
 	switch {
 	case r.cfg.transcript():
 		return r.prepareTranscript(ctx, hc, tokens.captioner)
-	case r.cfg.Idle:
+	case r.cfg.Idle, r.cfg.Watch:
 		return nil, nil
+	case r.cfg.Centrifugo:
+		return centrifugoPublish(hc, r.cfg), nil
 	}
 	if err := prepareDriver(ctx, hc, r.cfg, tokens.driver); err != nil {
 		return nil, err
@@ -208,15 +225,17 @@ func (r *runner) notePosted(cmds []commandResult) {
 // client to get its snapshot or give up.
 func (r *runner) connect(ctx context.Context, tokens []string) {
 	cfg := r.cfg
-	fmt.Fprintf(r.progress, "bench: connecting %d clients to %s at %.0f/s\n", cfg.Clients, cfg.wsURL(), cfg.ConnectRate)
+	fmt.Fprintf(r.progress, "bench: connecting %d clients to %s at %.0f/s\n", cfg.Clients, describeTarget(cfg), cfg.ConnectRate)
 	dialer := newDialer(cfg.DialTimeout)
-	url := cfg.wsURL()
 	expect := cfg.Events
 	r.clients = make([]*client, cfg.Clients)
 	start := time.Now()
 	for i := range r.clients {
 		c := newClient(i, expect)
 		c.follow = r.follow
+		if cfg.Centrifugo {
+			c.channel = cfg.Room
+		}
 		r.clients[i] = c
 		if !sleepUntil(ctx, start.Add(time.Duration(float64(i)/cfg.ConnectRate*float64(time.Second)))) {
 			c.dialErr = fmt.Errorf("not dialled: the run timed out")
@@ -224,7 +243,7 @@ func (r *runner) connect(ctx context.Context, tokens []string) {
 			close(c.done)
 			continue
 		}
-		go c.run(ctx, dialer, url, tokens[i])
+		go c.run(ctx, dialer, cfg.wsURL(i), tokens[i])
 	}
 	deadline := time.NewTimer(cfg.DialTimeout + joinGrace)
 	defer deadline.Stop()

@@ -24,9 +24,10 @@ type Delivery struct {
 	// first: the server made it start over, which a healthy run never does.
 	Resnapshots int `json:"resnapshots"`
 
-	// latency from the event's server timestamp, and from the time the
-	// schedule said to send the command that caused it.
-	fromEvent, fromSchedule []int64
+	// latency from the event's server timestamp, from the time the
+	// schedule said to send the command that caused it, and from the time
+	// it was sent (the one basis a peer server shares).
+	fromEvent, fromSchedule, fromSent []int64
 	// bySeq holds each event's latencies from its server timestamp: whether
 	// one event stalled or all were slow points at different causes.
 	bySeq map[uint64][]int64
@@ -38,13 +39,14 @@ type Delivery struct {
 // see exactly once, in order.
 func tallyDelivery(clients []*client, cmds []commandResult) Delivery {
 	due := map[uint64]int64{}          // seq -> when its command was due
+	sent := map[uint64]int64{}         // seq -> when its command was sent
 	want := map[uint64]postedSegment{} // seq -> the segment a caption post made
 	for _, c := range cmds {
 		if c.err != nil {
 			continue
 		}
 		for _, seq := range c.seqs {
-			due[seq] = c.dueNs
+			due[seq], sent[seq] = c.dueNs, c.sentNs
 		}
 		for _, s := range c.segments {
 			want[s.Seq] = s
@@ -59,6 +61,7 @@ func tallyDelivery(clients []*client, cmds []commandResult) Delivery {
 	}
 	d.fromEvent = make([]int64, 0, joined*len(due))
 	d.fromSchedule = make([]int64, 0, joined*len(due))
+	d.fromSent = make([]int64, 0, joined*len(due))
 	for _, c := range clients {
 		if !c.joinedOK() {
 			continue
@@ -83,6 +86,7 @@ func tallyDelivery(clients []*client, cmds []commandResult) Delivery {
 			}
 			d.fromEvent = append(d.fromEvent, s.latNs)
 			d.fromSchedule = append(d.fromSchedule, s.recvNs-dueNs)
+			d.fromSent = append(d.fromSent, s.recvNs-sent[s.seq])
 			d.bySeq[s.seq] = append(d.bySeq[s.seq], s.latNs)
 		}
 		d.Delivered += got
