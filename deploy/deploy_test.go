@@ -29,11 +29,6 @@ var metrics = []string{
 	"parley_http_request_duration_seconds", "parley_rooms_loaded", "parley_node_info",
 }
 
-// pendingFlags are `parley serve` flags the deployment files use that
-// other parts of issue 11 are adding; once `serve -h` lists one, it is
-// checked like any other.
-var pendingFlags = []string{"record-key"}
-
 // readYAML decodes every document of a YAML file.
 func readYAML(t *testing.T, path string) []map[string]any {
 	t.Helper()
@@ -345,7 +340,7 @@ func checkFlags(t *testing.T, where string, args []string) {
 			continue
 		}
 		name, _, _ = strings.Cut(name, "=")
-		if !slices.Contains(serveFlags, name) && !slices.Contains(pendingFlags, name) {
+		if !slices.Contains(serveFlags, name) {
 			t.Errorf("%s: parley serve has no flag --%s", where, name)
 		}
 	}
