@@ -146,8 +146,8 @@ func (s *Service) checkpointEvents(ctx context.Context, st *State, reason string
 			continue
 		}
 		evs, err := s.store.Read(ctx, id, seq-1, 1)
-		if err != nil || len(evs) == 0 {
-			continue
+		if err != nil || len(evs) == 0 || evs[0].Hash == "" {
+			continue // only a chained log's head can be signed
 		}
 		c.Logs = append(c.Logs, LogHead{Log: id.String(), Seq: evs[0].Seq, Hash: evs[0].Hash})
 	}

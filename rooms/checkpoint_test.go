@@ -120,3 +120,48 @@ func TestCheckpointPeriodic(t *testing.T) {
 		t.Fatalf("CheckChain: %v", err)
 	}
 }
+
+// TestClosedLegacyRoomIsChainedAndSignedWhenOpened: a room closed before
+// events were hashed is never written to again, so its chain starts, and
+// its record is signed, the first time it is opened, by a read.
+func TestClosedLegacyRoomIsChainedAndSignedWhenOpened(t *testing.T) {
+	ctx := t.Context()
+	svc, store, pub := signingService(t, 0)
+	log := rooms.RoomLog("netmundial")
+	at := time.Date(2014, 4, 24, 18, 0, 0, 0, time.UTC)
+	created, _ := json.Marshal(rooms.RoomCreated{Title: "NETmundial", TimeLimitS: 120})
+	legacy := []rooms.Event{
+		{Time: at, Actor: rooms.Actor{Sub: "chair", Role: rooms.RoleChair}, Type: rooms.EvRoomCreated, Data: created},
+		{Time: at.Add(time.Hour), Actor: rooms.Actor{Sub: "chair", Role: rooms.RoleChair}, Type: rooms.EvRoomClosed},
+	}
+	if _, err := store.Append(ctx, log, 0, legacy); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := svc.Snapshot(ctx, "netmundial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := store.Read(ctx, log, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 4 || evs[2].Type != rooms.EvChainStarted || snap.Seq != 4 {
+		t.Fatalf("after opening: snapshot at %d, events %v; want the chain started and a checkpoint after the 2 old events", snap.Seq, types(evs))
+	}
+	c := lastCheckpoint(t, evs)
+	if c.Reason != rooms.CheckpointClosed || c.Logs[0].Seq != 3 || c.Logs[0].Hash != evs[2].Hash {
+		t.Fatalf("checkpoint %+v: want the closed room's, signing the chain's start", c)
+	}
+	if err := rooms.VerifyCheckpoint("netmundial", c, pub); err != nil {
+		t.Fatalf("VerifyCheckpoint: %v", err)
+	}
+	if n, err := rooms.CheckChain(log, evs); err != nil || n != 2 {
+		t.Fatalf("CheckChain covers %d events, err %v; want 2 and nil", n, err)
+	}
+	if _, err := svc.Snapshot(ctx, "netmundial"); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := store.LastSeq(ctx, log); again != 4 {
+		t.Fatalf("opened again, the log is at %d: the upgrade must happen once", again)
+	}
+}

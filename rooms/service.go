@@ -382,9 +382,37 @@ func (s *Service) existing(ctx context.Context, id string) (r *room, done func()
 // forget drops r from the cache, unless another has taken its place.
 func (s *Service) forget(r *room) { s.rooms.drop(r.state.ID, r) }
 
-// catchUp folds in whatever the log holds beyond the cached state.
+// catchUp folds in whatever the log holds beyond the cached state, and
+// starts the hash chain of a log written before it (upgradeChain).
 func (s *Service) catchUp(ctx context.Context, r *room) error {
-	return s.recover(ctx, r, catchUp(ctx, s.store, RoomLog(r.state.ID), r.state, s.applied(r.state.ID, r.state)))
+	if err := s.recover(ctx, r, catchUp(ctx, s.store, RoomLog(r.state.ID), r.state, s.applied(r.state.ID, r.state))); err != nil {
+		return err
+	}
+	s.upgradeChain(ctx, r)
+	return nil
+}
+
+// upgradeChain starts the chain of a room whose log was written before
+// events were hashed as soon as the room is opened, not at its next write,
+// which a closed room never has; a closed room's record is then signed,
+// as if it had closed now. A failure is logged and the room served all
+// the same: the next opening tries again. The caller holds r's lock.
+func (s *Service) upgradeChain(ctx context.Context, r *room) {
+	if r.state.Seq == 0 || r.state.Head != "" {
+		return
+	}
+	id := r.state.ID
+	_, err := commit(ctx, s.store, RoomLog(id), r.state, s.now, func() ([]Event, error) {
+		if r.state.Closed {
+			return s.checkpointEvents(ctx, r.state, CheckpointClosed), nil
+		}
+		return nil, nil
+	}, s.applied(id, r.state))
+	if err != nil {
+		s.log.WarnContext(ctx, "starting the hash chain of a room written before it failed; it is tried again at the room's next opening", "room", id, "err", err)
+		return
+	}
+	s.log.InfoContext(ctx, "the room's log was written before events were hashed: its chain starts now", "room", id, "after", r.state.Seq)
 }
 
 // recover passes err on through fault; when it says the store lost r's
