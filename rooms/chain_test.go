@@ -37,14 +37,7 @@ func TestChainUpgrade(t *testing.T) {
 	t.Cleanup(func() { _ = store.Close() })
 	log := rooms.RoomLog("old")
 	at := time.Date(2014, 4, 23, 9, 0, 0, 0, time.UTC)
-	created, _ := json.Marshal(rooms.RoomCreated{Title: "Old", TimeLimitS: 120})
-	legacy := []rooms.Event{
-		{Time: at, Actor: rooms.Actor{Sub: "chair", Role: rooms.RoleChair}, Type: rooms.EvRoomCreated, Data: created},
-		{Time: at.Add(time.Minute), Actor: rooms.Actor{Sub: "chair", Role: rooms.RoleChair}, Type: rooms.EvListClosed},
-	}
-	if _, err := store.Append(ctx, log, 0, legacy); err != nil {
-		t.Fatal(err)
-	}
+	appendLegacy(t, store, log, at, rooms.EvListClosed)
 	svc := rooms.NewService(store, slog.New(slog.DiscardHandler), func() time.Time { return at.Add(time.Hour) })
 	chair := rooms.Participant{Sub: "chair", Role: rooms.RoleChair}
 	res, err := svc.Execute(ctx, "old", chair, rooms.Command{Type: rooms.CmdOpenList})
@@ -68,5 +61,21 @@ func TestChainUpgrade(t *testing.T) {
 	}
 	if n, err := rooms.CheckChain(log, evs); err != nil || n != 2 {
 		t.Fatalf("CheckChain covers %d events, err %v; want 2 and nil", n, err)
+	}
+}
+
+// appendLegacy writes log as Parley did before the chain: the room's
+// creation at at, then an event of each of types a minute apart, by the
+// chair, none of them hashed.
+func appendLegacy(t *testing.T, store rooms.Store, log rooms.LogID, at time.Time, types ...string) {
+	t.Helper()
+	chair := rooms.Actor{Sub: "chair", Role: rooms.RoleChair}
+	created, _ := json.Marshal(rooms.RoomCreated{Title: "Old", TimeLimitS: 120})
+	legacy := []rooms.Event{{Time: at, Actor: chair, Type: rooms.EvRoomCreated, Data: created}}
+	for i, typ := range types {
+		legacy = append(legacy, rooms.Event{Time: at.Add(time.Duration(i+1) * time.Minute), Actor: chair, Type: typ})
+	}
+	if _, err := store.Append(t.Context(), log, 0, legacy); err != nil {
+		t.Fatal(err)
 	}
 }

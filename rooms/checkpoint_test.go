@@ -128,15 +128,7 @@ func TestClosedLegacyRoomIsChainedAndSignedWhenOpened(t *testing.T) {
 	ctx := t.Context()
 	svc, store, pub := signingService(t, 0)
 	log := rooms.RoomLog("netmundial")
-	at := time.Date(2014, 4, 24, 18, 0, 0, 0, time.UTC)
-	created, _ := json.Marshal(rooms.RoomCreated{Title: "NETmundial", TimeLimitS: 120})
-	legacy := []rooms.Event{
-		{Time: at, Actor: rooms.Actor{Sub: "chair", Role: rooms.RoleChair}, Type: rooms.EvRoomCreated, Data: created},
-		{Time: at.Add(time.Hour), Actor: rooms.Actor{Sub: "chair", Role: rooms.RoleChair}, Type: rooms.EvRoomClosed},
-	}
-	if _, err := store.Append(ctx, log, 0, legacy); err != nil {
-		t.Fatal(err)
-	}
+	appendLegacy(t, store, log, time.Date(2014, 4, 24, 18, 0, 0, 0, time.UTC), rooms.EvRoomClosed)
 	snap, err := svc.Snapshot(ctx, "netmundial")
 	if err != nil {
 		t.Fatal(err)

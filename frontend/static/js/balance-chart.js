@@ -87,17 +87,7 @@ function barChart(id, dim, cats, desc, W) {
 // dimensionTable says the chart's figures: counts and minutes beside
 // their shares, and the target.
 function dimensionTable(id, dim, cats) {
-  const labelledBy = `${id}-h`;
-  const table = el('table', 'figures');
-  table.setAttribute('aria-labelledby', labelledBy);
-  const head = el('tr');
-  for (const key of ['balance.col.category', 'balance.requests', 'balance.turns', 'balance.time', 'balance.col.target']) {
-    const th = el('th', '', t(key));
-    th.scope = 'col';
-    head.append(th);
-  }
-  const body = el('tbody');
-  for (const c of cats) {
+  const rows = cats.map((c) => {
     const tr = el('tr');
     const th = el('th', '', category(c.category));
     th.scope = 'row';
@@ -106,10 +96,27 @@ function dimensionTable(id, dim, cats) {
       el('td', '', t('balance.cell', { value: formatNumber(c.turns), share: percent(c.turn_share) })),
       el('td', '', t('balance.cell', { value: duration(c.seconds), share: percent(c.time_share) })),
       el('td', '', percent(c.target)));
-    body.append(tr);
+    return tr;
+  });
+  return figuresTable(`${id}-h`, ['balance.col.category', 'balance.requests', 'balance.turns', 'balance.time', 'balance.col.target'], rows);
+}
+
+// figuresTable is a table of figures named by the heading labelledBy, a
+// column for each i18n key of columns, with rows, scrolling inside itself
+// where the screen is narrower.
+export function figuresTable(labelledBy, columns, rows) {
+  const table = el('table', 'figures');
+  table.setAttribute('aria-labelledby', labelledBy);
+  const head = el('tr');
+  for (const key of columns) {
+    const th = el('th', '', t(key));
+    th.scope = 'col';
+    head.append(th);
   }
   const thead = el('thead');
   thead.append(head);
+  const body = el('tbody');
+  body.append(...rows);
   table.append(thead, body);
   return scrolling(table, labelledBy);
 }
@@ -214,7 +221,7 @@ function trendTable(trend) {
 
 // scrolling wraps a table that may be wider than a phone in a box that
 // scrolls, and that the keyboard can reach to scroll it.
-export function scrolling(table, labelledBy) {
+function scrolling(table, labelledBy) {
   const wrap = el('div', 'table-wrap');
   wrap.tabIndex = 0;
   wrap.setAttribute('role', 'group');

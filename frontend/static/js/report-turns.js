@@ -7,7 +7,7 @@ import { category, formatNumber, t } from './i18n.js';
 import { clockTime, duration, el, kindLabel, nameEl, speakerName, speakerOrigin } from './format.js';
 import { ChairLog, chairReasonEl, reasonEl } from './chair-log.js';
 import { FLOOR } from './transcript.js';
-import { scrolling } from './balance-chart.js';
+import { figuresTable } from './balance-chart.js';
 
 const CHAIR_ROLES = new Set(['chair', 'admin']);
 
@@ -157,16 +157,7 @@ export function hubsOf(events, turns) {
 export function hubsTable(events, turns) {
   const hubs = hubsOf(events, turns);
   if (hubs.length === 0) return el('p', 'muted', t('report.hubsNone'));
-  const table = el('table', 'figures');
-  table.setAttribute('aria-labelledby', 'hubs-h');
-  const head = el('tr');
-  for (const key of ['report.col.hub', 'balance.requests', 'balance.turns', 'balance.time', 'report.col.speakers']) {
-    const th = el('th', '', t(key));
-    th.scope = 'col';
-    head.append(th);
-  }
-  const body = el('tbody');
-  for (const h of hubs) {
+  const rows = hubs.map((h) => {
     const tr = el('tr');
     const th = el('th');
     th.scope = 'row';
@@ -174,10 +165,7 @@ export function hubsTable(events, turns) {
     const names = el('td', 'names');
     [...h.speakers].forEach((name, i) => names.append(...(i ? [', '] : []), nameEl(name)));
     tr.append(th, el('td', '', formatNumber(h.requests)), el('td', '', formatNumber(h.turns)), el('td', '', duration(h.seconds)), names);
-    body.append(tr);
-  }
-  const thead = el('thead');
-  thead.append(head);
-  table.append(thead, body);
-  return scrolling(table, 'hubs-h');
+    return tr;
+  });
+  return figuresTable('hubs-h', ['report.col.hub', 'balance.requests', 'balance.turns', 'balance.time', 'report.col.speakers'], rows);
 }

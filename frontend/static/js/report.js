@@ -8,7 +8,7 @@ import { formatNumber, initI18n, t } from './i18n.js';
 import { apiURL, parseServerTime } from './live.js';
 import { clockTime, dateText, duration, el, percent } from './format.js';
 import { clearError, showError, showFatal } from './page.js';
-import { DEFAULT_WIDTH, dimensionChart, scrolling, trendChart } from './balance-chart.js';
+import { DEFAULT_WIDTH, dimensionChart, figuresTable, trendChart } from './balance-chart.js';
 import { dimensionName, orderedDimensions } from './balance-view.js';
 import { authHeaders, fetchJSON, onDownload } from './download.js';
 import { roomFromPath, roomToken } from './token.js';
@@ -228,17 +228,8 @@ function agenda() {
     $('agenda').replaceChildren(el('p', 'muted', t('report.agendaNone')));
     return;
   }
-  const table = el('table', 'figures');
-  table.setAttribute('aria-labelledby', 'agenda-h');
-  const head = el('tr');
-  for (const key of ['report.col.item', 'report.col.from', 'balance.turns', 'balance.time', 'report.col.share']) {
-    const th = el('th', '', t(key));
-    th.scope = 'col';
-    head.append(th);
-  }
   const total = report.turns.reduce((sum, iv) => sum + iv.duration_s, 0);
-  const body = el('tbody');
-  for (const it of items) {
+  const rows = items.map((it) => {
     const under = report.turns.filter((iv) => (iv.agenda_item ?? '') === it.title);
     const seconds = under.reduce((sum, iv) => sum + iv.duration_s, 0);
     const tr = el('tr');
@@ -247,12 +238,9 @@ function agenda() {
     th.append(it.title ? el('bdi', '', it.title) : t('balance.filterNone'));
     tr.append(th, el('td', '', it.from ? clockTime(it.from) : '—'), el('td', '', String(under.length)),
       el('td', '', duration(seconds)), el('td', '', percent(total ? seconds / total : 0)));
-    body.append(tr);
-  }
-  const thead = el('thead');
-  thead.append(head);
-  table.append(thead, body);
-  $('agenda').replaceChildren(scrolling(table, 'agenda-h'));
+    return tr;
+  });
+  $('agenda').replaceChildren(figuresTable('agenda-h', ['report.col.item', 'report.col.from', 'balance.turns', 'balance.time', 'report.col.share'], rows));
 }
 
 // transcriptPicker offers the channels the room has; the original as
