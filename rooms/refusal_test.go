@@ -48,6 +48,9 @@ func TestRefusalsNameTheirReason(t *testing.T) {
 		{"extend too far", chair, rooms.Command{Type: rooms.CmdExtend, Seconds: 4000}, rooms.ErrInvalid, "bad_seconds", map[string]any{"max": rooms.MaxTimeLimit}},
 		{"time limit 0", chair, rooms.Command{Type: rooms.CmdSetTimeLimit}, rooms.ErrInvalid, "bad_seconds", map[string]any{"max": rooms.MaxTimeLimit}},
 		{"no policy", chair, cmd(rooms.CmdSetPolicy), rooms.ErrInvalid, "policy_required", nil},
+		{"revoke nothing", chair, cmd(rooms.CmdRevoke), rooms.ErrInvalid, "revoke_target_required", nil},
+		{"revoke a sub not UTF-8", chair, rooms.Command{Type: rooms.CmdRevoke, Sub: "\xff"}, rooms.ErrInvalid, "field_not_utf8", map[string]any{"field": "sub"}},
+		{"revoke a sub too long", chair, rooms.Command{Type: rooms.CmdRevoke, Sub: strings.Repeat("s", 129)}, rooms.ErrInvalid, "revoke_target_too_long", map[string]any{"max": 128}},
 		{"no type", chair, rooms.Command{}, rooms.ErrInvalid, "no_type", nil},
 		{"unknown type", chair, cmd("adjourn"), rooms.ErrInvalid, "unknown_command", map[string]any{"command": "adjourn"}},
 		{"if_seq ahead", chair, rooms.Command{Type: rooms.CmdCallNext, IfSeq: 99}, rooms.ErrInvalid, "if_seq_ahead", map[string]any{"if_seq": uint64(99)}},
@@ -98,7 +101,7 @@ func refusalReason(err error) string {
 // decidingFiles refuse commands; every refusal there is a Refusal, except
 // where the detail is another package's English (the JSON decoder's, a
 // queue policy's), which pages show after their general sentence.
-var decidingFiles = []string{"command.go", "decide.go", "hub.go"}
+var decidingFiles = []string{"command.go", "decide.go", "hub.go", "revoke.go"}
 
 var englishDetail = []string{"decodeStrict", "badPolicy"}
 

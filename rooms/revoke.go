@@ -58,15 +58,20 @@ func (d decision) revoke(cmd Command) ([]Event, error) {
 	return d.events(EvTokenRevoked, TokenRevoked{Token: token, Sub: sub, Reason: cmd.Reason}), nil
 }
 
+// maxRevokedID bounds a revoked token's id or sub, as tokens bound sub.
+const maxRevokedID = 128
+
 func validRevoke(c Command) error {
-	if strings.TrimSpace(c.Token) == "" && strings.TrimSpace(c.Sub) == "" {
-		return fmt.Errorf("%w: revoke: token (a token's jti) or sub is required", ErrInvalid)
-	}
-	if !utf8.ValidString(c.Token) || !utf8.ValidString(c.Sub) {
-		return fmt.Errorf("%w: revoke: token and sub must be valid UTF-8", ErrInvalid)
-	}
-	if len(c.Token) > 128 || len(c.Sub) > 128 {
-		return fmt.Errorf("%w: revoke: token and sub are at most 128 bytes", ErrInvalid)
+	switch {
+	case strings.TrimSpace(c.Token) == "" && strings.TrimSpace(c.Sub) == "":
+		return refuse(ErrInvalid, "revoke_target_required", nil, "revoke: token (a token's jti) or sub is required")
+	case !utf8.ValidString(c.Token):
+		return refuse(ErrInvalid, "field_not_utf8", map[string]any{"field": "token"}, "revoke: token is not valid UTF-8")
+	case !utf8.ValidString(c.Sub):
+		return refuse(ErrInvalid, "field_not_utf8", map[string]any{"field": "sub"}, "revoke: sub is not valid UTF-8")
+	case len(c.Token) > maxRevokedID || len(c.Sub) > maxRevokedID:
+		return refuse(ErrInvalid, "revoke_target_too_long", map[string]any{"max": maxRevokedID},
+			fmt.Sprintf("revoke: token and sub are at most %d bytes", maxRevokedID))
 	}
 	return nil
 }
