@@ -142,11 +142,11 @@ test('the chair skips with a reason and the participant is told why', async () =
   await text(chair.locator('#log'), `passed over ${waiting.name} once`);
 });
 
-test('a refused command shows the server message in the alert region', async () => {
+test('a refused command says why in the alert region, in the page language', async () => {
   const { chair } = pages;
   await chair.getByLabel('Agenda item', { exact: true }).fill('   ');
   await chair.getByRole('button', { name: 'Set agenda item', exact: true }).click();
-  await text(chair.getByRole('alert'), 'title is required');
+  await text(chair.getByRole('alert'), 'Give the agenda item a title.');
   await chair.getByLabel('Agenda item', { exact: true }).fill('Roadmap for the evolution of the ecosystem');
   await chair.getByRole('button', { name: 'Set agenda item', exact: true }).click();
   await text(pages.amina.locator('#agenda'), 'Roadmap for the evolution of the ecosystem');
