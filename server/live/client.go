@@ -44,7 +44,7 @@ type client struct {
 	// shard writes the client's frames; raw, when direct, is the socket
 	// it writes them to without waiting.
 	shard  *shard
-	raw    rawWriter
+	raw    *rawWriter
 	direct bool
 	room   string
 	who    rooms.Participant
@@ -62,7 +62,8 @@ type client struct {
 	replies int
 	// drained is signalled, under mu, when the writer takes the queue and
 	// when the client is kicked.
-	drained *sync.Cond
+	drained  *sync.Cond
+	awaiting int // readers waiting for drained
 	// limit is sendQueue beyond the backlog a join or resume queued.
 	limit   int
 	writing bool // the shard or a writer goroutine has the connection
@@ -144,7 +145,9 @@ func (c *client) awaitRoom() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for c.replies >= sendQueue && !c.closing.Load() {
+		c.awaiting++
 		c.drained.Wait()
+		c.awaiting--
 	}
 }
 
@@ -187,10 +190,12 @@ func (c *client) startWriting() {
 }
 
 // take hands the writer what is queued, a ping first if one is due, and
-// makes room for more. It returns false once the client is kicked (the
-// writer then finishes it), and nothing, having let go of the connection,
-// when nothing waits.
-func (c *client) take() ([]*message, bool) {
+// makes room for more. done is the writer's previous batch, all written:
+// its array becomes the next queue's, so a client costs no allocation per
+// message. It returns false once the client is kicked (the writer then
+// finishes it), and nothing, having let go of the connection, when
+// nothing waits.
+func (c *client) take(done []*message) ([]*message, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closing.Load() {
@@ -200,8 +205,11 @@ func (c *client) take() ([]*message, bool) {
 	if c.pingDue {
 		batch = append([]*message{pingMessage}, batch...)
 	}
-	c.queue, c.pingDue, c.limit, c.replies = nil, false, sendQueue, 0
-	c.drained.Broadcast()
+	clear(done)
+	c.queue, c.pingDue, c.limit, c.replies = done[:0], false, sendQueue, 0
+	if c.awaiting > 0 {
+		c.drained.Broadcast()
+	}
 	if len(batch) == 0 {
 		c.writing = false
 	}
@@ -213,8 +221,10 @@ func (c *client) take() ([]*message, bool) {
 // the close once c is kicked, go to a writer goroutine of c's own, which
 // has the connection from then on.
 func (c *client) flush() {
+	var batch []*message
 	for {
-		batch, open := c.take()
+		var open bool
+		batch, open = c.take(batch)
 		if !open {
 			go c.finish()
 			return
@@ -266,7 +276,7 @@ func (c *client) write(batch []*message) {
 			c.delivered(m)
 		}
 		var open bool
-		if batch, open = c.take(); !open {
+		if batch, open = c.take(batch); !open {
 			c.finish()
 			return
 		}

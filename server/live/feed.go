@@ -41,7 +41,12 @@ type feed struct {
 	// hubs, online or gone.
 	presence rooms.Presence
 	sent     rooms.Presence
-	hubs     rooms.HubWatch
+	// counted is presence as last shared, made again only once it changed:
+	// listing thousands by name each tick was most of a quiet room's
+	// garbage.
+	counted      rooms.Presence
+	countedStale bool
+	hubs         rooms.HubWatch
 	// joining counts the joins between Hub.feed and their registering;
 	// emptySince is when the feed last found itself without a client.
 	// A feed is retired once both say nobody has used it for a while.
@@ -87,7 +92,7 @@ type encodedBacklog struct {
 func newFeed(id rooms.LogID, seq uint64, log *slog.Logger) *feed {
 	return &feed{
 		id: id, log: log, release: func() {}, clients: map[*client]uint64{}, base: seq, last: seq,
-		presence: rooms.NewPresence(), sent: rooms.NewPresence(),
+		presence: rooms.NewPresence(), sent: rooms.NewPresence(), counted: rooms.NewPresence(),
 	}
 }
 
@@ -209,7 +214,7 @@ func (f *feed) drop(c *client) {
 	}
 	delete(f.clients, c)
 	if f.id.Channel == "" {
-		f.presence.Add(c.who, -1)
+		f.count(c.who, -1)
 	}
 	if len(f.clients) == 0 {
 		f.emptySince = time.Now()
@@ -260,7 +265,7 @@ func (h *Hub) join(ctx context.Context, c *client, after uint64, resume bool) er
 				had = st.Seq
 			}
 			if f.add(c, had) {
-				f.presence.Add(c.who, 1)
+				f.count(c.who, 1)
 			}
 		})
 		if err != nil || read.upTo == 0 {
@@ -349,7 +354,17 @@ func (f *feed) localPresence() rooms.Presence {
 			f.drop(c)
 		}
 	}
-	return f.presence.Clone()
+	if f.countedStale {
+		f.counted, f.countedStale = f.presence.Clone(), false
+	}
+	return f.counted.Clone()
+}
+
+// count counts a connection of p in (delta 1) or out (-1). The caller
+// holds f.mu.
+func (f *feed) count(p rooms.Participant, delta int) {
+	f.presence.Add(p, delta)
+	f.countedStale = true
 }
 
 // sendPresence sends the room's clients its counts over every node, if

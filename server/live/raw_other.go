@@ -8,6 +8,6 @@ import "net"
 // client's own writer does every write.
 type rawWriter struct{}
 
-func newRawWriter(net.Conn) (rawWriter, bool) { return rawWriter{}, false }
+func newRawWriter(net.Conn) (*rawWriter, bool) { return nil, false }
 
-func (rawWriter) tryWrite([]byte) (int, error) { return 0, nil }
+func (*rawWriter) tryWrite([]byte) (int, error) { return 0, nil }

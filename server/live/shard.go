@@ -74,13 +74,11 @@ func (sh *shard) run(done <-chan struct{}) {
 			return
 		}
 		for {
+			// The two slices take turns, so that rounds allocate nothing.
 			sh.mu.Lock()
 			round := sh.ready
 			sh.ready, sh.spare = sh.spare[:0], nil
 			sh.mu.Unlock()
-			if len(round) == 0 {
-				break
-			}
 			for i, c := range round {
 				c.flush()
 				round[i] = nil
@@ -88,6 +86,9 @@ func (sh *shard) run(done <-chan struct{}) {
 			sh.mu.Lock()
 			sh.spare = round[:0]
 			sh.mu.Unlock()
+			if len(round) == 0 {
+				break
+			}
 		}
 	}
 }
