@@ -9,6 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -21,7 +22,7 @@ const ROOM = 'drain';
 const PACE_MS = 250;
 // The chair stops once the page has resumed and it has acted three times
 // more, and in any case after this many actions.
-const MAX_ACTIONS = 40;
+const MAX_ACTIONS = 120;
 const WAIT_MS = 30_000;
 
 // Without a Redis the test is skipped, unless one was promised (CI).
@@ -39,8 +40,12 @@ describe('a draining node', { skip }, () => {
 
   before(async () => {
     assert.ok(redisUp, `no Redis answers at ${REDIS_URL}`);
-    await a.start({ serveArgs, media: true }); // a fake microphone for her turn
-    b = await otherNode(a, serveArgs);
+    // Each node advertises its own URL, as several nodes on one Redis
+    // must for a room's media to have one holder; A's --addr comes after
+    // the harness's own, so it is the one that counts.
+    const [addrA, addrB] = [await freeAddr(), await freeAddr()];
+    await a.start({ serveArgs: [...serveArgs, ...node(addrA)], media: true }); // a fake microphone for her turn
+    b = await otherNode(a, addrB, [...serveArgs, ...node(addrB)]);
     balancer = new Balancer([a.base, b.base]);
     await balancer.start();
     tokens.chair = a.token({ room: ROOM, role: 'chair', sub: 'chair', name: 'Chair Ana', group: 'government' });
@@ -141,15 +146,30 @@ describe('a draining node', { skip }, () => {
   });
 });
 
-// otherNode starts one more `parley serve` of h's binary and secret, with
-// a data directory of its own, as the harness starts its own.
-async function otherNode(h, serveArgs) {
+// otherNode starts one more `parley serve` of h's binary and secret on
+// addr, with a data directory of its own, as the harness starts its own.
+async function otherNode(h, addr, serveArgs) {
   const n = new Harness();
   n.bin = h.bin;
   n.dir = mkdtempSync(path.join(tmpdir(), 'parley-e2e-'));
   n.serveArgs = serveArgs;
-  await n.serve('127.0.0.1:0');
+  await n.serve(addr);
   return n;
+}
+
+// node is the flags of a node listening on addr and advertising it.
+function node(addr) {
+  return ['--addr', addr, '--advertise-url', `http://${addr}`];
+}
+
+// freeAddr is a loopback address free a moment ago, for a node that must
+// know its URL before it starts.
+async function freeAddr() {
+  const probe = net.createServer();
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return `127.0.0.1:${port}`;
 }
 
 // frames are the live messages the page received, over all its
