@@ -18,6 +18,11 @@ export class Balancer {
     // index)}. Paths only: a live connection's query has its token.
     this.routes = [];
     this.upgraded = new Set(); // WebSocket sockets, which server.close leaves open
+    // hold, while set, is a promise new WebSockets wait for before they go
+    // to a node: a slow hand-over, so that a test knows the room moved on
+    // while a page was away. held counts those waiting.
+    this.hold = null;
+    this.held = 0;
   }
 
   // start listens on a free loopback port and resolves with the base URL
@@ -86,6 +91,11 @@ export class Balancer {
     this.upgraded.add(socket);
     socket.on('close', () => this.upgraded.delete(socket));
     socket.on('error', () => socket.destroy());
+    if (this.hold) {
+      this.held++;
+      await this.hold;
+      this.held--;
+    }
     const i = await this.#pick();
     if (socket.destroyed) return;
     this.#route('ws', req, i);
