@@ -1,11 +1,12 @@
 // A node draining under a participant's page: two `parley serve` nodes on
 // one Redis behind a load balancer (balancer.mjs), so the page has one
 // origin. Node A gets SIGTERM while the chair goes on acting through node B:
-// A's /readyz fails, the balancer sends new connections to B, A closes the
-// page's live connection with 4009, and the page reconnects through the
-// balancer to B and resumes by seq (B's window or the room's log), with
-// every event once and in order, no snapshot, its own request and note as
-// they were, and no error left on screen.
+// A's /readyz fails, the balancer sends new connections to B (holding the
+// page's until the chair has acted again), A closes the page's live
+// connection with 4009, and the page reconnects through the balancer to B
+// and resumes by seq (B's window or the room's log), with every event once
+// and in order, no snapshot, its own request and note as they were, its
+// microphone (she is next by then) from B, and no error left on screen.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
