@@ -1,0 +1,113 @@
+// A load balancer for browser tests of several `parley serve` nodes: the
+// pages see one origin, and each new HTTP request or WebSocket goes to the
+// first node still ready, as a load balancer's health check (GET /readyz)
+// decides. A node that fails its check once is out for good: a draining
+// node does not come back.
+
+import http from 'node:http';
+import net from 'node:net';
+
+const READY_TIMEOUT_MS = 10_000;
+
+export class Balancer {
+  // nodes are the nodes' base URLs, in order of preference.
+  constructor(nodes) {
+    this.nodes = nodes.map((n) => new URL(n));
+    this.first = 0; // the nodes before it failed their check
+    // Where each request went: {kind: 'http'|'ws', path, after, node (its
+    // index)}. Paths only: a live connection's query has its token.
+    this.routes = [];
+    this.upgraded = new Set(); // WebSocket sockets, which server.close leaves open
+    // hold, while set, is a promise new WebSockets wait for before they go
+    // to a node: a slow hand-over, so that a test knows the room moved on
+    // while a page was away. held counts those waiting.
+    this.hold = null;
+    this.held = 0;
+  }
+
+  // start listens on a free loopback port and resolves with the base URL
+  // the pages are opened on.
+  async start() {
+    this.server = http.createServer((req, res) => this.#forward(req, res));
+    this.server.on('upgrade', (req, socket, head) => this.#tunnel(req, socket, head));
+    await new Promise((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.base = `http://127.0.0.1:${this.server.address().port}`;
+    return this.base;
+  }
+
+  async stop() {
+    for (const s of this.upgraded) s.destroy();
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  // #pick is the index of the node to send a new request to.
+  async #pick() {
+    while (this.first < this.nodes.length - 1) {
+      if (await this.#ready(this.nodes[this.first])) return this.first;
+      this.first++;
+    }
+    return this.first;
+  }
+
+  async #ready(node) {
+    try {
+      const res = await fetch(new URL('/readyz', node), { signal: AbortSignal.timeout(READY_TIMEOUT_MS) });
+      await res.arrayBuffer();
+      return res.ok;
+    } catch {
+      return false; // gone: as not ready
+    }
+  }
+
+  #route(kind, req, node) {
+    const url = new URL(req.url, 'http://balancer');
+    this.routes.push({ kind, path: url.pathname, after: url.searchParams.get('after'), node });
+  }
+
+  async #forward(req, res) {
+    const i = await this.#pick();
+    this.#route('http', req, i);
+    const node = this.nodes[i];
+    // One connection to the node per request: a pooled one would outlive
+    // the node it was opened to.
+    const up = http.request({
+      host: node.hostname, port: node.port, method: req.method, path: req.url,
+      headers: { ...req.headers, connection: 'close' }, agent: false,
+    }, (upRes) => {
+      res.writeHead(upRes.statusCode, upRes.statusMessage, upRes.headers);
+      upRes.pipe(res);
+    });
+    up.on('error', () => {
+      if (res.headersSent) res.destroy();
+      else res.writeHead(502).end();
+    });
+    req.pipe(up);
+  }
+
+  // #tunnel passes a WebSocket's upgrade request to a node and then its
+  // bytes both ways, close frames and codes as they are.
+  async #tunnel(req, socket, head) {
+    this.upgraded.add(socket);
+    socket.on('close', () => this.upgraded.delete(socket));
+    socket.on('error', () => socket.destroy());
+    if (this.hold) {
+      this.held++;
+      await this.hold;
+      this.held--;
+    }
+    const i = await this.#pick();
+    if (socket.destroyed) return;
+    this.#route('ws', req, i);
+    const node = this.nodes[i];
+    const up = net.connect(Number(node.port), node.hostname);
+    up.on('error', () => socket.destroy());
+    socket.on('close', () => up.destroy());
+    const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+    for (let k = 0; k < req.rawHeaders.length; k += 2) lines.push(`${req.rawHeaders[k]}: ${req.rawHeaders[k + 1]}`);
+    up.write(`${lines.join('\r\n')}\r\n\r\n`);
+    if (head.length) up.write(head);
+    up.pipe(socket);
+    socket.pipe(up);
+  }
+}
