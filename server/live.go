@@ -20,13 +20,12 @@ type Live interface {
 }
 
 // live authenticates a room's client and hands it to the live side
-// (docs/protocol.md); refusals are answered like the HTTP API's.
+// (docs/protocol.md); refusals are answered like the HTTP API's. The hub
+// reads the room before it upgrades, and that read refuses a revoked
+// token (see inRoom).
 func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	room := r.PathValue("room")
 	claims, err := s.verifier.VerifyFor(auth.Bearer(r), room)
-	if err == nil {
-		err = s.notRevoked(r.Context(), room, claims)
-	}
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -35,7 +34,7 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	if claims.ExpiresAt != nil {
 		sess.Expires = claims.ExpiresAt.Time
 	}
-	err = s.hub.Serve(w, r, sess)
+	err = s.hub.Serve(w, r.WithContext(holding(r.Context(), claims)), sess)
 	switch {
 	case err == nil:
 	case errors.Is(err, live.ErrShuttingDown):
