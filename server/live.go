@@ -12,7 +12,9 @@ import (
 // authenticated them (server/live's Hub).
 type Live interface {
 	// Serve takes the client s over r's connection, or returns, without
-	// answering, why it refused before the upgrade.
+	// answering, why it refused before the upgrade. r's context names the
+	// token's holder (rooms.WithHolder): Serve reads the room with it
+	// before the upgrade, and that read refuses a revoked token.
 	Serve(w http.ResponseWriter, r *http.Request, s live.Session) error
 	// Accepting reports whether it takes new connections: false once the
 	// node drains, which fails /readyz.
@@ -20,9 +22,7 @@ type Live interface {
 }
 
 // live authenticates a room's client and hands it to the live side
-// (docs/protocol.md); refusals are answered like the HTTP API's. The hub
-// reads the room before it upgrades, and that read refuses a revoked
-// token (see inRoom).
+// (docs/protocol.md); refusals are answered like the HTTP API's.
 func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	room := r.PathValue("room")
 	claims, err := s.verifier.VerifyFor(auth.Bearer(r), room)
