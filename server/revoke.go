@@ -7,7 +7,7 @@ import (
 	"github.com/parley-hub/parley/rooms"
 )
 
-// unrevoked serves h once the room has not revoked the request's token,
+// unrevoked serves h unless the room has revoked the request's token,
 // for handlers that never read the room through the room service, whose
 // reads check it themselves (see inRoom): the media plane's. A room that
 // does not exist revokes nothing: h says it is not there.
