@@ -27,6 +27,9 @@ var (
 	ErrStale = errors.New("stale")
 	// ErrRoomLimit: the server holds as many rooms as it may.
 	ErrRoomLimit = errors.New("room limit reached")
+	// ErrRevoked: the token the request carries, or its holder, is on the
+	// room's revocation list (WithHolder).
+	ErrRevoked = errors.New("token revoked")
 
 	// ErrUnavailable: the store does not answer, or answers that it cannot
 	// serve now (Redis down, loading or out of memory; a disk that failed a

@@ -33,7 +33,10 @@ func (s *Service) Published(ctx context.Context, roomID string) (bool, error) {
 }
 
 // Log returns every event of one of room's logs, its event log or a
-// transcript channel, in order.
+// transcript channel, in order. Unlike View it does not check a holder
+// ctx carries (WithHolder), which would cost each log a read of the room:
+// a request that serves a log reads the room through View before it
+// answers.
 func (s *Service) Log(ctx context.Context, log LogID) ([]Event, error) {
 	_, done, err := s.existing(ctx, log.Room)
 	if err != nil {

@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,8 +11,9 @@ import (
 
 // Revocation: the secretariat withdraws a personal link that leaked or
 // was given in error. The room's log keeps the list, so every node and
-// every restart knows it; the server checks it on every request and the
-// live hub closes the revoked token's connections when it is appended.
+// every restart knows it; the Service checks it on the read of the room
+// that serves each request (WithHolder) and the live hub closes the
+// revoked token's connections when it is appended.
 
 const (
 	CmdRevoke      = "revoke"
@@ -41,6 +43,35 @@ func (s *State) Revoked(jti, sub string) bool {
 
 // Revocations is the room's list, oldest first.
 func (s *State) Revocations() []Revocation { return slices.Clone(s.revoked) }
+
+// Holder is who presents the token a request carries: the token's id (its
+// jti claim, "" if it has none) and the person it names (its sub).
+type Holder struct{ Token, Sub string }
+
+type holderKey struct{}
+
+// WithHolder returns ctx carrying h. The Service's View and Execute, and
+// what is built on them, refuse with ErrRevoked a holder the room's
+// revocation list names, on the same read of the room that serves the
+// call: a request pays no read of its own for the check. A context
+// without a holder (the public reader of a published record, the
+// server's own work) is refused nothing.
+func WithHolder(ctx context.Context, h Holder) context.Context {
+	return context.WithValue(ctx, holderKey{}, h)
+}
+
+func holderOf(ctx context.Context) (Holder, bool) {
+	h, ok := ctx.Value(holderKey{}).(Holder)
+	return h, ok
+}
+
+// admit refuses the holder ctx carries, if the room has revoked it.
+func (s *State) admit(ctx context.Context) error {
+	if h, ok := holderOf(ctx); ok && s.Revoked(h.Token, h.Sub) {
+		return refuse(ErrRevoked, "token_revoked", map[string]any{}, "this link has been revoked: ask the meeting secretariat for a new one")
+	}
+	return nil
+}
 
 // Matches reports whether the revocation covers a token with id jti held by sub.
 func (d TokenRevoked) Matches(jti, sub string) bool {

@@ -232,6 +232,9 @@ func (s *Service) Execute(ctx context.Context, roomID string, actor Participant,
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	appended, err := commit(ctx, s.store, RoomLog(roomID), r.state, s.now, func() ([]Event, error) {
+		if err := r.state.admit(ctx); err != nil {
+			return nil, err
+		}
 		return r.state.Decide(s.now(), actor, cmd)
 	}, s.applied(roomID, r.state))
 	if err != nil {
@@ -272,7 +275,8 @@ func (s *Service) record(ctx context.Context, roomID, what string, events func(*
 }
 
 // View runs fn on room's latest state under its lock; fn must not keep the
-// state or anything it returns that aliases it.
+// state or anything it returns that aliases it. It refuses, without
+// running fn, a holder ctx carries that the room has revoked (WithHolder).
 func (s *Service) View(ctx context.Context, roomID string, fn func(*State)) error {
 	r, done, err := s.existing(ctx, roomID)
 	if err != nil {
@@ -289,6 +293,9 @@ func (s *Service) View(ctx context.Context, roomID string, fn func(*State)) erro
 		s.forget(r)
 		return fmt.Errorf("%w: there is no room %q", ErrNotFound, roomID)
 	}
+	if err := r.state.admit(ctx); err != nil {
+		return err
+	}
 	fn(r.state)
 	return nil
 }
@@ -301,7 +308,14 @@ func (s *Service) Snapshot(ctx context.Context, roomID string) (Snapshot, error)
 }
 
 // Events returns up to limit events of room after seq (limit <= 0: all).
+// A holder ctx carries is checked as View checks it: the page read from
+// the log may not reach the revocation, so that costs a read of the room.
 func (s *Service) Events(ctx context.Context, roomID string, after uint64, limit int) ([]Event, error) {
+	if _, ok := holderOf(ctx); ok {
+		if err := s.View(ctx, roomID, func(*State) {}); err != nil {
+			return nil, err
+		}
+	}
 	_, done, err := s.existing(ctx, roomID)
 	if err != nil {
 		return nil, err

@@ -72,7 +72,7 @@ var kinds = []kind{
 	{err: auth.ErrExpired, status: http.StatusUnauthorized, code: "token_expired"},
 	{err: auth.ErrInvalidToken, status: http.StatusUnauthorized, code: "invalid_token"},
 	{err: auth.ErrWrongRoom, status: http.StatusForbidden, code: "wrong_room"},
-	{err: auth.ErrRevoked, status: http.StatusUnauthorized, code: "token_revoked"},
+	{err: rooms.ErrRevoked, status: http.StatusUnauthorized, code: "token_revoked"},
 	{err: auth.ErrCannotIssue, status: http.StatusNotImplemented, code: "cannot_issue"},
 	{err: rooms.ErrForbidden, status: http.StatusForbidden, code: "forbidden"},
 	{err: rooms.ErrNotFound, status: http.StatusNotFound, code: "not_found"},

@@ -12,7 +12,9 @@ import (
 // authenticated them (server/live's Hub).
 type Live interface {
 	// Serve takes the client s over r's connection, or returns, without
-	// answering, why it refused before the upgrade.
+	// answering, why it refused before the upgrade. r's context names the
+	// token's holder (rooms.WithHolder): Serve reads the room with it
+	// before the upgrade, and that read refuses a revoked token.
 	Serve(w http.ResponseWriter, r *http.Request, s live.Session) error
 	// Accepting reports whether it takes new connections: false once the
 	// node drains, which fails /readyz.
@@ -24,9 +26,6 @@ type Live interface {
 func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	room := r.PathValue("room")
 	claims, err := s.verifier.VerifyFor(auth.Bearer(r), room)
-	if err == nil {
-		err = s.notRevoked(r.Context(), room, claims)
-	}
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -35,7 +34,7 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	if claims.ExpiresAt != nil {
 		sess.Expires = claims.ExpiresAt.Time
 	}
-	err = s.hub.Serve(w, r, sess)
+	err = s.hub.Serve(w, r.WithContext(holding(r.Context(), claims)), sess)
 	switch {
 	case err == nil:
 	case errors.Is(err, live.ErrShuttingDown):

@@ -30,13 +30,13 @@ func (s *Server) mediaRoutes() {
 	if s.media == nil {
 		return
 	}
-	s.mux.HandleFunc("GET /api/v1/rooms/{room}/media/publishers", s.inRoom(s.publishers))
+	s.mux.HandleFunc("GET /api/v1/rooms/{room}/media/publishers", s.inRoom(s.unrevoked(s.publishers)))
 	for path, publish := range map[string]bool{"whip": true, "whep": false} {
 		base := "/api/v1/rooms/{room}/" + path
-		s.mux.HandleFunc("POST "+base, s.cors.wrap(s.inRoom(s.costly(offerCost, s.mediaCall(publish, s.media.ServeOffer)))))
+		s.mux.HandleFunc("POST "+base, s.cors.wrap(s.inRoom(s.unrevoked(s.costly(offerCost, s.mediaCall(publish, s.media.ServeOffer))))))
 		s.mux.HandleFunc("OPTIONS "+base, s.cors.preflight)
 		for _, method := range []string{"PATCH ", "DELETE "} {
-			s.mux.HandleFunc(method+base+"/{session}", s.cors.wrap(s.inRoom(s.mediaCall(publish, s.media.ServeSession))))
+			s.mux.HandleFunc(method+base+"/{session}", s.cors.wrap(s.inRoom(s.unrevoked(s.mediaCall(publish, s.media.ServeSession)))))
 		}
 		s.mux.HandleFunc("OPTIONS "+base+"/{session}", s.cors.preflight)
 	}

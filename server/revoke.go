@@ -1,41 +1,42 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"net/http"
 
 	"github.com/parley-hub/parley/rooms"
-	"github.com/parley-hub/parley/server/auth"
 )
 
-// notRevoked refuses a token the room's revocation list names, by its id
-// or its holder. A room that does not exist revokes nothing: the handler
-// says it is not there.
-func (s *Server) notRevoked(ctx context.Context, room string, c auth.Claims) error {
-	var revoked bool
-	err := s.rooms.View(ctx, room, func(st *rooms.State) { revoked = st.Revoked(c.ID, c.Subject) })
-	switch {
-	case errors.Is(err, rooms.ErrNotFound):
-		return nil
-	case err != nil:
-		return err
-	case revoked:
-		return &rooms.Refusal{Kind: auth.ErrRevoked, Reason: "token_revoked", Params: map[string]any{},
-			Text: "this link has been revoked: ask the meeting secretariat for a new one"}
+// unrevoked serves h unless the room has revoked the request's token,
+// for handlers that never read the room through the room service, whose
+// reads check it themselves (see inRoom): the media plane's. A room that
+// does not exist revokes nothing: h says it is not there.
+func (s *Server) unrevoked(h func(http.ResponseWriter, request) error) func(http.ResponseWriter, request) error {
+	return func(w http.ResponseWriter, r request) error {
+		err := s.rooms.View(r.Context(), r.room, func(*rooms.State) {})
+		if err != nil && !errors.Is(err, rooms.ErrNotFound) {
+			return err
+		}
+		return h(w, r)
 	}
-	return nil
 }
 
 // revocations lists the room's revoked tokens, for the chair and admins.
+// The room is read first, so that a revoked token is told so before it is
+// told it may not read the list.
 func (s *Server) revocations(w http.ResponseWriter, r request) error {
-	if !rooms.ViewOf(r.who).Full() {
+	full := rooms.ViewOf(r.who).Full()
+	var list []rooms.Revocation
+	if err := s.rooms.View(r.Context(), r.room, func(st *rooms.State) {
+		if full {
+			list = st.Revocations()
+		}
+	}); err != nil {
+		return err
+	}
+	if !full {
 		return &rooms.Refusal{Kind: rooms.ErrForbidden, Reason: "chair_only", Params: map[string]any{"command": rooms.CmdRevoke},
 			Text: "only the chair or an admin may read the revocation list"}
-	}
-	var list []rooms.Revocation
-	if err := s.rooms.View(r.Context(), r.room, func(st *rooms.State) { list = st.Revocations() }); err != nil {
-		return err
 	}
 	if list == nil {
 		list = []rooms.Revocation{}

@@ -31,8 +31,6 @@ var (
 	ErrExpired = errors.New("token expired")
 	// ErrWrongRoom: the token is for another room.
 	ErrWrongRoom = errors.New("token is for another room")
-	// ErrRevoked: the token, or its holder, is on the room's revocation list.
-	ErrRevoked = errors.New("token revoked")
 )
 
 // AnyRoom in a token's room claim lets the holder into every room.
