@@ -261,7 +261,10 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) error {
 		c.refuse(protocol.CloseGoingAway, "server shutting down")
 		return nil
 	}
-	if err := h.join(r.Context(), c, after, resume); err != nil {
+	if err := h.join(r.Context(), c, after, resume); errors.Is(err, rooms.ErrRevoked) {
+		// revoked between the handshake's read of the room and the join's
+		c.kick(protocol.CloseTokenRevoked, "token revoked")
+	} else if err != nil {
 		c.logger().Warn("live join failed", "err", err)
 		c.kick(protocol.CloseRoomGone, "room unavailable")
 	} else {
