@@ -60,6 +60,7 @@ func TestCluster(t *testing.T) {
 		}
 	})
 	t.Run("RoomIndexFailure", func(t *testing.T) { roomIndexFailure(t, cluster) })
+	t.Run("Ready", func(t *testing.T) { clusterReady(t, cluster) })
 }
 
 // One Follow reads rooms whose slots several masters serve, and every

@@ -14,6 +14,7 @@
 //	<prefix>:{<room>}:media                the URL of the node holding the room's media; expires with its lease
 //	<prefix>:rooms                         set of the ids of rooms opened (written before their first event)
 //	<prefix>:ping                          written by Ping, expires in seconds
+//	<prefix>:ping:{<n>}                    the same in a cluster, one on each master (see ping.go)
 //
 // In Redis Cluster a key lives in the slot of its hash tag. A room's keys
 // share the tag {<room>}, so they live in one slot and the append script
@@ -331,16 +332,6 @@ func (s *Store) Rooms(ctx context.Context) ([]string, error) {
 	}
 	slices.Sort(open)
 	return open, nil
-}
-
-// Ping implements rooms.Store. It writes a short-lived key, which fails on
-// a read-only replica or a Redis out of memory, not only when Redis is
-// down.
-func (s *Store) Ping(ctx context.Context) error {
-	if err := s.c.Set(ctx, s.prefix+":ping", time.Now().UTC().Format(time.RFC3339Nano), 10*time.Second).Err(); err != nil {
-		return fmt.Errorf("redisstore: ping: %w", fault(ctx, err))
-	}
-	return nil
 }
 
 // Close implements rooms.Store by closing the clients.
