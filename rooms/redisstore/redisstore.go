@@ -28,7 +28,8 @@
 // with a room's keys. Append adds a room to it before the room's first
 // event, so a failure to write it leaves nothing half-created, and Rooms
 // skips an id whose log is still empty (its first append failed or is
-// under way). Follow reads one slot's streams per XREAD, as Cluster
+// under way). Earlier code wrote the other way round; a store's first
+// listing adds the rooms that left out (reindex.go). Follow reads one slot's streams per XREAD, as Cluster
 // requires (see follow.go).
 //
 // With replicas (Sentinel), Append can wait for them (Options.Replicas):
@@ -65,6 +66,10 @@ type Store struct {
 	prefix   string
 	replicas int
 	wait     time.Duration
+
+	// reindexed holds whether the rooms index was repaired (reindex.go);
+	// whoever repairs it takes the value out meanwhile.
+	reindexed chan bool
 
 	mu sync.Mutex
 	// tail is Follow's client, made on first use: on one Redis a
@@ -104,7 +109,10 @@ func New(c redis.UniversalClient, prefix string) *Store {
 
 // NewWithOptions is New with the settings o gives.
 func NewWithOptions(c redis.UniversalClient, o Options) *Store {
-	return &Store{c: c, prefix: cmp.Or(o.Prefix, "parley"), replicas: o.Replicas, wait: cmp.Or(o.ReplicaTimeout, ReplicaTimeout)}
+	s := &Store{c: c, prefix: cmp.Or(o.Prefix, "parley"), replicas: o.Replicas, wait: cmp.Or(o.ReplicaTimeout, ReplicaTimeout),
+		reindexed: make(chan bool, 1)}
+	s.reindexed <- false
+	return s
 }
 
 func (s *Store) logKey(id rooms.LogID) string {
@@ -309,8 +317,12 @@ func (s *Store) LastSeq(ctx context.Context, id rooms.LogID) (uint64, error) {
 }
 
 // Rooms implements rooms.Store: the indexed rooms whose logs have events,
-// checked in one pipeline (which a cluster client splits by master).
+// checked in one pipeline (which a cluster client splits by master). A
+// store's first listing repairs the index first (reindex.go).
 func (s *Store) Rooms(ctx context.Context) ([]string, error) {
+	if err := s.reindexOnce(ctx); err != nil {
+		return nil, fmt.Errorf("redisstore: list rooms: %w", err)
+	}
 	ids, err := s.c.SMembers(ctx, s.roomsKey()).Result()
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: list rooms: %w", fault(ctx, err))
