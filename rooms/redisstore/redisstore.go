@@ -29,8 +29,8 @@
 // event, so a failure to write it leaves nothing half-created, and Rooms
 // skips an id whose log is still empty (its first append failed or is
 // under way). Earlier code wrote the other way round; a store's first
-// listing adds the rooms that left out (reindex.go). Follow reads one slot's streams per XREAD, as Cluster
-// requires (see follow.go).
+// listing adds the rooms that left out (reindex.go). Follow reads one
+// slot's streams per XREAD, as Cluster requires (see follow.go).
 //
 // With replicas (Sentinel), Append can wait for them (Options.Replicas):
 // it sends WAIT on the connection of the append, and an append that too
