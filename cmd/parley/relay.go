@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -22,8 +21,8 @@ import (
 // relayConfig is `parley relay`'s command line.
 type relayConfig struct {
 	Upstream, Token, Addr, Secret, DataDir string
-	LogLevel                               slog.Level
-	ShutdownWait                           time.Duration
+	logConfig
+	ShutdownWait time.Duration
 	// AudioOnly never asks upstream for video; ICEServers are the relay's
 	// own STUN and TURN servers for its upstream sessions.
 	AudioOnly  bool
@@ -39,7 +38,7 @@ func parseRelayFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to serve the hub's network on")
 	fs.StringVar(&cfg.Secret, "secret", getenv("PARLEY_RELAY_SECRET"), "HS256 secret of the tokens the relay accepts from the hub's members (env PARLEY_RELAY_SECRET); without one, a secret is kept in the data directory")
 	fs.StringVar(&cfg.DataDir, "data", "./relay-data", "directory of the relay's own secret")
-	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
+	addLogFlags(fs, &cfg.logConfig, getenv)
 	fs.DurationVar(&cfg.ShutdownWait, "shutdown-wait", 10*time.Second, "how long to let requests finish on shutdown")
 	fs.BoolVar(&cfg.AudioOnly, "audio-only", false, "never take the plenary's video upstream, only its audio (without it the relay drops video by itself when the link cannot carry it)")
 	fs.Func("ice-server", "a STUN or TURN server for the relay's own upstream sessions, besides those the main server names: stun:HOST:PORT or turn:HOST:PORT,USERNAME,CREDENTIAL (repeatable)", func(v string) error {
@@ -61,12 +60,15 @@ func parseRelayFlags(args []string, getenv func(string) string, stderr io.Writer
 	case cfg.Token == "":
 		return relayConfig{}, errors.New("relay: --token (or PARLEY_HUB_TOKEN) is required: the hub's token for the main server")
 	}
+	if err := cfg.logConfig.check(); err != nil {
+		return relayConfig{}, fmt.Errorf("relay: %w", err)
+	}
 	return cfg, nil
 }
 
 // runRelay relays the hub token's room until ctx is cancelled.
 func runRelay(ctx context.Context, cfg relayConfig, stderr io.Writer) error {
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log := cfg.logger(stderr)
 	secret := []byte(cfg.Secret)
 	if len(secret) == 0 {
 		var path string

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -25,13 +27,49 @@ func TestRelayFlagsNeedUpstreamAndToken(t *testing.T) {
 	}
 }
 
+// `parley relay` takes serve's log flags, with the same defaults and
+// checks.
+func TestRelayLogFlags(t *testing.T) {
+	need := []string{"--upstream", "http://main.example", "--token", "t"}
+	cfg, err := parseRelayFlags(need, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.LogLevel != slog.LevelInfo || cfg.LogFormat != "text" || cfg.NodeID != defaultNodeID() {
+		t.Errorf("defaults: level %v, format %q, node %q", cfg.LogLevel, cfg.LogFormat, cfg.NodeID)
+	}
+	env := func(k string) string { return map[string]string{"PARLEY_NODE_ID": "hub-env"}[k] }
+	if cfg, err = parseRelayFlags(need, env, io.Discard); err != nil || cfg.NodeID != "hub-env" {
+		t.Errorf("PARLEY_NODE_ID=hub-env: node %q, %v", cfg.NodeID, err)
+	}
+	cfg, err = parseRelayFlags(append(need, "--log-format", "json", "--log-level", "debug", "--node-id", "hub-nairobi"), env, io.Discard)
+	if err != nil || cfg.LogFormat != "json" || cfg.LogLevel != slog.LevelDebug || cfg.NodeID != "hub-nairobi" {
+		t.Errorf("--log-format json --log-level debug --node-id hub-nairobi: %+v, %v", cfg.logConfig, err)
+	}
+	var logs strings.Builder
+	cfg.logger(&logs).Debug("relay up")
+	var line struct{ Level, Msg, Node string }
+	if err := json.Unmarshal([]byte(logs.String()), &line); err != nil || line.Level != "DEBUG" || line.Node != "hub-nairobi" {
+		t.Errorf("the relay's logger wrote %q (%v), want a JSON debug line naming its node", logs.String(), err)
+	}
+	for _, bad := range [][]string{{"--log-format", "xml"}, {"--log-level", "loud"}} {
+		if _, err := parseRelayFlags(append(need, bad...), env, io.Discard); err == nil {
+			t.Errorf("%v was taken", bad)
+		}
+	}
+}
+
 // TestRelayCommandRelaysARoom runs `parley serve` and `parley relay` in
 // front of it, as a hub would: the relay serves the room to a local token.
 func TestRelayCommandRelaysARoom(t *testing.T) {
 	main := start(t, "--data", t.TempDir())
 	main.mustCall(t, "POST", "/api/v1/rooms", mint(t, "plenary", "chair", "chair", ""), `{"id":"plenary","title":"Opening plenary"}`, 201)
 	const localSecret = "relay-local-secret-long-enough-for-hs256"
-	relay := startCommand(t, "relay", "--upstream", main.url, "--token", mint(t, "plenary", "hub", "nairobi", ""), "--secret", localSecret, "--data", t.TempDir())
+	relay := startCommand(t, "relay", "--upstream", main.url, "--token", mint(t, "plenary", "hub", "nairobi", ""), "--secret", localSecret, "--data", t.TempDir(),
+		"--node-id", "hub-nairobi")
+	if !strings.Contains(relay.logs.String(), "node=hub-nairobi") {
+		t.Errorf("the relay's log does not name its --node-id:\n%s", relay.logs)
+	}
 
 	c := auth.Claims{Room: "plenary", Role: "observer", Name: "Screen"}
 	c.Subject = "screen"

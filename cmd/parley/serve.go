@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -35,7 +34,6 @@ type serveConfig struct {
 	Demo         bool
 	Origins      []string
 	Limits       ratelimit.Limits
-	LogLevel     slog.Level
 	ShutdownWait time.Duration
 	MaxRooms     int
 	ICEServers   []media.ICEServer
@@ -45,8 +43,7 @@ type serveConfig struct {
 	PublicIPs    []string
 	AdvertiseURL string
 	MetricsAddr  string
-	LogFormat    string
-	NodeID       string
+	logConfig
 	// RecordKey is the file of the key that signs the record's
 	// checkpoints ("": the one kept in the data directory).
 	RecordKey       string
@@ -83,7 +80,6 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.Float64Var(&cfg.Limits.Rate, "rate-per-person", ratelimit.DefaultRate, "requests and live messages a second one person (token sub) may send, bursts of twice as many")
 	fs.IntVar(&cfg.Limits.MaxConns, "max-conns-per-person", ratelimit.DefaultMaxConns, "live connections one person (token sub) may hold open on this node")
 	fs.BoolVar(&cfg.Demo, "demo", false, "open a demo room and print tokens and links for each role")
-	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
 	fs.DurationVar(&cfg.ShutdownWait, "shutdown-wait", 10*time.Second, "how long a shutdown (SIGTERM) may take in all: draining media sessions and live clients, then letting requests finish")
 	fs.IntVar(&cfg.MaxRooms, "max-rooms", rooms.DefaultMaxRooms, "most rooms the store may hold; opening one more is refused (0: no limit)")
 	fs.Func("ice-server", "a STUN or TURN server WebRTC clients are told of: stun:HOST:PORT, turn:HOST:PORT with --turn-secret, or turn:HOST:PORT,USERNAME,CREDENTIAL (repeatable)", func(v string) error {
@@ -103,8 +99,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.IntVar(&cfg.UDPPort, "udp-port", 0, "one UDP port for every media session, so one firewall rule serves them all (0: a port per session)")
 	fs.StringVar(&cfg.AdvertiseURL, "advertise-url", getenv("PARLEY_ADVERTISE_URL"), "this node's public base URL, such as https://node-a.example.org, where other nodes send the media of rooms it holds (env PARLEY_ADVERTISE_URL; needed with --redis for several nodes)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at /metrics on this address, such as 127.0.0.1:9090, apart from the public port; it asks no token, so keep it off public networks (default: no metrics)")
-	fs.StringVar(&cfg.LogFormat, "log-format", "text", "text or json")
-	fs.StringVar(&cfg.NodeID, "node-id", cmp.Or(getenv("PARLEY_NODE_ID"), defaultNodeID()), "this node's name in logs and metrics (env PARLEY_NODE_ID; default the host name)")
+	addLogFlags(fs, &cfg.logConfig, getenv)
 	fs.StringVar(&cfg.RecordKey, "record-key", "", "PEM file of the Ed25519 private key that signs the record's checkpoints (default: one made and kept in the data directory; give every node sharing a store the same)")
 	fs.DurationVar(&cfg.CheckpointEvery, "checkpoint-every", 10*time.Minute, "how often the record of a running room is signed, besides at its close (0: at the close only)")
 	if err := fs.Parse(args); err != nil {
@@ -127,8 +122,8 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	if cfg.UDPPort < 0 || cfg.UDPPort > 65535 {
 		return serveConfig{}, fmt.Errorf("serve: --udp-port %d is not a port", cfg.UDPPort)
 	}
-	if logFormats[cfg.LogFormat] == nil {
-		return serveConfig{}, fmt.Errorf("serve: --log-format %q: text or json", cfg.LogFormat)
+	if err := cfg.logConfig.check(); err != nil {
+		return serveConfig{}, fmt.Errorf("serve: %w", err)
 	}
 	if fs.NArg() > 0 {
 		return serveConfig{}, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
@@ -141,7 +136,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 
 // serve runs the server until ctx is cancelled, then shuts down cleanly.
 func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error {
-	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel, cfg.NodeID)
+	log := cfg.logger(stderr)
 	store, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -60,6 +60,11 @@ func TestCluster(t *testing.T) {
 		}
 	})
 	t.Run("RoomIndexFailure", func(t *testing.T) { roomIndexFailure(t, cluster) })
+	t.Run("Ready", func(t *testing.T) { clusterReady(t, cluster) })
+	t.Run("Reindex", func(t *testing.T) {
+		c, prefix := cluster.Client(t)
+		reindexesOldRooms(t, c, func() redis.UniversalClient { return cluster.NewClient(t) }, prefix)
+	})
 }
 
 // One Follow reads rooms whose slots several masters serve, and every

@@ -14,6 +14,7 @@
 //	<prefix>:{<room>}:media                the URL of the node holding the room's media; expires with its lease
 //	<prefix>:rooms                         set of the ids of rooms opened (written before their first event)
 //	<prefix>:ping                          written by Ping, expires in seconds
+//	<prefix>:ping:{<n>}                    the same in a cluster, one on each master (see ping.go)
 //
 // In Redis Cluster a key lives in the slot of its hash tag. A room's keys
 // share the tag {<room>}, so they live in one slot and the append script
@@ -27,8 +28,9 @@
 // with a room's keys. Append adds a room to it before the room's first
 // event, so a failure to write it leaves nothing half-created, and Rooms
 // skips an id whose log is still empty (its first append failed or is
-// under way). Follow reads one slot's streams per XREAD, as Cluster
-// requires (see follow.go).
+// under way). Earlier code wrote the other way round; a store's first
+// listing adds the rooms that left out (reindex.go). Follow reads one
+// slot's streams per XREAD, as Cluster requires (see follow.go).
 //
 // With replicas (Sentinel), Append can wait for them (Options.Replicas):
 // it sends WAIT on the connection of the append, and an append that too
@@ -64,6 +66,10 @@ type Store struct {
 	prefix   string
 	replicas int
 	wait     time.Duration
+
+	// reindexed holds whether the rooms index was repaired (reindex.go);
+	// whoever repairs it takes the value out meanwhile.
+	reindexed chan bool
 
 	mu sync.Mutex
 	// tail is Follow's client, made on first use: on one Redis a
@@ -103,7 +109,10 @@ func New(c redis.UniversalClient, prefix string) *Store {
 
 // NewWithOptions is New with the settings o gives.
 func NewWithOptions(c redis.UniversalClient, o Options) *Store {
-	return &Store{c: c, prefix: cmp.Or(o.Prefix, "parley"), replicas: o.Replicas, wait: cmp.Or(o.ReplicaTimeout, ReplicaTimeout)}
+	s := &Store{c: c, prefix: cmp.Or(o.Prefix, "parley"), replicas: o.Replicas, wait: cmp.Or(o.ReplicaTimeout, ReplicaTimeout),
+		reindexed: make(chan bool, 1)}
+	s.reindexed <- false
+	return s
 }
 
 func (s *Store) logKey(id rooms.LogID) string {
@@ -308,8 +317,12 @@ func (s *Store) LastSeq(ctx context.Context, id rooms.LogID) (uint64, error) {
 }
 
 // Rooms implements rooms.Store: the indexed rooms whose logs have events,
-// checked in one pipeline (which a cluster client splits by master).
+// checked in one pipeline (which a cluster client splits by master). A
+// store's first listing repairs the index first (reindex.go).
 func (s *Store) Rooms(ctx context.Context) ([]string, error) {
+	if err := s.reindexOnce(ctx); err != nil {
+		return nil, fmt.Errorf("redisstore: list rooms: %w", err)
+	}
 	ids, err := s.c.SMembers(ctx, s.roomsKey()).Result()
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: list rooms: %w", fault(ctx, err))
@@ -331,16 +344,6 @@ func (s *Store) Rooms(ctx context.Context) ([]string, error) {
 	}
 	slices.Sort(open)
 	return open, nil
-}
-
-// Ping implements rooms.Store. It writes a short-lived key, which fails on
-// a read-only replica or a Redis out of memory, not only when Redis is
-// down.
-func (s *Store) Ping(ctx context.Context) error {
-	if err := s.c.Set(ctx, s.prefix+":ping", time.Now().UTC().Format(time.RFC3339Nano), 10*time.Second).Err(); err != nil {
-		return fmt.Errorf("redisstore: ping: %w", fault(ctx, err))
-	}
-	return nil
 }
 
 // Close implements rooms.Store by closing the clients.

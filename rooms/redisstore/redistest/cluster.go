@@ -29,28 +29,51 @@ type Cluster struct {
 }
 
 // NewCluster returns the cluster $PARLEY_TEST_REDIS_CLUSTER names or,
-// when it is unset, starts three masters of t's own, killed when t ends;
-// t is skipped without redis-server and redis-cli.
+// when it is unset, one of t's own (StartCluster).
 func NewCluster(t testing.TB) *Cluster {
 	t.Helper()
-	c := &Cluster{}
-	if env := os.Getenv(EnvCluster); env != "" {
-		c.Addrs = strings.Split(env, ",")
-	} else {
-		cli, err := exec.LookPath("redis-cli")
-		if err != nil {
-			t.Skip("redistest: no redis-cli to make a Redis Cluster of this test's own")
-		}
-		for range 3 {
-			n := startServer(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000")
-			c.Nodes = append(c.Nodes, n)
-			c.Addrs = append(c.Addrs, n.Addr())
-		}
-		create := exec.Command(cli, append(append([]string{"--cluster", "create"}, c.Addrs...), "--cluster-yes")...)
-		if out, err := create.CombinedOutput(); err != nil {
-			t.Fatalf("redistest: redis-cli --cluster create: %v\n%s", err, out)
-		}
+	env := os.Getenv(EnvCluster)
+	if env == "" {
+		return StartCluster(t)
 	}
+	return awaitCluster(t, &Cluster{Addrs: strings.Split(env, ",")})
+}
+
+// StartCluster starts three masters of t's own, whatever
+// $PARLEY_TEST_REDIS_CLUSTER says, for tests that stop a master or change
+// its slots, which the shared cluster must never suffer. They are killed
+// when t ends; t is skipped without redis-server and redis-cli.
+func StartCluster(t testing.TB) *Cluster {
+	t.Helper()
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		t.Skip("redistest: no redis-cli to make a Redis Cluster of this test's own")
+	}
+	c := &Cluster{}
+	for range 3 {
+		n := startServer(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000")
+		c.Nodes = append(c.Nodes, n)
+		c.Addrs = append(c.Addrs, n.Addr())
+	}
+	create := exec.Command(cli, append(append([]string{"--cluster", "create"}, c.Addrs...), "--cluster-yes")...)
+	if out, err := create.CombinedOutput(); err != nil {
+		t.Fatalf("redistest: redis-cli --cluster create: %v\n%s", err, out)
+	}
+	return awaitCluster(t, c)
+}
+
+// awaitCluster waits until c is ok and gives it its janitor.
+func awaitCluster(t testing.TB, c *Cluster) *Cluster {
+	t.Helper()
+	c.AwaitOK(t)
+	c.janitor = c.NewClient(t)
+	return c
+}
+
+// AwaitOK waits until every node of the cluster says it is ok, as after a
+// master of a test's own is started again.
+func (c *Cluster) AwaitOK(t testing.TB) {
+	t.Helper()
 	for _, addr := range c.Addrs {
 		node := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
 		eventually(t, 30*time.Second, "cluster node "+addr+" to be ok", func(ctx context.Context) error {
@@ -62,8 +85,6 @@ func NewCluster(t testing.TB) *Cluster {
 		})
 		node.Close()
 	}
-	c.janitor = c.NewClient(t)
-	return c
 }
 
 // URL is the cluster's URL as `parley serve --redis-cluster` takes it.
