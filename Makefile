@@ -14,6 +14,8 @@ test: vet
 
 vet:
 	$(GO) vet ./...
+	@test -z "$$(gofmt -l cmd server queue rooms)" || { gofmt -l cmd server queue rooms; echo "gofmt: the files above are not formatted"; exit 1; }
+	@! git grep -n -E '^(<<<<<<<|>>>>>>>)( |$$)' -- . ':!*.lock' || { echo "merge conflict markers left in the files above"; exit 1; }
 
 build:
 	$(GO) build -o bin/parley ./cmd/parley
