@@ -243,7 +243,7 @@ func (c *client) flush() {
 			if n < len(m.wire) {
 				rest := batch[i:]
 				if n > 0 {
-					rest = append([]*message{{wire: m.wire[n:], text: m.text}}, batch[i+1:]...)
+					rest = append([]*message{{wire: m.wire[n:], text: m.text, sent: m.sent, transcript: m.transcript}}, batch[i+1:]...)
 				}
 				go c.write(rest)
 				return
@@ -287,10 +287,10 @@ func (c *client) write(batch []*message) {
 }
 
 // delivered counts m, written whole to the socket, unless it is a control
-// frame; the rest of a message a shard began counts with no server time.
+// frame.
 func (c *client) delivered(m *message) {
-	if m.text {
-		c.hub.stamps.wrote(m)
+	if m.text && c.hub.cfg.Metrics != nil {
+		c.hub.cfg.Metrics.Delivered(m.sent, m.transcript)
 	}
 }
 

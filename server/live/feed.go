@@ -17,8 +17,6 @@ import (
 type feed struct {
 	id  rooms.LogID
 	log *slog.Logger
-	// stamps, if set, keep its entries' server times for metrics.
-	stamps *stamps
 	// release ends the node's following of the log for this feed.
 	release func()
 
@@ -125,8 +123,7 @@ func (f *feed) drain() {
 		f.mu.Unlock()
 		frames := make([]frame, 0, len(batch))
 		for _, e := range batch {
-			if v := prepareViews(f.log, f.id, e.msg); v.full != nil {
-				f.stamps.add(v, e.msg)
+			if v := stamped(prepareViews(f.log, f.id, e.msg), e.msg); v.full != nil {
 				fr := frame{seq: e.seq, epoch: e.epoch, msg: v, owner: e.owner}
 				if e.notes != nil {
 					fr.notes = prepare(f.log, f.id, e.notes)

@@ -107,7 +107,6 @@ type Hub struct {
 	writeWait time.Duration
 	// resumeBound is Config.ResumeBound, defaulted.
 	resumeBound uint64
-	stamps      *stamps // nil without Config.Metrics
 
 	// life is the hub's own lifetime, from Start to Close (not a
 	// request's): its loop and live commands run under it.
@@ -137,7 +136,6 @@ func New(cfg Config) *Hub {
 	return &Hub{
 		cfg: cfg, log: cfg.Log, now: time.Now, upgrader: newUpgrader(cfg.AllowedOrigins), linger: cmp.Or(cfg.Linger, feedLinger), writeWait: cmp.Or(cfg.WriteWait, writeWait),
 		resumeBound: uint64(cmp.Or(cfg.ResumeBound, resumeBound)),
-		stamps:      newStamps(cfg.Metrics),
 		feeds:       map[rooms.LogID]*feed{}, clients: map[*client]struct{}{}, histories: histories{m: map[string]*historyEntry{}},
 	}
 }

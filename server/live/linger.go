@@ -18,7 +18,6 @@ func (h *Hub) feed(id rooms.LogID, seq uint64) *feed {
 	f, ok := h.feeds[id]
 	if !ok {
 		f = newFeed(id, seq, h.log)
-		f.stamps = h.stamps
 		if !h.closed {
 			f.release = h.follow(id, seq)
 		}

@@ -1,6 +1,9 @@
 package live
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"time"
+)
 
 // WebSocket opcodes of the frames the server writes itself (RFC 6455 5.2).
 const (
@@ -15,6 +18,10 @@ const (
 type message struct {
 	wire []byte
 	text bool // a data frame, not a ping or pong: counted as delivered
+	// sent, unless zero, is the server time of the room event, or if
+	// transcript of the transcript segment, that it carries (stamped).
+	sent       time.Time
+	transcript bool
 }
 
 // pingMessage asks the client for a pong; the reader's deadline ends a

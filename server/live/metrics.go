@@ -1,10 +1,7 @@
 package live
 
 import (
-	"runtime"
-	"sync"
 	"time"
-	"weak"
 
 	"github.com/parley-hub/parley/server/protocol"
 )
@@ -31,66 +28,26 @@ type Metrics interface {
 	Delivered(sent time.Time, transcript bool)
 }
 
-// stamps remember the server time of each room event's and transcript
-// segment's prepared messages, so that a client's writer can say how
-// long the entry took to reach its socket. An entry leaves the table when
-// its message is garbage (a weak key and a cleanup), so resumes and slow
-// clients find it however long it waits in their queues.
-type stamps struct {
-	m    Metrics
-	sent sync.Map // weak.Pointer[message] → stamp
-}
-
-type stamp struct {
-	at         time.Time
-	transcript bool
-}
-
-// newStamps is nil (no stamping, nothing counted) without m.
-func newStamps(m Metrics) *stamps {
-	if m == nil {
-		return nil
-	}
-	return &stamps{m: m}
-}
-
-// add stamps the prepared views of msg, a log entry's message.
-func (s *stamps) add(v views, msg any) {
-	if s == nil {
-		return
-	}
-	var st stamp
+// stamped gives the prepared views of msg, a log entry's message, the
+// server time of the event or segment they carry. The views are new and
+// not yet shared, so nothing else reads them while this writes.
+func stamped(v views, msg any) views {
+	var at time.Time
+	transcript := false
 	switch m := msg.(type) {
 	case protocol.Event:
-		st.at = m.Event.Time
+		at = m.Event.Time
 	case protocol.Segment:
-		st = stamp{at: m.Segment.Updated, transcript: true}
+		at, transcript = m.Segment.Updated, true
 	default:
-		return
+		return v
 	}
-	s.keep(v.full, st)
-	if v.public != v.full {
-		s.keep(v.public, st)
+	for _, pm := range []*message{v.full, v.public} {
+		if pm != nil {
+			pm.sent, pm.transcript = at, transcript
+		}
 	}
-}
-
-func (s *stamps) keep(pm *message, st stamp) {
-	if pm == nil {
-		return
-	}
-	key := weak.Make(pm)
-	s.sent.Store(key, st)
-	runtime.AddCleanup(pm, func(k weak.Pointer[message]) { s.sent.Delete(k) }, key)
-}
-
-// wrote counts pm written to a client's socket.
-func (s *stamps) wrote(pm *message) {
-	if s == nil {
-		return
-	}
-	st, _ := s.sent.Load(weak.Make(pm))
-	at, _ := st.(stamp)
-	s.m.Delivered(at.at, at.transcript)
+	return v
 }
 
 // connected counts c opening (delta 1) or closing (-1).
