@@ -43,12 +43,16 @@ func (p *Plane) announce() (stop func()) {
 }
 
 // leaveNodes stops announcing this node and withdraws it from Config.Nodes,
-// so that no other draining node sends offers here.
+// so that no other draining node sends offers here; the first call does.
 func (p *Plane) leaveNodes(ctx context.Context) {
-	if p.unannounce == nil {
+	p.mu.Lock()
+	stop := p.unannounce
+	p.unannounce = nil
+	p.mu.Unlock()
+	if stop == nil {
 		return
 	}
-	p.unannounce()
+	stop()
 	if p.cfg.Nodes == nil {
 		return
 	}

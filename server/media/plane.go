@@ -110,8 +110,8 @@ type Plane struct {
 	// starts once closed.
 	claims   sync.WaitGroup
 	claiming map[string]int
-	// cancel and unannounce, set by Start, stop following the rooms and
-	// announcing this node.
+	// cancel, set by Start, stops following the rooms; unannounce, set by
+	// Start and taken by the first Close, stops announcing this node.
 	cancel, unannounce func()
 }
 
@@ -218,7 +218,10 @@ func interceptors(publish bool) (*interceptor.Registry, error) {
 // announces this node in Config.Nodes.
 func (p *Plane) Start() {
 	p.cancel = p.cfg.Rooms.Subscribe(p)
-	p.unannounce = p.announce()
+	stop := p.announce()
+	p.mu.Lock()
+	p.unannounce = stop
+	p.mu.Unlock()
 }
 
 // Close drains the plane, waiting up to ctx: from its start no lease is
