@@ -210,3 +210,63 @@ func TestADrainingNodeHandsItsRoomsOver(t *testing.T) {
 		t.Fatalf("the room is held by %q (%v), want B", holder, err)
 	}
 }
+
+// heldLeases are leases whose claims wait until proceed is closed, saying
+// on entered that one has begun.
+type heldLeases struct {
+	rooms.Leases
+	entered chan struct{}
+	proceed chan struct{}
+}
+
+func (l heldLeases) ClaimMedia(ctx context.Context, room, node string, ttl time.Duration) (string, error) {
+	select {
+	case l.entered <- struct{}{}:
+	default:
+	}
+	<-l.proceed
+	return l.Leases.ClaimMedia(ctx, room, node, ttl)
+}
+
+// TestAClaimUnderWayAtADrainIsReleased: an offer's claim is under way as
+// node A starts draining; the lease it takes is released with A's others,
+// and the offer is sent to B.
+func TestAClaimUnderWayAtADrainIsReleased(t *testing.T) {
+	prefix := redistest.Prefix(t)
+	store := func() *redisstore.Store {
+		s := redisstore.New(redistest.NewClient(t), prefix)
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	storeA, storeB := store(), store()
+	held := heldLeases{Leases: storeA, entered: make(chan struct{}, 1), proceed: make(chan struct{})}
+	a := newRigOver(t, Config{Leases: held, Nodes: storeA}, rooms.NewService(storeA, slog.New(slog.DiscardHandler), nil))
+	b := newNode(t, Config{Leases: storeB, Nodes: storeB}, rooms.NewService(storeB, slog.New(slog.DiscardHandler), nil))
+	waitUntil(t, "both nodes are live", func() bool {
+		live, err := storeA.Live(context.Background())
+		return err == nil && len(live) == 2
+	})
+	type answer struct {
+		status int
+		to     string
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		status, to := a.postOnce("whep", "viewer", rooms.RoleParticipant)
+		answered <- answer{status, to}
+	}()
+	<-held.entered
+	closed := make(chan error, 1)
+	go func() { closed <- a.plane.Close(context.Background()) }()
+	a.until("A starts draining", a.plane.isClosed)
+	close(held.proceed)
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	if got := <-answered; got.status != http.StatusTemporaryRedirect || got.to != b.url+"/rooms/plenary/whep" {
+		t.Fatalf("the offer whose claim was under way: %d %q, want 307 to B", got.status, got.to)
+	}
+	if holder, err := storeA.MediaHolder(context.Background(), "plenary"); err != nil || holder != "" {
+		t.Fatalf("after A drained the room is held by %q (%v)", holder, err)
+	}
+}

@@ -40,8 +40,8 @@ func (p *Plane) elsewhere(ctx context.Context, room string) (string, error) {
 
 // claim claims room's lease for this node, or renews it, and returns the
 // holder; claimed is false, and the store not asked, once the plane is
-// closing. Close waits for the claims under way before it
-// releases the leases, so none outlives it.
+// closing. Close waits for the claims under way, then releases their
+// rooms' leases with the others, so none outlives it.
 func (p *Plane) claim(ctx context.Context, room string) (holder string, claimed bool, err error) {
 	p.mu.Lock()
 	if p.closed {
@@ -49,8 +49,16 @@ func (p *Plane) claim(ctx context.Context, room string) (holder string, claimed 
 		return "", false, nil
 	}
 	p.claims.Add(1)
+	p.claiming[room]++
 	p.mu.Unlock()
-	defer p.claims.Done()
+	defer func() {
+		p.mu.Lock()
+		if p.claiming[room]--; p.claiming[room] == 0 {
+			delete(p.claiming, room)
+		}
+		p.mu.Unlock()
+		p.claims.Done()
+	}()
 	holder, err = p.cfg.Leases.ClaimMedia(ctx, room, p.cfg.Node, leaseTTL)
 	return holder, true, err
 }
@@ -115,10 +123,10 @@ func (p *Plane) release(r *room) {
 	}
 }
 
-// handOver gives up the leases of the rooms ids (those of a closed plane: its
-// rooms and the claims it had under way) once those claims are done, so
-// that the rooms' next offers, on other nodes, take them at once rather
-// than after the sessions here have closed. It waits at most leaseTTL/3
+// handOver gives up the leases of the rooms ids (those of a closed plane:
+// its rooms and those of the claims it had under way) once those claims
+// are done, so that the rooms' next offers, on other nodes, take them at
+// once rather than after the sessions here have closed. It waits at most leaseTTL/3
 // within ctx: a store that does not answer lets the leases lapse.
 func (p *Plane) handOver(ctx context.Context, ids []string) {
 	if p.cfg.Leases == nil {
