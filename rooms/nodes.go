@@ -19,13 +19,14 @@ type Nodes interface {
 	// when the store does not answer.
 	Announce(ctx context.Context, node string, ttl time.Duration) error
 	// Withdraw removes node from the live ones at once; withdrawing a
-	// node that is not live does nothing.
+	// node that is not live does nothing. Errors as Announce.
 	Withdraw(ctx context.Context, node string) error
 	// Live returns the nodes announced within their ttl and not withdrawn
-	// since, sorted, so that every node reading it picks alike.
+	// since, sorted. It fails wrapping ErrUnavailable when the store does
+	// not answer.
 	Live(ctx context.Context) ([]string, error)
 	// MediaHolder returns the node whose lease (Leases) holds room's media,
 	// or "" when none does. It claims nothing: it is how a node that must
-	// not take the room learns where it is.
+	// not take the room learns where it is. Errors as Announce.
 	MediaHolder(ctx context.Context, room string) (string, error)
 }
