@@ -29,14 +29,18 @@ type node struct {
 // wire fills in); close it with shutdown. The server and the hub share one
 // budget per person, within limits. With m, every part feeds its series.
 func wire(store rooms.Store, verifier *auth.Verifier, origins []string, limits ratelimit.Limits, mediaCfg media.Config, m *metrics.Metrics, log *slog.Logger, opts ...rooms.Option) (*node, error) {
+	// The registry of nodes is taken before the metrics wrap the store,
+	// which keeps only the interfaces it counts.
+	nodes, _ := store.(rooms.Nodes)
 	if m != nil {
 		store = m.Store(store)
 	}
 	svc := rooms.NewService(store, log, nil, opts...)
 	mediaCfg.Rooms, mediaCfg.Log = svc, log
 	if leases, ok := store.(rooms.Leases); ok && mediaCfg.Node != "" {
-		// Several nodes: each room's media on the one its lease names.
-		mediaCfg.Leases = leases
+		// Several nodes: each room's media on the one its lease names, and
+		// a draining node's offers sent to a live one.
+		mediaCfg.Leases, mediaCfg.Nodes = leases, nodes
 	}
 	plane, err := media.New(mediaCfg)
 	if err != nil {
@@ -64,10 +68,13 @@ func wire(store rooms.Store, verifier *auth.Verifier, origins []string, limits r
 }
 
 // shutdown drains the node, waiting up to ctx: /readyz fails and new
-// live connections and media sessions are refused at once; the media
-// sessions end, releasing the rooms' leases for another node to take;
-// then the live clients are told to reconnect elsewhere (4009), where
-// they resume by seq.
+// live connections are refused at once; the media plane withdraws the
+// node from the registry of live nodes, so no other draining node sends
+// offers here, and from then on sends this node's offers to the rooms'
+// holders or other live nodes (503 when there are none); it releases the
+// rooms' leases for another node to take and ends its sessions; then the
+// live clients are told to reconnect elsewhere (4009), where they resume
+// by seq.
 func (n *node) shutdown(ctx context.Context) {
 	n.hub.Refuse()
 	if err := n.media.Close(ctx); err != nil {

@@ -72,6 +72,8 @@ type Store struct {
 	mu     sync.RWMutex // guards logs and closed
 	logs   map[rooms.LogID]*journal
 	closed bool
+
+	nodes nodeBoard
 }
 
 var _ rooms.Store = (*Store)(nil)

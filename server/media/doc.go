@@ -14,6 +14,11 @@
 // once per subscriber; pion's NACK responder and RTCP reports stay in the
 // write path.
 //
+// With several nodes a room's media lives on the node its lease names
+// (rooms.Leases); offers reaching another are redirected there. A plane
+// that is closing claims no lease and redirects each offer to the room's
+// holder or to a live node of the registry (rooms.Nodes).
+//
 // The plane learns who holds the floor only through rooms.Subscribe. The
 // server authenticates each request and maps the errors below to
 // statuses; this package never imports it.

@@ -2,6 +2,7 @@ package media
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -35,8 +36,9 @@ type Caller struct {
 // ServeOffer answers a WHIP or WHEP POST: 307 to the node that holds the
 // room's media if that is another; otherwise 201 with the SDP answer, the
 // session's Location and the ICE servers in Link headers (RFC 9725). A
-// WHEP POST may ask for ?feed=return, or ?lang= for an interpretation. It returns, without answering, why it
-// refused.
+// WHEP POST may ask for ?feed=return, or ?lang= for an interpretation. A
+// closing plane answers 307 to the holder or to another live node (see
+// Config.Nodes). It returns, without answering, why it refused.
 func (p *Plane) ServeOffer(w http.ResponseWriter, r *http.Request, c Caller) error {
 	feed, lang := r.URL.Query().Get("feed"), r.URL.Query().Get("lang")
 	k, err := sessionKind(c, feed, lang)
@@ -48,9 +50,7 @@ func (p *Plane) ServeOffer(w http.ResponseWriter, r *http.Request, c Caller) err
 		return err
 	}
 	if holder != "" {
-		// The client posts the same offer there (RFC 9725 redirects).
-		w.Header().Set("Location", holder+r.URL.RequestURI())
-		w.WriteHeader(http.StatusTemporaryRedirect)
+		redirect(w, r, holder)
 		return nil
 	}
 	body, err := readBody(w, r, typeSDP)
@@ -62,6 +62,13 @@ func (p *Plane) ServeOffer(w http.ResponseWriter, r *http.Request, c Caller) err
 		return err
 	}
 	s, answer, err := p.open(r.Context(), c.Room, c.Who, k, o, feed, lang)
+	if errors.Is(err, ErrClosed) {
+		// The plane began closing since the lease was claimed.
+		if holder, err = p.away(r.Context(), c.Room); err == nil {
+			redirect(w, r, holder)
+			return nil
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -110,6 +117,13 @@ func (p *Plane) ServeSession(w http.ResponseWriter, r *http.Request, c Caller) e
 		w.WriteHeader(http.StatusMethodNotAllowed)
 	}
 	return nil
+}
+
+// redirect sends the client to post the same offer to node (RFC 9725
+// redirects).
+func redirect(w http.ResponseWriter, r *http.Request, node string) {
+	w.Header().Set("Location", node+r.URL.RequestURI())
+	w.WriteHeader(http.StatusTemporaryRedirect)
 }
 
 func readBody(w http.ResponseWriter, r *http.Request, want string) ([]byte, error) {

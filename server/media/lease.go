@@ -16,26 +16,51 @@ const leaseTTL = 5 * time.Second
 
 // elsewhere is the base URL of the node that holds room's media, or ""
 // when this node does (it claims the lease if nobody holds it). A plane
-// that is closing claims nothing: its leases are being released for
-// another node to take.
+// that is closing claims nothing: it sends the offer away, as the
+// registry of nodes says, or refuses it.
 func (p *Plane) elsewhere(ctx context.Context, room string) (string, error) {
-	p.mu.Lock()
-	closed := p.closed
-	p.mu.Unlock()
-	if closed {
-		return "", ErrClosed
-	}
 	if p.cfg.Leases == nil {
+		if p.isClosed() {
+			return p.away(ctx, room)
+		}
 		return "", nil
 	}
-	holder, err := p.cfg.Leases.ClaimMedia(ctx, room, p.cfg.Node, leaseTTL)
+	holder, claimed, err := p.claim(ctx, room)
 	if err != nil {
 		return "", fmt.Errorf("media: which node holds the room: %w", err)
+	}
+	if !claimed {
+		return p.away(ctx, room)
 	}
 	if holder == p.cfg.Node {
 		return "", nil
 	}
 	return holder, nil
+}
+
+// claim claims room's lease for this node, or renews it, and returns the
+// holder; claimed is false, and the store not asked, once the plane is
+// closing. Close waits for the claims under way, then releases their
+// rooms' leases with the others, so none outlives it.
+func (p *Plane) claim(ctx context.Context, room string) (holder string, claimed bool, err error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return "", false, nil
+	}
+	p.claims.Add(1)
+	p.claiming[room]++
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		if p.claiming[room]--; p.claiming[room] == 0 {
+			delete(p.claiming, room)
+		}
+		p.mu.Unlock()
+		p.claims.Done()
+	}()
+	holder, err = p.cfg.Leases.ClaimMedia(ctx, room, p.cfg.Node, leaseTTL)
+	return holder, true, err
 }
 
 // keepLease renews r's lease while r is in use; the stop it returns
@@ -73,11 +98,11 @@ func (p *Plane) keepLease(r *room) (stop func()) {
 func (p *Plane) renew(r *room) {
 	ctx, cancel := context.WithTimeout(context.Background(), leaseTTL/3)
 	defer cancel()
-	holder, err := p.cfg.Leases.ClaimMedia(ctx, r.id, p.cfg.Node, leaseTTL)
+	holder, claimed, err := p.claim(ctx, r.id)
 	switch {
 	case err != nil:
 		p.log.Warn("media: renewing the room's lease", "room", r.id, "err", err)
-	case holder != p.cfg.Node:
+	case claimed && holder != p.cfg.Node:
 		p.log.Warn("media: another node holds the media of a room this node serves", "room", r.id, "holder", holder)
 	}
 }
@@ -95,5 +120,34 @@ func (p *Plane) release(r *room) {
 	defer cancel()
 	if err := p.cfg.Leases.ReleaseMedia(ctx, r.id, p.cfg.Node); err != nil {
 		p.log.Warn("media: releasing the room's lease", "room", r.id, "err", err)
+	}
+}
+
+// handOver gives up the leases of the rooms ids (those of a closed plane:
+// its rooms and those of the claims it had under way) once those claims
+// are done, so that the rooms' next offers, on other nodes, take them at
+// once rather than after the sessions here have closed. It waits at most leaseTTL/3
+// within ctx: a store that does not answer lets the leases lapse.
+func (p *Plane) handOver(ctx context.Context, ids []string) {
+	if p.cfg.Leases == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, leaseTTL/3)
+	defer cancel()
+	claimed := make(chan struct{})
+	go func() {
+		p.claims.Wait()
+		close(claimed)
+	}()
+	select {
+	case <-claimed:
+	case <-ctx.Done():
+		p.log.WarnContext(ctx, "media: lease claims still under way at shutdown: their leases lapse", "err", ctx.Err())
+		return
+	}
+	for _, id := range ids {
+		if err := p.cfg.Leases.ReleaseMedia(ctx, id, p.cfg.Node); err != nil {
+			p.log.WarnContext(ctx, "media: releasing the room's lease at shutdown", "room", id, "err", err)
+		}
 	}
 }

@@ -73,6 +73,11 @@ type Config struct {
 	// reaching another node is sent there (307). Without them this node
 	// serves every room.
 	Leases rooms.Leases
+	// Nodes, with Node, is the registry of live nodes: the plane announces
+	// Node there from Start and withdraws it as Close begins; a closing
+	// plane sends offers (307) to the room's lease holder or to another
+	// live node. Without it a closing plane refuses them (ErrClosed).
+	Nodes rooms.Nodes
 	// Node is this node's public base URL, as clients reach it
 	// (https://host:port, no trailing slash).
 	Node string
@@ -101,7 +106,13 @@ type Plane struct {
 	closed bool
 	// closing counts peer connections being closed in the background.
 	closing sync.WaitGroup
-	cancel  func()
+	// claims counts lease claims under way, claiming their rooms; none
+	// starts once closed.
+	claims   sync.WaitGroup
+	claiming map[string]int
+	// cancel, set by Start, stops following the rooms; unannounce, set by
+	// Start and taken by the first Close, stops announcing this node.
+	cancel, unannounce func()
 }
 
 // New builds a plane; Start subscribes it to the rooms. It fails when
@@ -117,7 +128,7 @@ func New(cfg Config) (*Plane, error) {
 		return nil, err
 	}
 	cfg.Node = strings.TrimSuffix(cfg.Node, "/")
-	if cfg.Leases != nil && cfg.Node == "" {
+	if (cfg.Leases != nil || cfg.Nodes != nil) && cfg.Node == "" {
 		return nil, errors.New("media: several nodes need each node's public URL")
 	}
 	var mux ice.UDPMux
@@ -132,7 +143,8 @@ func New(cfg Config) (*Plane, error) {
 	if err != nil {
 		return nil, fmt.Errorf("media: %w", err)
 	}
-	return &Plane{cfg: cfg, api: api, viewAPI: viewAPI, log: cfg.Log, mux: mux, rooms: map[string]*room{}}, nil
+	return &Plane{cfg: cfg, api: api, viewAPI: viewAPI, log: cfg.Log, mux: mux,
+		rooms: map[string]*room{}, claiming: map[string]int{}}, nil
 }
 
 // newAPI builds the pion API of publishers' sessions (publish) or of
@@ -202,22 +214,41 @@ func interceptors(publish bool) (*interceptor.Registry, error) {
 	return reg, nil
 }
 
-// Start follows the rooms' events: the floor gate and room closing.
-func (p *Plane) Start() { p.cancel = p.cfg.Rooms.Subscribe(p) }
+// Start follows the rooms' events (the floor gate and room closing) and
+// announces this node in Config.Nodes.
+func (p *Plane) Start() {
+	p.cancel = p.cfg.Rooms.Subscribe(p)
+	stop := p.announce()
+	p.mu.Lock()
+	p.unannounce = stop
+	p.mu.Unlock()
+}
 
-// Close ends every session and waits, up to ctx, for their connections to
-// close, then closes Config.UDP. New offers are refused from its start.
+// Close drains the plane, waiting up to ctx: from its start no lease is
+// claimed and new offers are sent to other nodes (or refused); it
+// withdraws this node from Config.Nodes, releases the rooms' leases, ends
+// every session and waits for their connections to close, then closes
+// Config.UDP.
 func (p *Plane) Close(ctx context.Context) error {
 	p.mu.Lock()
 	p.closed = true
 	var all []*session
-	for _, r := range p.rooms {
+	var held []string
+	for id, r := range p.rooms {
+		held = append(held, id)
 		all = append(all, r.all()...)
+	}
+	for id := range p.claiming {
+		if p.rooms[id] == nil {
+			held = append(held, id)
+		}
 	}
 	p.mu.Unlock()
 	if p.cancel != nil {
 		p.cancel()
 	}
+	p.leaveNodes(ctx)
+	p.handOver(ctx, held)
 	for _, s := range all {
 		s.end("the server is shutting down")
 	}
