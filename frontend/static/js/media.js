@@ -89,10 +89,10 @@ export class MediaSession extends EventTarget {
   // follow ends the session when the node of live's connection drains
   // (CLOSE_DRAINING), with drained set, for its owner to open another at
   // once: through the same origin, a load balancer sends it to a live node.
-  // A session reached through the page's origin was on that node, which
-  // has ended it, and a DELETE there would reach another; one at a node
-  // the page was sent to (307) may be held by a node that goes on, which
-  // is told. That costs a moment's reconnection, as a drain is rare.
+  // A session reached through the page's origin was on the draining node,
+  // which has ended it, and a DELETE would now reach another node; one at
+  // a node the page was sent to (307) may be on a node that goes on, and
+  // is deleted there: it costs a moment's reconnection, as a drain is rare.
   follow(live) {
     const onStatus = (e) => {
       if (e.detail.code !== CLOSE_DRAINING) return;

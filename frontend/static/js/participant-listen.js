@@ -2,9 +2,9 @@
 // the page loads with two audio m-lines (the venue feed, then the floor
 // track of whoever remote holds the floor), both played by one <audio>.
 // Where the browser blocks autoplay one "Listen" button starts it; a
-// session that drops is opened again, at once when its node drains. The listener may choose an
-// interpretation (?lang=), which then replaces the venue feed; the choice
-// is remembered. Video is on request ("Show video" adds two video m-lines:
+// session that drops is opened again, at once when its node drains. The
+// listener may choose an interpretation (?lang=), which then replaces the
+// venue feed; the choice is remembered. Video is on request ("Show video" adds two video m-lines:
 // the venue's camera and the floor speaker's); audio only is the default,
 // for the poor links many remote participants have.
 
