@@ -89,10 +89,11 @@ export class MediaSession extends EventTarget {
   // follow ends the session when the node of live's connection drains
   // (CLOSE_DRAINING), with drained set, for its owner to open another at
   // once: through the same origin, a load balancer sends it to a live node.
-  // A session reached through the page's origin was on the draining node,
-  // which has ended it, and a DELETE would now reach another node; one at
-  // a node the page was sent to (307) may be on a node that goes on, and
-  // is deleted there: it costs a moment's reconnection, as a drain is rare.
+  // A session at a node the page was sent to (307) is deleted there, as
+  // that node may go on. One reached through the page's origin is not: it
+  // is most likely on the draining node, which has ended it, and a DELETE
+  // now would reach another node; if a node that goes on held it, it ends
+  // there when ICE times out. Either way the sound comes back at once.
   follow(live) {
     const onStatus = (e) => {
       if (e.detail.code !== CLOSE_DRAINING) return;
