@@ -5,12 +5,13 @@
 // media sessions, then closes the live connections with 4009. The browser
 // is not told its sessions are gone until ICE gives up, seconds later, so
 // the pages open new ones on the 4009, through the balancer, which sends
-// them to B; the participant hears the venue again from B. Its new offer
-// followed the 4009, not an ICE failure: its old peer connection never
-// reported one. The first new offer is refused with 503 and Retry-After,
+// them to B; the participant hears the venue again from B, and her
+// microphone (she is next) is ready again there. Her new offers followed
+// the 4009, not an ICE failure: her old peer connections never reported
+// one. The first new offer to listen is refused with 503 and Retry-After,
 // as a draining node may answer, and the page offers again after it.
-// While the sound was being reopened, the page did not say it was
-// listening.
+// While the sessions were being reopened, the page said so, in its words:
+// not that it was listening, nor that her microphone was ready.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -94,41 +95,52 @@ describe('a draining node holding the media', { skip }, () => {
     if (redisUp) await deleteUnder(prefix);
   });
 
-  test('the page listens again from the other node at once, on the 4009, not once ICE gives up', async () => {
+  test('the page listens and publishes again from the other node at once, on the 4009, not once ICE gives up', async () => {
     await text(page.locator('#listen-status'), 'Listening to the plenary', WAIT_MS);
     await grows(page, VENUE, 'the venue feed plays from node A');
-    const offers = () => balancer.routes.filter((r) => r.path.endsWith('/whep'));
-    assert.deepEqual(offers().map((r) => r.node), [0], 'the page listens on node A');
+    // She is next: her microphone is ready, on A too.
+    await b.api('POST', `/api/v1/rooms/${ROOM}/commands`, tokens.lena, { type: 'raise_hand' });
+    await text(page.locator('#mic-status'), 'Your microphone is ready', WAIT_MS);
+    const offers = (endpoint) => balancer.routes.filter((r) => r.path.endsWith(`/${endpoint}`)).map((r) => r.node);
+    assert.deepEqual(offers('whep'), [0], 'the page listens on node A');
+    assert.deepEqual(offers('whip'), [0, 0], 'the venue and her microphone publish on node A');
 
     balancer.busy = { path: `/api/v1/rooms/${ROOM}/whep`, count: 1, retryAfter: 1 };
     await a.stopServer();
     assert.equal(a.proc.exitCode, 0, 'node A exits 0 after SIGTERM');
     await until(async () => (await publishers(b)).some((p) => p.kind === 'venue' && p.audio), 'the venue publishes again, on node B');
-    await until(() => offers().some((r) => r.node === 1), 'the page offers again, to node B');
+    await until(async () => (await publishers(b)).some((p) => p.kind === 'mic' && p.sub === 'lena' && p.audio), 'her microphone reaches node B');
     await text(page.locator('#listen-status'), 'Listening to the plenary', WAIT_MS);
+    await text(page.locator('#mic-status'), 'Your microphone is ready', WAIT_MS);
     await grows(page, VENUE, 'the venue feed plays again, from node B');
     await a.shot(page, 'drain-media-listening');
 
     const log = await page.evaluate(() => window.mediaLog);
-    const at = (what, pred = () => true) => log.findIndex((e) => e.what === what && pred(e));
-    const closed = at('close');
-    assert.ok(closed >= 0 && log[closed].code === 4009, `the live connection closed with 4009: ${JSON.stringify(log)}`);
-    assert.ok(at('offer', (e) => e.n === 2) > closed, `the page offered again after the 4009: ${JSON.stringify(log)}`);
-    assert.ok(at('offer', (e) => e.n === 3) > closed, `the page offered again after the 503: ${JSON.stringify(log)}`);
-    // The first session's peer connection was closed by the page on the
+    const show = JSON.stringify(log);
+    const closed = log.findIndex((e) => e.what === 'close');
+    assert.ok(closed >= 0 && log[closed].code === 4009, `the live connection closed with 4009: ${show}`);
+    // The page offered again after the 4009: to listen, twice (the 503,
+    // then B), and to publish, once.
+    const offered = log.filter((e) => e.what === 'offer').map((e) => [e.endpoint, log.indexOf(e) > closed]);
+    assert.deepEqual(offered.filter(([, after]) => after).map(([endpoint]) => endpoint).sort(), ['whep', 'whep', 'whip'], `the offers after the 4009: ${show}`);
+    // The first sessions' peer connections were closed by the page on the
     // 4009: ICE never had the time to report the link down.
-    const lost = log.filter((e) => e.what === 'pc' && e.pc === 0 && ['disconnected', 'failed'].includes(e.state));
-    assert.deepEqual(lost, [], `the first session's connection reported no loss: ${JSON.stringify(log)}`);
-    // From the 4009 until the new session connected, the page said it was
-    // reconnecting, never listening.
-    const connected = log.findIndex((e, k) => k > closed && e.what === 'pc' && e.pc > 0 && e.kind === 'conn' && e.state === 'connected');
-    assert.ok(connected > closed, `the new session connected: ${JSON.stringify(log)}`);
-    const between = log.slice(closed, connected).filter((e) => e.what === 'listen').map((e) => e.state);
-    assert.ok(between.length > 0 && between.every((s) => s === 'reconnecting'), `the page's sound status between the 4009 and the new session: ${JSON.stringify(between)}`);
+    const old = new Set(log.slice(0, closed).filter((e) => e.what === 'pc').map((e) => e.pc));
+    const lost = log.filter((e) => e.what === 'pc' && old.has(e.pc) && ['disconnected', 'failed'].includes(e.state));
+    assert.deepEqual(lost, [], `the first sessions' connections reported no loss: ${show}`);
+    // From the 4009 until each new session connected, the page said it was
+    // reconnecting, never listening, nor that the microphone was ready.
+    for (const [dir, what, words] of [['recvonly', 'listen', 'Sound lost — reconnecting…'], ['sendonly', 'mic', 'Reconnecting your microphone: nobody hears you for a moment.']]) {
+      const connected = log.findIndex((e, k) => k > closed && e.what === 'pc' && e.dir === dir && e.kind === 'conn' && e.state === 'connected');
+      assert.ok(connected > closed, `the new ${dir} session connected: ${show}`);
+      const between = log.slice(closed, connected).filter((e) => e.what === what);
+      assert.ok(between.length > 0 && between.every((e) => e.state === 'reconnecting' && e.text === words), `the page's ${what} status between the 4009 and the new session: ${JSON.stringify(between)}`);
+    }
 
-    // After the drain, the balancer refused the first offer and sent the
-    // next to B.
-    assert.deepEqual(offers().map((r) => r.node), [0, -1, 1], `the page's offers: ${JSON.stringify(offers())}`);
+    // After the drain, the balancer refused the first offer to listen and
+    // sent the next to B, as it did the venue's and the microphone's.
+    assert.deepEqual(offers('whep'), [0, -1, 1], 'the page\'s offers to listen');
+    assert.deepEqual(offers('whip'), [0, 0, 1, 1], 'the venue\'s and her microphone\'s offers');
     assert.deepEqual(page.errors.filter((e) => !e.includes('status of 503')), []);
   });
 
@@ -139,9 +151,10 @@ describe('a draining node holding the media', { skip }, () => {
 });
 
 // watch runs in the page before its scripts: in one log, in order, the
-// close code of each live connection, each WHEP offer (numbered), each
-// ICE and connection state of each peer connection, and each state of the
-// page's sound status.
+// close code of each live connection, each WHIP and WHEP offer, each ICE
+// and connection state of each peer connection (with its first m-line's
+// direction: recvonly to listen, sendonly to publish), and each state of
+// the page's sound and microphone statuses with their words.
 function watch() {
   const log = [];
   window.mediaLog = log;
@@ -153,9 +166,9 @@ function watch() {
     }
   };
   const fetch = window.fetch;
-  let offers = 0;
   window.fetch = (url, opts = {}) => {
-    if (opts.method === 'POST' && String(url).includes('/whep')) log.push({ what: 'offer', n: ++offers });
+    const endpoint = String(url).match(/\/(whip|whep)(\?|$)/)?.[1];
+    if (opts.method === 'POST' && endpoint) log.push({ what: 'offer', endpoint });
     return fetch(url, opts);
   };
   const NativePC = window.RTCPeerConnection;
@@ -164,14 +177,18 @@ function watch() {
     constructor(...args) {
       super(...args);
       const pc = pcs++;
-      this.addEventListener('iceconnectionstatechange', () => log.push({ what: 'pc', pc, kind: 'ice', state: this.iceConnectionState }));
-      this.addEventListener('connectionstatechange', () => log.push({ what: 'pc', pc, kind: 'conn', state: this.connectionState }));
+      const push = (kind, state) => log.push({ what: 'pc', pc, dir: this.getTransceivers()[0]?.direction, kind, state });
+      this.addEventListener('iceconnectionstatechange', () => push('ice', this.iceConnectionState));
+      this.addEventListener('connectionstatechange', () => push('conn', this.connectionState));
     }
   };
   document.addEventListener('DOMContentLoaded', () => {
-    const status = document.getElementById('listen-status');
-    new MutationObserver(() => {
-      if (status.dataset.state !== log.findLast((e) => e.what === 'listen')?.state) log.push({ what: 'listen', state: status.dataset.state });
-    }).observe(status, { attributes: true, attributeFilter: ['data-state'] });
+    for (const [what, holder, words] of [['listen', 'listen-status', 'listen-status'], ['mic', 'mic', 'mic-status']]) {
+      const el = document.getElementById(holder);
+      new MutationObserver(() => {
+        if (el.dataset.state === log.findLast((e) => e.what === what)?.state) return;
+        log.push({ what, state: el.dataset.state, text: document.getElementById(words).textContent });
+      }).observe(el, { attributes: true, attributeFilter: ['data-state'] });
+    }
   });
 }
