@@ -2,7 +2,8 @@
 // pages see one origin, and each new HTTP request or WebSocket goes to the
 // first node still ready, as a load balancer's health check (GET /readyz)
 // decides. A node that fails its check once is out for good: a draining
-// node does not come back.
+// node does not come back. It may also refuse offers itself, as a draining
+// node may (503 with Retry-After).
 
 import http from 'node:http';
 import net from 'node:net';
@@ -23,6 +24,10 @@ export class Balancer {
     // while a page was away. held counts those waiting.
     this.hold = null;
     this.held = 0;
+    // busy, while set, is how many more offers (POSTs) to a path the
+    // balancer answers itself with 503 and Retry-After, as a draining node
+    // may: {path, count, retryAfter (s)}. Their routes have node -1.
+    this.busy = null;
   }
 
   // start listens on a free loopback port and resolves with the base URL
@@ -66,6 +71,7 @@ export class Balancer {
   }
 
   async #forward(req, res) {
+    if (this.#refuse(req, res)) return;
     const i = await this.#pick();
     this.#route('http', req, i);
     const node = this.nodes[i];
@@ -83,6 +89,17 @@ export class Balancer {
       else res.writeHead(502).end();
     });
     req.pipe(up);
+  }
+
+  #refuse(req, res) {
+    const busy = this.busy;
+    if (!busy || busy.count <= 0 || req.method !== 'POST' || new URL(req.url, 'http://balancer').pathname !== busy.path) return false;
+    busy.count--;
+    this.#route('http', req, -1);
+    req.resume();
+    res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': String(busy.retryAfter) });
+    res.end(JSON.stringify({ error: { code: 'shutting_down', message: 'node draining' } }));
+    return true;
   }
 
   // #tunnel passes a WebSocket's upgrade request to a node and then its

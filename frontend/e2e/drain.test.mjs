@@ -9,10 +9,6 @@
 // microphone (she is next by then) from B, and no error left on screen.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Balancer } from './balancer.mjs';
 import { Harness, text } from './harness.mjs';
@@ -42,11 +38,9 @@ describe('a draining node', { skip }, () => {
   before(async () => {
     assert.ok(redisUp, `no Redis answers at ${REDIS_URL}`);
     // Each node advertises its own URL, as several nodes on one Redis
-    // must for a room's media to have one holder; A's --addr comes after
-    // the harness's own, so it is the one that counts.
-    const [addrA, addrB] = [await freeAddr(), await freeAddr()];
-    await a.start({ serveArgs: [...serveArgs, ...node(addrA)], media: true }); // a fake microphone for her turn
-    b = await otherNode(a, addrB, [...serveArgs, ...node(addrB)]);
+    // must for a room's media to have one holder.
+    await a.start({ serveArgs, media: true, advertise: true }); // a fake microphone for her turn
+    b = await a.node({ serveArgs });
     balancer = new Balancer([a.base, b.base]);
     await balancer.start();
     tokens.chair = a.token({ room: ROOM, role: 'chair', sub: 'chair', name: 'Chair Ana', group: 'government' });
@@ -165,32 +159,6 @@ describe('a draining node', { skip }, () => {
     assert.deepEqual(snap.queue.map((e) => e.sub), ['mei']);
   });
 });
-
-// otherNode starts one more `parley serve` of h's binary and secret on
-// addr, with a data directory of its own, as the harness starts its own.
-async function otherNode(h, addr, serveArgs) {
-  const n = new Harness();
-  n.bin = h.bin;
-  n.dir = mkdtempSync(path.join(tmpdir(), 'parley-e2e-'));
-  n.serveArgs = serveArgs;
-  await n.serve(addr);
-  return n;
-}
-
-// node is the flags of a node listening on addr and advertising it.
-function node(addr) {
-  return ['--addr', addr, '--advertise-url', `http://${addr}`];
-}
-
-// freeAddr is a loopback address free a moment ago, for a node that must
-// know its URL before it starts.
-async function freeAddr() {
-  const probe = net.createServer();
-  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  return `127.0.0.1:${port}`;
-}
 
 // frames are the live messages the page received, over all its
 // connections, in order.

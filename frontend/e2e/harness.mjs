@@ -5,6 +5,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -22,13 +23,16 @@ const MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-med
 export class Harness {
   // start builds and runs the server and the browser. serveArgs are more
   // flags for `parley serve`; media: true gives the browser a fake
-  // microphone and lets sound play on its own.
-  async start({ serveArgs = [], media = false } = {}) {
+  // microphone and lets sound play on its own; advertise: true makes the
+  // server advertise its own URL, as each of several nodes on one Redis
+  // must for a room's media to have one holder (see node).
+  async start({ serveArgs = [], media = false, advertise = false } = {}) {
     this.serveArgs = serveArgs;
+    this.advertise = advertise;
     this.dir = mkdtempSync(path.join(tmpdir(), 'parley-e2e-'));
     this.bin = path.join(this.dir, 'parley');
     execFileSync('go', ['build', '-o', this.bin, './cmd/parley'], { cwd: REPO, stdio: 'inherit' });
-    await this.serve('127.0.0.1:0');
+    await this.serve(advertise ? await freeAddr() : '127.0.0.1:0');
     mkdirSync(SHOTS, { recursive: true });
     this.browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -36,9 +40,24 @@ export class Harness {
     });
   }
 
+  // node starts one more `parley serve` of this harness's binary and
+  // secret, with a data directory of its own, advertising its own URL;
+  // serveArgs are its more flags. It resolves with the node's Harness
+  // (without a browser), whose base, api and stop are the node's.
+  async node({ serveArgs = [] } = {}) {
+    const n = new Harness();
+    n.bin = this.bin;
+    n.dir = mkdtempSync(path.join(tmpdir(), 'parley-e2e-'));
+    n.serveArgs = serveArgs;
+    n.advertise = true;
+    await n.serve(await freeAddr());
+    return n;
+  }
+
   // serve starts the server and resolves once it says where it listens.
   serve(addr) {
-    const args = ['serve', '--addr', addr, '--data', path.join(this.dir, 'data'), '--secret', SECRET, ...this.serveArgs];
+    const advertise = this.advertise ? ['--advertise-url', `http://${addr}`] : [];
+    const args = ['serve', '--addr', addr, ...advertise, '--data', path.join(this.dir, 'data'), '--secret', SECRET, ...this.serveArgs];
     this.proc = spawn(this.bin, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -153,7 +172,7 @@ export class Harness {
   // and opens path with the token in the fragment, as a link would.
   // bypassCSP is only for injecting axe-core, which the pages' CSP rightly
   // refuses.
-  // files serves test-only pages and scripts under /e2e/ on the server's
+  // files serves test-only pages and scripts under /e2e/ on the page's
   // origin, from the harness (never from the Parley binary): {name: path
   // or {body, type}}. expose gives the page functions to call back
   // ({name: fn}) and init runs in it before its own scripts.
@@ -173,7 +192,7 @@ export class Harness {
       };
     });
     if (files) {
-      await context.route(`${this.base}/e2e/**`, (route) => {
+      await context.route(`${origin}/e2e/**`, (route) => {
         const name = new URL(route.request().url()).pathname.slice('/e2e/'.length);
         const f = files[name];
         if (!f) return route.fulfill({ status: 404, body: 'not a test file' });
@@ -201,6 +220,16 @@ export class Harness {
   shot(page, name) {
     return page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
   }
+}
+
+// freeAddr is a loopback address free a moment ago, for a node that must
+// know its URL before it starts.
+async function freeAddr() {
+  const probe = net.createServer();
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return `127.0.0.1:${port}`;
 }
 
 // download clicks what starts a download and resolves with the file's

@@ -4,6 +4,9 @@
 //
 // Events it dispatches:
 //   status  {status: 'connecting'|'live'|'reconnecting'|'failed', resumed, code, message}
+//           code is, for 'connecting' and 'reconnecting', the close code of
+//           the connection that ended (CLOSE_DRAINING: its node drains and
+//           has ended its media sessions), and for 'failed' the reason
 //   change  {keys: the snapshot keys that changed, event: the log entry or null for a snapshot}
 //   presence {presence}
 //   segments, segment: the transcript messages as the server sent them
@@ -21,9 +24,12 @@ const PING_EVERY_MS = 10_000;
 const SILENCE_LIMIT_MS = 25_000;
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
-// DRAIN_SPREAD_MS spreads a draining node's clients (close code 4009) over
-// a moment as they reconnect at once elsewhere.
-const DRAIN_SPREAD_MS = 200;
+// CLOSE_DRAINING is the close code of a node that stops while others go on
+// (protocol.CloseDraining).
+export const CLOSE_DRAINING = 4009;
+// DRAIN_SPREAD_MS spreads a draining node's clients over a moment as they
+// reconnect at once elsewhere.
+export const DRAIN_SPREAD_MS = 200;
 const COMMAND_TIMEOUT_MS = 15_000;
 const SNAPSHOT_KEYS = [
   'seq', 'title', 'agenda_item', 'list_open', 'closed', 'policy',
@@ -306,12 +312,12 @@ export class LiveRoom extends EventTarget {
       const refusal = await this.#whyRefused();
       if (refusal) return this.#fail(refusal.code, refusal.message);
     }
-    this.#emit('status', { status: this.everLive ? 'reconnecting' : 'connecting' });
+    this.#emit('status', { status: this.everLive ? 'reconnecting' : 'connecting', code });
     let delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt);
     this.attempt++;
-    // 4009: the node drains while others go on; another takes us at once
-    // and resumes us from the log, so no backoff, only the jitter's spread.
-    if (code === 4009) delay = DRAIN_SPREAD_MS;
+    // The node drains while others go on; another takes us at once and
+    // resumes us from the log, so no backoff, only the jitter's spread.
+    if (code === CLOSE_DRAINING) delay = DRAIN_SPREAD_MS;
     // Jitter keeps a hall full of phones from reconnecting in step.
     this.retryTimer = setTimeout(() => this.#connect(), delay * (0.5 + Math.random() / 2));
   }

@@ -1,8 +1,11 @@
 // WHIP and WHEP (RFC 9725) over fetch: one RTCPeerConnection per session,
 // the offer POSTed with the room token, the session ended with a DELETE on
-// its Location. The room's WebSocket carries no media signalling.
+// its Location. The room's WebSocket carries no media signalling, but its
+// close code says when the node drains: the node has ended its media
+// sessions then, and the browser is not told until ICE gives up, seconds of
+// silence later, so a session that follows the room ends at once.
 
-import { apiURL } from './live.js';
+import { CLOSE_DRAINING, DRAIN_SPREAD_MS, apiURL } from './live.js';
 
 // The offer waits this long for the browser's own candidates; later ones
 // are trickled with PATCH.
@@ -15,10 +18,13 @@ let knownIceServers = [];
 // MediaError is a refused offer (status and the server's code) or a
 // failure of the browser's WebRTC.
 export class MediaError extends Error {
-  constructor(code, message = '', status = 0) {
+  // retryAfter is the server's Retry-After in ms (a busy or draining
+  // node), or null.
+  constructor(code, message = '', status = 0, retryAfter = null) {
     super(message || code);
     this.code = code;
     this.status = status;
+    this.retryAfter = retryAfter;
   }
 
   // retryable: worth trying again later (the network, the server busy),
@@ -30,7 +36,8 @@ export class MediaError extends Error {
 
 // MediaSession is one WHIP (publish) or WHEP (receive) session.
 //   state events: detail is the peer connection's connectionState, or
-//   'ended' once the session is gone for good (closed by either side).
+//   'ended' once the session is gone for good (closed by either side;
+//   drained is then set if its node drains).
 export class MediaSession extends EventTarget {
   // query is the endpoint's parameters, such as {lang: 'fr'}.
   constructor(room, token, endpoint, query = {}) {
@@ -41,6 +48,7 @@ export class MediaSession extends EventTarget {
     this.pc = new RTCPeerConnection({ iceServers: knownIceServers, bundlePolicy: 'max-bundle' });
     this.location = null;
     this.ended = false;
+    this.drained = false;
     this.pending = []; // candidates found after the POST, before its answer
     this.pc.addEventListener('connectionstatechange', () => {
       const s = this.pc.connectionState;
@@ -76,6 +84,26 @@ export class MediaSession extends EventTarget {
     if (this.ended) return;
     await this.pc.setRemoteDescription({ type: 'answer', sdp: answer });
     for (const c of this.pending.splice(0)) this.#trickle(c);
+  }
+
+  // follow ends the session when the node of live's connection drains
+  // (CLOSE_DRAINING), with drained set, for its owner to open another at
+  // once: through the same origin, a load balancer sends it to a live node.
+  // A session at a node the page was sent to (307) is deleted there, as
+  // that node may go on. One reached through the page's origin is not: it
+  // is most likely on the draining node, which has ended it, and a DELETE
+  // now would reach another node; if a node that goes on held it, it ends
+  // there when ICE times out. Either way the sound comes back at once.
+  follow(live) {
+    const onStatus = (e) => {
+      if (e.detail.code !== CLOSE_DRAINING) return;
+      this.drained = true;
+      this.close(Boolean(this.location) && new URL(this.location).origin !== location.origin);
+    };
+    live.addEventListener('status', onStatus);
+    this.addEventListener('state', (e) => {
+      if (e.detail === 'ended') live.removeEventListener('status', onStatus);
+    });
   }
 
   // close ends the session: the server is told (DELETE), then the
@@ -129,17 +157,17 @@ export class MediaSession extends EventTarget {
 
 // openFor opens s as owner.session and resolves whether it did; when the
 // offer is refused or fails, s is closed and, if owner still holds s,
-// owner.session is cleared and onFail told why.
+// owner.session is cleared and onFail told why. It is cleared first, so
+// the owner takes the closing for its own and onFail alone answers it.
 export async function openFor(owner, s, onFail) {
   try {
     await s.open();
     return true;
   } catch (err) {
+    const held = owner.session === s;
+    if (held) owner.session = null;
     s.close();
-    if (owner.session === s) {
-      owner.session = null;
-      onFail(err);
-    }
+    if (held) onFail(err);
     return false;
   }
 }
@@ -161,7 +189,15 @@ function gathered(pc, ms) {
 
 async function refusal(res) {
   const body = await res.json().catch(() => ({}));
-  return new MediaError(body.error?.code ?? `http_${res.status}`, body.error?.message ?? '', res.status);
+  return new MediaError(body.error?.code ?? `http_${res.status}`, body.error?.message ?? '', res.status, retryAfter(res.headers.get('Retry-After')));
+}
+
+// retryAfter reads a Retry-After header (seconds, or an HTTP date) as ms
+// from now, or null.
+function retryAfter(header) {
+  if (!header) return null;
+  const ms = /^\d+$/.test(header.trim()) ? Number(header) * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(ms) ? Math.max(0, ms) : null;
 }
 
 // iceServers reads the ice-server links of a WHIP/WHEP answer
@@ -190,7 +226,10 @@ export function iceServers(header) {
 
 // Backoff is the wait before the next attempt at a session that dropped:
 // doubling from a second to half a minute, with jitter so a hall of
-// listeners does not come back in step.
+// listeners does not come back in step. A session that ended as its node
+// drains is opened again at once, spread over a moment as the room's live
+// connection is; a refusal with Retry-After is tried again after it, but
+// never later than the longest wait.
 export class Backoff {
   constructor(min = 1000, max = 30_000) {
     this.min = min;
@@ -198,7 +237,16 @@ export class Backoff {
     this.attempt = 0;
   }
 
-  next() {
+  // next is the wait before the next attempt; cause is why the last one
+  // ended: the session (drained) or the refusal (retryAfter), if known.
+  next(cause = null) {
+    if (cause?.drained) return DRAIN_SPREAD_MS * (0.5 + Math.random() / 2);
+    if (cause?.retryAfter != null) {
+      this.attempt++;
+      // Retry-After is the least wait: a hall told the same comes back
+      // spread over half as long again.
+      return Math.min(this.max, Math.max(DRAIN_SPREAD_MS, cause.retryAfter) * (1 + Math.random() / 2));
+    }
     const d = Math.min(this.max, this.min * 2 ** this.attempt++);
     return d * (0.5 + Math.random() / 2);
   }

@@ -2,9 +2,9 @@
 // the page loads with two audio m-lines (the venue feed, then the floor
 // track of whoever remote holds the floor), both played by one <audio>.
 // Where the browser blocks autoplay one "Listen" button starts it; a
-// session that drops is opened again. The listener may choose an
-// interpretation (?lang=), which then replaces the venue feed; the choice
-// is remembered. Video is on request ("Show video" adds two video m-lines:
+// session that drops is opened again, at once when its node drains. The
+// listener may choose an interpretation (?lang=), which then replaces the
+// venue feed; the choice is remembered. Video is on request ("Show video" adds two video m-lines:
 // the venue's camera and the floor speaker's); audio only is the default,
 // for the poor links many remote participants have.
 
@@ -148,7 +148,8 @@ export class Listener {
       });
     });
     s.addEventListener('state', (e) => this.#onState(s, e.detail));
-    const opened = await openFor(this, s, (err) => (err.retryable ? this.#retry() : this.#set('unavailable')));
+    s.follow(this.live);
+    const opened = await openFor(this, s, (err) => (err.retryable ? this.#retry(err) : this.#set('unavailable')));
     if (opened) this.#play();
   }
 
@@ -166,14 +167,16 @@ export class Listener {
         break;
       case 'ended':
         this.session = null;
-        if (this.wanted) this.#retry();
+        if (this.wanted) this.#retry(s);
         break;
     }
   }
 
-  #retry() {
+  // #retry opens a new session after a wait; cause is why the last
+  // ended (Backoff.next). Until it plays, the page says it reconnects.
+  #retry(cause) {
     this.#set('reconnecting');
-    this.retryTimer = setTimeout(() => this.#connect(), this.backoff.next());
+    this.retryTimer = setTimeout(() => this.#connect(), this.backoff.next(cause));
   }
 
   async #play() {

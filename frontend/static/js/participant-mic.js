@@ -4,7 +4,8 @@
 // to a permission prompt or a connection being set up. The server's floor
 // gate keeps it from everyone until the floor is theirs; the page says so.
 // The session ends (DELETE) as soon as they are neither next nor holding
-// the floor.
+// the floor. One the server ends is published again (at once when its node
+// drains), the page saying meanwhile that nobody hears them.
 
 import { t } from './i18n.js';
 import { Backoff, MediaSession, openFor } from './media.js';
@@ -30,7 +31,7 @@ export class Microphone {
     this.ui = ui; // section, heading, status, level (the meter's row), meter, mute, retry
     this.want = 'off'; // off | ready (next in the queue) | live (holding the floor)
     this.paused = false;
-    this.state = 'off'; // off | starting | connected | denied | failed
+    this.state = 'off'; // off | starting | connected | reconnecting | denied | failed
     this.session = null;
     this.stream = null;
     this.muted = false;
@@ -82,7 +83,7 @@ export class Microphone {
   }
 
   #statusKey() {
-    if (this.state === 'denied' || this.state === 'failed') return this.state;
+    if (this.state === 'denied' || this.state === 'failed' || this.state === 'reconnecting') return this.state;
     if (this.state !== 'connected') return 'starting';
     if (this.want === 'ready') return 'ready';
     if (this.paused) return 'paused';
@@ -92,7 +93,7 @@ export class Microphone {
   async #start() {
     if (this.want === 'off') return;
     clearTimeout(this.retryTimer);
-    this.#set('starting');
+    if (this.state !== 'reconnecting') this.#set('starting');
     try {
       this.stream ??= await navigator.mediaDevices.getUserMedia({
         audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
@@ -108,8 +109,9 @@ export class Microphone {
     this.session = s;
     s.pc.addTransceiver(track, { direction: 'sendonly' });
     s.addEventListener('state', (e) => this.#onState(s, e.detail));
+    s.follow(this.live);
     await openFor(this, s, (err) => {
-      if (err.retryable && this.want !== 'off') this.retryTimer = setTimeout(() => this.#start(), this.backoff.next());
+      if (err.retryable && this.want !== 'off') this.retryTimer = setTimeout(() => this.#start(), this.backoff.next(err));
       else this.#set('failed');
     });
   }
@@ -121,10 +123,12 @@ export class Microphone {
       this.#startMeter();
       this.#set('connected');
     } else if (state === 'ended') {
-      // The server ended it (a restart, a dropped link): publish again.
+      // The server ended it (a restart, a dropped link, its node
+      // draining): publish again.
       this.session = null;
-      this.#set('starting');
-      if (this.want !== 'off') this.retryTimer = setTimeout(() => this.#start(), this.backoff.next());
+      this.#stopMeter();
+      this.#set('reconnecting');
+      if (this.want !== 'off') this.retryTimer = setTimeout(() => this.#start(), this.backoff.next(s));
     }
   }
 
