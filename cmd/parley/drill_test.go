@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -23,7 +24,7 @@ import (
 // offering media on the loopback, with a room open.
 func drillNodes(t *testing.T) (a, b *process) {
 	t.Helper()
-	redisURL, prefix := redistest.URL(t)
+	redisURL, prefix := redistest.RealURL(t) // A's lease must lapse by itself
 	node := func() *process {
 		addr := freeAddr(t)
 		return start(t, "--redis", redisURL, "--redis-prefix", prefix, "--addr", addr, "--advertise-url", "http://"+addr,
@@ -140,7 +141,13 @@ func untilViewer(t *testing.T, client *mediaclient.Client, node *process, token 
 		if time.Now().After(deadline) {
 			t.Fatalf("no WHEP session on %s: %v", node.url, err)
 		}
-		time.Sleep(200 * time.Millisecond) // a page's retry, not a wait for a condition
+		// A page's retry, not a wait for a condition: as soon as the
+		// offer may be made again, and no sooner than the server asks.
+		retry := 200 * time.Millisecond
+		if r, ok := errors.AsType[*mediaclient.Refusal](err); ok {
+			retry = max(retry, r.RetryAfter)
+		}
+		time.Sleep(retry)
 	}
 }
 

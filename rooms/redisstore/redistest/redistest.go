@@ -75,6 +75,17 @@ func URL(t testing.TB) (url, prefix string) {
 	return fmt.Sprintf("redis://%s/%d", opts.Addr, opts.DB), Prefix(t)
 }
 
+// RealURL is URL for a test that needs a real Redis, such as one whose
+// keys must expire by themselves (miniredis's only expire when its clock
+// is moved): it skips the test unless EnvURL names one.
+func RealURL(t testing.TB) (url, prefix string) {
+	t.Helper()
+	if os.Getenv(EnvURL) == "" {
+		t.Skipf("needs a real Redis: set %s (as .ci/run does)", EnvURL)
+	}
+	return URL(t)
+}
+
 // Prefix returns a key prefix that no other call returns; every key under it
 // is deleted when t ends.
 func Prefix(t testing.TB) string {

@@ -20,8 +20,10 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -32,7 +34,22 @@ import (
 )
 
 // ErrRefused is a WHIP or WHEP POST the server did not answer with 201.
+// The error wrapping it is a *Refusal.
 var ErrRefused = errors.New("mediaclient: offer refused")
+
+// Refusal is an offer the server refused: its status, what it said, and
+// how long it asked to wait before another (Retry-After; 0 if it did not).
+type Refusal struct {
+	Status     int
+	Body       string
+	RetryAfter time.Duration
+}
+
+func (r *Refusal) Error() string {
+	return fmt.Sprintf("%v: HTTP %d: %s", ErrRefused, r.Status, r.Body)
+}
+
+func (r *Refusal) Unwrap() error { return ErrRefused }
 
 // Options tune a Client.
 type Options struct {
@@ -173,7 +190,8 @@ func (c *Client) offer(ctx context.Context, pc *webrtc.PeerConnection, endpoint,
 		return nil, fmt.Errorf("mediaclient: POST %s: %w", endpoint, err)
 	}
 	if resp.StatusCode != http.StatusCreated {
-		return nil, fmt.Errorf("%w: HTTP %d: %s", ErrRefused, resp.StatusCode, strings.TrimSpace(string(body)))
+		secs, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		return nil, &Refusal{Status: resp.StatusCode, Body: strings.TrimSpace(string(body)), RetryAfter: time.Duration(secs) * time.Second}
 	}
 	loc, err := resp.Request.URL.Parse(resp.Header.Get("Location"))
 	if err != nil {
