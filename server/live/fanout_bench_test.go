@@ -23,7 +23,7 @@ func BenchmarkFanout(b *testing.B) {
 	h.plenary(b)
 	var got atomic.Int64
 	arrived := make(chan struct{}, 1)
-	var readers sync.WaitGroup
+	var readers, joined sync.WaitGroup
 	conns := make([]*websocket.Conn, clients)
 	for i := range conns {
 		ws, _, err := h.tryDial("plenary", who("p"+strconv.Itoa(i), "participant"))
@@ -32,12 +32,23 @@ func BenchmarkFanout(b *testing.B) {
 		}
 		conns[i] = ws
 		readers.Add(1)
+		joined.Add(1)
 		go func() {
 			defer readers.Done()
+			snapshot := false
 			for {
 				_, data, err := ws.ReadMessage()
 				if err != nil {
+					if !snapshot {
+						joined.Done()
+					}
 					return
+				}
+				if !snapshot && bytes.Contains(data, []byte(`"type":"snapshot"`)) {
+					// The snapshot is queued as the client joins the room's
+					// feed: from here on it is sent every event.
+					snapshot = true
+					joined.Done()
 				}
 				if bytes.Contains(data, []byte(`"agenda_item_set"`)) && got.Add(1)%clients == 0 {
 					arrived <- struct{}{}
@@ -51,6 +62,7 @@ func BenchmarkFanout(b *testing.B) {
 		}
 		readers.Wait()
 	})
+	joined.Wait()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		h.chair(b, `{"type":"set_agenda_item","title":"Item `+strconv.Itoa(i)+`"}`)
