@@ -13,6 +13,7 @@
 //	<prefix>:{<room>}:presence             hash: node = "<until, Redis ms> <counts JSON>"
 //	<prefix>:{<room>}:media                the URL of the node holding the room's media; expires with its lease
 //	<prefix>:rooms                         set of the ids of rooms opened (written before their first event)
+//	<prefix>:nodes                         sorted set of live nodes' URLs, scored by when each lapses (nodes.go)
 //	<prefix>:ping                          written by Ping, expires in seconds
 //	<prefix>:ping:{<n>}                    the same in a cluster, one on each master (see ping.go)
 //
