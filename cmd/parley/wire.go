@@ -29,12 +29,10 @@ type node struct {
 // wire fills in); close it with shutdown. The server and the hub share one
 // budget per person, within limits. With m, every part feeds its series.
 func wire(store rooms.Store, verifier *auth.Verifier, origins []string, limits ratelimit.Limits, mediaCfg media.Config, m *metrics.Metrics, log *slog.Logger, opts ...rooms.Option) (*node, error) {
-	// The registry of nodes is taken before the metrics wrap the store,
-	// which keeps only the interfaces it counts.
-	nodes, _ := store.(rooms.Nodes)
 	if m != nil {
 		store = m.Store(store)
 	}
+	nodes, _ := store.(rooms.Nodes)
 	svc := rooms.NewService(store, log, nil, opts...)
 	mediaCfg.Rooms, mediaCfg.Log = svc, log
 	if leases, ok := store.(rooms.Leases); ok && mediaCfg.Node != "" {

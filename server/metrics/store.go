@@ -12,14 +12,16 @@ import (
 var storeOps = []string{
 	"append", "read", "last_seq", "rooms", "ping",
 	"follow", "share_presence", "claim_media", "release_media", "mirror_balance",
+	"announce_node", "withdraw_node", "live_nodes", "media_holder",
 }
 
 // Store returns s with its round trips counted. A store shared between
 // nodes (the Redis store: rooms.Follower, rooms.PresenceBoard,
-// rooms.Leases and rooms.BalanceMirror) keeps all four, counted too, so
-// the room service and the media plane find in it what they find in s. A
-// store with some of them but not all is returned as it is, uncounted,
-// rather than with any of them hidden.
+// rooms.Leases, rooms.BalanceMirror and rooms.Nodes) keeps all five,
+// counted too, so the room service and the media plane find in it what
+// they find in s. A store with some of the first four but not all is
+// returned as it is, uncounted, rather than with any of them hidden;
+// rooms.Nodes alone (the embedded store's) is of no use without leases.
 func (m *Metrics) Store(s rooms.Store) rooms.Store {
 	base := &store{inner: s, m: m}
 	if sh, ok := s.(sharedStore); ok {
@@ -103,6 +105,7 @@ type sharedStore interface {
 	rooms.PresenceBoard
 	rooms.Leases
 	rooms.BalanceMirror
+	rooms.Nodes
 }
 
 // shared counts the round trips of a sharedStore.
@@ -148,4 +151,32 @@ func (s *shared) MirrorBalance(ctx context.Context, room string, seq uint64, b r
 	err := s.inner.MirrorBalance(ctx, room, seq, b)
 	s.timed("mirror_balance", start, err)
 	return err
+}
+
+func (s *shared) Announce(ctx context.Context, node string, ttl time.Duration) error {
+	start := time.Now()
+	err := s.inner.Announce(ctx, node, ttl)
+	s.timed("announce_node", start, err)
+	return err
+}
+
+func (s *shared) Withdraw(ctx context.Context, node string) error {
+	start := time.Now()
+	err := s.inner.Withdraw(ctx, node)
+	s.timed("withdraw_node", start, err)
+	return err
+}
+
+func (s *shared) Live(ctx context.Context) ([]string, error) {
+	start := time.Now()
+	live, err := s.inner.Live(ctx)
+	s.timed("live_nodes", start, err)
+	return live, err
+}
+
+func (s *shared) MediaHolder(ctx context.Context, room string) (string, error) {
+	start := time.Now()
+	holder, err := s.inner.MediaHolder(ctx, room)
+	s.timed("media_holder", start, err)
+	return holder, err
 }
