@@ -23,6 +23,7 @@ import (
 
 	"github.com/parley-hub/parley/rooms"
 	"github.com/parley-hub/parley/rooms/filestore"
+	"github.com/parley-hub/parley/server/media/codecs"
 )
 
 // wait is how long a test waits for a condition before it fails.
@@ -530,7 +531,7 @@ func newViewerLines(t testing.TB, api *webrtc.API, audioLines, videoLines int) *
 			v.mu.Lock()
 			v.tracks[mid] = append(v.tracks[mid], received{
 				from: strings.TrimRight(string(body[8:16]), "\x00"), counter: binary.BigEndian.Uint64(body),
-				seq: p.SequenceNumber, ts: p.Timestamp, key: header > 0 && startsKeyframe(mime, p.Payload),
+				seq: p.SequenceNumber, ts: p.Timestamp, key: header > 0 && codecs.StartsKeyframe(mime, p.Payload),
 			})
 			v.mu.Unlock()
 		}

@@ -78,7 +78,7 @@ func (r *room) forwardVideo(s *session, p *rtp.Packet) {
 		// A speaker just let through starts the floor's picture from a
 		// keyframe: what comes before it would not decode.
 		if s.awaitKeyframe.Load() {
-			if !startsKeyframe(v.mime, p.Payload) {
+			if !codecs.StartsKeyframe(v.mime, p.Payload) {
 				return
 			}
 			s.awaitKeyframe.Store(false)

@@ -1,12 +1,12 @@
-package media
+package codecs
 
 import "github.com/pion/webrtc/v4"
 
-// startsKeyframe reports whether an RTP payload of codec mime begins a
+// StartsKeyframe reports whether an RTP payload of codec mime begins a
 // keyframe, from which a decoder can start: the first packet of a VP8 key
 // frame (RFC 7741), or for H.264 (RFC 6184) an IDR slice or the parameter
 // sets sent before one, alone, aggregated or as the first fragment.
-func startsKeyframe(mime string, payload []byte) bool {
+func StartsKeyframe(mime string, payload []byte) bool {
 	switch mime {
 	case webrtc.MimeTypeVP8:
 		return vp8Keyframe(payload)

@@ -1,4 +1,4 @@
-package media
+package codecs
 
 import (
 	"testing"
@@ -30,7 +30,7 @@ func TestStartsKeyframe(t *testing.T) {
 		{"empty", webrtc.MimeTypeVP8, nil, false},
 		{"Opus", webrtc.MimeTypeOpus, []byte{0x10, 0x00}, false},
 	} {
-		if got := startsKeyframe(c.mime, c.payload); got != c.want {
+		if got := StartsKeyframe(c.mime, c.payload); got != c.want {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}
@@ -40,7 +40,7 @@ func FuzzStartsKeyframe(f *testing.F) {
 	f.Add([]byte{0x90, 0x80, 0x81, 0x23, 0x00})
 	f.Add([]byte{0x78, 0x00, 0x02, 0x67, 0x42})
 	f.Fuzz(func(t *testing.T, p []byte) {
-		startsKeyframe(webrtc.MimeTypeVP8, p)
-		startsKeyframe(webrtc.MimeTypeH264, p)
+		StartsKeyframe(webrtc.MimeTypeVP8, p)
+		StartsKeyframe(webrtc.MimeTypeH264, p)
 	})
 }
