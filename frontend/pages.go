@@ -11,9 +11,9 @@ import (
 )
 
 // Page is one page: the route it answers and its HTML file, a template
-// rendered once (render.go). The room in
-// the path is read by the page's script; tokens travel in the URL
-// fragment, which browsers never send, so they stay out of server logs.
+// rendered once (render.go). The room in the path is read by the page's
+// script; tokens travel in the URL fragment, which browsers never send, so
+// they stay out of server logs.
 type Page struct {
 	Pattern string
 	File    string

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"path"
 )
 
 // rendered are the pages' HTML by file name, rendered once from their
@@ -45,7 +44,7 @@ func render(fsys fs.FS) (map[string][]byte, error) {
 	return pages, nil
 }
 
-// renderPage parses the page named into its own copy of the partials, so
+// renderPage parses the page name, a file at the root of fsys, into its own copy of the partials, so
 // the templates one page defines to fill a partial's slots are not
 // another page's, and executes it.
 func renderPage(partials *template.Template, fsys fs.FS, name string) ([]byte, error) {
@@ -57,7 +56,7 @@ func renderPage(partials *template.Template, fsys fs.FS, name string) ([]byte, e
 		return nil, err
 	}
 	var page bytes.Buffer
-	if err := t.ExecuteTemplate(&page, path.Base(name), nil); err != nil {
+	if err := t.ExecuteTemplate(&page, name, nil); err != nil {
 		return nil, err
 	}
 	return page.Bytes(), nil
