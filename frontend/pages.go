@@ -1,16 +1,19 @@
 package frontend
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"io/fs"
 	"net/http"
 	"strings"
+	"time"
 )
 
-// Page is one page: the route it answers and its HTML file. The room in
-// the path is read by the page's script; tokens travel in the URL
-// fragment, which browsers never send, so they stay out of server logs.
+// Page is one page: the route it answers and its HTML file, a template
+// rendered once (render.go). The room in the path is read by the page's
+// script; tokens travel in the URL fragment, which browsers never send, so
+// they stay out of server logs.
 type Page struct {
 	Pattern string
 	File    string
@@ -44,22 +47,27 @@ const pageCSP = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self'
 // Mount serves pages and the static files they load on mux, each with the
 // pages' security headers and a content hash as its ETag.
 func Mount(mux *http.ServeMux, pages []Page) {
-	tags := contentTags(Files)
 	for _, p := range pages {
+		page, ok := rendered[p.File]
+		if !ok {
+			panic("frontend: no page " + p.File)
+		}
+		tag := contentTag(page)
 		mux.HandleFunc(p.Pattern, func(w http.ResponseWriter, r *http.Request) {
 			SecureHeaders(w.Header())
 			w.Header().Set("Content-Security-Policy", pageCSP)
 			w.Header().Set("Referrer-Policy", "no-referrer")
-			revalidate(w, tags[p.File])
-			http.ServeFileFS(w, r, Files, p.File)
+			revalidate(w, tag)
+			http.ServeContent(w, r, p.File, time.Time{}, bytes.NewReader(page))
 		})
 	}
 	static, _ := fs.Sub(Files, "static")
+	tags := contentTags(static)
 	files := http.StripPrefix("/static/", http.FileServerFS(static))
 	mux.HandleFunc("GET /static/", func(w http.ResponseWriter, r *http.Request) {
 		SecureHeaders(w.Header())
 		// Only files have tags: a directory is not found, never listed.
-		tag, ok := tags["static/"+strings.TrimPrefix(r.URL.Path, "/static/")]
+		tag, ok := tags[strings.TrimPrefix(r.URL.Path, "/static/")]
 		if !ok {
 			http.NotFound(w, r)
 			return
@@ -102,9 +110,14 @@ func contentTags(fsys fs.FS) map[string]string {
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(data)
-		tags[path] = `"` + hex.EncodeToString(sum[:8]) + `"`
+		tags[path] = contentTag(data)
 		return nil
 	})
 	return tags
+}
+
+// contentTag is an entity tag from a hash of data.
+func contentTag(data []byte) string {
+	sum := sha256.Sum256(data)
+	return `"` + hex.EncodeToString(sum[:8]) + `"`
 }
