@@ -1,9 +1,10 @@
 // A load balancer for browser tests of several `parley serve` nodes: the
 // pages see one origin, and each new HTTP request or WebSocket goes to the
 // first node still ready, as a load balancer's health check (GET /readyz)
-// decides. A node that fails its check once is out for good: a draining
-// node does not come back. It may also refuse offers itself, as a draining
-// node may (503 with Retry-After).
+// decides, or to the node a route names for its path, while that one is.
+// A node that fails its check once is out for good: a draining node does
+// not come back. It may also refuse offers itself, as a draining node may
+// (503 with Retry-After).
 
 import http from 'node:http';
 import net from 'node:net';
@@ -14,7 +15,12 @@ export class Balancer {
   // nodes are the nodes' base URLs, in order of preference.
   constructor(nodes) {
     this.nodes = nodes.map((n) => new URL(n));
-    this.first = 0; // the nodes before it failed their check
+    this.out = new Set(); // the nodes that failed their check
+    // pins are routes by path, first match first: {path (a RegExp), node
+    // (its index)}, such as the media to one node, the live connections to
+    // another. Other requests, and those of a pin whose node is out, go to
+    // the first node still ready.
+    this.pins = [];
     // Where each request went: {kind: 'http'|'ws', path, after, node (its
     // index)}. Paths only: a live connection's query has its token.
     this.routes = [];
@@ -46,13 +52,16 @@ export class Balancer {
     await new Promise((resolve) => this.server.close(resolve));
   }
 
-  // #pick is the index of the node to send a new request to.
-  async #pick() {
-    while (this.first < this.nodes.length - 1) {
-      if (await this.#ready(this.nodes[this.first])) return this.first;
-      this.first++;
+  // #pick is the index of the node to send a new request to; the last node
+  // in, whichever it is, is taken unchecked.
+  async #pick(req) {
+    const pinned = this.pins.find((p) => p.path.test(pathOf(req)))?.node ?? 0;
+    const order = [...new Set([pinned, ...this.nodes.keys()])].filter((i) => !this.out.has(i));
+    for (const i of order.slice(0, -1)) {
+      if (await this.#ready(this.nodes[i])) return i;
+      this.out.add(i);
     }
-    return this.first;
+    return order.at(-1);
   }
 
   async #ready(node) {
@@ -72,7 +81,7 @@ export class Balancer {
 
   async #forward(req, res) {
     if (this.#refuse(req, res)) return;
-    const i = await this.#pick();
+    const i = await this.#pick(req);
     this.#route('http', req, i);
     const node = this.nodes[i];
     // One connection to the node per request: a pooled one would outlive
@@ -93,7 +102,7 @@ export class Balancer {
 
   #refuse(req, res) {
     const busy = this.busy;
-    if (!busy || busy.count <= 0 || req.method !== 'POST' || new URL(req.url, 'http://balancer').pathname !== busy.path) return false;
+    if (!busy || busy.count <= 0 || req.method !== 'POST' || pathOf(req) !== busy.path) return false;
     busy.count--;
     this.#route('http', req, -1);
     req.resume();
@@ -113,7 +122,7 @@ export class Balancer {
       await this.hold;
       this.held--;
     }
-    const i = await this.#pick();
+    const i = await this.#pick(req);
     if (socket.destroyed) return;
     this.#route('ws', req, i);
     const node = this.nodes[i];
@@ -127,4 +136,8 @@ export class Balancer {
     up.pipe(socket);
     socket.pipe(up);
   }
+}
+
+function pathOf(req) {
+  return new URL(req.url, 'http://balancer').pathname;
 }

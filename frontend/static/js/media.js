@@ -1,9 +1,11 @@
 // WHIP and WHEP (RFC 9725) over fetch: one RTCPeerConnection per session,
 // the offer POSTed with the room token, the session ended with a DELETE on
 // its Location. The room's WebSocket carries no media signalling, but its
-// close code says when the node drains: the node has ended its media
-// sessions then, and the browser is not told until ICE gives up, seconds of
-// silence later, so a session that follows the room ends at once.
+// close code says when its node drains: that node has ended its media
+// sessions then, and the peer connection does not say so until ICE gives
+// up, seconds of silence later (its DTLS transport does), so a session
+// that follows the room and that its node ended ends at once; one on a
+// node that goes on is kept.
 
 import { CLOSE_DRAINING, DRAIN_SPREAD_MS, apiURL } from './live.js';
 
@@ -86,24 +88,56 @@ export class MediaSession extends EventTarget {
     for (const c of this.pending.splice(0)) this.#trickle(c);
   }
 
-  // follow ends the session when the node of live's connection drains
-  // (CLOSE_DRAINING), with drained set, for its owner to open another at
-  // once: through the same origin, a load balancer sends it to a live node.
+  // follow ends the session when its node drains, with drained set, for
+  // its owner to open another at once: through the same origin, a load
+  // balancer sends it to a live node. live's connection closing with
+  // CLOSE_DRAINING says that a node drains, not that it is the session's:
+  // behind a load balancer the two may be on different nodes. A draining
+  // node ends its sessions before it closes its live connections, so a
+  // session lost (#lost) by the 4009 ends then, and one lost after it ends
+  // as soon as it is, until live is back (the two signals may cross); one
+  // still connected is kept, and follows live's next connection.
   // A session at a node the page was sent to (307) is deleted there, as
-  // that node may go on. One reached through the page's origin is not: it
-  // is most likely on the draining node, which has ended it, and a DELETE
-  // now would reach another node; if a node that goes on held it, it ends
-  // there when ICE times out. Either way the sound comes back at once.
+  // that node may go on. One reached through the page's origin is not: a
+  // DELETE now could reach another node; if a node that goes on held it,
+  // it ends there when ICE times out.
   follow(live) {
-    const onStatus = (e) => {
-      if (e.detail.code !== CLOSE_DRAINING) return;
+    let draining = false; // from a 4009 until live is back
+    const check = () => {
+      if (this.ended || !draining || !this.#lost()) return;
       this.drained = true;
       this.close(Boolean(this.location) && new URL(this.location).origin !== location.origin);
+    };
+    const onStatus = (e) => {
+      if (e.detail.code === CLOSE_DRAINING) {
+        draining = true;
+        for (const t of this.#transports()) t.onstatechange = check;
+      } else if (e.detail.status === 'live') {
+        draining = false;
+      }
+      check();
     };
     live.addEventListener('status', onStatus);
     this.addEventListener('state', (e) => {
       if (e.detail === 'ended') live.removeEventListener('status', onStatus);
+      else check();
     });
+  }
+
+  // #lost says the session's node has ended it or its link is down: a
+  // DTLS transport closed (the node's close_notify) or failed, or the peer
+  // connection not (or no longer) connected. Chromium's connectionState
+  // stays 'connected' after a close_notify until ICE gives up.
+  #lost() {
+    if (this.pc.connectionState !== 'connected') return true;
+    return this.#transports().some((t) => t.state === 'closed' || t.state === 'failed');
+  }
+
+  // #transports is the session's DTLS transports, once its answer is applied.
+  #transports() {
+    const all = [...this.pc.getSenders(), ...this.pc.getReceivers()].map((x) => x.transport);
+    all.push(this.pc.sctp?.transport);
+    return [...new Set(all.filter(Boolean))];
   }
 
   // close ends the session: the server is told (DELETE), then the
