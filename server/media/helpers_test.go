@@ -280,6 +280,8 @@ type publisher struct {
 	// session; plis counts the keyframes it was asked for.
 	camera *publisher
 	plis   atomic.Int64
+	// lose is how many of the next PLIs are lost on the way, never seen.
+	lose atomic.Int64
 	// mime is a camera's codec; keyedFor the PLIs its last keyframe
 	// answered: like an encoder, it sends one at its start and after each
 	// PLI.
@@ -335,7 +337,8 @@ func (r *rig) publishWith(endpoint, sub, role string, firstSeq uint16, camera st
 					return
 				}
 				for _, p := range pkts {
-					if _, ok := p.(*rtcp.PictureLossIndication); ok {
+					if _, ok := p.(*rtcp.PictureLossIndication); ok && cam.lose.Add(-1) < 0 {
+						cam.lose.Store(0)
 						cam.plis.Add(1)
 					}
 				}

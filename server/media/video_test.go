@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -111,4 +112,32 @@ func TestAnH264VenueReachesReceiversThatOfferIt(t *testing.T) {
 		t.Fatalf("the receiver's video is %s, want H.264 as the venue sends", got)
 	}
 	r.hears(v, 1, venue.camera, venue.camera.sent+5)
+}
+
+// TestALostKeyframeRequestIsMadeAgain: RTCP travels over UDP, and a
+// camera that never gets the PLI sends no keyframe, so a speaker's
+// picture would never reach the floor and a joining viewer would have
+// none. The server asks again until a keyframe comes.
+func TestALostKeyframeRequestIsMadeAgain(t *testing.T) {
+	r := newRig(t, Config{})
+	venue := r.publishWith("whip", "hall", rooms.RoleVenue, 20000, webrtc.MimeTypeVP8)
+	alice := r.publishWith("whip", "alice", rooms.RoleParticipant, 100, webrtc.MimeTypeVP8)
+
+	venue.camera.lose.Store(1)
+	v := r.viewWith(newViewerLines(t, clientAPI(t), 2, 2), "whep", "viewer", rooms.RoleParticipant)
+	r.askedForKeyframe(venue.camera, 0, "a video receiver joining, once its first request was lost")
+	r.until("a keyframe of the venue reaches the viewer", func() bool {
+		venue.camera.send(1)
+		return slices.ContainsFunc(v.got(2), func(g received) bool { return g.from == venue.sub && g.key })
+	})
+
+	alice.camera.sendRead(r, 20)
+	alice.camera.lose.Store(1)
+	before := alice.camera.plis.Load()
+	r.giveFloor(participant("alice"))
+	r.askedForKeyframe(alice.camera, before, "floor_granted, once its first request was lost")
+	floor := r.hears(v, 3, alice.camera, alice.camera.sent)
+	if !floor[0].key {
+		t.Fatalf("the floor's picture started on packet %d, not a keyframe", floor[0].counter)
+	}
 }
