@@ -23,7 +23,8 @@ func mustRender(fsys fs.FS) map[string][]byte {
 }
 
 // render executes each page (*.html) with the partials of templates/: the
-// shared head, the body of the pages that follow the plenary from a seat.
+// shared head, a room page's top bar and alert box, the body of the pages
+// that follow the plenary from a seat.
 func render(fsys fs.FS) (map[string][]byte, error) {
 	partials, err := template.New("").Funcs(template.FuncMap{"dict": dict, "list": list}).ParseFS(fsys, "templates/*.html")
 	if err != nil {
