@@ -70,21 +70,32 @@ func (p *Plane) keepLease(r *room) (stop func()) {
 	if p.cfg.Leases == nil {
 		return func() {}
 	}
+	return renewing(leaseTTL/3, func(first bool) {
+		if first {
+			// The first claim follows any release of the room's previous media.
+			p.leaseMu.Lock()
+			defer p.leaseMu.Unlock()
+		}
+		p.renew(r)
+	}, func() { p.release(r) })
+}
+
+// renewing calls renew at once (first true) and every period after, on a
+// goroutine of its own, until the stop it returns, which calls end there
+// and waits until it is done: a lease's, or an announcement's, life.
+func renewing(period time.Duration, renew func(first bool), end func()) (stop func()) {
 	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		tick := time.NewTicker(leaseTTL / 3)
+		tick := time.NewTicker(period)
 		defer tick.Stop()
-		// The first claim follows any release of the room's previous media.
-		p.leaseMu.Lock()
-		p.renew(r)
-		p.leaseMu.Unlock()
+		renew(true)
 		for {
 			select {
 			case <-tick.C:
-				p.renew(r)
+				renew(false)
 			case <-quit:
-				p.release(r)
+				end()
 				return
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
-	"time"
 )
 
 // nodeTTL is how long this node's announcement in Config.Nodes lasts
@@ -18,28 +17,13 @@ func (p *Plane) announce() (stop func()) {
 	if p.cfg.Nodes == nil {
 		return func() {}
 	}
-	quit, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(nodeTTL / 3)
-		defer tick.Stop()
-		for {
-			ctx, cancel := context.WithTimeout(context.Background(), nodeTTL/3)
-			if err := p.cfg.Nodes.Announce(ctx, p.cfg.Node, nodeTTL); err != nil {
-				p.log.Warn("media: announcing this node", "node", p.cfg.Node, "err", err)
-			}
-			cancel()
-			select {
-			case <-tick.C:
-			case <-quit:
-				return
-			}
+	return renewing(nodeTTL/3, func(bool) {
+		ctx, cancel := context.WithTimeout(context.Background(), nodeTTL/3)
+		defer cancel()
+		if err := p.cfg.Nodes.Announce(ctx, p.cfg.Node, nodeTTL); err != nil {
+			p.log.Warn("media: announcing this node", "node", p.cfg.Node, "err", err)
 		}
-	}()
-	return func() {
-		close(quit)
-		<-done
-	}
+	}, func() {})
 }
 
 // leaveNodes stops announcing this node and withdraws it from Config.Nodes,
