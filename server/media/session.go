@@ -47,13 +47,11 @@ type session struct {
 	// stopped: ended or replaced; its packets are no longer forwarded.
 	stopped atomic.Bool
 	// video is a publisher's camera once it arrived; keyframes asks it
-	// for keyframes, again (keyframeWanted) until one comes, since a PLI
-	// can be lost; awaitKeyframe holds a speaker's camera off the floor
+	// for keyframes; awaitKeyframe holds a speaker's camera off the floor
 	// until one comes.
-	video          atomic.Pointer[videoIn]
-	keyframes      codecs.Throttle
-	keyframeWanted atomic.Bool
-	awaitKeyframe  atomic.Bool
+	video         atomic.Pointer[videoIn]
+	keyframes     codecs.Throttle
+	awaitKeyframe atomic.Bool
 	// ufrag is the client's ICE username fragment, which a trickled
 	// fragment must carry unchanged.
 	ufrag string

@@ -31,27 +31,12 @@ type videoIn struct {
 }
 
 // keyframe asks s's camera, if it has one, for a keyframe (RTCP PLI), at
-// most one per codecs.KeyframeGap, and again as its packets come until
-// one has come (wantKeyframe).
+// most one per codecs.KeyframeGap, and again until one comes.
 func (s *session) keyframe() {
 	if s == nil || s.video.Load() == nil {
 		return
 	}
-	s.keyframeWanted.Store(true)
-	s.keyframes.Do(s.sendPLI)
-}
-
-// wantKeyframe asks again for the keyframe that packet p of s's camera,
-// in codec mime, is not, while one is wanted.
-func (s *session) wantKeyframe(mime string, p []byte) {
-	if !s.keyframeWanted.Load() {
-		return
-	}
-	if codecs.StartsKeyframe(mime, p) {
-		s.keyframeWanted.Store(false)
-		return
-	}
-	s.keyframe()
+	s.keyframes.Ask(s.sendPLI)
 }
 
 func (s *session) sendPLI() {
@@ -82,7 +67,7 @@ func (r *room) forwardVideo(s *session, p *rtp.Packet) {
 	if s.stopped.Load() || v == nil {
 		return
 	}
-	s.wantKeyframe(v.mime, p.Payload)
+	s.keyframes.Saw(v.mime, p.Payload)
 	outs := r.video[v.mime]
 	switch s.kind {
 	case kindVenue:

@@ -126,9 +126,7 @@ func (f *Feed) Write(p mediaclient.Packet) {
 	h := rtp.Header{Version: 2, Marker: p.Marker, SequenceNumber: p.SequenceNumber, Timestamp: p.Timestamp}
 	switch {
 	case p.Video && p.Line >= 0 && p.Line < VideoLines:
-		if f.video[p.Line].write(p.Codec, &rtp.Packet{Header: h, Payload: p.Payload}) {
-			f.askKeyframe(p.Line)
-		}
+		f.video[p.Line].write(p.Codec, &rtp.Packet{Header: h, Payload: p.Payload})
 	case !p.Video && p.Line >= 0 && p.Line < Lines:
 		f.tracks[p.Line].WriteRTP(&rtp.Packet{Header: h, Payload: p.Payload})
 	}
@@ -142,8 +140,7 @@ func (f *Feed) OnKeyframe(ask func(line int)) { f.keyframe.Store(&ask) }
 // askKeyframe asks upstream for a keyframe of video line, throttled, and
 // again as packets come until one has come.
 func (f *Feed) askKeyframe(line int) {
-	f.video[line].awaiting.Store(true)
-	f.video[line].keyframes.Do(func() {
+	f.video[line].keyframes.Ask(func() {
 		if ask := f.keyframe.Load(); ask != nil {
 			(*ask)(line)
 		}

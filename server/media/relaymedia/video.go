@@ -19,10 +19,6 @@ type videoLine struct {
 	// sending is the codec upstream sent last, "" before any.
 	sending   atomic.Pointer[string]
 	keyframes codecs.Throttle
-	// awaiting says a viewer asked for a keyframe that has not come down
-	// yet: a request can be lost (RTCP is UDP), or made before upstream
-	// sent its first packet, so it is made again until one comes.
-	awaiting atomic.Bool
 }
 
 func newVideoLine(i int) (*videoLine, error) {
@@ -37,22 +33,18 @@ func newVideoLine(i int) (*videoLine, error) {
 	return l, nil
 }
 
-// write sends a packet upstream sent in codec mime to the viewers of it,
-// and reports whether a viewer still awaits a keyframe after it.
-func (l *videoLine) write(mime string, p *rtp.Packet) (awaiting bool) {
+// write sends a packet upstream sent in codec mime to the viewers of it.
+func (l *videoLine) write(mime string, p *rtp.Packet) {
 	mime = codecs.CanonicalVideo(mime)
 	t := l.tracks[mime]
 	if t == nil {
-		return false
+		return
 	}
 	if s := l.sending.Load(); s == nil || *s != mime {
 		l.sending.Store(&mime)
 	}
-	if codecs.StartsKeyframe(mime, p.Payload) {
-		l.awaiting.Store(false)
-	}
+	l.keyframes.Saw(mime, p.Payload)
 	t.WriteRTP(p)
-	return l.awaiting.Load()
 }
 
 // trackFor is the track for a viewer's m-line offering codecs: upstream's
